@@ -1,0 +1,299 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, xivo.confd developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The one client of the confd and xivo-auth REST APIs used by every plugin of the collection.
+
+FOR INTERNAL COLLECTION USE ONLY: names here may change without notice.
+Server behaviour: reference confd-user-import.md §1 (auth, routes) and §12.
+"""
+
+from __future__ import annotations
+
+import time
+
+try:
+    import requests
+    from requests.auth import HTTPBasicAuth, HTTPDigestAuth
+    REQUESTS_IMPORT_ERROR = None
+except ImportError as exc:  # pragma: no cover - depends on the controller's packages
+    requests = None
+    HTTPBasicAuth = HTTPDigestAuth = None
+    REQUESTS_IMPORT_ERROR = exc
+
+API_PREFIX = '/1.1'
+AUTH_PREFIX = '/0.1'
+AUTH_METHODS = ('token', 'digest')
+# Status codes worth a retry for idempotent requests (GET, token); never for an import.
+RETRY_STATUSES = frozenset((502, 503, 504))
+
+CONNECTION_ARGSPEC = dict(
+    host=dict(type='str', required=True),
+    port=dict(type='int', default=9486),
+    auth_port=dict(type='int', default=9497),
+    auth_backend=dict(type='str', default='xivo_service'),
+    auth_method=dict(type='str', default='token', choices=list(AUTH_METHODS)),
+    token=dict(type='str', no_log=True),
+    username=dict(type='str'),
+    password=dict(type='str', no_log=True),
+    token_expiration=dict(type='int', default=3600),
+    validate_certs=dict(type='bool', default=True),
+    ca_path=dict(type='path'),
+    timeout=dict(type='float', default=300),
+    retries=dict(type='int', default=3),
+)
+
+
+class ConfdError(Exception):
+    """A failure a person can act on; the message never holds a secret."""
+
+
+class ConfdUncertain(ConfdError):
+    """The server may or may not have committed the request (timeout, connection lost)."""
+
+
+class ConfdResponse:
+    """What an API call answered: the status and the decoded JSON body (or the raw text)."""
+
+    def __init__(self, status, body, text):
+        self.status = status
+        self.body = body
+        self.text = text
+
+
+def _decode_body(response):
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+def describe_error_body(response_or_body, text=''):
+    """Turn confd's error body (a JSON list of strings, or text) into one line."""
+    body = response_or_body
+    if isinstance(body, list):
+        return '; '.join(str(item) for item in body)
+    if isinstance(body, dict) and 'reason' in body:
+        return '; '.join(str(item) for item in body['reason'])
+    return (text or '').strip()[:500]
+
+
+class ConfdClient:
+    """A session with one confd server (HTTPS 9486) and its xivo-auth (HTTPS 9497).
+
+    Authentication, in order: a given token; a token from xivo-auth for username/password
+    (revoked by close()); HTTP Digest with a web-services user (confd refuses Basic).
+    """
+
+    def __init__(self, host, port=9486, auth_port=9497, token=None, username=None,
+                 password=None, auth_method='token', auth_backend='xivo_service',
+                 token_expiration=3600, validate_certs=True, ca_path=None, timeout=300,
+                 retries=3, backoff=0.5, sleep=time.sleep, session=None):
+        if requests is None:
+            raise ConfdError('the python "requests" library is required on the Ansible '
+                             'controller: pip install requests (%s)' % REQUESTS_IMPORT_ERROR)
+        if not token and not (username and password):
+            raise ConfdError('no credentials: set token, or username and password '
+                             '(a web-services user or a web-interface admin)')
+        self.host = host
+        self.port = port
+        self.auth_port = auth_port
+        self.base_url = 'https://%s:%s' % (_url_host(host), port)
+        self.auth_url = 'https://%s:%s' % (_url_host(host), auth_port)
+        self.username = username
+        self._password = password
+        self.auth_method = auth_method
+        self.auth_backend = auth_backend
+        self.token_expiration = token_expiration
+        self._given_token = token
+        self._token = token
+        self._token_is_ours = False
+        # requests ignores Session.verify when REQUESTS_CA_BUNDLE is set: pass it per request.
+        self.verify = ca_path if (ca_path and validate_certs) else bool(validate_certs)
+        self.timeout = timeout
+        self.retries = max(0, retries)
+        self.backoff = backoff
+        self._sleep = sleep
+        self.session = session or requests.Session()
+        self.session.trust_env = True
+        self._digest = None
+        if not token and auth_method == 'digest':
+            self._digest = HTTPDigestAuth(username, password)
+
+    # -- authentication -------------------------------------------------------------------
+
+    @property
+    def secrets(self):
+        """The credential strings this client holds, for scrubbing texts."""
+        return set(s for s in (self._password, self._given_token, self._token) if s)
+
+    def login(self):
+        """Get a token from xivo-auth when the configuration asks for one."""
+        if self._token or self._digest is not None:
+            return
+        url = '%s%s/token' % (self.auth_url, AUTH_PREFIX)
+        response = self._send(
+            'POST', url, idempotent=True, what='xivo-auth token request',
+            port=self.auth_port,
+            json={'backend': self.auth_backend, 'expiration': self.token_expiration},
+            auth=HTTPBasicAuth(self.username, self._password))
+        if response.status_code == 200:
+            body = _decode_body(response) or {}
+            token = (body.get('data') or {}).get('token')
+            if token:
+                self._token = token
+                self._token_is_ours = True
+                return
+        if response.status_code == 401:
+            raise ConfdError(
+                'xivo-auth at %s:%s refused the credentials of user %r for backend %r (401). '
+                'Check username/password, or auth_backend (xivo_service for a web-services '
+                'user, xivo_admin for a web-interface admin).'
+                % (self.host, self.auth_port, self.username, self.auth_backend))
+        raise ConfdError('xivo-auth at %s:%s answered %s to the token request: %s'
+                         % (self.host, self.auth_port, response.status_code,
+                            describe_error_body(_decode_body(response), response.text)))
+
+    def close(self):
+        """Revoke the token we created (never a token the user gave) and close the session."""
+        try:
+            if self._token_is_ours and self._token:
+                url = '%s%s/token/%s' % (self.auth_url, AUTH_PREFIX, self._token)
+                try:
+                    self.session.delete(url, verify=self.verify, timeout=min(self.timeout, 30))
+                except requests.RequestException:
+                    pass  # the token expires by itself; nothing else to do
+                self._token = None
+                self._token_is_ours = False
+        finally:
+            self.session.close()
+
+    # -- requests ---------------------------------------------------------------------------
+
+    def _auth_headers(self):
+        return {'X-Auth-Token': self._token} if self._token else {}
+
+    def _send(self, method, url, idempotent, what, port=None, **kwargs):
+        """Send one request; retry only idempotent ones; map transport errors to messages."""
+        port = port or self.port
+        attempt = 0
+        while True:
+            try:
+                response = self.session.request(method, url, verify=self.verify,
+                                                timeout=self.timeout, **kwargs)
+            except requests.exceptions.SSLError as exc:
+                raise ConfdError(
+                    'TLS verification failed for https://%s:%s (%s): %s. Set ca_path to the '
+                    'CA certificate that signed the server certificate (XiVO: '
+                    '/usr/share/xivo-certs/server.crt for the self-signed default), or '
+                    'validate_certs: false (not recommended). Nothing was sent.'
+                    % (self.host, port, what, _short(exc)))
+            except requests.exceptions.Timeout as exc:
+                if idempotent and attempt < self.retries:
+                    attempt += 1
+                    self._sleep(self.backoff * 2 ** (attempt - 1))
+                    continue
+                if isinstance(exc, requests.exceptions.ConnectTimeout):
+                    raise ConfdError('cannot connect to %s:%s (%s): connection timed out '
+                                     'after %ss' % (self.host, port, what, self.timeout))
+                raise ConfdUncertain('%s to %s:%s timed out after %ss'
+                                     % (what, self.host, port, self.timeout))
+            except requests.exceptions.ConnectionError as exc:
+                if idempotent and attempt < self.retries:
+                    attempt += 1
+                    self._sleep(self.backoff * 2 ** (attempt - 1))
+                    continue
+                # A non-idempotent request may have reached the server before the connection
+                # broke: the caller must look at the server before doing anything else.
+                if not idempotent and not _refused(exc):
+                    raise ConfdUncertain('the connection to %s:%s was lost during the %s: %s'
+                                         % (self.host, port, what, _short(exc)))
+                raise ConfdError('cannot connect to %s:%s (%s): %s. Check the host, the port '
+                                 'and that the service is running.'
+                                 % (self.host, port, what, _short(exc)))
+            if idempotent and response.status_code in RETRY_STATUSES and attempt < self.retries:
+                attempt += 1
+                self._sleep(self.backoff * 2 ** (attempt - 1))
+                continue
+            return response
+
+    def call(self, method, path, idempotent, what, headers=None, **kwargs):
+        """Call confd with the configured authentication and return a ConfdResponse.
+
+        A 401 with a token we created means it expired: get a new one and try once more
+        (confd authenticates before reading the body, so nothing was imported).
+        """
+        url = self.base_url + path
+        for attempt in range(2):
+            self.login()
+            request_headers = dict(headers or {})
+            request_headers.update(self._auth_headers())
+            response = self._send(method, url, idempotent, what, headers=request_headers,
+                                  auth=self._digest, **kwargs)
+            if response.status_code == 401 and self._token_is_ours and attempt == 0:
+                self._token = None
+                self._token_is_ours = False
+                continue
+            break
+        if response.status_code in (401, 403):
+            raise ConfdError(self._auth_failure_message(response.status_code, what))
+        return ConfdResponse(response.status_code, _decode_body(response), response.text)
+
+    def _auth_failure_message(self, status, what):
+        if self._digest is not None:
+            how = ('HTTP Digest as web-services user %r was refused: check the login, the '
+                   'password and that the user exists in Configuration > Web Services Access'
+                   % self.username)
+        elif self._given_token:
+            how = ('the given token was refused: it may have expired, or lack the ACL for '
+                   'this request (confd.users.export.read, confd.users.import.create, '
+                   'confd.users.import.update); confd answers 401, not 403, for a missing ACL')
+        else:
+            how = ('the token of user %r (backend %r) was refused: the user may lack the ACL '
+                   'for this request (confd.users.export.read, confd.users.import.create, '
+                   'confd.users.import.update)' % (self.username, self.auth_backend))
+        return 'confd at %s:%s refused the %s (%s): %s.' % (self.host, self.port, what,
+                                                             status, how)
+
+    # -- the API ----------------------------------------------------------------------------
+
+    def export_users(self):
+        """(headers, users): every user of the server as export rows (dicts of strings)."""
+        # Exactly application/json: werkzeug's negotiation picks CSV for anything broader (§12.19).
+        response = self.call('GET', API_PREFIX + '/users/export', idempotent=True,
+                             what='user export', headers={'Accept': 'application/json'})
+        if response.status != 200 or not isinstance(response.body, dict):
+            raise ConfdError('confd at %s:%s answered %s to the user export: %s'
+                             % (self.host, self.port, response.status,
+                                describe_error_body(response.body, response.text)))
+        content = response.body.get('content') or []
+        headers = list(response.body.get('headers') or (content[0].keys() if content else []))
+        return headers, [dict((k, '' if v is None else str(v)) for k, v in row.items())
+                         for row in content]
+
+    def import_csv(self, csv_bytes, update=False):
+        """POST (create) or PUT (update) one CSV body; returns the ConfdResponse.
+
+        Never retried here: an import that may have committed must be checked by re-reading
+        the export (ConfdUncertain), not sent again.
+        """
+        return self.call('PUT' if update else 'POST', API_PREFIX + '/users/import',
+                         idempotent=False, what='user import',
+                         data=csv_bytes,  # bytes: a sized body (confd ignores chunked ones)
+                         headers={'Content-Type': 'text/csv; charset=utf-8',
+                                  'Accept': 'application/json'})
+
+
+def _url_host(host):
+    return '[%s]' % host if ':' in host and not host.startswith('[') else host
+
+
+def _short(exc):
+    text = str(exc)
+    return text if len(text) < 300 else text[:300] + '...'
+
+
+def _refused(exc):
+    """True when the connection was never established, so nothing reached the server."""
+    text = str(exc).lower()
+    return 'connection refused' in text or 'name or service not known' in text \
+        or 'no route to host' in text or 'failed to resolve' in text

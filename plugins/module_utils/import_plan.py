@@ -1,0 +1,418 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, xivo.confd developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Idempotent user import: read a confd CSV, match it against the server, plan, send, isolate.
+
+FOR INTERNAL COLLECTION USE ONLY: names here may change without notice.
+Everything here is pure or talks to an injected client, so unit tests run without a network.
+Server behaviour: reference confd-user-import.md §2, §4, §5, §7 and §12.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import io
+
+from ansible_collections.xivo.confd.plugins.module_utils.confd_columns import (
+    BOOLEAN_COLUMNS, EXPORT_COLUMNS, INTEGER_COLUMNS, SECRET_COLUMNS, UPDATE_COLUMNS)
+from ansible_collections.xivo.confd.plugins.module_utils.confd_client import (
+    ConfdError, ConfdUncertain, describe_error_body)
+from ansible_collections.xivo.confd.plugins.module_utils.secrets import scrub_text
+
+DEFAULT_KEYS = ('exten@context', 'username', 'email')
+# Columns a confd CSV may hold: what the import reads plus what the export writes.
+KNOWN_COLUMNS = frozenset(UPDATE_COLUMNS) | frozenset(EXPORT_COLUMNS)
+# Read by PUT only (uuid) or by nothing (provisioning_code): never sent on POST.
+NOT_POSTED = frozenset(('uuid', 'provisioning_code'))
+# Not in the export, so they cannot be compared.
+NOT_COMPARABLE = frozenset(('uuid', 'provisioning_code', 'incall_ring_seconds'))
+CASE_INSENSITIVE_KEYS = frozenset(('email',))
+MAX_RECONCILE = 3
+
+STATUSES = ('created', 'updated', 'unchanged', 'failed', 'would_create', 'would_update')
+
+
+class CsvFileError(ConfdError):
+    """The source file cannot be used at all (encoding, header)."""
+
+
+class SourceRow:
+    """One data row of the source CSV: its position and its cells by column."""
+
+    __slots__ = ('number', 'line', 'values', 'problem')
+
+    def __init__(self, number, line, values, problem=None):
+        self.number = number      # data row index, 1 = first row after the header
+        self.line = line          # physical line of the row's start in the file, 1 = header
+        self.values = values
+        self.problem = problem
+
+
+def read_confd_csv(path, data=None):
+    """Read a confd-format CSV (UTF-8, BOM tolerated) into (header, [SourceRow]).
+
+    Unknown columns are refused: confd silently ignores them and the data is lost (§12.25).
+    """
+    if data is None:
+        with open(path, 'rb') as handle:
+            data = handle.read()
+    try:
+        text = data.decode('utf-8-sig')
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b'\n') + 1
+        raise CsvFileError('%s: line %d: not UTF-8 (byte 0x%02x at offset %d); convert it '
+                           'with xivo.confd.user_csv or save it as UTF-8'
+                           % (path, line, data[exc.start], exc.start))
+    if '\x00' in text:
+        line = text[:text.index('\x00')].count('\n') + 1
+        raise CsvFileError('%s: line %d: contains a NUL byte (binary file?)' % (path, line))
+    reader = csv.reader(io.StringIO(text, newline=''))
+    try:
+        header = next(reader)
+    except StopIteration:
+        return [], []
+    except csv.Error as exc:
+        raise CsvFileError('%s: line 1: %s' % (path, exc))
+    _check_header(path, header)
+    rows = []
+    number = 0
+    line = reader.line_num + 1
+    try:
+        for cells in reader:
+            start = line
+            line = reader.line_num + 1
+            if not cells or cells == ['']:
+                continue  # blank line: confd skips it too and does not count it
+            number += 1
+            problem = None
+            if len(cells) != len(header):
+                problem = ('line %d has %d cells but the header has %d columns'
+                           % (start, len(cells), len(header)))
+                cells = (cells + [''] * len(header))[:len(header)]
+            rows.append(SourceRow(number, start, dict(zip(header, cells)), problem))
+    except csv.Error as exc:
+        raise CsvFileError('%s: line %d: %s' % (path, line, exc))
+    return header, rows
+
+
+def _check_header(path, header):
+    problems = []
+    seen = set()
+    for position, name in enumerate(header, 1):
+        if name in seen:
+            problems.append('column %d %r appears twice' % (position, name))
+        seen.add(name)
+        if name not in KNOWN_COLUMNS:
+            close = difflib.get_close_matches(name.strip().lower(), sorted(KNOWN_COLUMNS), 1)
+            hint = ' (did you mean %r?)' % close[0] if close else ''
+            problems.append('column %d %r is not a confd column%s; confd would silently '
+                            'ignore it' % (position, name, hint))
+    if 'firstname' not in seen and 'uuid' not in seen:
+        problems.append('no firstname column: confd would create no user at all')
+    if problems:
+        raise CsvFileError('%s: line 1: %s' % (path, '; '.join(problems)))
+
+
+def key_value(spec, values):
+    """The value of a key spec ('exten@context', 'username', 'a+b') for a row, or None."""
+    columns = spec.replace('+', '@').split('@')
+    parts = []
+    for column in columns:
+        part = (values.get(column) or '').strip()
+        if not part:
+            return None
+        parts.append(part.lower() if column in CASE_INSENSITIVE_KEYS else part)
+    separator = '@' if '@' in spec else '+'
+    return separator.join(parts)
+
+
+def index_users(users, keys):
+    """{spec: {value: [export rows]}} for the server's users."""
+    index = dict((spec, {}) for spec in keys)
+    for user in users:
+        for spec in keys:
+            value = key_value(spec, user)
+            if value is not None:
+                index[spec].setdefault(value, []).append(user)
+    return index
+
+
+def differing_columns(values, user, header, update_password):
+    """The CSV columns whose value differs from the server's user (export row)."""
+    has_line = bool(user.get('line_protocol'))
+    changed = []
+    for column in header:
+        if column in NOT_COMPARABLE or column not in user:
+            continue
+        if column in SECRET_COLUMNS and not update_password:
+            continue
+        # confd renames the voicemail after the user when the user has a line (§12.13).
+        if column == 'voicemail_name' and has_line:
+            continue
+        wanted = values.get(column, '')
+        current = user.get(column, '')
+        if column in BOOLEAN_COLUMNS or column in INTEGER_COLUMNS:
+            # An empty cell cannot unset these on PUT (§12.8): it means "leave as is".
+            if wanted == '':
+                continue
+        if column == 'call_permissions':
+            if set(p for p in wanted.split(';') if p) != set(p for p in current.split(';') if p):
+                changed.append(column)
+            continue
+        if column == 'email':
+            wanted, current = wanted.lower(), current.lower()
+        if wanted != current:
+            changed.append(column)
+    return changed
+
+
+class Outcome:
+    """The result of one source row."""
+
+    __slots__ = ('row', 'key', 'status', 'uuid', 'error', 'ids', 'changes')
+
+    def __init__(self, row, key=None):
+        self.row = row
+        self.key = key
+        self.status = None
+        self.uuid = None
+        self.error = None
+        self.ids = None
+        self.changes = []
+
+    def fail(self, error):
+        self.status = 'failed'
+        self.error = error
+
+    def as_dict(self):
+        result = dict(row=self.row.number, line=self.row.line, key=self.key,
+                      status=self.status, uuid=self.uuid, error=self.error)
+        if self.ids is not None:
+            result['ids'] = self.ids
+        if self.changes:
+            result['changed_columns'] = list(self.changes)
+        return result
+
+
+def plan(header, rows, users, keys=DEFAULT_KEYS, update=False, update_password=False,
+         validate=None):
+    """Decide, for every row, create / update / unchanged / failed; no request is sent.
+
+    validate(values) -> list of 'column: reason' strings, for local checks before sending.
+    Returns the list of Outcomes (status 'create', 'update', 'unchanged' or 'failed').
+    """
+    index = index_users(users, keys)
+    seen = dict((spec, {}) for spec in keys)
+    outcomes = []
+    for row in rows:
+        outcome = Outcome(row)
+        outcomes.append(outcome)
+        row_keys = [(spec, key_value(spec, row.values)) for spec in keys]
+        row_keys = [(spec, value) for spec, value in row_keys if value is not None]
+        outcome.key = '%s=%s' % row_keys[0] if row_keys else None
+        if row.problem:
+            outcome.fail(row.problem)
+            continue
+        problems = validate(row.values) if validate else []
+        if problems:
+            outcome.fail('invalid: ' + '; '.join(problems))
+            continue
+        if not row_keys:
+            outcome.fail('no value for any key column (%s): a re-run could not recognise this '
+                         'user, so it is not imported' % ', '.join(keys))
+            continue
+        duplicate = next(((spec, seen[spec][value]) for spec, value in row_keys
+                          if value in seen[spec]), None)
+        if duplicate:
+            outcome.fail('same %s as line %d of the file' % duplicate)
+            continue
+        for spec, value in row_keys:
+            seen[spec][value] = row.line
+        match = next(((spec, value) for spec, value in row_keys if value in index[spec]), None)
+        if match is None:
+            outcome.status = 'create'
+            continue
+        outcome.key = '%s=%s' % match
+        candidates = index[match[0]][match[1]]
+        if len(candidates) > 1:
+            outcome.fail('%s matches %d users on the server; fix the duplicates first'
+                         % (outcome.key, len(candidates)))
+            continue
+        user = candidates[0]
+        outcome.uuid = user.get('uuid') or None
+        changes = differing_columns(row.values, user, header, update_password) if update else []
+        outcome.changes = changes
+        outcome.status = 'update' if changes else 'unchanged'
+    return outcomes
+
+
+def csv_body(columns, rows):
+    """A UTF-8 CSV body as confd reads it: ',' separated, full-width rows, \\n line ends."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator='\n')
+    writer.writerow(columns)
+    for values in rows:
+        writer.writerow([values.get(column, '') for column in columns])
+    return out.getvalue().encode('utf-8')
+
+
+def chunks(items, size):
+    size = max(1, size)
+    return [items[i:i + size] for i in range(0, len(items), size)]
+
+
+class Importer:
+    """Sends the planned creations and updates, and gives every row its own outcome.
+
+    confd commits a request entirely or not at all (§4): rows it reports in a 400 are failed
+    and the others resent; a 500 names no row, so the batch is bisected; a timeout or a lost
+    connection is settled by reading the server again, never by resending blindly.
+    """
+
+    def __init__(self, client, header, keys=DEFAULT_KEYS, batch_size=100, secrets=()):
+        self.client = client
+        self.header = list(header)
+        self.keys = keys
+        self.batch_size = batch_size
+        self.secrets = set(secrets)
+        self.post_columns = [c for c in self.header if c not in NOT_POSTED]
+        self.reconciles = 0
+        self.requests = 0
+
+    def _scrub(self, text):
+        return scrub_text(text, self.secrets)
+
+    def run(self, outcomes):
+        """Send what the plan says; a server that stops answering fails the unsent rows."""
+        try:
+            creations = [o for o in outcomes if o.status == 'create']
+            for batch in chunks(creations, self.batch_size):
+                self._send(batch, update=False)
+            updates = {}
+            for outcome in outcomes:
+                if outcome.status == 'update':
+                    updates.setdefault(tuple(outcome.changes), []).append(outcome)
+            for columns, group in updates.items():
+                for batch in chunks(group, self.batch_size):
+                    self._send(batch, update=True, columns=('uuid',) + columns)
+        except ConfdError as exc:
+            reason = 'not imported: %s' % self._scrub(str(exc))
+            for outcome in outcomes:
+                if outcome.status in ('create', 'update'):
+                    outcome.fail(reason)
+        return outcomes
+
+    def _body(self, batch, update, columns):
+        if update:
+            rows = []
+            for outcome in batch:
+                values = dict(outcome.row.values)
+                values['uuid'] = outcome.uuid
+                rows.append(values)
+            return csv_body(list(columns), rows)
+        return csv_body(self.post_columns, [o.row.values for o in batch])
+
+    def _send(self, batch, update, columns=None):
+        pending = list(batch)
+        while pending:
+            self.requests += 1
+            try:
+                response = self.client.import_csv(self._body(pending, update, columns),
+                                                  update=update)
+            except ConfdUncertain as exc:
+                pending = self._reconcile(pending, update, self._scrub(str(exc)))
+                continue
+            if response.status == 201:
+                self._record_success(pending, response.body, update)
+                return
+            errors = (response.body or {}).get('errors') if isinstance(response.body,
+                                                                         dict) else None
+            if response.status == 400 and errors:
+                reported = self._record_errors(pending, errors)
+                if reported:
+                    pending = [o for o in pending if o.status != 'failed']
+                    continue
+            message = 'confd answered %s: %s' % (
+                response.status, self._scrub(describe_error_body(response.body,
+                                                                 response.text)))
+            if len(pending) == 1:
+                pending[0].fail(message)
+                return
+            # The server named no row: split the batch until the guilty rows stand alone.
+            middle = len(pending) // 2
+            self._send(pending[:middle], update, columns)
+            self._send(pending[middle:], update, columns)
+            return
+
+    def _record_success(self, pending, body, update):
+        entries = (body or {}).get('updated' if update else 'created') or []
+        by_number = dict((entry.get('row_number'), entry) for entry in entries
+                         if isinstance(entry, dict))
+        for position, outcome in enumerate(pending, 1):
+            entry = by_number.get(position)
+            if entry is None:
+                outcome.fail('confd reported success but returned no entry for this row')
+            elif entry.get('user_id') is None and not update:
+                outcome.fail('confd created no user for this row (user_id null)')
+            else:
+                outcome.status = 'updated' if update else 'created'
+                outcome.uuid = entry.get('user_uuid') or outcome.uuid
+                outcome.ids = dict((k, v) for k, v in entry.items() if k != 'row_number')
+
+    def _record_errors(self, pending, errors):
+        reported = 0
+        for error in errors:
+            if not isinstance(error, dict):
+                continue
+            number = (error.get('details') or {}).get('row_number')
+            if isinstance(number, int) and 1 <= number <= len(pending):
+                outcome = pending[number - 1]
+                if outcome.status != 'failed':
+                    outcome.fail(self._scrub(str(error.get('message', 'rejected by confd'))))
+                    reported += 1
+        return reported
+
+    def _reconcile(self, pending, update, reason):
+        """After a lost answer: read the server; rows now present are done, others resent."""
+        self.reconciles += 1
+        if self.reconciles > MAX_RECONCILE:
+            for outcome in pending:
+                outcome.fail('%s; gave up after %d attempts, re-run to finish'
+                             % (reason, MAX_RECONCILE))
+            return []
+        try:
+            users = self.client.export_users()[1]
+        except ConfdError as exc:
+            for outcome in pending:
+                outcome.fail('%s; then reading the server failed: %s'
+                             % (reason, self._scrub(str(exc))))
+            return []
+        index = index_users(users, self.keys)
+        remaining = []
+        for outcome in pending:
+            user = self._find(index, outcome.row.values)
+            if user is not None and not update:
+                outcome.status = 'created'
+                outcome.uuid = user.get('uuid') or None
+            elif user is not None and update and not differing_columns(
+                    outcome.row.values, user, outcome.changes, True):
+                outcome.status = 'updated'
+            else:
+                remaining.append(outcome)
+        return remaining
+
+    def _find(self, index, values):
+        for spec in self.keys:
+            value = key_value(spec, values)
+            if value is not None and value in index[spec]:
+                return index[spec][value][0]
+        return None
+
+
+def summarize(outcomes):
+    summary = dict((status, 0) for status in STATUSES)
+    for outcome in outcomes:
+        summary[outcome.status] = summary.get(outcome.status, 0) + 1
+    summary['total'] = len(outcomes)
+    return summary
