@@ -315,13 +315,15 @@ class Importer:
 
     def _send(self, batch, update, columns=None):
         pending = list(batch)
+        uncertain = 0
         while pending:
             self.requests += 1
             try:
                 response = self.client.import_csv(self._body(pending, update, columns),
                                                   update=update)
             except ConfdUncertain as exc:
-                pending = self._reconcile(pending, update, self._scrub(str(exc)))
+                uncertain += 1
+                pending = self._reconcile(pending, update, self._scrub(str(exc)), uncertain)
                 continue
             if response.status == 201:
                 self._record_success(pending, response.body, update)
@@ -373,10 +375,10 @@ class Importer:
                     reported += 1
         return reported
 
-    def _reconcile(self, pending, update, reason):
+    def _reconcile(self, pending, update, reason, attempt):
         """After a lost answer: read the server; rows now present are done, others resent."""
         self.reconciles += 1
-        if self.reconciles > MAX_RECONCILE:
+        if attempt > MAX_RECONCILE:
             for outcome in pending:
                 outcome.fail('%s; gave up after %d attempts, re-run to finish'
                              % (reason, MAX_RECONCILE))

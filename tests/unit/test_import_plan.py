@@ -1,0 +1,268 @@
+# -*- coding: utf-8 -*-
+"""Planning, batching and isolation of user_import, against an in-memory fake of confd."""
+
+from __future__ import annotations
+
+import csv
+import io
+import uuid as uuidlib
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from ansible_collections.xivo.confd.plugins.module_utils import import_plan
+from ansible_collections.xivo.confd.plugins.module_utils.confd_client import (
+    ConfdError, ConfdResponse, ConfdUncertain)
+
+
+def rows_of(text):
+    return import_plan.read_confd_csv('users.csv', data=text.encode('utf-8'))
+
+
+class FakeConfd:
+    """confd's all-or-nothing import, with the failures the importer must survive.
+
+    A row whose firstname is BAD gets a 400 row error; BOOM makes the whole request a 500
+    (naming no row). faults is a list consumed one per import request: None (normal),
+    'drop' (commit, then lose the answer), 'timeout' (lose the request before the commit),
+    'down' (connection refused).
+    """
+
+    def __init__(self, users=(), faults=()):
+        self.users = [dict(u) for u in users]
+        self.faults = list(faults)
+        self.requests = 0
+        self.next_id = 1
+
+    def export_users(self):
+        return ['uuid', 'firstname', 'exten', 'context', 'username', 'email'], \
+            [dict(u) for u in self.users]
+
+    def import_csv(self, body, update=False):
+        self.requests += 1
+        fault = self.faults.pop(0) if self.faults else None
+        if fault == 'timeout':
+            raise ConfdUncertain('user import timed out')
+        if fault == 'down':
+            raise ConfdError('cannot connect')
+        rows = list(csv.DictReader(io.StringIO(body.decode('utf-8'))))
+        if any(r.get('firstname') == 'BOOM' for r in rows):
+            return ConfdResponse(500, ['Unexpected error: boom'], '')
+        errors, created, taken = [], [], set()
+        for number, row in enumerate(rows, 1):
+            key = (row.get('exten'), row.get('context'))
+            clash = any((u.get('exten'), u.get('context')) == key for u in self.users) \
+                or key in taken
+            if row.get('firstname') == 'BAD' or (row.get('exten') and clash and not update):
+                errors.append({'message': 'Input Error - bad row', 'timestamp': 1,
+                               'details': {'row_number': number, 'row': row}})
+                continue
+            taken.add(key)
+            created.append(row)
+        if errors:
+            return ConfdResponse(400, {'errors': errors}, '')
+        entries = []
+        for number, row in enumerate(created, 1):
+            if update:
+                user = next(u for u in self.users if u['uuid'] == row['uuid'])
+                user.update((k, v) for k, v in row.items() if k in user)
+            else:
+                user = dict(row, uuid=str(uuidlib.uuid4()))
+                self.users.append(user)
+            entries.append({'row_number': number, 'user_id': self.next_id,
+                            'user_uuid': user['uuid']})
+            self.next_id += 1
+        if fault == 'drop':
+            raise ConfdUncertain('the connection was lost during the user import')
+        return ConfdResponse(201, {'updated' if update else 'created': entries}, '')
+
+
+def run_import(text, server, batch_size=100, **plan_options):
+    header, rows = rows_of(text)
+    outcomes = import_plan.plan(header, rows, server.export_users()[1], **plan_options)
+    import_plan.Importer(server, header, batch_size=batch_size).run(outcomes)
+    return outcomes
+
+
+def statuses(outcomes):
+    return [o.status for o in outcomes]
+
+
+def test_read_strips_bom_and_numbers_rows_from_the_first_data_line():
+    header, rows = import_plan.read_confd_csv(
+        'f.csv', data=b'\xef\xbb\xbffirstname,exten,context\nA,1000,default\n\nB,1001,default')
+    assert header == ['firstname', 'exten', 'context']
+    assert [(r.number, r.line) for r in rows] == [(1, 2), (2, 4)]
+
+
+def test_read_refuses_unknown_column_naming_the_closest():
+    with pytest.raises(import_plan.CsvFileError) as error:
+        rows_of('firstname,phonenumbre,lastname\nA,1000,B\n')
+    assert "users.csv: line 1: column 2 'phonenumbre'" in str(error.value)
+    assert 'silently' in str(error.value)
+
+
+def test_read_refuses_non_utf8_with_line():
+    with pytest.raises(import_plan.CsvFileError, match=r'users.csv: line 3: not UTF-8'):
+        import_plan.read_confd_csv('users.csv', data=b'firstname\nA\nJ\xe9r\xf4me\n')
+
+
+def test_read_refuses_duplicate_columns_and_missing_firstname():
+    with pytest.raises(import_plan.CsvFileError, match='appears twice'):
+        rows_of('firstname,firstname\nA,B\n')
+    with pytest.raises(import_plan.CsvFileError, match='no firstname column'):
+        rows_of('lastname\nA\n')
+
+
+def test_short_row_is_a_row_problem_not_padding():
+    header, rows = rows_of('firstname,lastname,exten,context\nA,B\n')
+    assert rows[0].problem == 'line 2 has 2 cells but the header has 4 columns'
+
+
+def test_key_value_email_is_case_insensitive_and_needs_every_part():
+    assert import_plan.key_value('email', {'email': 'A@B.C'}) == 'a@b.c'
+    assert import_plan.key_value('exten@context', {'exten': '1000', 'context': ''}) is None
+    assert import_plan.key_value('firstname+lastname',
+                                 {'firstname': 'A', 'lastname': 'B'}) == 'A+B'
+
+
+def test_plan_creates_missing_skips_existing_and_refuses_keyless_and_in_file_duplicates():
+    server = FakeConfd(users=[{'uuid': 'u1', 'firstname': 'A', 'exten': '1000',
+                               'context': 'default', 'username': '', 'email': ''}])
+    header, rows = rows_of('firstname,exten,context,username\n'
+                           'A,1000,default,\nB,1001,default,\nC,,,\nD,1001,default,\n'
+                           'E,,,b\n')
+    outcomes = import_plan.plan(header, rows, server.export_users()[1])
+    assert statuses(outcomes) == ['unchanged', 'create', 'failed', 'failed', 'create']
+    assert outcomes[0].uuid == 'u1'
+    assert 'no value for any key column' in outcomes[2].error
+    assert outcomes[3].error == 'same exten@context as line 3 of the file'
+    assert outcomes[4].key == 'username=b'
+
+
+def test_plan_update_lists_only_differing_columns_and_skips_secrets_by_default():
+    users = [{'uuid': 'u1', 'firstname': 'A', 'lastname': 'Old', 'exten': '1000',
+              'context': 'default', 'password': 'old-secret', 'enabled': '1',
+              'call_permissions': 'a;b'}]
+    header, rows = rows_of('firstname,lastname,exten,context,password,enabled,call_permissions\n'
+                           'A,New,1000,default,new-secret,,b;a\n')
+    outcome, = import_plan.plan(header, rows, users, update=True)
+    assert outcome.status == 'update' and outcome.changes == ['lastname']
+    outcome, = import_plan.plan(header, rows, users, update=True, update_password=True)
+    assert outcome.changes == ['lastname', 'password']
+
+
+def test_plan_refuses_a_key_matching_several_server_users():
+    users = [{'uuid': 'u%d' % i, 'firstname': 'A', 'email': 'a@b.c'} for i in range(2)]
+    header, rows = rows_of('firstname,email\nA,A@b.c\n')
+    outcome, = import_plan.plan(header, rows, users)
+    assert outcome.status == 'failed' and 'matches 2 users' in outcome.error
+
+
+def test_400_fails_only_the_named_rows_and_imports_the_others():
+    server = FakeConfd()
+    outcomes = run_import('firstname,exten,context\nA,1000,default\nBAD,1001,default\n'
+                          'C,1002,default\n', server)
+    assert statuses(outcomes) == ['created', 'failed', 'created']
+    assert outcomes[1].error == 'Input Error - bad row'
+    assert sorted(u['firstname'] for u in server.users) == ['A', 'C']
+    assert outcomes[0].uuid and outcomes[0].ids['user_id']
+
+
+def test_500_is_bisected_until_the_guilty_row_stands_alone():
+    server = FakeConfd()
+    lines = ['U%d,%d,default' % (i, 1000 + i) for i in range(7)]
+    lines[4] = 'BOOM,1004,default'
+    outcomes = run_import('firstname,exten,context\n' + '\n'.join(lines) + '\n', server)
+    assert statuses(outcomes).count('created') == 6
+    assert outcomes[4].status == 'failed'
+    assert outcomes[4].error == 'confd answered 500: Unexpected error: boom'
+
+
+def test_dropped_answer_after_commit_is_settled_by_reading_the_server_without_resending():
+    server = FakeConfd(faults=['drop'])
+    outcomes = run_import('firstname,exten,context\nA,1000,default\nB,1001,default\n', server)
+    assert statuses(outcomes) == ['created', 'created']
+    assert len(server.users) == 2 and server.requests == 1
+    assert all(o.uuid for o in outcomes)
+
+
+def test_timeout_before_commit_is_resent_once_the_server_shows_nothing_arrived():
+    server = FakeConfd(faults=['timeout'])
+    outcomes = run_import('firstname,exten,context\nA,1000,default\n', server)
+    assert statuses(outcomes) == ['created'] and server.requests == 2
+    assert len(server.users) == 1
+
+
+def test_server_going_down_fails_the_unsent_rows_with_the_reason():
+    server = FakeConfd(faults=[None, 'down'])
+    outcomes = run_import('firstname,exten,context\nA,1000,default\nB,1001,default\n',
+                          server, batch_size=1)
+    assert statuses(outcomes) == ['created', 'failed']
+    assert outcomes[1].error == 'not imported: cannot connect'
+
+
+def test_created_entry_without_user_is_a_failure():
+    class NoUser(FakeConfd):
+        def import_csv(self, body, update=False):
+            return ConfdResponse(201, {'created': [{'row_number': 1, 'user_id': None}]}, '')
+    outcomes = run_import('firstname,exten,context\nA,1000,default\n', NoUser())
+    assert outcomes[0].status == 'failed' and 'user_id null' in outcomes[0].error
+
+
+def test_update_sends_uuid_and_differing_columns_only():
+    sent = []
+
+    class Recorder(FakeConfd):
+        def import_csv(self, body, update=False):
+            sent.append((body, update))
+            return super().import_csv(body, update)
+    server = Recorder(users=[{'uuid': 'u1', 'firstname': 'A', 'exten': '1000',
+                              'context': 'default', 'username': '', 'email': 'old@x'}])
+    outcomes = run_import('firstname,exten,context,email\nA,1000,default,new@x\n', server,
+                          update=True)
+    assert statuses(outcomes) == ['updated']
+    assert sent == [(b'uuid,email\nu1,new@x\n', True)]
+    assert server.users[0]['email'] == 'new@x'
+
+
+def test_secrets_are_scrubbed_from_server_messages():
+    class Leaky(FakeConfd):
+        def import_csv(self, body, update=False):
+            return ConfdResponse(500, ['Unexpected error: value too long {s3cr3t-pw}'], '')
+    header, rows = rows_of('firstname,exten,context,password\nA,1000,default,s3cr3t-pw\n')
+    outcomes = import_plan.plan(header, rows, [])
+    import_plan.Importer(Leaky(), header, secrets={'s3cr3t-pw'}).run(outcomes)
+    assert 's3cr3t-pw' not in outcomes[0].error and '********' in outcomes[0].error
+
+
+FAULTS = st.lists(st.sampled_from([None, None, 'drop', 'timeout']), max_size=12)
+
+
+@settings(max_examples=200, deadline=None)
+@given(kinds=st.lists(st.sampled_from(['ok', 'ok', 'ok', 'bad', 'boom', 'dup']), min_size=1,
+                      max_size=25),
+       faults=FAULTS, batch_size=st.integers(1, 8))
+def test_every_row_is_accounted_for_once_and_never_imported_twice(kinds, faults, batch_size):
+    """Seeded randomized runs: any mix of bad rows and lost answers, then a re-run."""
+    lines = []
+    for number, kind in enumerate(kinds):
+        name = {'bad': 'BAD', 'boom': 'BOOM'}.get(kind, 'U%d' % number)
+        exten = 1000 if kind == 'dup' else 1100 + number
+        lines.append('%s,%d,default' % (name, exten))
+    text = 'firstname,exten,context\n' + '\n'.join(lines) + '\n'
+    server = FakeConfd(faults=faults)
+    first = run_import(text, server, batch_size=batch_size)
+    assert len(first) == len(kinds)
+    assert all(o.status in ('created', 'failed', 'unchanged') for o in first)
+    assert all(o.error for o in first if o.status == 'failed')
+    exts = [(u['exten'], u['context']) for u in server.users]
+    assert len(exts) == len(set(exts)), 'a user was imported twice'
+    second = run_import(text, server, batch_size=batch_size)
+    exts_after = [(u['exten'], u['context']) for u in server.users]
+    assert len(exts_after) == len(set(exts_after))
+    for before, after, kind in zip(first, second, kinds):
+        if after.status == 'created':  # only what the first run could not finish
+            assert before.status == 'failed'
+        if kind == 'ok':  # every good row is in after the re-run, exactly once
+            assert after.status in ('unchanged', 'created')
