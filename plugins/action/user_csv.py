@@ -1,0 +1,185 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, xivo.confd developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Action plugin of xivo.confd.user_csv: converts a legacy user CSV on the controller."""
+
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
+import csv
+import io
+import os
+
+from ansible.errors import AnsibleError
+from ansible.module_utils.common.text.converters import to_text
+from ansible.plugins.action import ActionBase
+
+from ansible_collections.xivo.confd.plugins.module_utils.confd_rules import RowDiff
+from ansible_collections.xivo.confd.plugins.module_utils.file_output import (
+    AtomicOutput, parse_mode,
+)
+from ansible_collections.xivo.confd.plugins.module_utils.legacy_csv import (
+    LegacyCsvError, canonical_encoding, convert_lines, open_text,
+)
+
+ARGUMENT_SPEC = dict(
+    src=dict(type='path', required=True),
+    dest=dict(type='path', required=True),
+    encoding=dict(type='str', default='auto'),
+    unknown_columns=dict(type='str', default='fail', choices=['fail', 'drop']),
+    column_map=dict(type='dict', default={}),
+    defaults=dict(type='dict', default={}),
+    invalid_rows=dict(type='str', default='fail', choices=['fail', 'skip']),
+    mode=dict(type='raw', default='0600'),
+    backup=dict(type='bool', default=False),
+    newline_replacement=dict(type='str', default=' '),
+    validate=dict(type='bool', default=True),
+    max_reported=dict(type='int', default=1000),
+)
+
+MAX_IN_MESSAGE = 20
+
+
+class _InvalidRows(Exception):
+    """Raised inside the output block so that nothing is written."""
+
+
+def _read_old_rows(path):
+    with io.open(path, 'r', encoding='utf-8', errors='replace', newline='') as handle:
+        for row in csv.DictReader(handle):
+            yield row
+
+
+class ActionModule(ActionBase):
+
+    TRANSFERS_FILES = False
+    _requires_connection = False
+    _supports_check_mode = True
+    _supports_async = False
+
+    def run(self, tmp=None, task_vars=None):
+        result = super(ActionModule, self).run(tmp, task_vars)
+        del tmp
+        _valid, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
+
+        try:
+            src = self._find_needle('files', args['src'])
+        except AnsibleError as exc:
+            result.update(failed=True, msg='src: %s' % to_text(exc.message))
+            return result
+        dest = os.path.expanduser(args['dest'])
+        if not os.path.isabs(dest):
+            dest = self._loader.path_dwim(dest)
+        try:
+            mode = parse_mode(args['mode'])
+            if args['encoding'] not in ('auto', ''):
+                canonical_encoding(args['encoding'])
+        except (ValueError, LookupError) as exc:
+            result.update(failed=True, msg=to_text(exc))
+            return result
+        for column in ('column_map', 'defaults'):
+            for key, value in args[column].items():
+                if isinstance(value, (dict, list)):
+                    result.update(failed=True, msg='%s: the value of %r must be a string' % (column, key))
+                    return result
+
+        check_mode = bool(self._task.check_mode)
+        want_diff = bool(self._task.diff)
+        skip = args['invalid_rows'] == 'skip'
+        result.update(src=src, dest=dest, changed=False)
+
+        differ = None
+        if want_diff:
+            old = _read_old_rows(dest) if os.path.isfile(dest) else ()
+            differ = RowDiff(old)
+
+        out = AtomicOutput(dest, mode=mode, backup=args['backup'], check_mode=check_mode)
+        converter = None
+        encoding = None
+        try:
+            stream, encoding = open_text(src, args['encoding'])
+            with stream:
+                converter, rows = convert_lines(
+                    stream, column_map=args['column_map'], defaults=args['defaults'],
+                    unknown_columns=args['unknown_columns'],
+                    newline_replacement=args['newline_replacement'],
+                    validate=args['validate'], max_reported=args['max_reported'])
+                columns = converter.columns
+                with out as handle:
+                    writer = csv.writer(handle, lineterminator='\n')
+                    writer.writerow(columns)
+                    if differ is None:
+                        writer.writerows(rows)
+                    else:
+                        for values in rows:
+                            writer.writerow(values)
+                            differ.add(dict(zip(columns, values)))
+                    if converter.invalid_count and not skip:
+                        raise _InvalidRows()
+        except LegacyCsvError as exc:
+            where = ' line %d' % exc.line if exc.line else ''
+            result.update(failed=True, msg='%s%s: %s' % (src, where, to_text(exc)), encoding=encoding)
+            return result
+        except UnicodeDecodeError as exc:
+            result.update(failed=True, encoding=encoding,
+                          msg='%s: cannot be decoded as %s (byte 0x%02x, %s)%s; use encoding=auto '
+                              'or name the right codec' % (
+                                  src, encoding, bytearray(exc.object[exc.start:exc.start + 1])[0],
+                                  exc.reason,
+                                  ' after line %d' % (converter.header_line + converter.data_rows
+                                                      + converter.blank_lines)
+                                  if converter else ''))
+            return result
+        except _InvalidRows:
+            pass
+        except (IOError, OSError) as exc:
+            result.update(failed=True, msg='%s: %s' % (dest, to_text(exc)))
+            return result
+
+        warnings = converter.summary_warnings()
+        result.update(
+            encoding=encoding,
+            rows=converter.rows,
+            data_rows=converter.data_rows,
+            columns=list(converter.columns),
+            dropped_columns=converter.dropped_columns,
+            invalid_rows=converter.invalid_rows,
+            invalid_count=converter.invalid_count,
+            row_warnings=converter.row_warnings,
+            conversion_warnings=warnings,
+        )
+        if converter.invalid_count and not skip:
+            shown = converter.invalid_rows[:MAX_IN_MESSAGE]
+            lines = ['%s line %s, column %s%s: %s' % (
+                src, p['line'], p['column'] or '-',
+                ' (legacy %s)' % p['legacy_column'] if p['legacy_column'] else '', p['reason'])
+                for p in shown]
+            more = converter.problem_count - len(shown)
+            result.update(
+                failed=True, rows=0,
+                msg='%d of %d rows are invalid, nothing was written to %s (set invalid_rows=skip to '
+                    'write the valid rows):\n%s%s' % (
+                        converter.invalid_count, converter.data_rows, dest, '\n'.join(lines),
+                        '\n... and %d more problem(s), see invalid_rows' % more if more > 0 else ''))
+            if warnings:
+                result['warnings'] = warnings
+            return result
+        if converter.invalid_count:
+            warnings.append('%d of %d rows left out of %s because they are invalid (see invalid_rows)'
+                            % (converter.invalid_count, converter.data_rows, dest))
+        if warnings:
+            result['warnings'] = list(warnings)
+        result['changed'] = out.changed
+        if out.backup_file:
+            result['backup_file'] = out.backup_file
+        if differ is not None:
+            summary = differ.summary()
+            before, after = differ.texts()
+            head = '# %d added, %d removed, %d changed, %d unchanged\n' % (
+                summary['added'], summary['removed'], summary['changed'], summary['unchanged'])
+            if out.mode_changed:
+                head += '# mode set to %04o\n' % mode
+            result['diff_summary'] = summary
+            result['diff'] = dict(before_header='%s (before)' % dest, after_header='%s (after)' % dest,
+                                  before=before, after=head + after)
+        return result

@@ -1,0 +1,382 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, xivo.confd developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What confd 16.15 accepts in one row of a user import CSV, checked before anything is sent.
+
+FOR INTERNAL COLLECTION USE ONLY: names here may change without notice.
+
+Pure functions over confd-format rows (``dict`` column -> ``str``, ``''`` for an empty cell,
+a missing key for an absent column), usable on a converted legacy row as on any confd CSV.
+Source: reference confd-user-import.md §3.2 (16.12-16.15 deltas) and §12 (5, 12, 14, 15, 16).
+No reason ever contains a cell value, so no secret can leak through a problem.
+"""
+
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
+import re
+from collections import namedtuple
+
+from ansible_collections.xivo.confd.plugins.module_utils.confd_columns import (
+    BOOLEAN_COLUMNS, INTEGER_COLUMNS, SECRET_COLUMNS,
+)
+
+ERROR = 'error'
+WARNING = 'warning'
+
+
+class Problem(namedtuple('Problem', ('column', 'reason', 'severity'))):
+    """One finding about one row: the confd column (or None for the whole row), a reason
+    that never quotes the value, and ``error`` (confd would reject the row, or the file) or
+    ``warning`` (confd accepts it but does not do what the row seems to ask)."""
+    __slots__ = ()
+
+    def __new__(cls, column, reason, severity=ERROR):
+        return super(Problem, cls).__new__(cls, column, reason, severity)
+
+
+NULL = 'may not be empty (confd: Field may not be null.)'
+PATTERN = 'does not match %s (confd: String does not match expected pattern.)'
+
+USERNAME_RE = r'^[a-zA-Z0-9-\._~\!\$&\'\(\)\*\+,;=%@]{2,254}$'
+PASSWORD_RE = r'^[a-zA-Z0-9-\._~\!\$&\'\(\)\*\+,;=%]{4,64}$'
+MOBILE_RE = r'^\+?[0-9\*#]+$'
+LANGUAGE_RE = r'^[a-z]{2}_[A-Z]{2}$'
+CALL_PERMISSION_PASSWORD_RE = r'^[0-9#\*]{1,16}$'
+VOICEMAIL_NUMBER_RE = r'^[0-9]{1,40}$'
+VOICEMAIL_PASSWORD_RE = r'^[0-9]{1,80}$'
+SIP_USERNAME_RE = r'^[a-zA-Z0-9_-]{1,40}$'
+SIP_SECRET_RE = r'^[\x20-\x7e]{1,80}$'
+EXTEN_RE = r'^_[*#0-9_XxZzNn\[\].!-]{1,39}$|^[*#0-9]{1,40}$'
+
+CALLER_ID_MAX = 160     # userfeatures.callerid VARCHAR(160) holds '"firstname lastname"'
+
+# column -> (max length or None, regex text or None)
+_STRING_RULES = {
+    'firstname': (128, None),
+    'lastname': (128, None),
+    'userfield': (128, None),
+    'email': (254, None),
+    'outgoing_caller_id': (80, None),
+    'mobile_phone_number': (80, MOBILE_RE),
+    'username': (None, USERNAME_RE),
+    'password': (None, PASSWORD_RE),
+    'language': (None, LANGUAGE_RE),
+    'call_permission_password': (None, CALL_PERMISSION_PASSWORD_RE),
+    'voicemail_name': (80, None),
+    'voicemail_email': (80, None),
+    'voicemail_number': (None, VOICEMAIL_NUMBER_RE),
+    'voicemail_password': (None, VOICEMAIL_PASSWORD_RE),
+    'sip_username': (None, SIP_USERNAME_RE),
+    'sip_secret': (None, SIP_SECRET_RE),
+    'exten': (None, EXTEN_RE),
+    'incall_exten': (None, EXTEN_RE),
+}
+
+_RANGES = {
+    'ring_seconds': (0, 60),
+    'simultaneous_calls': (1, 20),
+}
+
+_PATTERN_TEXT = {
+    'username': "2-254 of a-z A-Z 0-9 - . _ ~ ! $ & ' ( ) * + , ; = % @",
+    'password': "4-64 of a-z A-Z 0-9 - . _ ~ ! $ & ' ( ) * + , ; = %",
+    'sip_secret': '1-80 printable ASCII characters',
+    'voicemail_password': '1-80 digits',
+    'call_permission_password': '1-16 of 0-9 # *',
+}
+
+_BOOLEAN_VALUES = frozenset(('0', '1'))
+
+
+def _build_checks():
+    """column -> function(value) -> reason or None, for a non-empty value."""
+    checks = {}
+    for column, (maximum, pattern) in _STRING_RULES.items():
+        match = re.compile(pattern).match if pattern else None
+        if column in _PATTERN_TEXT:
+            described = _PATTERN_TEXT[column]
+        else:
+            described = pattern
+        checks[column] = _string_check(maximum, match, PATTERN % described)
+    for column in BOOLEAN_COLUMNS:
+        checks[column] = _boolean_check
+    for column in INTEGER_COLUMNS:
+        checks[column] = _integer_check(_RANGES.get(column))
+    return checks
+
+
+def _string_check(maximum, match, pattern_reason):
+    def check(value):
+        if maximum is not None and len(value) > maximum:
+            return 'longer than %d characters (confd: Longer than maximum length %d.)' % (maximum, maximum)
+        if match is not None and match(value) is None:
+            return pattern_reason
+        return None
+    return check
+
+
+def _boolean_check(value):
+    if value in _BOOLEAN_VALUES:
+        return None
+    return 'must be 0 or 1'
+
+
+def _integer_check(bounds):
+    def check(value):
+        if not (value.isdigit() and value.isascii()):
+            return 'must be a whole number written with digits only (confd: wrong type)'
+        if bounds is not None:
+            low, high = bounds
+            if not low <= int(value) <= high:
+                return 'must be between %d and %d (confd: Must be between %d and %d.)' % (low, high, low, high)
+        return None
+    return check
+
+
+CHECKS = _build_checks()
+
+
+def validate_value(column, value):
+    """The reason why confd 16.15 rejects this non-empty cell on its own, or None."""
+    check = CHECKS.get(column)
+    if check is None or not value:
+        return None
+    return check(value)
+
+
+def voicemail_defined(row):
+    """confd creates (or reuses) a voicemail when its number or its context is non-empty."""
+    return bool(row.get('voicemail_number') or row.get('voicemail_context'))
+
+
+def validate_row(row):
+    """Every problem confd 16.15 would have with one confd-format row, in column order.
+
+    ``row`` maps confd column names to stripped or raw strings ('' is an empty cell, a missing
+    key an absent column). Unknown columns are ignored, like confd does. Returns a list of
+    :class:`Problem`; an empty list means the row passes every rule that can be checked
+    without the server (contexts, ranges, entities and profiles need the server).
+    """
+    problems = []
+    get = row.get
+    for column, value in row.items():
+        if value:
+            check = CHECKS.get(column)
+            if check is not None:
+                reason = check(value)
+                if reason is not None:
+                    problems.append(Problem(column, reason))
+
+    firstname = get('firstname')
+    if firstname is None:
+        problems.append(Problem('firstname', 'column missing: confd requires a firstname '
+                                             '(confd: Missing data for required field.)'))
+    elif not firstname:
+        problems.append(Problem('firstname', NULL))
+    else:
+        lastname = get('lastname') or ''
+        if len(firstname) + len(lastname) + 3 > CALLER_ID_MAX:
+            problems.append(Problem(
+                'lastname' if lastname else 'firstname',
+                'firstname and lastname are too long together: the caller id '
+                '"firstname lastname" must fit in %d characters '
+                '(confd 16.15 answers 500 and rolls back the whole file)' % CALLER_ID_MAX))
+
+    if voicemail_defined(row):
+        for column, what in (('voicemail_name', 'name'), ('voicemail_number', 'number'),
+                             ('voicemail_context', 'context')):
+            if not get(column):
+                problems.append(Problem(column, 'a voicemail is defined, so its %s is required (%s)'
+                                        % (what, 'confd: Field may not be null.' if column in row
+                                           else 'confd: Missing data for required field.')))
+        for column in ('voicemail_ask_password', 'voicemail_delete_messages'):
+            if column in row and not row[column]:
+                problems.append(Problem(column, 'a voicemail is defined: must be 0 or 1, not empty '
+                                                '(confd: Field may not be null.)'))
+
+    for exten_column, context_column in (('exten', 'context'), ('incall_exten', 'incall_context')):
+        exten = get(exten_column)
+        if exten:
+            if exten[0] != '_' and ('*' in exten or '#' in exten) and CHECKS[exten_column](exten) is None:
+                problems.append(Problem(exten_column, 'an extension holding * or # that is not a '
+                                                      'pattern (_...) makes confd 16.15 answer 500 '
+                                                      'for the whole file'))
+            if not get(context_column):
+                if exten_column == 'exten':
+                    problems.append(Problem(context_column, 'exten is set but context is empty: '
+                                                            'confd would silently create no extension'))
+                else:
+                    problems.append(Problem(context_column, 'incall_exten is set without incall_context: '
+                                                            'confd would create an incall with no number'))
+        elif exten_column == 'incall_exten' and get(context_column):
+            problems.append(Problem(exten_column, 'incall_context is set without incall_exten: '
+                                                  'confd would create an incall with no number'))
+
+    if get('cti_profile_enabled') == '1' and not (get('username') and get('password')):
+        problems.append(Problem('cti_profile_enabled', 'enabling the CTI profile needs both a username '
+                                                       'and a password (confd: User must have a username '
+                                                       'and password to enable a CtiProfile)'))
+
+    protocol = get('line_protocol')
+    if protocol:
+        if protocol not in ('sip', 'sccp'):
+            problems.append(Problem('line_protocol', 'is neither sip nor sccp: confd 16.15 creates no '
+                                                     'line for this user', WARNING))
+    elif get('context') and (get('exten') or get('sip_username') or get('sip_secret')):
+        problems.append(Problem('line_protocol', 'is empty: confd 16.15 creates no line for this user',
+                                WARNING))
+    return problems
+
+
+def has_errors(problems):
+    for problem in problems:
+        if problem.severity == ERROR:
+            return True
+    return False
+
+
+DUPLICATE_KEYS = (
+    ('exten', 'exten@context'),
+    ('incall', 'incall_exten@incall_context'),
+    ('username', 'username'),
+    ('email', 'email (case-insensitive)'),
+    ('sip_username', 'sip_username'),
+)
+
+
+def row_keys(row):
+    """The values that must be unique among the rows of one import, as (kind, column, key)."""
+    keys = []
+    get = row.get
+    exten = get('exten')
+    if exten:
+        keys.append(('exten', 'exten', '%s@%s' % (exten, get('context') or '')))
+    exten = get('incall_exten')
+    if exten:
+        keys.append(('incall', 'incall_exten', '%s@%s' % (exten, get('incall_context') or '')))
+    for kind in ('username', 'sip_username'):
+        value = get(kind)
+        if value:
+            keys.append((kind, kind, value))
+    value = get('email')
+    if value:
+        keys.append(('email', 'email', value.lower()))
+    return keys
+
+
+class DuplicateIndex(object):
+    """Remembers the unique keys of the rows seen so far (memory: one entry per key)."""
+
+    _WHAT = dict(DUPLICATE_KEYS)
+
+    def __init__(self):
+        self._seen = dict((kind, {}) for kind, _ in DUPLICATE_KEYS)
+
+    def check(self, row, line, record=True):
+        """Problems for the keys of ``row`` already used by an earlier row; with ``record``,
+        remember this row's new keys under ``line`` (a line number or any label)."""
+        problems = []
+        for kind, column, key in row_keys(row):
+            seen = self._seen[kind]
+            first = seen.get(key)
+            if first is not None:
+                problems.append(Problem(column, 'same %s as line %s' % (self._WHAT[kind], first)))
+            elif record:
+                seen[key] = line
+        return problems
+
+    def __len__(self):
+        return sum(len(seen) for seen in self._seen.values())
+
+
+def row_key(row):
+    """A readable identity of a user row, secret-free: exten@context, else username, else email,
+    else the name."""
+    get = row.get
+    if get('exten'):
+        return '%s@%s' % (get('exten'), get('context') or '')
+    if get('username'):
+        return 'username:%s' % get('username')
+    if get('email'):
+        return 'email:%s' % get('email').lower()
+    return 'name:%s %s' % (get('firstname') or '', get('lastname') or '')
+
+
+def describe_row(row):
+    """A one-line, secret-free rendering of a row (secret columns show only whether they are set)."""
+    parts = []
+    for column, value in row.items():
+        if column in SECRET_COLUMNS:
+            value = '<set>' if value else ''
+        if value:
+            parts.append('%s=%s' % (column, value))
+    return ', '.join(parts)
+
+
+class RowDiff(object):
+    """A secret-free comparison of two sets of confd rows, matched by :func:`row_key`.
+
+    Feed the old rows at construction (they are held in memory: diff mode only), then each
+    new row with :meth:`add`; :meth:`summary` and :meth:`texts` give the result."""
+
+    def __init__(self, old_rows, limit=100):
+        self.limit = limit
+        self._old = {}
+        counts = {}
+        for row in old_rows:
+            self._old[self._key(row, counts)] = dict(row)
+        self._counts = {}
+        self.added = 0
+        self.changed = 0
+        self.unchanged = 0
+        self._added = []
+        self._changed = []
+
+    @staticmethod
+    def _key(row, counts):
+        key = row_key(row)
+        seen = counts.get(key, 0) + 1
+        counts[key] = seen
+        return key if seen == 1 else '%s #%d' % (key, seen)
+
+    def add(self, row):
+        key = self._key(row, self._counts)
+        old = self._old.pop(key, None)
+        if old is None:
+            self.added += 1
+            if len(self._added) < self.limit:
+                self._added.append((key, dict(row)))
+            return
+        columns = [c for c in sorted(set(old) | set(row)) if (old.get(c) or '') != (row.get(c) or '')]
+        if not columns:
+            self.unchanged += 1
+            return
+        self.changed += 1
+        if len(self._changed) < self.limit:
+            self._changed.append((key, columns, old, dict(row)))
+
+    def summary(self):
+        removed = sorted(self._old)
+        return {
+            'added': self.added, 'removed': len(removed), 'changed': self.changed,
+            'unchanged': self.unchanged,
+            'added_keys': [key for key, _ in self._added],
+            'removed_keys': removed[:self.limit],
+            'changed_keys': [{'key': key, 'columns': columns}
+                             for key, columns, _, _ in self._changed],
+        }
+
+    def texts(self):
+        """(before, after): one line per removed/changed/added row, secrets shown as <set>."""
+        before, after = [], []
+        for key in sorted(self._old)[:self.limit]:
+            before.append('%s: %s\n' % (key, describe_row(self._old[key])))
+        for key, columns, old, new in self._changed:
+            secret = [c for c in columns if c in SECRET_COLUMNS]
+            note = ' [secret changed: %s]' % ', '.join(secret) if secret else ''
+            before.append('%s: %s\n' % (key, describe_row(old)))
+            after.append('%s: %s%s\n' % (key, describe_row(new), note))
+        for key, row in self._added:
+            after.append('%s: %s\n' % (key, describe_row(row)))
+        return ''.join(sorted(before)), ''.join(sorted(after))
