@@ -1,0 +1,93 @@
+"""python -m tests.emulator: start one emulated XiVO (or a fleet) until SIGTERM/SIGINT."""
+import argparse
+import json
+import os
+import shutil
+import signal
+import sys
+import threading
+
+from .fleet import Fleet
+from .server import EmulatorServer
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(
+        prog='python -m tests.emulator',
+        description='Emulated XiVO confd 16.x (HTTPS) + xivo-auth, for tests only. Defaults: web-services '
+                    'user admin/passadmin (Digest on confd, backend xivo_service on xivo-auth, ACL confd.#); '
+                    'web-interface admin root/secret (backend xivo_admin, ACL confd.#); seed: entity 1 '
+                    '"xivotest", contexts default (internal 1000-1999), from-extern (incall 2000-2999), '
+                    'to-extern (outcall), CTI profiles Supervisor/Agent/Client/Switchboard. '
+                    'Control endpoint: /_emulator/{state,faults,reset,seed} on both ports.')
+    p.add_argument('--address', default='127.0.0.2', help='listen address (default 127.0.0.2)')
+    p.add_argument('--port', type=int, default=9486, help='confd port (default 9486; 0 = ephemeral)')
+    p.add_argument('--auth-port', type=int, default=9497, help='xivo-auth port (default 9497; 0 = ephemeral)')
+    p.add_argument('--cert', help='server certificate PEM (default: made at run time with trustme)')
+    p.add_argument('--key', help='private key PEM for --cert')
+    p.add_argument('--ca-out', help='write the test CA PEM here (when the emulator makes its certificates)')
+    p.add_argument('--ws-user', default='admin', help='web-services login (default admin)')
+    p.add_argument('--ws-password', default='passadmin', help='web-services password (default passadmin)')
+    p.add_argument('--version', default='16.15', help='confd behaviour: 16.15 (default), 16.12, 16.08, ...')
+    p.add_argument('--state', help='JSON state file: loaded at start, saved after each committed change '
+                                   '(fleet: one file per server, suffixed with the address)')
+    p.add_argument('--seed', help='JSON seed file (see seed.py)')
+    p.add_argument('--fleet', type=int, default=0, help='start N servers on consecutive addresses from --address')
+    p.add_argument('--latency', type=float, help='fault: seconds added to each confd request')
+    p.add_argument('--fail-nth', type=int, help='fault: answer the Nth confd request with --fail-status')
+    p.add_argument('--fail-status', type=int, default=500, help='status for --fail-nth (default 500)')
+    p.add_argument('--drop-after-commit', type=int, help='fault: commit the Nth import then close the socket')
+    p.add_argument('--token-ttl', type=float, help='fault: tokens expire after this many seconds')
+    p.add_argument('--slow-rows', type=float, help='fault: seconds slept per imported row')
+    p.add_argument('--no-shuffle', action='store_true', help='export rows in insertion order')
+    args = p.parse_args(argv)
+
+    common = dict(port=args.port, auth_port=args.auth_port, version=args.version, ws_user=args.ws_user,
+                  ws_password=args.ws_password, seed=args.seed, shuffle_export=not args.no_shuffle)
+    if args.fleet:
+        fleet = Fleet(args.fleet, first_address=args.address, **common)
+        servers = fleet.servers
+        if args.state:
+            for srv in servers:
+                srv.state_file = '%s.%s' % (args.state, srv.address)
+        if args.ca_out:
+            shutil.copyfile(fleet.ca_path, args.ca_out)
+    else:
+        if args.state:
+            common['state_file'] = args.state
+        srv = EmulatorServer(address=args.address, certfile=args.cert, keyfile=args.key, **common)
+        servers = [srv]
+        if args.ca_out and srv.ca_path:
+            shutil.copyfile(srv.ca_path, args.ca_out)
+    faults = {}
+    if args.latency is not None:
+        faults['latency'] = args.latency
+    if args.fail_nth is not None:
+        faults['fail_nth'] = {'n': args.fail_nth, 'status': args.fail_status}
+    if args.drop_after_commit is not None:
+        faults['drop_after_commit'] = args.drop_after_commit
+    if args.token_ttl is not None:
+        faults['token_ttl'] = args.token_ttl
+    if args.slow_rows is not None:
+        faults['slow_rows'] = args.slow_rows
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *a: stop.set())
+    signal.signal(signal.SIGINT, lambda *a: stop.set())
+    started = []
+    try:
+        for srv in servers:
+            srv.start()
+            started.append(srv)
+            if faults:
+                srv.faults.set(**faults)
+            print('listening %s (auth %s)' % (srv.url, srv.auth_port), flush=True)
+        sys.stdout.flush()
+        stop.wait()
+    finally:
+        for srv in started:
+            srv.stop()
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,225 @@
+"""CSV columns → typed entry groups, and the field validations with their per-version texts.
+
+Versions are tuples, e.g. (16, 15). 16.14+ user fields (and 16.13+ SIP, 16.15 voicemail and
+exten) use marshmallow-style messages `{'field': [u'...']}`; 16.08 uses xivo-dao `Input Error`
+texts. Where the reference gives no 16.08 text the emulator uses a plausible one (README).
+"""
+import re
+
+from .csvparse import Unexpected
+from .py2 import marshmallow, metadata
+
+
+class RowError(Exception):
+    """A ServiceError: one entry in the 400 body for this row."""
+
+
+STR, BOOL, INT, LIST = 'str', 'bool', 'int', 'list'
+
+# (column, group, field, kind) in the order the row is parsed
+COLUMNS = [
+    ('uuid', 'user', 'uuid', STR),
+    ('firstname', 'user', 'firstname', STR),
+    ('lastname', 'user', 'lastname', STR),
+    ('email', 'user', 'email', STR),
+    ('username', 'user', 'username', STR),
+    ('password', 'user', 'password', STR),
+    ('language', 'user', 'language', STR),
+    ('outgoing_caller_id', 'user', 'outgoing_caller_id', STR),
+    ('mobile_phone_number', 'user', 'mobile_phone_number', STR),
+    ('call_permission_password', 'user', 'call_permission_password', STR),
+    ('userfield', 'user', 'userfield', STR),
+    ('enabled', 'user', 'enabled', BOOL),
+    ('supervision_enabled', 'user', 'supervision_enabled', BOOL),
+    ('call_transfer_enabled', 'user', 'call_transfer_enabled', BOOL),
+    ('dtmf_hangup_enabled', 'user', 'dtmf_hangup_enabled', BOOL),
+    ('call_record_enabled', 'user', 'call_record_enabled', BOOL),
+    ('online_call_record_enabled', 'user', 'online_call_record_enabled', BOOL),
+    ('ring_seconds', 'user', 'ring_seconds', INT),
+    ('simultaneous_calls', 'user', 'simultaneous_calls', INT),
+    ('entity_id', 'entity', 'entity_id', INT),
+    ('voicemail_name', 'voicemail', 'name', STR),
+    ('voicemail_number', 'voicemail', 'number', STR),
+    ('voicemail_context', 'voicemail', 'context', STR),
+    ('voicemail_password', 'voicemail', 'password', STR),
+    ('voicemail_email', 'voicemail', 'email', STR),
+    ('voicemail_attach_audio', 'voicemail', 'attach_audio', BOOL),
+    ('voicemail_delete_messages', 'voicemail', 'delete_messages', BOOL),
+    ('voicemail_ask_password', 'voicemail', 'ask_password', BOOL),
+    ('line_protocol', 'line', 'endpoint', STR),
+    ('context', 'line', 'context', STR),
+    ('sip_username', 'sip', 'username', STR),
+    ('sip_secret', 'sip', 'secret', STR),
+    ('exten', 'extension', 'exten', STR),
+    ('incall_exten', 'incall', 'exten', STR),
+    ('incall_context', 'incall', 'context', STR),
+    ('incall_ring_seconds', 'incall', 'ring_seconds', INT),
+    ('cti_profile_name', 'cti_profile', 'name', STR),
+    ('cti_profile_enabled', 'cti_profile', 'enabled', BOOL),
+    ('call_permissions', 'call_permissions', 'names', LIST),
+]
+
+
+def parse_row(row, version):
+    """Typed groups from a raw row; only columns of the header appear (absent = untouched)."""
+    groups = {g: {} for g in ('user', 'entity', 'voicemail', 'line', 'sip', 'extension',
+                              'incall', 'cti_profile', 'call_permissions')}
+    for column, group, field, kind in COLUMNS:
+        if column not in row:
+            continue
+        if column == 'dtmf_hangup_enabled' and version < (16, 9):
+            continue
+        value = row[column]
+        if kind == STR:
+            parsed = value if value else None
+        elif kind == BOOL:
+            if value == '':
+                parsed = None
+            elif value in ('0', '1'):
+                parsed = value == '1'
+            else:  # also None (short row): the rule raises
+                raise RowError("Input Error - '%s' must be one of (0, 1)" % column)
+        elif kind == INT:
+            if value is None:
+                raise Unexpected("'NoneType' object has no attribute 'isdigit'")
+            if value == '':
+                parsed = None
+            elif value.isdigit():
+                parsed = int(value)
+            else:
+                raise RowError("Input Error - field '%s': wrong type. Should be a integer" % column)
+        else:
+            if value is None:
+                raise Unexpected("'NoneType' object has no attribute 'split'")
+            parsed = value.split(';') if value else []
+        groups[group][field] = parsed
+    if version < (16, 12) and 'entity_id' in groups['entity']:
+        groups['user']['entity_id'] = groups['entity'].pop('entity_id')
+    return groups
+
+
+USER_REGEX_1415 = {
+    'mobile_phone_number': r'^\+?[0-9\*#]+$',
+    'username': r"^[a-zA-Z0-9-\._~\!\$&\'\(\)\*\+,;=%@]{2,254}$",
+    'password': r"^[a-zA-Z0-9-\._~\!\$&\'\(\)\*\+,;=%]{4,64}$",
+    'language': r'^[a-z]{2}_[A-Z]{2}$',
+    'call_permission_password': r'^[0-9#\*]{1,16}$',
+}
+USER_REGEX_1608 = dict(USER_REGEX_1415, username=r"^[a-zA-Z0-9-\._~\!\$&\'\(\)\*\+,;=%]+$",
+                       password=r"^[a-zA-Z0-9-\._~\!\$&\'\(\)\*\+,;=%]+$")
+USER_MAXLEN = {'firstname': 128, 'lastname': 128, 'userfield': 128, 'email': 254,
+               'outgoing_caller_id': 80, 'mobile_phone_number': 80}
+USER_FIELDS_ORDER = ['firstname', 'lastname', 'email', 'timezone', 'language', 'description',
+                     'outgoing_caller_id', 'mobile_phone_number', 'username', 'password',
+                     'music_on_hold', 'preprocess_subroutine', 'userfield',
+                     'call_transfer_enabled', 'dtmf_hangup_enabled', 'call_record_enabled',
+                     'online_call_record_enabled', 'supervision_enabled', 'ring_seconds',
+                     'simultaneous_calls', 'call_permission_password', 'enabled']
+RANGES = {'ring_seconds': (0, 60), 'simultaneous_calls': (1, 20)}
+BOOL_FIELDS = {'enabled', 'supervision_enabled', 'call_transfer_enabled', 'dtmf_hangup_enabled',
+               'call_record_enabled', 'online_call_record_enabled'}
+
+
+def _match(regex, value):
+    return re.match(regex, value) is not None
+
+
+def validate_user(fields, version, update=False):
+    """Raise RowError for the first failing rule of the user group."""
+    if version >= (16, 14):
+        errors = {}
+        if 'firstname' not in fields and not update:
+            errors['firstname'] = ['Missing data for required field.']
+        for name in USER_FIELDS_ORDER:
+            if name not in fields:
+                continue
+            value = fields[name]
+            if value is None:
+                if name == 'firstname' or (update and name in BOOL_FIELDS):
+                    errors[name] = ['Field may not be null.']
+                elif update and name in RANGES:
+                    errors[name] = ['Must be between %d and %d.' % RANGES[name]]
+                continue
+            if name in USER_MAXLEN and len(value) > USER_MAXLEN[name]:
+                errors[name] = ['Longer than maximum length %d.' % USER_MAXLEN[name]]
+            elif name in USER_REGEX_1415 and not _match(USER_REGEX_1415[name], value):
+                errors[name] = ['String does not match expected pattern.']
+            elif name in RANGES and not RANGES[name][0] <= value <= RANGES[name][1]:
+                errors[name] = ['Must be between %d and %d.' % RANGES[name]]
+        if errors:
+            raise RowError(marshmallow(errors))
+        return
+    if fields.get('firstname') is None and ('firstname' in fields or not update):
+        raise RowError('Input Error - missing parameters: firstname')
+    for name in USER_FIELDS_ORDER:
+        value = fields.get(name)
+        if value is None:
+            continue
+        if name in USER_REGEX_1608 and not _match(USER_REGEX_1608[name], value):
+            raise RowError("Input Error - field '%s': wrong type. Should be a string matching regex '%s'"
+                           % (name, USER_REGEX_1608[name]))
+        if name == 'ring_seconds' and (value > 60 or value % 5):
+            raise RowError('Input Error - ring_seconds is outside of range %s'
+                           % metadata([('min', 0), ('max', 60), ('step', 5)]))
+        if name == 'simultaneous_calls' and not 1 <= value <= 20:
+            raise RowError('Input Error - simultaneous_calls is outside of range %s'
+                           % metadata([('min', 1), ('max', 20)]))
+
+
+def validate_voicemail(fields, version, update=False):
+    if version >= (16, 15):
+        errors = {}
+        for name in ('name', 'number', 'context'):
+            if name not in fields:
+                if not update:
+                    errors[name] = ['Missing data for required field.']
+            elif fields[name] is None:
+                errors[name] = ['Field may not be null.']
+        for name in ('delete_messages', 'ask_password'):
+            if name in fields and fields[name] is None:
+                errors[name] = ['Field may not be null.']
+        for name in ('name', 'email'):
+            if fields.get(name) and len(fields[name]) > 80:
+                errors[name] = ['Longer than maximum length 80.']
+        if fields.get('number') and not _match(r'^[0-9]{1,40}$', fields['number']):
+            errors['number'] = ['String does not match expected pattern.']
+        if fields.get('password') and not _match(r'^[0-9]{1,80}$', fields['password']):
+            errors['password'] = ['String does not match expected pattern.']
+        if errors:
+            raise RowError(marshmallow(errors))
+        return
+    missing = [n for n in ('name', 'number', 'context') if fields.get(n) is None and (n in fields or not update)]
+    if missing:
+        raise RowError('Input Error - missing parameters: %s' % ','.join(missing))
+    if not _match(r'^[0-9]{1,40}$', fields['number'] or ''):
+        raise RowError("Input Error - field 'number': wrong type. Should be a numeric string (max length: 40)")
+    if fields.get('password') and not _match(r'^[0-9]{1,80}$', fields['password']):
+        raise RowError("Input Error - field 'password': wrong type. Should be a numeric string (max length: 80)")
+
+
+EXTEN_REGEX = r'^_[*#0-9_XxZzNn\[\].!-]{1,39}$|^[*#0-9]{1,40}$'
+
+
+def validate_exten(exten, version):
+    if version >= (16, 15) and not _match(EXTEN_REGEX, exten):
+        raise RowError(marshmallow({'exten': ['String does not match expected pattern.']}))
+
+
+def validate_sip(fields, version, update=False):
+    if version >= (16, 13):
+        errors = {}
+        for name, regex in (('username', r'^[a-zA-Z0-9_-]{1,40}$'), ('secret', r'^[ -~]{1,80}$')):
+            if name not in fields:
+                continue
+            if fields[name] is None:
+                if update:
+                    errors[name] = ['Field may not be null.']
+            elif not _match(regex, fields[name]):
+                errors[name] = ['String does not match expected pattern.']
+        if errors:
+            raise RowError(marshmallow(errors))
+        return
+    if fields.get('username') and not _match(r'^[a-zA-Z0-9_-]{1,40}$', fields['username']):
+        raise RowError("Input Error - field 'username': username must only use alphanumeric characters")
+    if fields.get('secret') and not _match(r'^[ -~]{1,80}$', fields['secret']):
+        raise RowError("Input Error - field 'secret': secret must only use printable characters")
