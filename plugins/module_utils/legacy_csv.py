@@ -135,7 +135,7 @@ def iter_records(lines):
         size = len(buf)
         pos = 0
         cells = []
-        flags = 0
+        flags = F_NEWLINE if '\r' in _strip_eol(line) else 0
         while True:
             scan = pos
             while scan < size and buf[scan] in ' \t':
