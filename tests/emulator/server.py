@@ -102,10 +102,22 @@ class _Base(BaseHTTPRequestHandler):
         """Sized bodies only: werkzeug reads nothing without Content-Length (§12.11)."""
         length = self.headers.get('Content-Length')
         if length is None:
-            if self.headers.get('Transfer-Encoding'):
-                self.close_connection = True  # the unread chunks would poison keep-alive
+            if 'chunked' in (self.headers.get('Transfer-Encoding') or '').lower():
+                self._discard_chunks()  # read, then thrown away: the app sees an empty body
             return b''
         return self.rfile.read(int(length))
+
+    def _discard_chunks(self):
+        while True:
+            line = self.rfile.readline(65537)
+            if not line:
+                return
+            size = int(line.split(b';')[0].strip() or b'0', 16)
+            if size == 0:
+                while self.rfile.readline(65537) not in (b'\r\n', b'\n', b''):
+                    pass  # trailers
+                return
+            self.rfile.read(size + 2)
 
     def split_path(self):
         parts = urllib.parse.urlsplit(self.path)
