@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from ansible_collections.xivo.confd.plugins.module_utils.import_plan import csv_body
+from ansible_collections.xivo.confd.plugins.module_utils.import_plan import users_csv_body
 from ansible_collections.xivo.confd.plugins.module_utils.secrets import mask_row
 from ansible_collections.xivo.confd.plugins.plugin_utils.confd_action import (
     ConfdActionBase, write_private_file)
@@ -26,6 +26,6 @@ class ActionModule(ConfdActionBase):
             dest = self.local_path(args['dest'])
             out['dest'] = dest
             # The backup keeps the secrets: it must be able to restore the users.
-            out['changed'] = write_private_file(dest, csv_body(headers, users),
+            out['changed'] = write_private_file(dest, users_csv_body(headers, users),
                                                 check_mode=self._task.check_mode)
         return out

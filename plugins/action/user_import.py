@@ -46,7 +46,7 @@ class ActionModule(ConfdActionBase):
         backup_file = None
         if args['backup_dest'] and not self._task.check_mode:
             backup_file = self.local_path(args['backup_dest'])
-            write_private_file(backup_file, import_plan.csv_body(headers, users))
+            write_private_file(backup_file, import_plan.users_csv_body(headers, users))
         outcomes = import_plan.plan(header, rows, users, keys=args['keys'],
                                     update=args['update'],
                                     update_password=args['update_password'],
@@ -107,7 +107,7 @@ class ActionModule(ConfdActionBase):
 
 def _validator():
     def validate(values):
-        return ['%s %s' % (problem.column or 'row', problem.reason)
+        return ['%s: %s' % (problem.column or 'row', problem.reason)
                 for problem in confd_rules.validate_row(values)
                 if problem.severity == confd_rules.ERROR]
     return validate

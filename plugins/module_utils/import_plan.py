@@ -257,6 +257,15 @@ def csv_body(columns, rows):
     return out.getvalue().encode('utf-8')
 
 
+def users_csv_body(headers, users):
+    """The server's users as a confd CSV, in a stable order (the export has none, §11),
+    so that a backup of unchanged users is byte-for-byte the same file."""
+    def order(user):
+        return (user.get('context', ''), user.get('exten', ''), user.get('lastname', ''),
+                user.get('firstname', ''), user.get('uuid', ''))
+    return csv_body(headers, sorted(users, key=order))
+
+
 def chunks(items, size):
     size = max(1, size)
     return [items[i:i + size] for i in range(0, len(items), size)]
