@@ -251,8 +251,8 @@ class ConfdClient:
             how = ('the token of user %r (backend %r) was refused: the user may lack the ACL '
                    'for this request (confd.users.export.read, confd.users.import.create, '
                    'confd.users.import.update)' % (self.username, self.auth_backend))
-        return 'confd at %s:%s refused the %s (%s): %s.' % (self.host, self.port, what,
-                                                             status, how)
+        return 'confd at %s:%s refused the %s (%s): %s.' % (
+            self.host, self.port, what, status, how)
 
     # -- the API ----------------------------------------------------------------------------
 

@@ -337,8 +337,8 @@ class Importer:
             if response.status == 201:
                 self._record_success(pending, response.body, update)
                 return
-            errors = (response.body or {}).get('errors') if isinstance(response.body,
-                                                                         dict) else None
+            body = response.body if isinstance(response.body, dict) else {}
+            errors = body.get('errors')
             if response.status == 400 and errors:
                 reported = self._record_errors(pending, errors)
                 if reported:

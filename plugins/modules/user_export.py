@@ -18,9 +18,12 @@ description:
     M(xivo.confd.user_import) takes back, only when its content changes.
   - Runs on the controller; the XiVO host needs neither SSH nor Python.
 author:
-  - xivo.confd developers
+  - xivo.confd developers (@xivo-confd)
 extends_documentation_fragment:
   - xivo.confd.connection
+  - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.flow
+  - ansible.builtin.action_common_attributes.actiongroups
 options:
   dest:
     description:
@@ -47,6 +50,7 @@ attributes:
   diff_mode:
     support: none
   platform:
+    support: full
     platforms: posix
 seealso:
   - module: xivo.confd.user_import

@@ -29,9 +29,12 @@ description:
     confd would refuse are C(failed) without a request, with the column and the reason.
   - Runs on the controller; the XiVO host needs neither SSH nor Python.
 author:
-  - xivo.confd developers
+  - xivo.confd developers (@xivo-confd)
 extends_documentation_fragment:
   - xivo.confd.connection
+  - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.flow
+  - ansible.builtin.action_common_attributes.actiongroups
 options:
   src:
     description:
@@ -116,11 +119,14 @@ attributes:
     details: Shows the users that are (or would be) created, and the columns that change for
       updated users; secret columns are masked.
   platform:
+    support: full
     platforms: posix
 seealso:
   - module: xivo.confd.user_csv
   - module: xivo.confd.user_export
-  - role: xivo.confd.user_migration
+  - name: The user_migration role
+    description: Converts, backs up, imports and reports across an inventory of XiVO servers.
+    link: https://github.com/xivo-confd/xivo.confd/blob/main/roles/user_migration/README.md
 '''
 
 EXAMPLES = r'''
