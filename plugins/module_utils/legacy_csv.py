@@ -19,10 +19,11 @@ __metaclass__ = type
 
 import codecs
 import io
+import operator
 
 from ansible_collections.xivo.confd.plugins.module_utils.confd_columns import IMPORT_COLUMNS
 from ansible_collections.xivo.confd.plugins.module_utils.confd_rules import (
-    DuplicateIndex, ERROR, validate_row,
+    DuplicateIndex, ERROR, RowValidator,
 )
 from ansible_collections.xivo.confd.plugins.module_utils import legacy_mapping as lm
 
@@ -410,58 +411,63 @@ class Converter(object):
         defaults_vm = self._defaults_vm
         replacement = self.newline_replacement
         validate = self.validate
-        index = self._index
+        if validate:
+            validate_values = RowValidator(columns)
+            check_duplicates = self._index.bind(columns)
         inverse = {'0': '1', '1': '0'}
         map_profile = lm.map_profile
 
+        if len(take) == 1:
+            only = take[0]
+
+            def pick(cells):
+                return (cells[only],)
+        else:
+            pick = operator.itemgetter(*take)
+        strip = str.strip
+
         for line, cells, flags in records:
             count = len(cells)
-            if count == 0:
-                self.blank_lines += 1
-                continue
             if count != width:
+                if count == 0:
+                    self.blank_lines += 1
+                    continue
                 if count < width:
-                    cells = cells + [''] * (width - count)
-                    short = count
+                    cells.extend([''] * (width - count))
+                    extra = None
                 else:
                     extra = cells[width:]
-                    cells = cells[:width]
-                    short = None
+                    del cells[width:]
             else:
-                short = -1
-            cells = [c.strip() for c in cells]
-            if not any(cells):
+                extra = False
+            if not ''.join(cells).strip():
                 self.blank_lines += 1
                 continue
             self.data_rows += 1
-            if short is not None and short >= 0:
-                self._notice(line, None, 'row has %d cell(s), the header %d: padded with empty '
-                                         'cells' % (short, width), 'short')
-            elif short is None:
-                filled = [str(width + i + 1) for i, c in enumerate(extra) if c.strip()]
-                if filled:
-                    self._notice(line, None, 'row has %d cell(s), the header %d: cut %d extra '
-                                             'cell(s), non-empty at position %s'
-                                 % (width + len(extra), width, len(extra), ', '.join(filled)), 'long')
+            if extra is not False:
+                if extra is None:
+                    self._notice(line, None, 'row has %d cell(s), the header %d: padded with empty '
+                                             'cells' % (count, width), 'short')
+                else:
+                    filled = [str(width + i + 1) for i, c in enumerate(extra) if c.strip()]
+                    if filled:
+                        self._notice(line, None, 'row has %d cell(s), the header %d: cut %d extra '
+                                                 'cell(s), non-empty at position %s'
+                                     % (count, width, len(extra), ', '.join(filled)), 'long')
+            cells.append('')
+            values = list(map(strip, pick(cells)))
             if flags:
                 if flags & F_NEWLINE:
-                    for i, cell in enumerate(cells):
+                    for i, cell in enumerate(values):
                         if '\n' in cell or '\r' in cell:
-                            cells[i] = cell.replace('\r\n', replacement).replace(
+                            values[i] = cell.replace('\r\n', replacement).replace(
                                 '\n', replacement).replace('\r', replacement).strip()
-                            target = None
-                            for j, src in enumerate(take):
-                                if src == i:
-                                    target = columns[j]
-                            if target is not None:
-                                self._notice(line, target, 'line break inside the value replaced '
+                            self._notice(line, columns[i], 'line break inside the value replaced '
                                                            'by %r' % replacement, 'newline')
                 if flags & F_ESCAPE:
                     self._notice(line, None, 'PHP \\" escape read as a quote', 'escape')
                 if flags & F_UNTERMINATED:
                     self._notice(line, None, 'the file ends inside a quoted value', 'unterminated')
-            cells.append('')
-            values = [cells[i] for i in take]
 
             for pos, value in defaults_all:
                 if not values[pos]:
@@ -498,10 +504,16 @@ class Converter(object):
                         values[pos] = value
 
             if validate:
-                row = dict(zip(columns, values))
-                problems = validate_row(row)
-                errors = [p for p in problems if p.severity == ERROR]
-                errors.extend(index.check(row, line, record=not errors))
+                problems = validate_values(values)
+                if problems:
+                    errors = [p for p in problems if p.severity == ERROR]
+                    errors.extend(check_duplicates(values, line, not errors))
+                else:
+                    errors = check_duplicates(values, line)
+                    if not errors:
+                        self.rows += 1
+                        yield values
+                        continue
                 if len(errors) != len(problems):
                     for problem in problems:
                         if problem.severity != ERROR:

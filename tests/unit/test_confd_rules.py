@@ -175,3 +175,36 @@ def test_row_key_and_diff():
     before, after = diff.texts()
     assert 'old1' not in before + after and 'new1' not in before + after
     assert 'secret changed: password' in after
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+from ansible_collections.xivo.confd.plugins.module_utils.confd_columns import IMPORT_COLUMNS  # noqa: E402
+
+VALUES = st.one_of(
+    st.sampled_from(['', '0', '1', '2', '05', '60', '61', '20', '21', '1000', '*12', '_1XXX', 'sip', 'sccp',
+                     'SIP', 'default', 'fr_FR', 'abcd', 'a', 'a b', '+336', 'x' * 81, 'y' * 129, 'z' * 255,
+                     u'é', 'a\x00b', '#', '12a', 'a@b']),
+    st.text(st.sampled_from(list(u'ab01_*#@ .-é+')), max_size=6))
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(IMPORT_COLUMNS), unique=True, min_size=1, max_size=14), st.data())
+def test_row_validator_agrees_with_validate_row(columns, data):
+    values = [data.draw(VALUES) for _ in columns]
+    assert R.RowValidator(columns)(values) == R.validate_row(dict(zip(columns, values)))
+
+
+def test_nul_is_an_error():
+    assert errors(lastname='a\x00b') == ['lastname']
+
+
+def test_bound_duplicate_check_agrees():
+    columns = ['firstname', 'exten', 'context', 'email', 'username']
+    index = R.DuplicateIndex()
+    check = index.bind(columns)
+    assert check(['A', '1000', 'd', 'A@x', 'u1'], 2) == []
+    problems = check(['B', '1000', 'd', 'a@X', 'u2'], 3)
+    assert [p.column for p in problems] == ['exten', 'email']
+    assert check(['C', '', '', '', 'u2'], 4) == []       # the invalid row recorded nothing
+    assert [p.reason for p in index.check({'username': 'u1'}, 5)] == ['same username as line 2']
