@@ -44,10 +44,13 @@ class _InvalidRows(Exception):
     """Raised inside the output block so that nothing is written."""
 
 
+def _byte_at(data, offset):
+    return ord(data[offset:offset + 1] or b'\0')
+
+
 def _read_old_rows(path):
     with io.open(path, 'r', encoding='utf-8', errors='replace', newline='') as handle:
-        for row in csv.DictReader(handle):
-            yield row
+        yield from csv.DictReader(handle)
 
 
 class ActionModule(ActionBase):
@@ -124,7 +127,7 @@ class ActionModule(ActionBase):
             result.update(failed=True, encoding=encoding,
                           msg='%s: cannot be decoded as %s (byte 0x%02x, %s)%s; use encoding=auto '
                               'or name the right codec' % (
-                                  src, encoding, bytearray(exc.object[exc.start:exc.start + 1])[0],
+                                  src, encoding, _byte_at(exc.object, exc.start),
                                   exc.reason,
                                   ' after line %d' % (converter.header_line + converter.data_rows
                                                       + converter.blank_lines)

@@ -376,7 +376,7 @@ class DuplicateIndex(object):
     _WHAT = dict(DUPLICATE_KEYS)
 
     def __init__(self):
-        self._seen = dict((kind, {}) for kind, _ in DUPLICATE_KEYS)
+        self._seen = dict((kind, {}) for kind, dummy in DUPLICATE_KEYS)
 
     def check(self, row, line, record=True):
         """Problems for the keys of ``row`` already used by an earlier row; with ``record`` and
@@ -531,10 +531,10 @@ class RowDiff(object):
         return {
             'added': self.added, 'removed': len(removed), 'changed': self.changed,
             'unchanged': self.unchanged,
-            'added_keys': [key for key, _ in self._added],
+            'added_keys': [key for key, dummy in self._added],
             'removed_keys': removed[:self.limit],
             'changed_keys': [{'key': key, 'columns': columns}
-                             for key, columns, _, _ in self._changed],
+                             for key, columns, dummy, dummy2 in self._changed],
         }
 
     def texts(self):

@@ -291,7 +291,7 @@ class Converter(object):
                 raise LegacyCsvError('unknown legacy header(s): %s. Fix the header, map them with '
                                      'column_map, or set unknown_columns=drop.' % described, line)
             self.warnings.append('unknown column(s) dropped: %s' % described)
-            dropped.extend(name for _, name, _ in unknown)
+            dropped.extend(name for dummy, name, dummy2 in unknown)
         if na:
             self.warnings.append('column(s) with no confd equivalent dropped: %s' % ', '.join(na))
             dropped.extend(na)
@@ -556,4 +556,3 @@ def convert_lines(lines, **options):
     else:
         raise LegacyCsvError('the file has no header line (it is empty or blank)', 1)
     return converter, converter.convert(records)
-

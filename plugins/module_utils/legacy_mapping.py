@@ -60,7 +60,8 @@ INVERTED_COLUMNS = frozenset(('voicemailskippass',))
 NA_COLUMNS = tuple(name for name, confd in LEGACY_COLUMNS if confd is None)
 
 # Every legacy header the converter knows, in a stable order.
-KNOWN_HEADERS = tuple(name for name, _ in LEGACY_COLUMNS) + tuple(name for name, _ in PRE_1515_COLUMNS)
+KNOWN_HEADERS = (tuple(name for name, dummy in LEGACY_COLUMNS)
+                 + tuple(name for name, dummy in PRE_1515_COLUMNS))
 
 LEGACY_TO_CONFD = dict(LEGACY_COLUMNS)
 LEGACY_TO_CONFD.update(PRE_1515_COLUMNS)

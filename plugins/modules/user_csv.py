@@ -47,7 +47,7 @@ description:
   - The source is read as a stream and each row is written as soon as it is converted, so memory
     grows only with the duplicate-key index (and, in diff mode, with the previous O(dest)).
 author:
-  - xivo.confd developers
+  - xivo.confd developers (@xivo-confd)
 options:
   src:
     description:
@@ -146,6 +146,7 @@ extends_documentation_fragment:
   - action_common_attributes
   - action_common_attributes.conn
   - action_common_attributes.flow
+  - action_common_attributes.actiongroups
 attributes:
   action:
     support: full
@@ -156,8 +157,13 @@ attributes:
   check_mode:
     support: full
     details: Converts and validates everything, compares with O(dest), and writes nothing.
+  become:
+    support: none
   connection:
     support: none
+  delegation:
+    support: none
+    details: Runs in the controller whatever the host; C(delegate_to) changes nothing.
   diff_mode:
     support: full
     details: >-
@@ -165,6 +171,7 @@ attributes:
       email, else name; secret columns are shown as C(<set>). The previous O(dest) is read into
       memory.
   platform:
+    support: full
     platforms: all
   action_group:
     support: full

@@ -44,6 +44,8 @@ attributes:
       - xivo.confd.confd
   async:
     support: none
+  bypass_host_loop:
+    support: none
   check_mode:
     support: full
     details: Reads the server; reports whether O(dest) would change without writing it.

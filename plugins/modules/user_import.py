@@ -110,6 +110,8 @@ attributes:
       - xivo.confd.confd
   async:
     support: none
+  bypass_host_loop:
+    support: none
   check_mode:
     support: full
     details: Reads the server and reports C(would_create) and C(would_update) without writing

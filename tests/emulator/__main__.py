@@ -1,7 +1,5 @@
 """python -m tests.emulator: start one emulated XiVO (or a fleet) until SIGTERM/SIGINT."""
 import argparse
-import json
-import os
 import shutil
 import signal
 import sys

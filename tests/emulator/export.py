@@ -59,8 +59,8 @@ def export_row(db, user):
             e = db.extensions.get(incall['extension_id'])
             incall_exts.append((e['exten'], e['context']))
     incall_exts.sort()
-    row['incall_exten'] = ';'.join(e for e, _ in incall_exts)
-    row['incall_context'] = ';'.join(c for _, c in incall_exts)
+    row['incall_exten'] = ';'.join(e for e, dummy in incall_exts)
+    row['incall_context'] = ';'.join(c for dummy, c in incall_exts)
     names = sorted(db.call_permissions.get(i)['name'] for i in user.get('call_permission_ids', []))
     row['call_permissions'] = ';'.join(names)
     return row
@@ -201,4 +201,4 @@ def list_users(db, version, params, base):
     total = len(matched)
     start = offset or 0
     chosen = matched[start:start + limit] if limit is not None else matched[start:]
-    return {'total': total, 'items': [user_item(db, u, base) for _, u in chosen]}
+    return {'total': total, 'items': [user_item(db, u, base) for dummy, u in chosen]}

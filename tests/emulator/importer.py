@@ -24,7 +24,7 @@ USER_DEFAULTS = {
 
 
 def _rand(n=8):
-    return ''.join(random.choice(string.ascii_lowercase + string.digits) for _ in range(n))
+    return ''.join(random.choice(string.ascii_lowercase + string.digits) for dummy in range(n))
 
 
 def fullname(user):
@@ -242,10 +242,10 @@ class Importer:
             self.context(line['context'])
             entry.line = self.db.lines.insert({'context': line['context'], 'protocol': line['endpoint'],
                                                'endpoint_id': None, 'user_id': None, 'extension_id': None,
-                                               'provisioning_code': ''.join(random.choice('123456789') for _ in range(6))})
+                                               'provisioning_code': ''.join(random.choice('123456789') for dummy in range(6))})
         exten = g['extension'].get('exten')
         if exten and line.get('context'):
-            entry.extension, _ = self.find_or_create_extension(exten, line['context'])
+            entry.extension, dummy = self.find_or_create_extension(exten, line['context'])
         self.create_incall(entry, g['incall'])
         cti = g['cti_profile']
         if cti.get('name'):
@@ -407,7 +407,7 @@ class Importer:
                 if exten and (exten, line['context']) != (entry.extension['exten'], entry.extension['context']):
                     self.move_extension(entry.extension, exten, line['context'])
             elif exten:
-                entry.extension, _ = self.find_or_create_extension(exten, line['context'])
+                entry.extension, dummy = self.find_or_create_extension(exten, line['context'])
                 self.associate_line_extension(line, entry.extension, user)
             if line['protocol'] == 'sip' and line['endpoint_id']:
                 entry.sip = db.sip.get(line['endpoint_id'])
@@ -426,9 +426,9 @@ class Importer:
             self.context(line_f['context'])
             sub.line = db.lines.insert({'context': line_f['context'], 'protocol': line_f['endpoint'],
                                         'endpoint_id': None, 'user_id': None, 'extension_id': None,
-                                        'provisioning_code': ''.join(random.choice('123456789') for _ in range(6))})
+                                        'provisioning_code': ''.join(random.choice('123456789') for dummy in range(6))})
             if g['extension'].get('exten'):
-                sub.extension, _ = self.find_or_create_extension(g['extension']['exten'], line_f['context'])
+                sub.extension, dummy = self.find_or_create_extension(g['extension']['exten'], line_f['context'])
             if line_f['endpoint'] == 'sip':
                 sub.sip = self.create_sip(g['sip'])
             else:

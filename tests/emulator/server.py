@@ -273,7 +273,7 @@ class ConfdHandler(_Base):
 class AuthHandler(_Base):
     def do_POST(self):
         self._status = None
-        path, _ = self.split_path()
+        path, dummy = self.split_path()
         if path.startswith('/_emulator/'):
             return self.handle_control(path)
         if path != '/0.1/token':
@@ -285,7 +285,7 @@ class AuthHandler(_Base):
         login = password = None
         if header.lower().startswith('basic '):
             try:
-                login, _, password = base64.b64decode(header[6:]).decode('utf-8').partition(':')
+                login, dummy, password = base64.b64decode(header[6:]).decode('utf-8').partition(':')
             except Exception:
                 pass
         try:
@@ -302,7 +302,7 @@ class AuthHandler(_Base):
         self.send(200, {'data': token})
 
     def do_DELETE(self):
-        path, _ = self.split_path()
+        path, dummy = self.split_path()
         if path.startswith('/_emulator/'):
             return self.handle_control(path)
         if path.startswith('/0.1/token/'):
@@ -311,7 +311,7 @@ class AuthHandler(_Base):
         self.send(404, HTML_404, 'text/html')
 
     def do_GET(self):
-        path, _ = self.split_path()
+        path, dummy = self.split_path()
         if path.startswith('/_emulator/'):
             return self.handle_control(path)
         self.send(404, HTML_404, 'text/html')
@@ -347,7 +347,7 @@ def accept_items(header):
         pieces = raw.split(';')
         kept = [pieces[0]]
         for piece in pieces[1:]:
-            key, _, val = piece.strip().partition('=')
+            key, dummy, val = piece.strip().partition('=')
             if key.strip().lower() == 'q':
                 try:
                     quality = float(val)
@@ -439,7 +439,7 @@ class EmulatorServer:
         self._save()
 
     def _seed_users(self, text):
-        status, payload, _ = self.do_import(text.encode('utf-8'), 'utf-8', update=False, save=False)
+        status, payload, dummy = self.do_import(text.encode('utf-8'), 'utf-8', update=False, save=False)
         if status != 201:
             raise ValueError('seed users rejected: %s' % json.dumps(payload))
 
@@ -450,7 +450,7 @@ class EmulatorServer:
         with self.store.lock:
             self.store.begin()
             try:
-                _, rows = parse(body, charset)
+                dummy, rows = parse(body, charset)
                 rows_count = len(rows)
                 entries, errors = Importer(self.store, self.version, self.faults.slow_rows).run(rows, update)
             except Unexpected as exc:
@@ -484,7 +484,7 @@ class EmulatorServer:
             value = value.lower()
             if value == '*':
                 return True
-            kind, _, sub = value.partition('/')
+            kind, dummy, sub = value.partition('/')
             if kind == '*' and sub == '*':
                 return True
             if kind == 'text' and sub == '*':

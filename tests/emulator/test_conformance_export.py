@@ -73,7 +73,7 @@ def test_s1_5_incalls_joined_and_main_line(emu, c):
 def test_s11_export_order_not_promised(emu, c):
     body = 'firstname\n' + ''.join('U%d\n' % i for i in range(30))
     c.post(body)
-    names = [[u['firstname'] for u in c.export()] for _ in range(3)]
+    names = [[u['firstname'] for u in c.export()] for dummy in range(3)]
     assert all(sorted(n) == sorted(names[0]) for n in names)
     assert len(set(map(tuple, names))) > 1  # shuffled
 

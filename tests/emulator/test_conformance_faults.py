@@ -20,7 +20,7 @@ def test_control_state_seed_reset(emu, c):
     state = c.control('GET', 'state').json()
     assert state['counts']['users'] == 1 and state['users'][0]['firstname'] == 'A'
     r = c.control('POST', 'seed', json={'call_permissions': [{'id': 7, 'name': 'intl'}],
-                                         'users': 'firstname,call_permissions\nSeeded,intl\n'})
+                                        'users': 'firstname,call_permissions\nSeeded,intl\n'})
     assert r.status_code == 200 and r.json()['counts']['users'] == 2
     assert c.control('POST', 'reset').json()['counts']['users'] == 0
 

@@ -2,7 +2,7 @@
 import requests
 from requests.auth import HTTPDigestAuth
 
-from .conftest import CSV, first_error
+from .conftest import first_error
 
 HEADER = 'firstname,lastname,exten,context,line_protocol\n'
 

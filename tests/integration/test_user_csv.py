@@ -21,8 +21,7 @@ import pytest
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 FILES = os.path.join(HERE, 'files', 'legacy')
-EXPECTED = os.path.join(FILES, 'expected')
-SAMPLES = '/work/shared/samples/legacy'
+SAMPLES = os.path.join(HERE, 'files', 'samples')
 SECRETS = ('S3cretPw', 'L1neSecret', 'Pa55word', 'PaulPw01', 'GoodPw01', 'bad pass word', 'NoFirstPw',
            '4321', 'DupPw001', 'StarPw01')
 CRAFTED_VALID = ['cp1252_crlf_no_final_newline.csv', 'latin1_fallback.csv',
@@ -116,10 +115,25 @@ def run(workdir, env, name, *args):
     command = ['ansible-playbook', '-i', 'localhost,', '-c', 'local', 'play.yml',
                '-e', 'results_file=%s' % results] + list(args)
     proc = subprocess.run(command, cwd=str(workdir), env=env, stdout=subprocess.PIPE,
-                          stderr=subprocess.STDOUT, universal_newlines=True, timeout=300)
+                          stderr=subprocess.STDOUT, universal_newlines=True, timeout=300,
+                          check=False)
     assert proc.returncode == 0, proc.stdout
     with open(results) as handle:
         return json.load(handle), proc.stdout
+
+
+def materialize(source, target):
+    """Copy a fixture tree, giving raw-byte fixtures (name.csv.bin) their real .csv name."""
+    for folder, _dirs, names in os.walk(source):
+        destination = os.path.join(str(target), os.path.relpath(folder, source))
+        os.makedirs(destination, exist_ok=True)
+        for name in names:
+            with open(os.path.join(folder, name), 'rb') as handle:
+                data = handle.read()
+            with open(os.path.join(destination, name[:-4] if name.endswith('.csv.bin') else name),
+                      'wb') as handle:
+                handle.write(data)
+    return str(target)
 
 
 def read_csv(path):
@@ -131,11 +145,11 @@ def read_csv(path):
 def workdir(tmp_path_factory):
     tmp_path = tmp_path_factory.mktemp('user_csv')
     (tmp_path / 'play.yml').write_text(PLAYBOOK)
-    os.symlink(FILES, str(tmp_path / 'files'))
+    files = materialize(FILES, tmp_path / 'files')
     out = tmp_path / 'out'
     out.mkdir()
     (out / 'backup.csv').write_text(u'old content\n')
-    valid = sorted(glob.glob(os.path.join(SAMPLES, '*.csv'))) + [os.path.join(FILES, n) for n in CRAFTED_VALID]
+    valid = sorted(glob.glob(os.path.join(SAMPLES, '*.csv'))) + [os.path.join(files, n) for n in CRAFTED_VALID]
     (tmp_path / 'vars.json').write_text(json.dumps({'valid_files': valid, 'out_dir': str(out),
                                                     'samples_dir': SAMPLES}))
     return tmp_path, valid, _env(tmp_path)
@@ -162,7 +176,7 @@ def test_first_run_writes_every_file(workdir, first):
         assert rows[0] == result['columns'] and len(rows) - 1 == result['rows'] > 0
         assert all(len(r) == len(rows[0]) for r in rows)
         assert result['invalid_rows'] == []
-        expected = os.path.join(EXPECTED, os.path.basename(src))
+        expected = os.path.join(str(tmp_path / 'files' / 'expected'), os.path.basename(src))
         if os.path.exists(expected):
             assert data == open(expected, 'rb').read(), src
     by_name = dict((os.path.basename(r['dest']), r) for r in results['valid'])

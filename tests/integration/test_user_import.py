@@ -81,8 +81,8 @@ def test_create_rerun_check_mode_and_round_trip(fleet, tmp_path):
         import_task('rerun', first, fleet, src),
         dict(import_task('check', first, fleet, more), check_mode=True),
         {'name': 'export', 'xivo.confd.user_export': connection(first, fleet, dest=str(backup))},
-        {'name': 'export again', 'xivo.confd.user_export': connection(first, fleet,
-                                                                       dest=str(backup))},
+        {'name': 'export again',
+         'xivo.confd.user_export': connection(first, fleet, dest=str(backup))},
         import_task('restore elsewhere', second, fleet, backup),
     ]
     run = play(tmp_path, tasks)
@@ -127,7 +127,7 @@ def test_bad_rows_fail_alone_and_are_reported(fleet, tmp_path):
                    'Unknown,Ctx,1013,nosuchctx,sip,,Pw-0005\n', encoding='utf-8')
     failed_csv = tmp_path / 'failed.csv'
     run = play(tmp_path, [import_task('import', server, fleet, src,
-                                              failed_dest=str(failed_csv))])
+                                      failed_dest=str(failed_csv))])
     result = run.result('import')
     assert result['failed'] is True
     assert [u['status'] for u in result['users']] == ['created', 'failed', 'failed', 'created',
@@ -184,7 +184,7 @@ def test_faults_end_with_every_user_once(fleet, tmp_path, faults, requests_at_le
     src = tmp_path / 'users.csv'
     src.write_text(USERS_CSV, encoding='utf-8')
     run = play(tmp_path, [import_task('import', server, fleet, src, batch_size=2),
-                                  import_task('rerun', server, fleet, src, batch_size=2)])
+                          import_task('rerun', server, fleet, src, batch_size=2)])
     first = run.result('import')
     assert not first.get('failed'), first
     assert first['summary']['created'] == 3

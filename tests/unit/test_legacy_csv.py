@@ -14,7 +14,8 @@ import pytest
 from ansible_collections.xivo.confd.plugins.module_utils import legacy_csv as L
 from ansible_collections.xivo.confd.plugins.module_utils import legacy_mapping as M
 
-SAMPLES = '/work/shared/samples/legacy'
+SAMPLES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                       'integration', 'files', 'samples')
 
 
 def convert(tmp_path, data, encoding='auto', **options):
@@ -88,9 +89,9 @@ def test_utf8_bom_explicit(tmp_path):
 
 
 def test_cp1252_detected(tmp_path):
-    conv, used, rows = convert(tmp_path, u'firstname|lastname\nJérôme|O’Neil\n'.encode('cp1252'))
+    conv, used, rows = convert(tmp_path, u'firstname|lastname\nJérôme|O\u2019Neil\n'.encode('cp1252'))
     assert used == 'cp1252'
-    assert rows[0] == dict(firstname=u'Jérôme', lastname=u'O’Neil', call_transfer_enabled='1')
+    assert rows[0] == dict(firstname=u'Jérôme', lastname=u'O\u2019Neil', call_transfer_enabled='1')
 
 
 def test_latin1_fallback_when_cp1252_undefined(tmp_path):
