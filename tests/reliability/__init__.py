@@ -1,0 +1,1 @@
+"""Reliability campaign of xivo.confd (randomized faults against emulated confd servers)."""
