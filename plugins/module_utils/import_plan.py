@@ -29,6 +29,7 @@ NOT_POSTED = frozenset(('uuid', 'provisioning_code'))
 NOT_COMPARABLE = frozenset(('uuid', 'provisioning_code', 'incall_ring_seconds'))
 CASE_INSENSITIVE_KEYS = frozenset(('email',))
 MAX_RECONCILE = 3
+LINE_PROTOCOLS = ('sip', 'sccp')
 
 STATUSES = ('created', 'updated', 'unchanged', 'failed', 'would_create', 'would_update')
 
@@ -127,6 +128,19 @@ def key_value(spec, values):
     return separator.join(parts)
 
 
+def source_key_value(spec, values):
+    """key_value for a row about to be imported.
+
+    The export shows a user's exten only through its line, and confd creates a line only for
+    line_protocol sip or sccp (§3.3): an exten without one could never be found again, and a
+    re-run would import the user twice, so such a row cannot be keyed by its exten.
+    """
+    if 'exten' in spec.replace('+', '@').split('@') and \
+            (values.get('line_protocol') or '').strip() not in LINE_PROTOCOLS:
+        return None
+    return key_value(spec, values)
+
+
 def index_users(users, keys):
     """{spec: {value: [export rows]}} for the server's users."""
     index = dict((spec, {}) for spec in keys)
@@ -208,7 +222,7 @@ def plan(header, rows, users, keys=DEFAULT_KEYS, update=False, update_password=F
     for row in rows:
         outcome = Outcome(row)
         outcomes.append(outcome)
-        row_keys = [(spec, key_value(spec, row.values)) for spec in keys]
+        row_keys = [(spec, source_key_value(spec, row.values)) for spec in keys]
         row_keys = [(spec, value) for spec, value in row_keys if value is not None]
         outcome.key = '%s=%s' % row_keys[0] if row_keys else None
         if row.problem:
@@ -415,7 +429,7 @@ class Importer:
 
     def _find(self, index, values):
         for spec in self.keys:
-            value = key_value(spec, values)
+            value = source_key_value(spec, values)
             if value is not None and value in index[spec]:
                 return index[spec][value][0]
         return None

@@ -129,9 +129,9 @@ def test_key_value_email_is_case_insensitive_and_needs_every_part():
 def test_plan_creates_missing_skips_existing_and_refuses_keyless_and_in_file_duplicates():
     server = FakeConfd(users=[{'uuid': 'u1', 'firstname': 'A', 'exten': '1000',
                                'context': 'default', 'username': '', 'email': ''}])
-    header, rows = rows_of('firstname,exten,context,username\n'
-                           'A,1000,default,\nB,1001,default,\nC,,,\nD,1001,default,\n'
-                           'E,,,b\n')
+    header, rows = rows_of('firstname,exten,context,line_protocol,username\n'
+                           'A,1000,default,sip,\nB,1001,default,sip,\nC,,,,\nD,1001,default,sip,\n'
+                           'E,,,,b\n')
     outcomes = import_plan.plan(header, rows, server.export_users()[1])
     assert statuses(outcomes) == ['unchanged', 'create', 'failed', 'failed', 'create']
     assert outcomes[0].uuid == 'u1'
@@ -144,12 +144,20 @@ def test_plan_update_lists_only_differing_columns_and_skips_secrets_by_default()
     users = [{'uuid': 'u1', 'firstname': 'A', 'lastname': 'Old', 'exten': '1000',
               'context': 'default', 'password': 'old-secret', 'enabled': '1',
               'call_permissions': 'a;b'}]
-    header, rows = rows_of('firstname,lastname,exten,context,password,enabled,call_permissions\n'
-                           'A,New,1000,default,new-secret,,b;a\n')
+    header, rows = rows_of('firstname,lastname,exten,context,line_protocol,password,enabled,'
+                           'call_permissions\nA,New,1000,default,sip,new-secret,,b;a\n')
     outcome, = import_plan.plan(header, rows, users, update=True)
     assert outcome.status == 'update' and outcome.changes == ['lastname']
     outcome, = import_plan.plan(header, rows, users, update=True, update_password=True)
     assert outcome.changes == ['lastname', 'password']
+
+
+def test_exten_is_no_key_when_the_row_creates_no_line():
+    header, rows = rows_of('firstname,exten,context,line_protocol,username\n'
+                           'A,1000,default,,\nB,1001,default,,bee\nC,1002,default,sccp,\n')
+    outcomes = import_plan.plan(header, rows, [])
+    assert outcomes[0].status == 'failed' and 'no value for any key' in outcomes[0].error
+    assert outcomes[1].key == 'username=bee' and outcomes[2].key == 'exten@context=1002@default'
 
 
 def test_plan_refuses_a_key_matching_several_server_users():
@@ -161,8 +169,8 @@ def test_plan_refuses_a_key_matching_several_server_users():
 
 def test_400_fails_only_the_named_rows_and_imports_the_others():
     server = FakeConfd()
-    outcomes = run_import('firstname,exten,context\nA,1000,default\nBAD,1001,default\n'
-                          'C,1002,default\n', server)
+    outcomes = run_import('firstname,exten,context,line_protocol\nA,1000,default,sip\nBAD,1001,default,sip\n'
+                          'C,1002,default,sip\n', server)
     assert statuses(outcomes) == ['created', 'failed', 'created']
     assert outcomes[1].error == 'Input Error - bad row'
     assert sorted(u['firstname'] for u in server.users) == ['A', 'C']
@@ -171,9 +179,9 @@ def test_400_fails_only_the_named_rows_and_imports_the_others():
 
 def test_500_is_bisected_until_the_guilty_row_stands_alone():
     server = FakeConfd()
-    lines = ['U%d,%d,default' % (i, 1000 + i) for i in range(7)]
-    lines[4] = 'BOOM,1004,default'
-    outcomes = run_import('firstname,exten,context\n' + '\n'.join(lines) + '\n', server)
+    lines = ['U%d,%d,default,sip' % (i, 1000 + i) for i in range(7)]
+    lines[4] = 'BOOM,1004,default,sip'
+    outcomes = run_import('firstname,exten,context,line_protocol\n' + '\n'.join(lines) + '\n', server)
     assert statuses(outcomes).count('created') == 6
     assert outcomes[4].status == 'failed'
     assert outcomes[4].error == 'confd answered 500: Unexpected error: boom'
@@ -181,7 +189,7 @@ def test_500_is_bisected_until_the_guilty_row_stands_alone():
 
 def test_dropped_answer_after_commit_is_settled_by_reading_the_server_without_resending():
     server = FakeConfd(faults=['drop'])
-    outcomes = run_import('firstname,exten,context\nA,1000,default\nB,1001,default\n', server)
+    outcomes = run_import('firstname,exten,context,line_protocol\nA,1000,default,sip\nB,1001,default,sip\n', server)
     assert statuses(outcomes) == ['created', 'created']
     assert len(server.users) == 2 and server.requests == 1
     assert all(o.uuid for o in outcomes)
@@ -189,14 +197,14 @@ def test_dropped_answer_after_commit_is_settled_by_reading_the_server_without_re
 
 def test_timeout_before_commit_is_resent_once_the_server_shows_nothing_arrived():
     server = FakeConfd(faults=['timeout'])
-    outcomes = run_import('firstname,exten,context\nA,1000,default\n', server)
+    outcomes = run_import('firstname,exten,context,line_protocol\nA,1000,default,sip\n', server)
     assert statuses(outcomes) == ['created'] and server.requests == 2
     assert len(server.users) == 1
 
 
 def test_server_going_down_fails_the_unsent_rows_with_the_reason():
     server = FakeConfd(faults=[None, 'down'])
-    outcomes = run_import('firstname,exten,context\nA,1000,default\nB,1001,default\n',
+    outcomes = run_import('firstname,exten,context,line_protocol\nA,1000,default,sip\nB,1001,default,sip\n',
                           server, batch_size=1)
     assert statuses(outcomes) == ['created', 'failed']
     assert outcomes[1].error == 'not imported: cannot connect'
@@ -206,7 +214,7 @@ def test_created_entry_without_user_is_a_failure():
     class NoUser(FakeConfd):
         def import_csv(self, body, update=False):
             return ConfdResponse(201, {'created': [{'row_number': 1, 'user_id': None}]}, '')
-    outcomes = run_import('firstname,exten,context\nA,1000,default\n', NoUser())
+    outcomes = run_import('firstname,exten,context,line_protocol\nA,1000,default,sip\n', NoUser())
     assert outcomes[0].status == 'failed' and 'user_id null' in outcomes[0].error
 
 
@@ -219,7 +227,8 @@ def test_update_sends_uuid_and_differing_columns_only():
             return super().import_csv(body, update)
     server = Recorder(users=[{'uuid': 'u1', 'firstname': 'A', 'exten': '1000',
                               'context': 'default', 'username': '', 'email': 'old@x'}])
-    outcomes = run_import('firstname,exten,context,email\nA,1000,default,new@x\n', server,
+    outcomes = run_import('firstname,exten,context,line_protocol,email\n'
+                          'A,1000,default,sip,new@x\n', server,
                           update=True)
     assert statuses(outcomes) == ['updated']
     assert sent == [(b'uuid,email\nu1,new@x\n', True)]
@@ -230,7 +239,8 @@ def test_secrets_are_scrubbed_from_server_messages():
     class Leaky(FakeConfd):
         def import_csv(self, body, update=False):
             return ConfdResponse(500, ['Unexpected error: value too long {s3cr3t-pw}'], '')
-    header, rows = rows_of('firstname,exten,context,password\nA,1000,default,s3cr3t-pw\n')
+    header, rows = rows_of('firstname,exten,context,line_protocol,password\n'
+                           'A,1000,default,sip,s3cr3t-pw\n')
     outcomes = import_plan.plan(header, rows, [])
     import_plan.Importer(Leaky(), header, secrets={'s3cr3t-pw'}).run(outcomes)
     assert 's3cr3t-pw' not in outcomes[0].error and '********' in outcomes[0].error
@@ -249,8 +259,8 @@ def test_every_row_is_accounted_for_once_and_never_imported_twice(kinds, faults,
     for number, kind in enumerate(kinds):
         name = {'bad': 'BAD', 'boom': 'BOOM'}.get(kind, 'U%d' % number)
         exten = 1000 if kind == 'dup' else 1100 + number
-        lines.append('%s,%d,default' % (name, exten))
-    text = 'firstname,exten,context\n' + '\n'.join(lines) + '\n'
+        lines.append('%s,%d,default,sip' % (name, exten))
+    text = 'firstname,exten,context,line_protocol\n' + '\n'.join(lines) + '\n'
     server = FakeConfd(faults=faults)
     first = run_import(text, server, batch_size=batch_size)
     assert len(first) == len(kinds)
