@@ -1,0 +1,1 @@
+"""Benchmarks of xivo.confd (scripts, not timed tests): run them with scripts/benchmark."""

@@ -1,0 +1,162 @@
+# -*- coding: utf-8 -*-
+"""Shared pieces of the benchmarks: timing, the emulator in its own process, ansible-playbook."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import time
+
+import requests
+import yaml
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+CALLBACKS = os.path.join(REPO, 'tests', 'integration', 'callback_plugins')
+# Loopback block reserved for the benchmarks (other suites use 127.0.1-3.x).
+SINGLE_ADDRESS = '127.0.4.2'
+FLEET_ADDRESS = '127.0.4.10'
+WS_USER, WS_PASSWORD = 'admin', 'passadmin'
+
+
+def clock():
+    return time.perf_counter()
+
+
+def timed(function, *args, **kwargs):
+    """(seconds, result) of one call."""
+    start = time.perf_counter()
+    result = function(*args, **kwargs)
+    return time.perf_counter() - start, result
+
+
+def median(values):
+    return statistics.median(values) if values else None
+
+
+def log(message):
+    print('  ' + message, file=sys.stderr, flush=True)
+
+
+class Emulator:
+    """``python -m tests.emulator`` in its own process (so it does not share our GIL), one server
+    or a fleet on consecutive 127.0.4.x addresses; stopped by its pid."""
+
+    def __init__(self, workdir, address, fleet=0, seed=None):
+        self.workdir = workdir
+        self.ca_path = os.path.join(workdir, 'ca-%s.pem' % address)
+        self.count = fleet or 1
+        command = [sys.executable, '-m', 'tests.emulator', '--address', address,
+                   '--ca-out', self.ca_path]
+        if fleet:
+            command += ['--fleet', str(fleet)]
+        if seed:
+            command += ['--seed', seed]
+        self.log_path = os.path.join(workdir, 'emulator-%s.log' % address)
+        self._log = open(self.log_path, 'w')
+        self.proc = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE,
+                                     stderr=self._log, text=True)
+        self.addresses = []
+        deadline = time.time() + 120
+        while len(self.addresses) < self.count:
+            line = self.proc.stdout.readline()
+            if not line:
+                self.stop()
+                raise RuntimeError('the emulator stopped: see %s' % self.log_path)
+            if line.startswith('listening https://'):
+                self.addresses.append(line.split('//')[1].split(':')[0])
+            if time.time() > deadline:
+                self.stop()
+                raise RuntimeError('the emulator did not start in time')
+        self.session = requests.Session()
+
+    def reset(self):
+        for address in self.addresses:
+            response = self.session.post('https://%s:9486/_emulator/reset' % address,
+                                         verify=self.ca_path, timeout=60)
+            response.raise_for_status()
+
+    def token(self, address):
+        response = self.session.post('https://%s:9497/0.1/token' % address,
+                                     json={'backend': 'xivo_service', 'expiration': 36000},
+                                     auth=(WS_USER, WS_PASSWORD), verify=self.ca_path, timeout=60)
+        response.raise_for_status()
+        return response.json()['data']['token']
+
+    def user_count(self, address):
+        response = self.session.get('https://%s:9486/_emulator/state' % address,
+                                    verify=self.ca_path, timeout=60)
+        return len(response.json()['users'])
+
+    def stop(self):
+        if self.proc.poll() is None:
+            os.kill(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(30)
+            except subprocess.TimeoutExpired:
+                os.kill(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+        self._log.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+def write_yaml(path, data):
+    with open(path, 'w') as handle:
+        yaml.safe_dump(data, handle, sort_keys=False)
+    return path
+
+
+def local_host_vars():
+    return {'ansible_connection': 'local', 'ansible_python_interpreter': sys.executable}
+
+
+class PlaybookError(RuntimeError):
+    pass
+
+
+def run_playbook(workdir, playbook, inventory, name, extra_args=(), check=True):
+    """Run ansible-playbook like an operator (default forks, default output); returns
+    (wall seconds, task results by name and host). The recording callback is enabled in every
+    run, the floors included, so its cost is on both sides."""
+    env = dict(os.environ)
+    results_path = os.path.join(workdir, '%s-results.json' % name)
+    env.update(ANSIBLE_HOST_KEY_CHECKING='False', ANSIBLE_RETRY_FILES_ENABLED='False',
+               ANSIBLE_LOCAL_TEMP=os.path.join(workdir, 'ansible-tmp'),
+               ANSIBLE_CALLBACK_PLUGINS=CALLBACKS, ANSIBLE_CALLBACKS_ENABLED='record_results',
+               XIVO_CONFD_RESULTS=results_path)
+    command = ['ansible-playbook', '-i', inventory, playbook] + list(extra_args)
+    start = time.perf_counter()
+    proc = subprocess.run(command, cwd=workdir, env=env, capture_output=True, text=True,
+                          timeout=3600, check=False)
+    seconds = time.perf_counter() - start
+    with open(os.path.join(workdir, '%s.log' % name), 'w') as handle:
+        handle.write(proc.stdout)
+        handle.write(proc.stderr)
+    if check and proc.returncode != 0:
+        raise PlaybookError('%s: ansible-playbook exited %d:\n%s\n%s' % (
+            name, proc.returncode, proc.stdout[-3000:], proc.stderr[-3000:]))
+    results = {}
+    if os.path.exists(results_path):
+        with open(results_path) as handle:
+            results = json.load(handle)
+    return seconds, results
+
+
+def row(section, name, measured, floor=None, floor_name=None, target=None, unit='s',
+        note=''):
+    """One line of the results table; ratio = measured / floor (both medians)."""
+    ratio = measured / floor if (floor and measured is not None) else None
+    met = None
+    if target is not None and ratio is not None:
+        met = ratio <= target
+    return dict(section=section, name=name, measured=measured, floor=floor,
+                floor_name=floor_name, ratio=ratio, target=target, met=met, unit=unit,
+                note=note)
