@@ -64,7 +64,7 @@ def test_fault_auth_down_and_refuse(emu, c):
     with pytest.raises(requests.ConnectionError):
         requests.post(emu.auth_url + '/0.1/token', auth=('admin', 'passadmin'), json={}, verify=emu.ca_path)
     emu.faults.reset()
-    _ = c.token
+    dummy = c.token
     c.control('POST', 'faults', json={'refuse': True})
     with pytest.raises(requests.ConnectionError):
         c.request('GET', '/1.1/users')
@@ -109,7 +109,7 @@ def test_cli_fleet_starts_and_stops_on_sigterm(tmp_path):
                              '--port', '0', '--auth-port', '0', '--ca-out', ca],
                             cwd=repo, stdout=subprocess.PIPE, text=True)
     try:
-        lines = [proc.stdout.readline() for _ in range(2)]
+        lines = [proc.stdout.readline() for dummy in range(2)]
         assert all(line.startswith('listening https://127.0.3.') for line in lines), lines
         for line in lines:
             url = re.match(r'listening (\S+) \(auth (\d+)\)', line).group(1)

@@ -195,20 +195,20 @@ def test_first_run_writes_every_file(workdir, first):
 
 
 def test_relative_src_and_explicit_encoding(first):
-    results, _ = first
+    results, dummy = first
     assert results['latin1']['encoding'] == 'latin-1' and results['latin1']['rows'] == 2
     assert results['latin1']['src'].endswith('files/latin1_fallback.csv')
 
 
 def test_backup_and_mode(workdir, first):
-    tmp_path, _, _ = workdir
+    tmp_path, dummy, dummy = workdir
     result = first[0]['backup']
     assert result['changed'] and open(result['backup_file']).read() == 'old content\n'
     assert stat.S_IMODE(os.stat(str(tmp_path / 'out' / 'backup.csv')).st_mode) == 0o640
 
 
 def test_invalid_rows_skip(workdir, first):
-    tmp_path, _, _ = workdir
+    tmp_path, dummy, dummy = workdir
     result = first[0]['skip']
     assert result['changed'] and result['rows'] == 1 and result['invalid_count'] == 4
     assert [(p['line'], p['column'], p['legacy_column']) for p in result['invalid_rows']] == [
@@ -220,7 +220,7 @@ def test_invalid_rows_skip(workdir, first):
 
 
 def test_invalid_rows_fail(workdir, first):
-    tmp_path, _, _ = workdir
+    tmp_path, dummy, dummy = workdir
     result = first[0]['fail']
     assert result['failed'] and not os.path.exists(str(tmp_path / 'out' / 'fail.csv'))
     msg = result['msg']
@@ -231,7 +231,7 @@ def test_invalid_rows_fail(workdir, first):
 
 
 def test_unknown_headers(workdir, first):
-    tmp_path, _, _ = workdir
+    tmp_path, dummy, dummy = workdir
     results = first[0]
     msg = results['unknown']['msg']
     assert results['unknown']['failed'] and 'unknown_header.csv line 1' in msg
@@ -246,7 +246,7 @@ def test_unknown_headers(workdir, first):
 
 def test_second_run_changes_nothing_then_check_and_diff(workdir, first):
     tmp_path, valid, env = workdir
-    results, _ = run(tmp_path, env, 'second', '-e', '@vars.json')
+    results, dummy = run(tmp_path, env, 'second', '-e', '@vars.json')
     for key in ('latin1', 'backup', 'skip', 'mapped'):
         assert results[key]['changed'] is False, key
     assert [r['changed'] for r in results['valid']] == [False] * len(valid)

@@ -191,7 +191,7 @@ VALUES = st.one_of(
 @settings(max_examples=400, deadline=None)
 @given(st.lists(st.sampled_from(IMPORT_COLUMNS), unique=True, min_size=1, max_size=14), st.data())
 def test_row_validator_agrees_with_validate_row(columns, data):
-    values = [data.draw(VALUES) for _ in columns]
+    values = [data.draw(VALUES) for dummy in columns]
     assert R.RowValidator(columns)(values) == R.validate_row(dict(zip(columns, values)))
 
 

@@ -127,7 +127,7 @@ def test_every_sample_converts(tmp_path):
 
 
 def test_full_15_19_header(tmp_path):
-    header = '|'.join(name for name, _ in M.LEGACY_COLUMNS)
+    header = '|'.join(name for name, dummy in M.LEGACY_COLUMNS)
     values = {
         'entityid': '1', 'firstname': ' John ', 'lastname': 'Doe', 'language': 'fr_FR',
         'outcallerid': '"John" <1000>', 'enableclient': '1', 'username': 'jdoe', 'password': 'secret1',
@@ -140,7 +140,7 @@ def test_full_15_19_header(tmp_path):
         'incallcontext': 'from-extern', 'incallringseconds': '10',
     }
     line = '|'.join(values[name] if '|' not in values[name] else '"%s"' % values[name]
-                    for name, _ in M.LEGACY_COLUMNS)
+                    for name, dummy in M.LEGACY_COLUMNS)
     conv, used, rows = convert(tmp_path, ('%s\n%s\n' % (header, line)).encode())
     row = rows[0]
     assert conv.dropped_columns == ['agentnumber', 'bosssecretary', 'callerid']
@@ -155,7 +155,7 @@ def test_full_15_19_header(tmp_path):
     assert row['sip_username'] == 'abc' and row['incall_ring_seconds'] == '10'
     from ansible_collections.xivo.confd.plugins.module_utils.confd_columns import IMPORT_COLUMNS
     assert conv.columns == [c for c in IMPORT_COLUMNS if c in conv.columns]
-    assert set(conv.columns) >= set(c for _, c in M.LEGACY_COLUMNS if c)
+    assert set(conv.columns) >= set(c for dummy, c in M.LEGACY_COLUMNS if c)
 
 
 def test_pre_1515_headers(tmp_path):
@@ -292,7 +292,7 @@ def test_validate_false(tmp_path):
 
 
 def test_max_reported_caps_lists(tmp_path):
-    data = b'firstname\n' + b'\n'.join(b'"x\ny"' for _ in range(20)) + b'\n'
+    data = b'firstname\n' + b'\n'.join(b'"x\ny"' for dummy in range(20)) + b'\n'
     conv, used, rows = convert(tmp_path, data, max_reported=5)
     assert len(rows) == 20 and len(conv.row_warnings) == 5 and conv.row_warning_count == 20
 

@@ -92,7 +92,7 @@ def test_random_tables_round_trip(table, encoding, validate):
                      if any(c.strip() for c in row[:len(header)])]
     assert converter.data_rows == len(expected_data)
     assert converter.rows + converter.invalid_count == len(expected_data)
-    assert invalid_lines <= set(start for start, _ in expected_data)
+    assert invalid_lines <= set(start for start, dummy in expected_data)
     assert len(invalid_lines) == converter.invalid_count
     position = header.index('firstname')
     first_col = converter.columns.index('firstname')
