@@ -153,7 +153,8 @@ def run_playbook(workdir, playbook, inventory, name, extra_args=(), check=True):
 def row(section, name, measured, floor=None, floor_name=None, target=None, unit='s',
         note=''):
     """One line of the results table; ratio = measured / floor (both medians)."""
-    ratio = measured / floor if (floor and measured is not None) else None
+    # A per-host difference can come out <= 0 at a tiny size (noise): no ratio then.
+    ratio = measured / floor if (floor and floor > 0 and measured is not None) else None
     met = None
     if target is not None and ratio is not None:
         met = ratio <= target

@@ -1,0 +1,125 @@
+# -*- coding: utf-8 -*-
+"""python -m tests.benchmarks [--size tiny|full] [--repeat N] [--out DIR] [--only NAME...]
+
+Runs the three benchmarks (conversion, one server, fleet), prints the table and writes it as
+benchmarks.md and benchmarks.json in DIR. Every ratio is measured / floor, both medians of the
+repetitions of the same run (absolute times on a shared machine are noise; ratios are not)."""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import shutil
+import sys
+import tempfile
+
+from tests.benchmarks import conversion, fleet, import_one
+from tests.benchmarks.common import REPO, log
+
+SIZES = {
+    'full': dict(conversion_rows=100000, memory_rows=(100000, 1000000), import_users=10000,
+                 large_batch=10000, fleet_servers=50, fleet_users=200, repeat=3),
+    'tiny': dict(conversion_rows=1000, memory_rows=(1000, 10000), import_users=200,
+                 large_batch=200, fleet_servers=3, fleet_users=20, repeat=1),
+}
+BENCHMARKS = ('conversion', 'import', 'fleet')
+
+
+def machine():
+    import ansible
+    cpu = ''
+    try:
+        with open('/proc/cpuinfo') as handle:
+            cpu = next((line.split(':', 1)[1].strip() for line in handle
+                        if line.startswith('model name')), '')
+    except OSError:
+        pass
+    return dict(platform=platform.platform(), cpu=cpu, cores=os.cpu_count(),
+                python=platform.python_version(), ansible_core=ansible.__version__)
+
+
+def fmt(value, unit='s'):
+    if value is None:
+        return '-'
+    if unit == 'MB':
+        return '%.1f MB' % value
+    return '%.3f s' % value if abs(value) < 10 else '%.1f s' % value
+
+
+def markdown(report):
+    lines = ['| Benchmark | Measured (median) | Floor (median) | Ratio | Target | Met |',
+             '|---|---|---|---|---|---|']
+    for r in report['rows']:
+        floor = '%s: %s' % (r['floor_name'], fmt(r['floor'], r['unit'])) if r['floor_name'] \
+            else '-'
+        ratio = '%.2f×' % r['ratio'] if r['ratio'] is not None and r['unit'] == 's' else '-'
+        target = '≤ %.1f×' % r['target'] if r['target'] is not None else '-'
+        met = '-' if r['met'] is None else ('yes' if r['met'] else '**no**')
+        name = r['name'] + (' (%s)' % r['note'] if r['note'] else '')
+        lines.append('| %s | %s | %s | %s | %s | %s |' % (
+            name, fmt(r['measured'], r['unit']), floor, ratio, target, met))
+    m = report['machine']
+    lines.append('')
+    lines.append('Size `%s`, %d repetition(s), %s; %s, %s core(s), Python %s, ansible-core %s.' % (
+        report['size'], report['repeat'], report['date'], m['cpu'] or m['platform'], m['cores'],
+        m['python'], m['ansible_core']))
+    return '\n'.join(lines) + '\n'
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog='scripts/benchmark', description=__doc__.split('\n\n')[1])
+    parser.add_argument('--size', choices=sorted(SIZES), default='full')
+    parser.add_argument('--repeat', type=int, help='repetitions (default: 3 full, 1 tiny)')
+    parser.add_argument('--out', default=os.path.join(REPO, 'tests', 'benchmarks', 'results'))
+    parser.add_argument('--only', nargs='+', choices=BENCHMARKS, default=list(BENCHMARKS))
+    parser.add_argument('--keep', action='store_true', help='keep the work directory')
+    args = parser.parse_args(argv)
+    size = SIZES[args.size]
+    repeat = args.repeat or size['repeat']
+    os.makedirs(args.out, exist_ok=True)
+    workdir = tempfile.mkdtemp(prefix='xivo-confd-bench-')
+    report = dict(size=args.size, repeat=repeat, machine=machine(), rows=[], details={},
+                  date=datetime.datetime.now().strftime('%Y-%m-%d %H:%M'),
+                  command='scripts/benchmark --size %s --repeat %d' % (args.size, repeat))
+    try:
+        if 'conversion' in args.only:
+            path = os.path.join(workdir, 'conversion')
+            os.makedirs(path)
+            rows, details = conversion.run(path, size['conversion_rows'], size['memory_rows'],
+                                           repeat)
+            report['rows'] += rows
+            report['details']['conversion'] = details
+        if 'import' in args.only:
+            path = os.path.join(workdir, 'import')
+            os.makedirs(path)
+            rows, details = import_one.run(path, size['import_users'], repeat,
+                                           size['large_batch'])
+            report['rows'] += rows
+            report['details']['import'] = details
+        if 'fleet' in args.only:
+            path = os.path.join(workdir, 'fleet')
+            os.makedirs(path)
+            rows, details = fleet.run(path, size['fleet_servers'], size['fleet_users'], repeat)
+            report['rows'] += rows
+            report['details']['fleet'] = details
+    finally:
+        if args.keep:
+            log('work directory kept: %s' % workdir)
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+    text = markdown(report)
+    with open(os.path.join(args.out, 'benchmarks.md'), 'w') as handle:
+        handle.write(text)
+    with open(os.path.join(args.out, 'benchmarks.json'), 'w') as handle:
+        json.dump(report, handle, indent=2)
+    sys.stdout.write(text)
+    log('written: %s' % ', '.join(os.path.join(args.out, n)
+                                  for n in ('benchmarks.md', 'benchmarks.json')))
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
