@@ -18,8 +18,10 @@ from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
 import codecs
+import csv
 import io
 import operator
+import re
 
 from ansible_collections.xivo.confd.plugins.module_utils.confd_columns import IMPORT_COLUMNS
 from ansible_collections.xivo.confd.plugins.module_utils.confd_rules import (
@@ -99,6 +101,21 @@ def open_text(path, encoding='auto'):
 
 # --------------------------------------------------------------------------- PHP fgetcsv
 
+class _PipeDialect(csv.Dialect):
+    """PHP fgetcsv's quoting for a record on one line, where the two agree; strict, so a
+    quote that PHP would read differently (an unterminated one) raises csv.Error."""
+    delimiter = DELIMITER
+    quotechar = ENCLOSURE
+    doublequote = True
+    skipinitialspace = False
+    strict = True
+    lineterminator = '\n'
+    quoting = csv.QUOTE_MINIMAL
+
+
+# PHP skips blanks before an opening quote; the csv module would keep them and the quote.
+_SPACE_BEFORE_QUOTE = re.compile(r'(?:^|\|)[ \t]+"')
+
 def _strip_eol(text):
     if text.endswith('\n'):
         text = text[:-1]
@@ -130,6 +147,19 @@ def iter_records(lines):
             else:
                 yield start, line.split(DELIMITER), (F_NEWLINE if '\r' in line else 0)
             continue
+
+        # Most quoted lines are plain CSV quoting on one line: the csv module reads them as
+        # PHP does, in C. Anything else takes PHP's state machine below.
+        if ESCAPE not in line:
+            text = _strip_eol(line)
+            if '\r' not in text and not _SPACE_BEFORE_QUOTE.search(text):
+                try:
+                    cells = next(csv.reader((text,), _PipeDialect))
+                except csv.Error:
+                    cells = None
+                if cells is not None:
+                    yield start, cells if cells != [''] else [], 0
+                    continue
 
         # Slow path: PHP's state machine, on a line holding a quote.
         buf = line
