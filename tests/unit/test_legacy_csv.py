@@ -302,3 +302,23 @@ def test_streaming_does_not_read_ahead():
     conv, rows = L.convert_lines(lines)
     assert next(rows)[0] == 'A'
     assert next(lines) == 'B\n'
+
+
+def test_csv_module_fast_path_reads_quoted_lines_like_the_php_state_machine(monkeypatch):
+    """One-line quoted records go through the csv module; it must give PHP's cells exactly."""
+    import random
+
+    class AlwaysSlow(object):
+        @staticmethod
+        def search(text):
+            return True
+
+    rng = random.Random(20261125)
+    alphabet = ['a', 'b', ' ', '"', '|', '""', '\t', u'\u00e9', '\\', '\r']
+    for dummy in range(20000):
+        line = ''.join(rng.choice(alphabet) for dummy2 in range(rng.randint(0, 14))) + '\n'
+        fast = list(L.iter_records([line]))
+        with monkeypatch.context() as patch:
+            patch.setattr(L, '_SPACE_BEFORE_QUOTE', AlwaysSlow)
+            slow = list(L.iter_records([line]))
+        assert fast == slow, repr(line)
