@@ -198,7 +198,9 @@ class ConfdClient:
                 raise ConfdUncertain('%s to %s:%s timed out after %ss'
                                      % (what, self.host, port, self.timeout))
             except requests.exceptions.ConnectionError as exc:
-                if idempotent and attempt < self.retries:
+                # A refused connection is immediate and clear: waiting would only delay the
+                # report of a server that is down.
+                if idempotent and attempt < self.retries and not _refused(exc):
                     attempt += 1
                     self._sleep(self.backoff * 2 ** (attempt - 1))
                     continue

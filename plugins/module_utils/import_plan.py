@@ -200,7 +200,9 @@ class Outcome:
         self.error = error
 
     def as_dict(self):
-        result = dict(row=self.row.number, line=self.row.line, key=self.key,
+        values = self.row.values
+        name = ('%s %s' % (values.get('firstname', ''), values.get('lastname', ''))).strip()
+        result = dict(row=self.row.number, line=self.row.line, key=self.key, name=name,
                       status=self.status, uuid=self.uuid, error=self.error)
         if self.ids is not None:
             result['ids'] = self.ids

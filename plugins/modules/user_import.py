@@ -179,6 +179,10 @@ users:
       description: Line of O(src) where the row starts (the header is line 1).
       type: int
       sample: 2
+    name:
+      description: The user's first and last name, for people reading the report.
+      type: str
+      sample: Jean Dupont
     key:
       description: The key that matched the row to a server user, or the first key the row has.
       type: str
