@@ -181,6 +181,16 @@ class ConfdClient:
                 response = self.session.request(method, url, verify=self.verify,
                                                 timeout=self.timeout, **kwargs)
             except requests.exceptions.SSLError as exc:
+                if not _certificate_problem(exc):
+                    # The TLS handshake broke (reset, EOF): the server is not answering; the
+                    # request was not sent, so a read may be retried and nothing is uncertain.
+                    if idempotent and attempt < self.retries:
+                        attempt += 1
+                        self._sleep(self.backoff * 2 ** (attempt - 1))
+                        continue
+                    raise ConfdError('cannot connect to %s:%s (%s): the TLS handshake was cut: '
+                                     '%s. Check that the service is running on that port.'
+                                     % (self.host, port, what, _short(exc)))
                 raise ConfdError(
                     'TLS verification failed for https://%s:%s (%s): %s. Set ca_path to the '
                     'CA certificate that signed the server certificate (XiVO: '
@@ -292,6 +302,12 @@ def _url_host(host):
 def _short(exc):
     text = str(exc)
     return text if len(text) < 300 else text[:300] + '...'
+
+
+def _certificate_problem(exc):
+    """True when TLS failed on the server's certificate, not on the connection."""
+    text = str(exc).lower()
+    return 'certificate' in text or 'hostname' in text or "doesn't match" in text
 
 
 def _refused(exc):

@@ -263,10 +263,6 @@ def test_role_fault_per_host_then_rerun_finishes_the_job(fleet, tmp_path):
         assert not [t for t, entry in server.auth.tokens.items() if entry[0] > now], name
 
 
-@pytest.mark.xfail(strict=True, reason='bug: a connection reset during the TLS handshake (server '
-                   'refusing connections) is reported as "TLS verification failed ... set ca_path '
-                   'or validate_certs: false" about one time in four (ConfdClient._send maps every '
-                   'requests SSLError, SSLEOFError included, to a certificate problem)')
 def test_refused_connection_is_not_called_a_tls_failure(fleet):
     servers, ca_path = fleet
     server = servers['refuse']
