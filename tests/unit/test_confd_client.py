@@ -1,0 +1,163 @@
+# -*- coding: utf-8 -*-
+"""The confd API client, with a scripted session instead of a network."""
+
+from __future__ import annotations
+
+import pytest
+import requests
+
+from ansible_collections.xivo.confd.plugins.module_utils.confd_client import (
+    ConfdClient, ConfdError, ConfdUncertain)
+
+
+class Answer:
+    def __init__(self, status, body=None, text=''):
+        self.status_code = status
+        self._body = body
+        self.text = text if text else ('' if body is None else str(body))
+
+    def json(self):
+        if self._body is None:
+            raise ValueError('no json')
+        return self._body
+
+
+class ScriptedSession:
+    """Answers requests from a script of (method, url suffix, answer or exception)."""
+
+    def __init__(self, script):
+        self.script = list(script)
+        self.calls = []
+        self.closed = False
+
+    def request(self, method, url, **kwargs):
+        self.calls.append((method, url, kwargs))
+        expected_method, suffix, answer = self.script.pop(0)
+        assert method == expected_method and url.endswith(suffix), (method, url)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    def delete(self, url, **kwargs):
+        return self.request('DELETE', url, **kwargs)
+
+    def close(self):
+        self.closed = True
+
+
+TOKEN = Answer(200, {'data': {'token': 'tok-1'}})
+EXPORT = Answer(200, {'headers': ['uuid', 'firstname'],
+                      'content': [{'uuid': 'u1', 'firstname': 'A', 'ring_seconds': None}]})
+
+
+def client(script, **options):
+    session = ScriptedSession(script)
+    args = dict(username='ws', password='pw-secret', ca_path='/etc/ca.pem', session=session,
+                sleep=lambda seconds: None)
+    args.update(options)
+    return ConfdClient('xivo.example', **args), session
+
+
+def test_token_is_requested_used_on_each_call_and_revoked():
+    api, session = client([('POST', ':9497/0.1/token', TOKEN),
+                           ('GET', ':9486/1.1/users/export', EXPORT),
+                           ('DELETE', ':9497/0.1/token/tok-1', Answer(204))])
+    headers, users = api.export_users()
+    api.close()
+    assert headers == ['uuid', 'firstname']
+    assert users == [{'uuid': 'u1', 'firstname': 'A', 'ring_seconds': ''}]
+    token_call, export_call, revoke = session.calls
+    assert token_call[2]['json'] == {'backend': 'xivo_service', 'expiration': 3600}
+    assert export_call[2]['headers'] == {'Accept': 'application/json', 'X-Auth-Token': 'tok-1'}
+    # REQUESTS_CA_BUNDLE would override Session.verify: the CA goes on every request.
+    assert all(call[2]['verify'] == '/etc/ca.pem' for call in session.calls)
+    assert session.closed
+
+
+def test_a_given_token_is_used_as_is_and_never_revoked():
+    api, session = client([('GET', '/1.1/users/export', EXPORT)], username=None, password=None,
+                          token='given')
+    api.export_users()
+    api.close()
+    assert [call[0] for call in session.calls] == ['GET']
+
+
+def test_expired_token_is_renewed_once():
+    api, session = client([('POST', '/0.1/token', TOKEN),
+                           ('POST', '/1.1/users/import', Answer(401, text='Unauthorized Access')),
+                           ('POST', '/0.1/token', Answer(200, {'data': {'token': 'tok-2'}})),
+                           ('POST', '/1.1/users/import', Answer(201, {'created': []}))])
+    response = api.import_csv(b'firstname\n')
+    assert response.status == 201
+    assert session.calls[-1][2]['headers']['X-Auth-Token'] == 'tok-2'
+    assert session.calls[-1][2]['data'] == b'firstname\n'
+    assert session.calls[-1][2]['headers']['Content-Type'] == 'text/csv; charset=utf-8'
+
+
+def test_refused_credentials_name_the_backend_without_the_password():
+    api, dummy = client([('POST', '/0.1/token', Answer(401, {'reason': ['Authentication Failed']}))])
+    with pytest.raises(ConfdError) as error:
+        api.export_users()
+    assert "refused the credentials of user 'ws' for backend 'xivo_service'" in str(error.value)
+    assert 'pw-secret' not in str(error.value)
+
+
+def test_missing_acl_is_explained():
+    api, dummy = client([('GET', '/1.1/users/export', Answer(401, text='Unauthorized Access'))],
+                        token='given', username=None, password=None)
+    with pytest.raises(ConfdError, match='401, not 403, for a missing ACL'):
+        api.export_users()
+
+
+def test_reads_are_retried_imports_never():
+    reset = requests.exceptions.ConnectionError('Connection aborted: reset by peer')
+    api, session = client([('GET', '/1.1/users/export', Answer(503)),
+                           ('GET', '/1.1/users/export', reset),
+                           ('GET', '/1.1/users/export', EXPORT)], token='t', username=None,
+                          password=None)
+    assert api.export_users()[1][0]['uuid'] == 'u1'
+    api, session = client([('POST', '/1.1/users/import', reset)], token='t', username=None,
+                          password=None)
+    with pytest.raises(ConfdUncertain):
+        api.import_csv(b'firstname\nA\n')
+    assert len(session.calls) == 1
+
+
+def test_refused_connection_is_reported_at_once():
+    refused = requests.exceptions.ConnectionError('[Errno 111] Connection refused')
+    api, session = client([('GET', '/1.1/users/export', refused)], token='t', username=None,
+                          password=None)
+    with pytest.raises(ConfdError, match='cannot connect to xivo.example:9486'):
+        api.export_users()
+    assert len(session.calls) == 1
+
+
+def test_certificate_failure_says_what_to_set_and_handshake_reset_does_not():
+    bad_cert = requests.exceptions.SSLError('[SSL: CERTIFICATE_VERIFY_FAILED] certificate '
+                                            'verify failed: self-signed certificate')
+    api, dummy = client([('GET', '/1.1/users/export', bad_cert)], token='t', username=None,
+                        password=None)
+    with pytest.raises(ConfdError, match='TLS verification failed.*Set ca_path'):
+        api.export_users()
+    cut = requests.exceptions.SSLError('EOF occurred in violation of protocol (_ssl.c:992)')
+    api, dummy = client([('POST', '/1.1/users/import', cut)], token='t', username=None,
+                        password=None)
+    with pytest.raises(ConfdError, match='TLS handshake was cut') as error:
+        api.import_csv(b'firstname\n')
+    assert not isinstance(error.value, ConfdUncertain)
+
+
+def test_timeout_of_an_import_is_uncertain():
+    api, dummy = client([('POST', '/1.1/users/import', requests.exceptions.ReadTimeout('read'))],
+                        token='t', username=None, password=None)
+    with pytest.raises(ConfdUncertain, match='timed out'):
+        api.import_csv(b'firstname\n')
+
+
+def test_credentials_are_required_and_validate_certs_false_disables_verification():
+    with pytest.raises(ConfdError, match='no credentials'):
+        ConfdClient('h', session=ScriptedSession([]))
+    api, session = client([('GET', '/1.1/users/export', EXPORT)], token='t', username=None,
+                          password=None, validate_certs=False)
+    api.export_users()
+    assert session.calls[0][2]['verify'] is False
