@@ -1,0 +1,72 @@
+# -*- coding: utf-8 -*-
+"""Hypothesis fuzz of the import reader and planner: random bytes never raise anything but
+CsvFileError (naming the file and the line); random tables against random server users give
+every row exactly one decision, never plan a user twice nor create one the server already has."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from hypothesis import given, settings, strategies as st
+
+from ansible_collections.xivo.confd.plugins.module_utils import confd_rules, import_plan
+
+COLUMNS = ['firstname', 'lastname', 'exten', 'context', 'username', 'email', 'line_protocol', 'password',
+           'mobile_phone_number', 'bogus']
+CELL = st.one_of(st.sampled_from(['', '1001', '1002', 'default', 'a', 'A', 'x@y.z', 'X@Y.Z', 'sip', '12-34',
+                                  '"', ',', '\n', '\x00', '\ufeff', '=cmd|x']), st.text(max_size=8))
+
+
+def validate(values):
+    return ['%s: %s' % (p.column, p.reason) for p in confd_rules.validate_row(values) if p.severity == confd_rules.ERROR]
+
+
+@settings(max_examples=200, deadline=None)
+@given(data=st.binary(max_size=400))
+def test_random_bytes_are_read_or_refused_with_file_and_line(data):
+    try:
+        header, rows = import_plan.read_confd_csv('fuzz.csv', data=data)
+    except import_plan.CsvFileError as exc:
+        assert str(exc).startswith('fuzz.csv: line '), str(exc)
+        return
+    outcomes = import_plan.plan(header, rows, [], validate=validate)
+    assert len(outcomes) == len(rows)
+
+
+@settings(max_examples=200, deadline=None)
+@given(header=st.lists(st.sampled_from(COLUMNS), min_size=1, max_size=8, unique=True),
+       table=st.lists(st.lists(CELL, max_size=9), max_size=12),
+       server=st.lists(st.fixed_dictionaries({'firstname': st.sampled_from(['a', 'b']),
+                                              'exten': st.sampled_from(['', '1001', '1002']),
+                                              'context': st.sampled_from(['', 'default']),
+                                              'username': st.sampled_from(['', 'a', 'A']),
+                                              'email': st.sampled_from(['', 'x@y.z'])}), max_size=4),
+       update=st.booleans())
+def test_random_tables_get_one_decision_per_row_and_no_double_creation(header, table, server, update):
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator='\n')
+    writer.writerow(header)
+    writer.writerows(table)
+    try:
+        head, rows = import_plan.read_confd_csv('fuzz.csv', data=out.getvalue().encode('utf-8'))
+    except import_plan.CsvFileError as exc:
+        assert str(exc).startswith('fuzz.csv: line ')
+        return
+    outcomes = import_plan.plan(head, rows, server, update=update, validate=validate)
+    assert [o.row for o in outcomes] == rows
+    index = import_plan.index_users(server, import_plan.DEFAULT_KEYS)
+    planned = {}
+    for outcome in outcomes:
+        assert outcome.status in ('create', 'update', 'unchanged', 'failed')
+        if outcome.status == 'failed':
+            assert outcome.error
+            continue
+        for spec in import_plan.DEFAULT_KEYS:
+            value = import_plan.key_value(spec, outcome.row.values)
+            if value is None:
+                continue
+            assert (spec, value) not in planned, 'two rows planned for one user'
+            planned[(spec, value)] = outcome
+            if outcome.status == 'create':
+                assert value not in index[spec], 'a user the server has would be created again'
