@@ -15,7 +15,7 @@ import difflib
 import io
 
 from ansible_collections.xivo.confd.plugins.module_utils.confd_columns import (
-    BOOLEAN_COLUMNS, EXPORT_COLUMNS, INTEGER_COLUMNS, SECRET_COLUMNS, UPDATE_COLUMNS)
+    EXPORT_COLUMNS, SECRET_COLUMNS, UPDATE_COLUMNS)
 from ansible_collections.xivo.confd.plugins.module_utils.confd_client import (
     ConfdError, ConfdUncertain, describe_error_body)
 from ansible_collections.xivo.confd.plugins.module_utils.secrets import scrub_text
@@ -28,6 +28,9 @@ NOT_POSTED = frozenset(('uuid', 'provisioning_code'))
 # Not in the export, so they cannot be compared.
 NOT_COMPARABLE = frozenset(('uuid', 'provisioning_code', 'incall_ring_seconds'))
 CASE_INSENSITIVE_KEYS = frozenset(('email',))
+# The user strings an empty cell unsets on PUT (§1.4, §12.8).
+UNSETTABLE_COLUMNS = frozenset(('lastname', 'email', 'mobile_phone_number', 'outgoing_caller_id',
+                                'userfield'))
 MAX_RECONCILE = 3
 LINE_PROTOCOLS = ('sip', 'sccp')
 
@@ -166,10 +169,10 @@ def differing_columns(values, user, header, update_password):
             continue
         wanted = values.get(column, '')
         current = user.get(column, '')
-        if column in BOOLEAN_COLUMNS or column in INTEGER_COLUMNS:
-            # An empty cell cannot unset these on PUT (§12.8): it means "leave as is".
-            if wanted == '':
-                continue
+        # PUT refuses an empty boolean, integer, SIP credential or firstname (§12.8), and an
+        # empty SIP username means "let the server choose": only nullable strings are unset.
+        if wanted == '' and column not in UNSETTABLE_COLUMNS:
+            continue
         if column == 'call_permissions':
             if set(p for p in wanted.split(';') if p) != set(p for p in current.split(';') if p):
                 changed.append(column)

@@ -160,6 +160,16 @@ def test_exten_is_no_key_when_the_row_creates_no_line():
     assert outcomes[1].key == 'username=bee' and outcomes[2].key == 'exten@context=1002@default'
 
 
+def test_empty_cells_only_unset_nullable_strings():
+    users = [{'uuid': 'u1', 'firstname': 'A', 'lastname': 'Old', 'exten': '1000',
+              'context': 'default', 'line_protocol': 'sip', 'sip_username': 'abcdefgh',
+              'ring_seconds': '30', 'email': 'a@x'}]
+    header, rows = rows_of('firstname,lastname,exten,context,line_protocol,sip_username,'
+                           'ring_seconds,email\nA,,1000,default,sip,,,a@x\n')
+    outcome, = import_plan.plan(header, rows, users, update=True)
+    assert outcome.changes == ['lastname']
+
+
 def test_plan_refuses_a_key_matching_several_server_users():
     users = [{'uuid': 'u%d' % i, 'firstname': 'A', 'email': 'a@b.c'} for i in range(2)]
     header, rows = rows_of('firstname,email\nA,A@b.c\n')
