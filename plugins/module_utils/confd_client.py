@@ -50,6 +50,12 @@ class ConfdError(Exception):
 class ConfdUncertain(ConfdError):
     """The server may or may not have committed the request (timeout, connection lost)."""
 
+    def __init__(self, message, timed_out=False):
+        super().__init__(message)
+        # confd carries on with a request after the client gave up (§12.26): after a timeout
+        # the rows may still be on their way in.
+        self.timed_out = timed_out
+
 
 class ConfdResponse:
     """What an API call answered: the status and the decoded JSON body (or the raw text)."""
@@ -206,7 +212,7 @@ class ConfdClient:
                     raise ConfdError('cannot connect to %s:%s (%s): connection timed out '
                                      'after %ss' % (self.host, port, what, self.timeout))
                 raise ConfdUncertain('%s to %s:%s timed out after %ss'
-                                     % (what, self.host, port, self.timeout))
+                                     % (what, self.host, port, self.timeout), timed_out=True)
             except requests.exceptions.ConnectionError as exc:
                 # A refused connection is immediate and clear: waiting would only delay the
                 # report of a server that is down.

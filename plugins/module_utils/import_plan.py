@@ -351,7 +351,10 @@ class Importer:
                                                   update=update)
             except ConfdUncertain as exc:
                 uncertain += 1
-                pending = self._reconcile(pending, update, self._scrub(str(exc)), uncertain)
+                # PUT sets values, so sending it again is harmless; a POST after a timeout is
+                # not, since confd may still be committing the first one.
+                pending = self._reconcile(pending, update, self._scrub(str(exc)), uncertain,
+                                          resend=update or not exc.timed_out)
                 continue
             if response.status == 201:
                 self._record_success(pending, response.body, update)
@@ -403,8 +406,9 @@ class Importer:
                     reported += 1
         return reported
 
-    def _reconcile(self, pending, update, reason, attempt):
-        """After a lost answer: read the server; rows now present are done, others resent."""
+    def _reconcile(self, pending, update, reason, attempt, resend=True):
+        """After a lost answer: read the server; rows now present are done, the others are
+        resent (resend) or failed with advice to re-run later."""
         self.reconciles += 1
         if attempt > MAX_RECONCILE:
             for outcome in pending:
@@ -428,8 +432,12 @@ class Importer:
             elif user is not None and update and not differing_columns(
                     outcome.row.values, user, outcome.changes, True):
                 outcome.status = 'updated'
-            else:
+            elif resend:
                 remaining.append(outcome)
+            else:
+                outcome.fail('%s; not on the server yet, and confd may still be importing it: '
+                             're-run later to finish (a re-run never imports a user twice)'
+                             % reason)
         return remaining
 
     def _find(self, index, values):

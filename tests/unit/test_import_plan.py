@@ -42,7 +42,7 @@ class FakeConfd:
         self.requests += 1
         fault = self.faults.pop(0) if self.faults else None
         if fault == 'timeout':
-            raise ConfdUncertain('user import timed out')
+            raise ConfdUncertain('user import timed out', timed_out=True)
         if fault == 'down':
             raise ConfdError('cannot connect')
         rows = list(csv.DictReader(io.StringIO(body.decode('utf-8'))))
@@ -205,8 +205,23 @@ def test_dropped_answer_after_commit_is_settled_by_reading_the_server_without_re
     assert all(o.uuid for o in outcomes)
 
 
-def test_timeout_before_commit_is_resent_once_the_server_shows_nothing_arrived():
+def test_timeout_is_never_followed_by_a_resend_in_the_same_run():
     server = FakeConfd(faults=['timeout'])
+    text = 'firstname,exten,context,line_protocol\nA,1000,default,sip\n'
+    outcomes = run_import(text, server)
+    assert statuses(outcomes) == ['failed'] and server.requests == 1
+    assert 're-run later to finish' in outcomes[0].error
+    assert statuses(run_import(text, server)) == ['created']
+
+
+def test_lost_connection_before_commit_is_resent_once_the_server_shows_nothing_arrived():
+    class LostBeforeCommit(FakeConfd):
+        def import_csv(self, body, update=False):
+            if self.requests == 0:
+                self.requests += 1
+                raise ConfdUncertain('the connection was lost during the user import')
+            return super().import_csv(body, update)
+    server = LostBeforeCommit()
     outcomes = run_import('firstname,exten,context,line_protocol\nA,1000,default,sip\n', server)
     assert statuses(outcomes) == ['created'] and server.requests == 2
     assert len(server.users) == 1
@@ -278,6 +293,7 @@ def test_every_row_is_accounted_for_once_and_never_imported_twice(kinds, faults,
     assert all(o.error for o in first if o.status == 'failed')
     exts = [(u['exten'], u['context']) for u in server.users]
     assert len(exts) == len(set(exts)), 'a user was imported twice'
+    server.faults = []  # the re-run meets a healthy server
     second = run_import(text, server, batch_size=batch_size)
     exts_after = [(u['exten'], u['context']) for u in server.users]
     assert len(exts_after) == len(set(exts_after))
