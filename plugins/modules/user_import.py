@@ -22,9 +22,12 @@ description:
     The plugin still imports the good rows: rows confd names in a C(400) answer are C(failed) with
     its message and the rest are sent again; a C(500) names no row, so the batch is split in
     halves until the bad rows stand alone."
-  - "Never imports a row twice: after a timeout or a lost connection it reads the server again
-    and sends only what is still missing. It always sends a sized body (confd silently ignores a
-    chunked upload) and counts a C(created) entry with C(user_id: null) as a failure."
+  - "Never imports a row twice: after a lost connection it reads the server again and sends only
+    what is still missing. After a timeout it reads the server too, but reports the rows not yet
+    there as C(failed) with advice to re-run later rather than sending them again, because confd
+    carries on with a request after the client gave up. It always sends a sized body (confd
+    silently ignores a chunked upload) and counts a C(created) entry with C(user_id: null) as a
+    failure."
   - Before sending, every row is checked against the confd 16.15 rules (O(validate)); rows that
     confd would refuse are C(failed) without a request, with the column and the reason.
   - Runs on the controller; the XiVO host needs neither SSH nor Python.
