@@ -143,17 +143,12 @@ options:
     type: int
     default: 1000
 extends_documentation_fragment:
-  - action_common_attributes
-  - action_common_attributes.conn
-  - action_common_attributes.flow
-  - action_common_attributes.actiongroups
+  - xivo.confd.attributes
+  - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.conn
+  - ansible.builtin.action_common_attributes.flow
+  - ansible.builtin.action_common_attributes.actiongroups
 attributes:
-  action:
-    support: full
-  async:
-    support: none
-  bypass_host_loop:
-    support: none
   check_mode:
     support: full
     details: Converts and validates everything, compares with O(dest), and writes nothing.
@@ -170,13 +165,6 @@ attributes:
       Shows the rows added, removed and changed, matched by exten@context, else username, else
       email, else name; secret columns are shown as C(<set>). The previous O(dest) is read into
       memory.
-  platform:
-    support: full
-    platforms: all
-  action_group:
-    support: full
-    membership:
-      - xivo.confd.confd
 notes:
   - The legacy importer read only as many cells as the header has; the converter does the same
     and reports what it cut. Trailing empty cells are cut silently.

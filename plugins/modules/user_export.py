@@ -21,6 +21,7 @@ author:
   - xivo.confd developers (@xivo-confd)
 extends_documentation_fragment:
   - xivo.confd.connection
+  - xivo.confd.attributes
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.flow
   - ansible.builtin.action_common_attributes.actiongroups
@@ -36,24 +37,11 @@ options:
     type: bool
     default: false
 attributes:
-  action:
-    support: full
-  action_group:
-    support: full
-    membership:
-      - xivo.confd.confd
-  async:
-    support: none
-  bypass_host_loop:
-    support: none
   check_mode:
     support: full
     details: Reads the server; reports whether O(dest) would change without writing it.
   diff_mode:
     support: none
-  platform:
-    support: full
-    platforms: posix
 seealso:
   - module: xivo.confd.user_import
 '''

@@ -35,6 +35,7 @@ author:
   - xivo.confd developers (@xivo-confd)
 extends_documentation_fragment:
   - xivo.confd.connection
+  - xivo.confd.attributes
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.flow
   - ansible.builtin.action_common_attributes.actiongroups
@@ -105,16 +106,6 @@ options:
     type: bool
     default: true
 attributes:
-  action:
-    support: full
-  action_group:
-    support: full
-    membership:
-      - xivo.confd.confd
-  async:
-    support: none
-  bypass_host_loop:
-    support: none
   check_mode:
     support: full
     details: Reads the server and reports C(would_create) and C(would_update) without writing
@@ -123,9 +114,6 @@ attributes:
     support: full
     details: Shows the users that are (or would be) created, and the columns that change for
       updated users; secret columns are masked.
-  platform:
-    support: full
-    platforms: posix
 seealso:
   - module: xivo.confd.user_csv
   - module: xivo.confd.user_export
