@@ -116,6 +116,7 @@ class _PipeDialect(csv.Dialect):
 # PHP skips blanks before an opening quote; the csv module would keep them and the quote.
 _SPACE_BEFORE_QUOTE = re.compile(r'(?:^|\|)[ \t]+"')
 
+
 def _strip_eol(text):
     if text.endswith('\n'):
         text = text[:-1]
@@ -154,7 +155,7 @@ def iter_records(lines):
             text = _strip_eol(line)
             if '\r' not in text and not _SPACE_BEFORE_QUOTE.search(text):
                 try:
-                    cells = next(csv.reader((text,), _PipeDialect))
+                    cells = next(csv.reader((text,), _PipeDialect), None)
                 except csv.Error:
                     cells = None
                 if cells is not None:
