@@ -74,10 +74,12 @@ def random_users(rng, count, tag='r'):
             if values['voicemail_number']:
                 values['voicemail_number'] = values['exten']
         elif kind == 'dup_in_file':
-            earlier = [v for k, v in rows if k in GOOD_KINDS]
+            # A duplicate key only exists between users with a line (no line, no extension key).
+            earlier = [v for k, v in rows if k in GOOD_KINDS and v['line_protocol']]
             if not earlier:
                 kind = 'good'
             else:
+                values['line_protocol'] = values['line_protocol'] or 'sccp'
                 values['exten'] = earlier[-1]['exten']
                 values['voicemail_number'] = values['exten'] if values['voicemail_number'] else ''
         elif kind == 'keyless':
