@@ -182,6 +182,8 @@ LEGACY_GOOD = ''.join('%s|%s|%s|%s||%s|default|%s|%s\n' % (f, l, u, p, e, proto,
                       for f, l, e, proto, u, p, s in GOOD)
 LEGACY_CSV = LEGACY_HEADER + LEGACY_GOOD + 'Inv|Alid|inv|InvPw-0001|abc|1107|default|sip|\n'
 LEGACY_ROW_ERRORS = LEGACY_CSV + 'Out|Range|outr|OutPw-0001||5000|default|sip|\n'
+
+
 def role_task(run, title):
     """The results by host of a role task (recorded as 'role : title')."""
     return next((v for k, v in run.results.items() if k.endswith(title)), {})
@@ -232,7 +234,7 @@ def test_role_fault_per_host_then_rerun_finishes_the_job(fleet, tmp_path):
     for name, server in servers.items():
         server.faults.reset()
         count = len(GOOD) + (1 if name == 'row_errors' else 0)  # the invalid legacy row is left out
-        line = next(l for l in summary if l.startswith(name + ' '))
+        line = next(text for text in summary if text.startswith(name + ' '))
         result = firsts.get(name, {})
         if name in ('auth_down', 'refuse', 'wrong_cert'):
             assert 'NOT IMPORTED' in line and ('Nothing was sent' in line or 'cannot connect' in line), (name, line)

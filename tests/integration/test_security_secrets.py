@@ -62,12 +62,12 @@ def test_no_secret_anywhere_at_vvvv_with_diff_check_mode_and_failures(fleet, tmp
         'ignore_errors': True}
     del token_task['xivo.confd.user_import']['username'], token_task['xivo.confd.user_import']['password']
     tasks = [
-        {'name': 'convert check', 'xivo.confd.user_csv': {'src': 'legacy.csv', 'dest': 'converted/a.csv',
-                                                         'invalid_rows': 'skip'}, 'check_mode': True},
+        {'name': 'convert check', 'check_mode': True,
+         'xivo.confd.user_csv': {'src': 'legacy.csv', 'dest': 'converted/a.csv', 'invalid_rows': 'skip'}},
         {'name': 'convert fail', 'xivo.confd.user_csv': {'src': 'legacy.csv', 'dest': 'converted/b.csv'},
          'ignore_errors': True},
-        {'name': 'convert', 'xivo.confd.user_csv': {'src': 'legacy.csv', 'dest': 'converted/c.csv',
-                                                   'invalid_rows': 'skip'}},
+        {'name': 'convert',
+         'xivo.confd.user_csv': {'src': 'legacy.csv', 'dest': 'converted/c.csv', 'invalid_rows': 'skip'}},
         {'name': 'import check', 'xivo.confd.user_import': conn(first, fleet, src='users.csv'), 'check_mode': True},
         {'name': 'import', 'xivo.confd.user_import': conn(
             first, fleet, src='users.csv', report_dest=out + '/report.json', failed_dest=out + '/failed.csv',

@@ -9,18 +9,28 @@ from __future__ import annotations
 import json
 import sys
 
-FIXED = """
-## What else is checked on every test run
-
-| Check | Test | Expected |
-|---|---|---|
-| Fault matrix through the modules (one playbook, a fault per host, then a re-run): 5xx before commit, connection dropped after commit, import timeout, every request timing out, token expiring mid-run, xivo-auth down, confd refusing connections, wrong CA, a batch with rejected rows | `tests/integration/test_reliability_faults.py` | every row accounted; re-run: done rows `unchanged`, the rest `created`; 0 duplicates; 0 lost; nothing sent on TLS/auth/connection failures; tokens revoked |
-| The same faults through the role over a fleet (two `ansible-playbook` runs) | same file | per-host report accounts every row; second run completes every host |
-| Malformed inputs: 34 legacy + 21 confd files, plus 1 MB single lines made at test time | `tests/integration/test_reliability_malformed.py`, corpus `tests/integration/files/malformed/` | no traceback; refusal names file, line, column, reason; nothing reaches the server from a refused file |
-| Hypothesis fuzz of the converter and of the import reader/planner (random bytes, random tables) | `tests/unit/test_fuzz_*.py` | only the documented errors; one decision per row; never a double creation |
-| Secrets at `-vvvv --diff`, check mode and failure paths, every module and the role | `tests/integration/test_security_secrets.py` | 0 hits in output, results, reports; files holding secrets are 0600 |
-| Security defaults | same file | TLS verified by default; no credential in URLs; no subprocess in plugins; tokens revoked, a given token kept |
-"""
+CHECKS = (
+    ('Fault matrix through the modules (one playbook, a fault per host, then a re-run): 5xx before commit, '
+     'connection dropped after commit, import timeout, every request timing out, token expiring mid-run, '
+     'xivo-auth down, confd refusing connections, wrong CA, a batch with rejected rows',
+     '`tests/integration/test_reliability_faults.py`',
+     'every row accounted; re-run: done rows `unchanged`, the rest `created`; 0 duplicates; 0 lost; nothing '
+     'sent on TLS/auth/connection failures; tokens revoked'),
+    ('The same faults through the role over a fleet (two `ansible-playbook` runs)', 'same file',
+     'per-host report accounts every row; second run completes every host'),
+    ('Malformed inputs: 34 legacy + 21 confd files, plus 1 MB single lines made at test time',
+     '`tests/integration/test_reliability_malformed.py`, corpus `tests/integration/files/malformed/`',
+     'no traceback; refusal names file, line, column, reason; nothing reaches the server from a refused file'),
+    ('Hypothesis fuzz of the converter and of the import reader/planner (random bytes, random tables)',
+     '`tests/unit/test_fuzz_*.py`', 'only the documented errors; one decision per row; never a double creation'),
+    ('Secrets at `-vvvv --diff`, check mode and failure paths, every module and the role',
+     '`tests/integration/test_security_secrets.py`',
+     '0 hits in output, results, reports; files holding secrets are 0600'),
+    ('Security defaults', 'same file',
+     'TLS verified by default; no credential in URLs; no subprocess in plugins; tokens revoked, a given token kept'),
+)
+FIXED = '\n'.join(['', '## What else is checked on every test run', '', '| Check | Test | Expected |', '|---|---|---|']
+                  + ['| %s | %s | %s |' % check for check in CHECKS]) + '\n'
 
 
 def render(data):
