@@ -50,7 +50,7 @@ class ActionModule(ConfdActionBase):
         outcomes = import_plan.plan(header, rows, users, keys=args['keys'],
                                     update=args['update'],
                                     update_password=args['update_password'],
-                                    validate=_validator() if args['validate'] else None)
+                                    validate=confd_rules.file_validator() if args['validate'] else None)
         if self._task.check_mode:
             for outcome in outcomes:
                 if outcome.status in ('create', 'update'):
@@ -103,14 +103,6 @@ class ActionModule(ConfdActionBase):
             else:
                 remove_file(path)  # a stale list of failures would mislead
         return written
-
-
-def _validator():
-    def validate(values):
-        return ['%s: %s' % (problem.column or 'row', problem.reason)
-                for problem in confd_rules.validate_row(values)
-                if problem.severity == confd_rules.ERROR]
-    return validate
 
 
 def _now():

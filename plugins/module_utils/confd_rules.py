@@ -550,3 +550,18 @@ class RowDiff(object):
         for key, row in self._added:
             after.append('%s: %s\n' % (key, describe_row(row)))
         return ''.join(sorted(before)), ''.join(sorted(after))
+
+
+def file_validator():
+    """A checker of the rows of one confd file, in order: ``check(values, line)`` returns the
+    errors of the row as ``'column: reason'`` texts, from the confd 16.15 rules and from the keys
+    confd wants unique within a file (the same exten@context twice would give two users one
+    extension)."""
+    duplicates = DuplicateIndex()
+
+    def check(values, line):
+        problems = [problem for problem in validate_row(values) if problem.severity == ERROR]
+        if not problems:
+            problems = duplicates.check(values, line)
+        return ['%s: %s' % (problem.column or 'row', problem.reason) for problem in problems]
+    return check

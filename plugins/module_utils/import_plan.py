@@ -218,7 +218,8 @@ def plan(header, rows, users, keys=DEFAULT_KEYS, update=False, update_password=F
          validate=None):
     """Decide, for every row, create / update / unchanged / failed; no request is sent.
 
-    validate(values) -> list of 'column: reason' strings, for local checks before sending.
+    validate(values, line) -> list of 'column: reason' strings, for local checks before sending
+    (called once per row, in file order).
     Returns the list of Outcomes (status 'create', 'update', 'unchanged' or 'failed').
     """
     index = index_users(users, keys)
@@ -233,7 +234,7 @@ def plan(header, rows, users, keys=DEFAULT_KEYS, update=False, update_password=F
         if row.problem:
             outcome.fail(row.problem)
             continue
-        problems = validate(row.values) if validate else []
+        problems = validate(row.values, row.line) if validate else []
         if problems:
             outcome.fail('invalid: ' + '; '.join(problems))
             continue

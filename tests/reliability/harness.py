@@ -115,13 +115,6 @@ def row_secrets(rows):
     return secret_values([values for _kind, values in rows])
 
 
-def _validator():
-    def validate(values):
-        return ['%s: %s' % (p.column or 'row', p.reason) for p in confd_rules.validate_row(values)
-                if p.severity == confd_rules.ERROR]
-    return validate
-
-
 def run_import(server, ca_path, data, batch_size=100, update=False, timeout=10, retries=3,
                auth='token', backoff=0.01):
     """What the user_import action does, in-process. Returns a dict like the module's result:
@@ -144,7 +137,7 @@ def run_import(server, ca_path, data, batch_size=100, update=False, timeout=10, 
         header, rows = import_plan.read_confd_csv('users.csv', data=data)
         secrets = row_secrets([(None, r.values) for r in rows])
         _headers, users = client.export_users()
-        outcomes = import_plan.plan(header, rows, users, update=update, validate=_validator())
+        outcomes = import_plan.plan(header, rows, users, update=update, validate=confd_rules.file_validator())
         importer = import_plan.Importer(client, header, batch_size=batch_size,
                                         secrets=secrets | client.secrets)
         importer.run(outcomes)

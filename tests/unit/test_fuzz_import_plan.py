@@ -18,8 +18,6 @@ CELL = st.one_of(st.sampled_from(['', '1001', '1002', 'default', 'a', 'A', 'x@y.
                                   '"', ',', '\n', '\x00', '\ufeff', '=cmd|x']), st.text(max_size=8))
 
 
-def validate(values):
-    return ['%s: %s' % (p.column, p.reason) for p in confd_rules.validate_row(values) if p.severity == confd_rules.ERROR]
 
 
 @settings(max_examples=200, deadline=None)
@@ -30,7 +28,7 @@ def test_random_bytes_are_read_or_refused_with_file_and_line(data):
     except import_plan.CsvFileError as exc:
         assert str(exc).startswith('fuzz.csv: line '), str(exc)
         return
-    outcomes = import_plan.plan(header, rows, [], validate=validate)
+    outcomes = import_plan.plan(header, rows, [], validate=confd_rules.file_validator())
     assert len(outcomes) == len(rows)
 
 
@@ -53,7 +51,7 @@ def test_random_tables_get_one_decision_per_row_and_no_double_creation(header, t
     except import_plan.CsvFileError as exc:
         assert str(exc).startswith('fuzz.csv: line ')
         return
-    outcomes = import_plan.plan(head, rows, server, update=update, validate=validate)
+    outcomes = import_plan.plan(head, rows, server, update=update, validate=confd_rules.file_validator())
     assert [o.row for o in outcomes] == rows
     index = import_plan.index_users(server, import_plan.DEFAULT_KEYS)
     planned = {}

@@ -170,6 +170,15 @@ def test_empty_cells_only_unset_nullable_strings():
     assert outcome.changes == ['lastname']
 
 
+def test_file_validator_refuses_an_exten_used_twice_even_without_a_line():
+    from ansible_collections.xivo.confd.plugins.module_utils.confd_rules import file_validator
+    header, rows = rows_of('firstname,exten,context,line_protocol,username\n'
+                           'A,1378,default,,ann\nB,1378,default,sip,\n')
+    outcomes = import_plan.plan(header, rows, [], validate=file_validator())
+    assert statuses(outcomes) == ['create', 'failed']
+    assert outcomes[1].error == 'invalid: exten: same exten@context as line 2'
+
+
 def test_plan_refuses_a_key_matching_several_server_users():
     users = [{'uuid': 'u%d' % i, 'firstname': 'A', 'email': 'a@b.c'} for i in range(2)]
     header, rows = rows_of('firstname,email\nA,A@b.c\n')
