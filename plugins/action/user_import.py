@@ -11,7 +11,8 @@ import json
 from ansible_collections.xivo.confd.plugins.module_utils import confd_rules, import_plan
 from ansible_collections.xivo.confd.plugins.module_utils.confd_columns import SECRET_COLUMNS
 from ansible_collections.xivo.confd.plugins.module_utils.confd_client import ConfdError
-from ansible_collections.xivo.confd.plugins.module_utils.secrets import MASK, secret_values
+from ansible_collections.xivo.confd.plugins.module_utils.secrets import (
+    MASK, scrub_text, secret_values)
 from ansible_collections.xivo.confd.plugins.plugin_utils.confd_action import (
     ConfdActionBase, remove_file, write_private_file)
 
@@ -32,6 +33,7 @@ class ActionModule(ConfdActionBase):
         report_dest=dict(type='path'),
         failed_dest=dict(type='path'),
         fail_on_error=dict(type='bool', default=True),
+        return_unchanged=dict(type='bool', default=True),
     )
 
     def run_confd(self, client, args, task_vars, result):
@@ -41,48 +43,60 @@ class ActionModule(ConfdActionBase):
         src = self.local_path(args['src'])
         # Read and check the file before any request: a refused file sends nothing.
         header, rows = import_plan.read_confd_csv(src)
-        secrets = secret_values([row.values for row in rows])
-        headers, users = client.export_users()
-        backup_file = None
-        if args['backup_dest'] and not self._task.check_mode:
-            backup_file = self.local_path(args['backup_dest'])
-            write_private_file(backup_file, import_plan.users_csv_body(headers, users))
-        outcomes = import_plan.plan(header, rows, users, keys=args['keys'],
-                                    update=args['update'],
-                                    update_password=args['update_password'],
-                                    validate=confd_rules.file_validator() if args['validate'] else None)
-        if self._task.check_mode:
+        secrets = secret_values([row.values for row in rows]) | client.secrets
+        out = dict(src=src)
+        users = []
+        try:
+            headers, users = client.export_users()
+        except ConfdError as exc:
+            # The server cannot be read: every row is accounted for as not imported, and the
+            # report says so rather than leaving the previous run's report in place.
+            error = scrub_text(str(exc), secrets)
+            out['error'] = error
+            outcomes = import_plan.plan(header, rows, [], validate=None)
             for outcome in outcomes:
-                if outcome.status in ('create', 'update'):
-                    outcome.status = 'would_' + outcome.status
+                outcome.fail('not imported: ' + error)
         else:
-            importer = import_plan.Importer(client, header, keys=args['keys'],
-                                            batch_size=args['batch_size'],
-                                            secrets=secrets | client.secrets)
-            importer.run(outcomes)
+            if args['backup_dest'] and not self._task.check_mode:
+                out['backup_file'] = self.local_path(args['backup_dest'])
+                write_private_file(out['backup_file'],
+                                   import_plan.users_csv_body(headers, users))
+            outcomes = import_plan.plan(
+                header, rows, users, keys=args['keys'], update=args['update'],
+                update_password=args['update_password'],
+                validate=confd_rules.file_validator() if args['validate'] else None)
+            if self._task.check_mode:
+                for outcome in outcomes:
+                    if outcome.status in ('create', 'update'):
+                        outcome.status = 'would_' + outcome.status
+            else:
+                import_plan.Importer(client, header, keys=args['keys'],
+                                     batch_size=args['batch_size'], secrets=secrets).run(outcomes)
         summary = import_plan.summarize(outcomes)
-        out = dict(
+        out.update(
             changed=bool(summary['created'] or summary['updated']
                          or summary['would_create'] or summary['would_update']),
-            users=[outcome.as_dict() for outcome in outcomes],
+            users=[outcome.as_dict() for outcome in outcomes
+                   if args['return_unchanged'] or outcome.status != 'unchanged'],
             summary=summary,
-            src=src,
         )
-        if backup_file:
-            out['backup_file'] = backup_file
         if self._task.diff:
             out['diff'] = _diff(outcomes, {u.get('uuid'): u for u in users})
         failed = [outcome for outcome in outcomes if outcome.status == 'failed']
         if not self._task.check_mode:
             out.update(self._write_reports(args, src, header, outcomes, failed, summary,
-                                           started, task_vars))
-        out['msg'] = _message(src, summary, failed)
+                                           started, task_vars, out.get('error')))
+        if out.get('error'):
+            out['msg'] = 'nothing was imported into %s:%s: %s' % (args['host'], args['port'],
+                                                                 out['error'])
+        else:
+            out['msg'] = _message(src, summary, failed)
         if failed and args['fail_on_error']:
             out['failed'] = True
         return out
 
     def _write_reports(self, args, src, header, outcomes, failed, summary, started,
-                       task_vars):
+                       task_vars, error):
         written = {}
         if args['report_dest']:
             path = self.local_path(args['report_dest'])
@@ -90,6 +104,8 @@ class ActionModule(ConfdActionBase):
                           server='%s:%s' % (args['host'], args['port']), src=src,
                           started=started, finished=_now(), summary=summary,
                           users=[outcome.as_dict() for outcome in outcomes])
+            if error:
+                report['error'] = error
             write_private_file(path, (json.dumps(report, indent=2, sort_keys=True)
                                       + '\n').encode('utf-8'))
             written['report_file'] = path

@@ -105,6 +105,14 @@ options:
         succeeds and the failures are in RV(users) and RV(summary).
     type: bool
     default: true
+  return_unchanged:
+    description:
+      - Include the C(unchanged) users in RV(users). With V(false) only the users created,
+        updated, failed (or that would be) are returned, which keeps the result small on a
+        re-run of a large file; RV(summary) and the O(report_dest) file still count and list
+        every user.
+    type: bool
+    default: true
 attributes:
   check_mode:
     support: full
@@ -157,7 +165,9 @@ EXAMPLES = r'''
 
 RETURN = r'''
 users:
-  description: One entry per data row of O(src), in file order.
+  description: One entry per data row of O(src), in file order (without the C(unchanged) ones
+    when O(return_unchanged=false)). When the server cannot be read, every row is C(failed) with
+    the reason.
   returned: always
   type: list
   elements: dict
@@ -206,6 +216,12 @@ summary:
   type: dict
   sample: {"created": 2, "updated": 0, "unchanged": 1, "failed": 1, "would_create": 0,
            "would_update": 0, "total": 4}
+error:
+  description: Why nothing could be imported (the server could not be reached or read); every
+    row is then C(failed) with this reason.
+  returned: when the server could not be read
+  type: str
+  sample: "cannot connect to xivo.example.com:9486 (user export): Connection refused."
 msg:
   description: A one-line summary, naming each failed row (its line, key and reason).
   returned: always

@@ -141,7 +141,11 @@ def test_module_fault_matrix_then_rerun_finishes_the_job(fleet, tmp_path):
             assert result.get('failed') and expected_msg in result['msg'], (name, result)
             if name == 'refuse':  # the wording is test_refused_connection_is_not_called_a_tls_failure's
                 assert 'cannot connect to' in result['msg'] or 'TLS verification failed' in result['msg']
-            assert 'users' not in result and 'Traceback' not in result['msg'], (name, result)
+            assert 'Traceback' not in result['msg'], (name, result)
+            if 'users' in result:  # the server could not be read: every row failed, with why
+                assert result['error'] and result['summary']['failed'] == count, (name, result)
+                assert all(u['error'] == 'not imported: ' + result['error']
+                           for u in result['users']), (name, result)
         else:
             assert not harness.accounting_problems(count, result['users']), (name, result)
             assert not harness.summary_problems(result['summary'], result['users']), (name, result)
