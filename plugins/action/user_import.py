@@ -87,8 +87,8 @@ class ActionModule(ConfdActionBase):
             out.update(self._write_reports(args, src, header, outcomes, failed, summary,
                                            started, task_vars, out.get('error')))
         if out.get('error'):
-            out['msg'] = 'nothing was imported into %s:%s: %s' % (args['host'], args['port'],
-                                                                 out['error'])
+            out['msg'] = 'nothing was imported into %s:%s: %s' % (
+                args['host'], args['port'], out['error'])
         else:
             out['msg'] = _message(src, summary, failed)
         if failed and args['fail_on_error']:

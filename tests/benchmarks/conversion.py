@@ -47,7 +47,7 @@ def run(workdir, rows, memory_rows, repeat):
     for number in range(repeat):
         floor_dest = os.path.join(workdir, 'floor-%d.csv' % number)
         plugin_dest = os.path.join(workdir, 'converted-%d.csv' % number)
-        seconds, _ = timed(floor_pass, src, floor_dest)
+        seconds, dummy = timed(floor_pass, src, floor_dest)
         floor_times.append(seconds)
         seconds, converter = timed(plugin_pass, src, plugin_dest)
         plugin_times.append(seconds)

@@ -47,7 +47,7 @@ def legacy_rows(count, first_exten=1000, incall_offset=1000, prefix='u', seed=7)
         last = rnd.choice(LASTNAMES)
         voicemail = i % 3 == 0
         incall = i % 4 == 0
-        mobile = '06 %02d %02d %02d %02d' % tuple(rnd.randrange(100) for _ in range(4)) \
+        mobile = '06 %02d %02d %02d %02d' % tuple(rnd.randrange(100) for dummy in range(4)) \
             if i % 5 == 0 else ''
         yield ('1', first, last, 'fr_FR', exten, 'default', 'sip', '%s%07d' % (prefix, i),
                'Pw%06d' % rnd.randrange(10 ** 6), mobile, '', '',

@@ -86,14 +86,14 @@ def run(workdir, servers, users, repeat):
         for number in range(repeat):
             log('fleet: repetition %d/%d' % (number + 1, repeat))
             emulator.reset()
-            seconds, _ = timed(_curl_loop, script, emulator.ca_path, pairs)
+            seconds, dummy = timed(_curl_loop, script, emulator.ca_path, pairs)
             times['curl'].append(seconds)
             _check_users(emulator, users)
 
             emulator.reset()
-            seconds, _ = run_playbook(workdir, role_play, inventory, 'fleet-role1', one)
+            seconds, dummy = run_playbook(workdir, role_play, inventory, 'fleet-role1', one)
             times['role1'].append(seconds)
-            seconds, _ = run_playbook(workdir, role_play, inventory, 'fleet-rerun1', one)
+            seconds, dummy = run_playbook(workdir, role_play, inventory, 'fleet-rerun1', one)
             times['rerun1'].append(seconds)
 
             emulator.reset()
@@ -105,9 +105,9 @@ def run(workdir, servers, users, repeat):
             times['rerun'].append(seconds)
             _check_role(results, names, 'unchanged', users)
 
-            seconds, _ = run_playbook(workdir, debug_play, inventory, 'fleet-debug')
+            seconds, dummy = run_playbook(workdir, debug_play, inventory, 'fleet-debug')
             times['debug'].append(seconds)
-            seconds, _ = run_playbook(workdir, debug_play, inventory, 'fleet-debug1', one)
+            seconds, dummy = run_playbook(workdir, debug_play, inventory, 'fleet-debug1', one)
             times['debug1'].append(seconds)
 
     m = dict((k, median(v)) for k, v in times.items())

@@ -41,7 +41,7 @@ def floor_first(url, token, ca_path, src):
 
 def in_process(address, token, ca_path, src, batch_size):
     """What the user_import action plugin runs, without Ansible."""
-    from ansible_collections.xivo.confd.plugins.action.user_import import _validator
+    from ansible_collections.xivo.confd.plugins.module_utils.confd_rules import file_validator
     from ansible_collections.xivo.confd.plugins.module_utils import import_plan
     from ansible_collections.xivo.confd.plugins.module_utils.confd_client import ConfdClient
     from ansible_collections.xivo.confd.plugins.module_utils.secrets import secret_values
@@ -50,7 +50,7 @@ def in_process(address, token, ca_path, src, batch_size):
         header, rows = import_plan.read_confd_csv(src)
         secrets = secret_values([r.values for r in rows])
         _headers, users = client.export_users()
-        outcomes = import_plan.plan(header, rows, users, validate=_validator())
+        outcomes = import_plan.plan(header, rows, users, validate=file_validator())
         import_plan.Importer(client, header, batch_size=batch_size,
                              secrets=secrets | client.secrets).run(outcomes)
         return import_plan.summarize(outcomes)
@@ -108,24 +108,24 @@ def run(workdir, users, repeat, large_batch):
             times['floor'].append(seconds)
             if count != users:
                 raise RuntimeError('raw POST left %d users of %d' % (count, users))
-            seconds, _ = timed(raw_export, url, token, ca_path)
+            seconds, dummy = timed(raw_export, url, token, ca_path)
             times['get'].append(seconds)
 
             token = reset(emulator, address)
             seconds, results = run_playbook(workdir, play, inventory, 'import-play',
-                                           ['-e', 'bench_token=' + token])
+                                            ['-e', 'bench_token=' + token])
             times['play'].append(seconds)
             _check(results['import']['xivo']['summary'], 'created', users, 'first run')
             seconds, results = run_playbook(workdir, play, inventory, 'import-rerun',
-                                           ['-e', 'bench_token=' + token])
+                                            ['-e', 'bench_token=' + token])
             times['play_rerun'].append(seconds)
             _check(results['import']['xivo']['summary'], 'unchanged', users, 're-run')
-            seconds, _ = timed(in_process, address, token, ca_path, src, 100)
+            seconds, dummy = timed(in_process, address, token, ca_path, src, 100)
             times['inproc_rerun'].append(seconds)
 
             token = reset(emulator, address)
             seconds, results = run_playbook(workdir, play_large, inventory, 'import-play-large',
-                                           ['-e', 'bench_token=' + token])
+                                            ['-e', 'bench_token=' + token])
             times['play_large'].append(seconds)
             _check(results['import']['xivo']['summary'], 'created', users, 'large batch')
 
@@ -138,7 +138,7 @@ def run(workdir, users, repeat, large_batch):
             times['inproc_large'].append(seconds)
             _check(summary, 'created', users, 'in-process, large batch')
 
-            seconds, _ = run_playbook(workdir, startup, inventory, 'startup')
+            seconds, dummy = run_playbook(workdir, startup, inventory, 'startup')
             times['startup'].append(seconds)
 
     m = dict((k, median(v)) for k, v in times.items())

@@ -10,7 +10,7 @@ import os
 
 import pytest
 
-from ansible_collections.xivo.confd.plugins.module_utils import import_plan
+from ansible_collections.xivo.confd.plugins.module_utils import confd_rules, import_plan
 from ansible_collections.xivo.confd.plugins.module_utils.confd_columns import IMPORT_COLUMNS
 from ansible_collections.xivo.confd.plugins.module_utils.legacy_csv import (
     LegacyCsvError, convert_lines, open_text)
@@ -92,7 +92,7 @@ def test_confd_file_is_read_or_refused_with_line_and_reason(path, big_files):
     except import_plan.CsvFileError as exc:
         assert str(exc).startswith(path + ': line '), str(exc)
         return
-    outcomes = import_plan.plan(header, rows, [], validate=harness._validator())  # pylint: disable=protected-access
+    outcomes = import_plan.plan(header, rows, [], validate=confd_rules.file_validator())
     assert len(outcomes) == len(rows)
     for outcome in outcomes:
         assert outcome.status in ('create', 'failed')

@@ -17,7 +17,6 @@ import argparse
 import collections
 import datetime
 import json
-import os
 import platform
 import queue
 import sys
@@ -114,7 +113,7 @@ def one_run(seed, server, ca_path):
     server.faults.set(**settings)
     secrets = harness.row_secrets(rows) | {harness.WS_PASSWORD}
     record = dict(seed=seed, faults=names, rows=len(rows), batch_size=batch_size, update=update,
-                  auth=auth, kinds=dict(collections.Counter(k for k, _ in rows)), problems=[],
+                  auth=auth, kinds=dict(collections.Counter(k for k, dummy in rows)), problems=[],
                   duplicates=0, lost=0, leaks=0, tokens_left=0)
     first = harness.run_import(server, ca_path, data, batch_size=batch_size, update=update,
                                auth=auth, **options)
@@ -142,7 +141,7 @@ def one_run(seed, server, ca_path):
                 record['problems'].append('re-run: good row %d failed: %s' % (user['row'], user['error']))
             if user['status'] == 'created' and by_row and by_row[user['row']]['status'] != 'failed':
                 lost.append(user['row'])  # reported done by the first run, yet missing
-    lost += [p for p in harness.lost_after_run(rows, second, final)]
+    lost += list(harness.lost_after_run(rows, second, final))
     dups += harness.duplicates_on(final)
     state = harness.final_state_problems(rows, final, update=update)
     record['problems'] += state

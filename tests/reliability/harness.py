@@ -39,12 +39,12 @@ BAD_KINDS = ('bad_local', 'bad_server', 'dup_in_file', 'keyless')
 
 def _secret(rng, size=12):
     alphabet = string.ascii_letters + string.digits
-    return 'Sx' + ''.join(rng.choice(alphabet) for _ in range(size))
+    return 'Sx' + ''.join(rng.choice(alphabet) for dummy in range(size))
 
 
 def _digits(rng, size):
     # Long enough never to appear by chance in a uuid (at most 12 hex digits in a row) or an id.
-    return '9' + ''.join(rng.choice(string.digits) for _ in range(size - 1))
+    return '9' + ''.join(rng.choice(string.digits) for dummy in range(size - 1))
 
 
 def random_users(rng, count, tag='r'):
@@ -89,7 +89,8 @@ def random_users(rng, count, tag='r'):
     return rows
 
 
-def csv_bytes(rows, columns=COLUMNS):
+def csv_bytes(rows, columns=None):
+    columns = COLUMNS if columns is None else columns
     out = io.StringIO()
     writer = csv.writer(out, lineterminator='\n')
     writer.writerow(columns)
@@ -107,7 +108,7 @@ def preload(server, rows, changed_lastname='Changed'):
         elif kind == 'changed':
             existing.append((kind, dict(values, lastname=changed_lastname)))
     if existing:
-        status, payload, _ = server.do_import(csv_bytes(existing), 'utf-8')
+        status, payload, dummy = server.do_import(csv_bytes(existing), 'utf-8')
         assert status == 201, payload
 
 
@@ -137,7 +138,8 @@ def run_import(server, ca_path, data, batch_size=100, update=False, timeout=10, 
         header, rows = import_plan.read_confd_csv('users.csv', data=data)
         secrets = row_secrets([(None, r.values) for r in rows])
         _headers, users = client.export_users()
-        outcomes = import_plan.plan(header, rows, users, update=update, validate=confd_rules.file_validator())
+        outcomes = import_plan.plan(header, rows, users, update=update,
+                                    validate=confd_rules.file_validator())
         importer = import_plan.Importer(client, header, batch_size=batch_size,
                                         secrets=secrets | client.secrets)
         importer.run(outcomes)

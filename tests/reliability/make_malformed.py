@@ -4,8 +4,9 @@
     python -m tests.reliability.make_malformed
 
 Legacy files (web interface, '|') are under legacy/, confd files (',') under confd/. Files
-holding a CR byte use the .bin extension so that ansible-test's line-endings check leaves them
-alone. The 1 MB single-line files are made at test time (tests/integration/test_reliability_malformed.py).
+holding a CR byte, a BOM or bytes that are not UTF-8 use the .bin extension so that
+ansible-test's text checks (line endings, smart quotes, BOM) leave them alone. The 1 MB
+single-line files are made at test time (tests/integration/test_reliability_malformed.py).
 """
 
 from __future__ import annotations
@@ -23,13 +24,13 @@ LEGACY = {
     'blank_lines_only.csv': b'\n\n   \n',
     'header_only.csv': (LH + '\n').encode(),
     'truncated_mid_row.csv': (LH + '\n' + LR + '\nMarie|Cur').encode(),
-    'truncated_utf8.csv': (LH + '\n' + LR + '\nZo').encode() + 'é'.encode('utf-8')[:1],
+    'truncated_utf8.csv.bin': (LH + '\n' + LR + '\nZo').encode() + 'é'.encode('utf-8')[:1],
     'binary_random.csv': bytes(range(256)) * 4,
     'gzip_magic.csv': b'\x1f\x8b\x08\x00' + bytes(200),
     'wrong_delimiter_comma.csv': (LH.replace('|', ',') + '\n' + LR.replace('|', ',') + '\n').encode(),
     'wrong_delimiter_semicolon.csv': (LH.replace('|', ';') + '\n' + LR.replace('|', ';') + '\n').encode(),
     'wrong_delimiter_tab.csv': (LH.replace('|', '\t') + '\n' + LR.replace('|', '\t') + '\n').encode(),
-    'mixed_encodings.csv': (LH + '\n').encode() + 'Zoé|Müller|zoe|Pw-Zoe-001|1002|default|sip|||\n'.encode('utf-8')
+    'mixed_encodings.csv.bin': (LH + '\n').encode() + 'Zoé|Müller|zoe|Pw-Zoe-001|1002|default|sip|||\n'.encode('utf-8')
     + 'Frédéric|Lefèvre|fred|Pw-Fred-01|1003|default|sip|||\n'.encode('cp1252'),
     'utf16_with_bom.csv': (LH + '\n' + LR + '\n').encode('utf-16'),
     'huge_field_70k.csv': (LH + '\n' + 'A' * 70000 + '|Dupont|big|Pw-Big-001|1004|default|sip|||\n').encode(),
@@ -44,7 +45,7 @@ LEGACY = {
     'formula_values.csv': (LH + '\n' + '=cmd|\' /C calc\'!A0|+SUM(1;2)|@evil|-2+3|1005|default|sip|||\n'
                            + '"=HYPERLINK(""http://x"")"|Dupont|hyper|Pw-Hyp-001|1006|default|sip|||\n').encode(),
     'bom_in_the_middle.csv': (LH + '\n' + LR + '\n').encode('utf-8') + b'\xef\xbb\xbf' + 'Marie|Curie|mcurie|Pw-Marie-1|1007|default|sip|||\n'.encode(),
-    'bom_twice.csv': b'\xef\xbb\xbf\xef\xbb\xbf' + (LH + '\n' + LR + '\n').encode(),
+    'bom_twice.csv.bin': b'\xef\xbb\xbf\xef\xbb\xbf' + (LH + '\n' + LR + '\n').encode(),
     'cr_only.csv.bin': (LH + '\r' + LR + '\r' + LR.replace('1001', '1008').replace('jdupont', 'jd2') + '\r').encode(),
     'crlf_mixed_lf.csv.bin': (LH + '\r\n' + LR + '\n' + LR.replace('1001', '1009').replace('jdupont', 'jd3') + '\r\n').encode(),
     'unterminated_quote.csv': (LH + '\n' + '"Jean|Dupont|jdupont|Pw-Jean-01|1001|default|sip|||\n' + LR + '\n').encode(),
@@ -64,8 +65,8 @@ CONFD = {
     'header_only.csv': (CH + '\n').encode(),
     'truncated.csv': (CH + '\n' + CR_ + '\nMarie,Cu').encode(),
     'binary_random.csv': bytes(range(256)) * 4,
-    'latin1.csv': (CH + '\n').encode() + 'Zoé,Müller,1002,default,sip,zoe,Pw-Zoe-001\n'.encode('latin-1'),
-    'mixed_encodings.csv': (CH + '\n').encode() + 'Zoé,M,1002,default,sip,zoe,Pw-Zoe-001\n'.encode('utf-8')
+    'latin1.csv.bin': (CH + '\n').encode() + 'Zoé,Müller,1002,default,sip,zoe,Pw-Zoe-001\n'.encode('latin-1'),
+    'mixed_encodings.csv.bin': (CH + '\n').encode() + 'Zoé,M,1002,default,sip,zoe,Pw-Zoe-001\n'.encode('utf-8')
     + 'Frédéric,L,1003,default,sip,fred,Pw-Fred-01\n'.encode('cp1252'),
     'legacy_pipe_format.csv': (LH + '\n' + LR + '\n').encode(),
     'semicolon_delimiter.csv': (CH.replace(',', ';') + '\n' + CR_.replace(',', ';') + '\n').encode(),

@@ -18,8 +18,6 @@ CELL = st.one_of(st.sampled_from(['', '1001', '1002', 'default', 'a', 'A', 'x@y.
                                   '"', ',', '\n', '\x00', '\ufeff', '=cmd|x']), st.text(max_size=8))
 
 
-
-
 @settings(max_examples=200, deadline=None)
 @given(data=st.binary(max_size=400))
 def test_random_bytes_are_read_or_refused_with_file_and_line(data):
