@@ -218,8 +218,9 @@ def plan(header, rows, users, keys=DEFAULT_KEYS, update=False, update_password=F
          validate=None):
     """Decide, for every row, create / update / unchanged / failed; no request is sent.
 
-    validate(values, line) -> list of 'column: reason' strings, for local checks before sending
-    (called once per row, in file order).
+    validate(values, line) -> list of 'column: reason' strings, for local checks of the rows
+    that would be sent (in file order); a row already on the server and unchanged is not sent,
+    so it is not checked, which keeps a re-run cheap.
     Returns the list of Outcomes (status 'create', 'update', 'unchanged' or 'failed').
     """
     index = index_users(users, keys)
@@ -233,10 +234,6 @@ def plan(header, rows, users, keys=DEFAULT_KEYS, update=False, update_password=F
         outcome.key = '%s=%s' % row_keys[0] if row_keys else None
         if row.problem:
             outcome.fail(row.problem)
-            continue
-        problems = validate(row.values, row.line) if validate else []
-        if problems:
-            outcome.fail('invalid: ' + '; '.join(problems))
             continue
         if not row_keys:
             outcome.fail('no value for any key column (%s): a re-run could not recognise this '
@@ -252,18 +249,22 @@ def plan(header, rows, users, keys=DEFAULT_KEYS, update=False, update_password=F
         match = next(((spec, value) for spec, value in row_keys if value in index[spec]), None)
         if match is None:
             outcome.status = 'create'
-            continue
-        outcome.key = '%s=%s' % match
-        candidates = index[match[0]][match[1]]
-        if len(candidates) > 1:
-            outcome.fail('%s matches %d users on the server; fix the duplicates first'
-                         % (outcome.key, len(candidates)))
-            continue
-        user = candidates[0]
-        outcome.uuid = user.get('uuid') or None
-        changes = differing_columns(row.values, user, header, update_password) if update else []
-        outcome.changes = changes
-        outcome.status = 'update' if changes else 'unchanged'
+        else:
+            outcome.key = '%s=%s' % match
+            candidates = index[match[0]][match[1]]
+            if len(candidates) > 1:
+                outcome.fail('%s matches %d users on the server; fix the duplicates first'
+                             % (outcome.key, len(candidates)))
+                continue
+            user = candidates[0]
+            outcome.uuid = user.get('uuid') or None
+            if update:
+                outcome.changes = differing_columns(row.values, user, header, update_password)
+            outcome.status = 'update' if outcome.changes else 'unchanged'
+        if outcome.status != 'unchanged' and validate:
+            problems = validate(row.values, row.line)
+            if problems:
+                outcome.fail('invalid: ' + '; '.join(problems))
     return outcomes
 
 

@@ -179,6 +179,20 @@ def test_file_validator_refuses_an_exten_used_twice_even_without_a_line():
     assert outcomes[1].error == 'invalid: exten: same exten@context as line 2'
 
 
+def test_only_rows_to_send_are_validated():
+    seen = []
+
+    def validate(values, line):
+        seen.append(line)
+        return ['mobile_phone_number: does not match'] if values['mobile_phone_number'] else []
+    users = [{'uuid': 'u1', 'firstname': 'A', 'exten': '1000', 'context': 'default'}]
+    header, rows = rows_of('firstname,exten,context,line_protocol,mobile_phone_number\n'
+                           'A,1000,default,sip,x\nB,1001,default,sip,y\nC,1002,default,sip,\n')
+    outcomes = import_plan.plan(header, rows, users, validate=validate)
+    assert statuses(outcomes) == ['unchanged', 'failed', 'create'] and seen == [3, 4]
+    assert outcomes[1].error == 'invalid: mobile_phone_number: does not match'
+
+
 def test_plan_refuses_a_key_matching_several_server_users():
     users = [{'uuid': 'u%d' % i, 'firstname': 'A', 'email': 'a@b.c'} for i in range(2)]
     header, rows = rows_of('firstname,email\nA,A@b.c\n')
