@@ -28,8 +28,9 @@ description:
     carries on with a request after the client gave up. It always sends a sized body (confd
     silently ignores a chunked upload) and counts a C(created) entry with C(user_id: null) as a
     failure."
-  - Before sending, every row is checked against the confd 16.15 rules (O(validate)); rows that
-    confd would refuse are C(failed) without a request, with the column and the reason.
+  - Before sending, every row to send is checked against the confd 16.15 rules (O(validate));
+    rows that confd would refuse are C(failed) without a request, with the column and the
+    reason.
   - Runs on the controller; the XiVO host needs neither SSH nor Python.
 author:
   - xivo.confd developers (@xivo-confd)
@@ -80,7 +81,10 @@ options:
     default: false
   validate:
     description:
-      - Check each row against the confd 16.15 rules before sending it.
+      - Check each row that would be sent (created or updated) against the confd 16.15 rules,
+        and refuse keys used twice in the file (the same C(exten@context) twice would give two
+        users one extension), before sending anything. Rows already on the server and unchanged
+        are not sent, so not checked.
     type: bool
     default: true
   backup_dest:
