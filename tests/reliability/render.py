@@ -65,14 +65,20 @@ def render(data):
     lines.append('| **all runs** | (a run with two faults counts in both lines) | %(runs)d | %(rows)d | %(aborted)d | '
                  '%(duplicates)d | %(lost)d | %(leaks)d | %(tokens_left)d | %(problems)d |' % total)
     lines.append('')
-    lines.append('"Aborted first runs": the first import could not plan at all (server refusing, xivo-auth down, '
-                 'every request timing out): the task fails with one clear message and imports nothing; the '
-                 're-run then does the whole job.')
+    lines.append('"Aborted first runs": the first import could not read the server at all (server refusing, '
+                 'xivo-auth down, every request timing out): nothing is sent, the module fails every row with '
+                 'that one reason (and says so in its report), and the re-run does the whole job. After an '
+                 'import timeout the rows not yet on the server are failed with "re-run later" rather than '
+                 'sent again, since confd may still commit them (reference 12.26).')
     lines.append(FIXED)
     lines.append('## Issue found by these tests (fixed)\n\n'
                  '* A connection reset during the TLS handshake (a server refusing connections) was reported about '
                  'one time in four as "TLS verification failed ... set ca_path or validate_certs: false" instead of '
-                 '"cannot connect". Test: `test_refused_connection_is_not_called_a_tls_failure`.\n')
+                 '"cannot connect". Test: `test_refused_connection_is_not_called_a_tls_failure`.\n'
+                 '* A file holding the same exten@context twice, the first time on a row without a line protocol, '
+                 'imported both users, sharing one extension (the exten was not a key for the row without a '
+                 'line). The import now refuses the second row with "same exten@context as line N". Test: '
+                 '`test_file_validator_refuses_an_exten_used_twice_even_without_a_line`.\n')
     return '\n'.join(lines)
 
 
