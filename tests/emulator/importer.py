@@ -298,13 +298,17 @@ class Importer:
         if entry.incall_extension or entry.incall:
             self.associate_incall(entry)
         if entry.permissions is not None and user:
-            ids = []
-            for perm in entry.permissions:
-                if perm['id'] in ids:
-                    raise RowError('Resource Error - User is associated with a CallPermission %s' % metadata(
-                        [('user_id', user['id']), ('call_permission_id', perm['id'])]))
-                ids.append(perm['id'])
-            db.users.update(user['id'], call_permission_ids=ids)
+            self.set_call_permissions(user, entry.permissions)
+
+    def set_call_permissions(self, user, permissions):
+        """Dissociate all, then associate each; a name listed twice is a clash (§12.17)."""
+        ids = []
+        for perm in permissions:
+            if perm['id'] in ids:
+                raise RowError('Resource Error - User is associated with a CallPermission %s' % metadata(
+                    [('user_id', user['id']), ('call_permission_id', perm['id'])]))
+            ids.append(perm['id'])
+        self.db.users.update(user['id'], call_permission_ids=ids)
 
     def associate_line_extension(self, line, ext, user):
         db = self.db
@@ -467,13 +471,7 @@ class Importer:
                                'a CtiProfile %s' % metadata([('user_id', user['id'])]))
             db.users.update(user['id'], cti_profile_enabled=cti['enabled'])
         if 'names' in g['call_permissions']:
-            ids = []
-            for perm in entry.permissions:
-                if perm['id'] in ids:
-                    raise RowError('Resource Error - User is associated with a CallPermission %s' % metadata(
-                        [('user_id', user['id']), ('call_permission_id', perm['id'])]))
-                ids.append(perm['id'])
-            db.users.update(user['id'], call_permission_ids=ids)
+            self.set_call_permissions(user, entry.permissions)
 
     def move_extension(self, ext, exten, context_name):
         validate_exten(exten, self.version)
