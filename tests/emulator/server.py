@@ -91,6 +91,11 @@ class _Base(BaseHTTPRequestHandler):
             body = (json.dumps(body) + '\n').encode('utf-8')
         elif isinstance(body, str):
             body = body.encode('utf-8')
+        self._status = status
+        if getattr(self, '_logging', False):
+            # Logged before the answer leaves, so a client that got it also finds it in the log.
+            self.emu.log(self.command, self.path, status, self._rows)
+            self._logging = False
         self.send_response(status)
         self.send_header('Content-Type', content_type)
         self.send_header('Content-Length', str(len(body)))
@@ -99,7 +104,6 @@ class _Base(BaseHTTPRequestHandler):
         self.end_headers()
         if self.command != 'HEAD':
             self.wfile.write(body)
-        self._status = status
 
     def read_body(self):
         """Sized bodies only: werkzeug reads nothing without Content-Length (§12.11)."""
@@ -178,6 +182,7 @@ class ConfdHandler(_Base):
     def dispatch(self):
         self._status = None
         self._rows = None
+        self._logging = True
         path, params = self.split_path()
         if path.startswith('/_emulator/'):
             return self.handle_control(path)
@@ -204,8 +209,10 @@ class ConfdHandler(_Base):
                                  [('WWW-Authenticate', header), ('Set-Cookie', cookie)])
             getattr(self, 'do_' + name)(path, params)
         finally:
-            if self._status is not None or self._rows is not None:
+            # What was not answered (a dropped connection) is logged here.
+            if self._logging and (self._status is not None or self._rows is not None):
                 emu.log(self.command, self.path, self._status, self._rows)
+            self._logging = False
 
     def authenticated(self, path):
         auth = self.emu.auth
