@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared setup of the demo, test and benchmark commands. Source it, do not run it.
 # Creates (once) a venv in .venv with requirements-dev.txt, and exposes the checkout as
 # ansible_collections/xivo/confd so Python, ansible-playbook and ansible-test find it.
