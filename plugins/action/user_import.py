@@ -39,6 +39,7 @@ class ActionModule(ConfdActionBase):
     def run_confd(self, client, args, task_vars, result):
         if args['batch_size'] < 1:
             raise ConfdError('batch_size must be at least 1')
+        import_plan.check_keys(args['keys'])
         started = _now()
         src = self.local_path(args['src'])
         # Read and check the file before any request: a refused file sends nothing.

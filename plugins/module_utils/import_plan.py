@@ -118,6 +118,18 @@ def _check_header(path, header):
         raise CsvFileError('%s: line 1: %s' % (path, '; '.join(problems)))
 
 
+def check_keys(keys):
+    """Refuse key specs that name no confd column (every row would then have no key)."""
+    if not keys:
+        raise ConfdError('keys: give at least one key, e.g. exten@context')
+    for spec in keys:
+        unknown = [c for c in spec.replace('+', '@').split('@') if c not in KNOWN_COLUMNS]
+        if unknown:
+            raise ConfdError('keys: %r names no confd column (%s); use columns joined by @ or +, '
+                             'e.g. exten@context, username, email'
+                             % (spec, ', '.join(repr(c) for c in unknown)))
+
+
 def key_value(spec, values):
     """The value of a key spec ('exten@context', 'username', 'a+b') for a row, or None."""
     columns = spec.replace('+', '@').split('@')

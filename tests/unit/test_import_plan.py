@@ -119,6 +119,14 @@ def test_short_row_is_a_row_problem_not_padding():
     assert rows[0].problem == 'line 2 has 2 cells but the header has 4 columns'
 
 
+def test_keys_must_name_confd_columns():
+    import_plan.check_keys(['exten@context', 'firstname+lastname', 'uuid'])
+    with pytest.raises(ConfdError, match="keys: 'phone@context' names no confd column \\('phone'\\)"):
+        import_plan.check_keys(['username', 'phone@context'])
+    with pytest.raises(ConfdError, match='at least one key'):
+        import_plan.check_keys([])
+
+
 def test_key_value_email_is_case_insensitive_and_needs_every_part():
     assert import_plan.key_value('email', {'email': 'A@B.C'}) == 'a@b.c'
     assert import_plan.key_value('exten@context', {'exten': '1000', 'context': ''}) is None
