@@ -393,9 +393,11 @@ class Importer:
             return
 
     def _record_success(self, pending, body, update):
-        entries = (body or {}).get('updated' if update else 'created') or []
-        by_number = dict((entry.get('row_number'), entry) for entry in entries
-                         if isinstance(entry, dict))
+        entries = [entry for entry in (body or {}).get('updated' if update else 'created') or []
+                   if isinstance(entry, dict)]
+        # confd numbers the entries (row_number); without numbers, they come in row order.
+        by_number = dict((entry.get('row_number', position), entry)
+                         for position, entry in enumerate(entries, 1))
         for position, outcome in enumerate(pending, 1):
             entry = by_number.get(position)
             if entry is None:

@@ -274,6 +274,16 @@ def test_created_entry_without_user_is_a_failure():
     assert outcomes[0].status == 'failed' and 'user_id null' in outcomes[0].error
 
 
+def test_created_entries_without_row_numbers_are_taken_in_row_order():
+    class Unnumbered(FakeConfd):
+        def import_csv(self, body, update=False):
+            return ConfdResponse(201, {'created': [{'user_id': 7, 'user_uuid': 'u7'},
+                                                   {'user_id': 8, 'user_uuid': 'u8'}]}, '')
+    outcomes = run_import('firstname,exten,context,line_protocol\nA,1000,default,sip\n'
+                          'B,1001,default,sip\n', Unnumbered())
+    assert [(o.status, o.uuid) for o in outcomes] == [('created', 'u7'), ('created', 'u8')]
+
+
 def test_update_sends_uuid_and_differing_columns_only():
     sent = []
 
