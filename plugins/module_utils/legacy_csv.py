@@ -320,7 +320,8 @@ class Converter(object):
                 for number, name, near in unknown)
             if self.unknown_columns != 'drop':
                 raise LegacyCsvError('unknown legacy header(s): %s. Fix the header, map them with '
-                                     'column_map, or set unknown_columns=drop.' % described, line)
+                                     'column_map, or set unknown_columns=drop.%s'
+                                     % (described, _delimiter_hint(cells)), line)
             self.warnings.append('unknown column(s) dropped: %s' % described)
             dropped.extend(name for dummy, name, dummy2 in unknown)
         if na:
@@ -555,6 +556,21 @@ class Converter(object):
                     continue
             self.rows += 1
             yield values
+
+
+def _delimiter_hint(cells):
+    """Why a whole header may be unknown: the file is not '|'-separated."""
+    if len(cells) != 1:
+        return ''
+    for separator, what in ((',', 'a comma'), (';', 'a semicolon'), ('\t', 'a tab')):
+        if separator in cells[0]:
+            hint = (' The header is one cell holding %s: legacy web-interface files are '
+                    "separated by '|'." % what)
+            if separator == ',':
+                hint += (' A file already in the confd format goes to xivo.confd.user_import '
+                         '(role: xivo_user_migration_csv) without conversion.')
+            return hint
+    return ''
 
 
 def _text(value):

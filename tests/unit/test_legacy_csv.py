@@ -322,3 +322,10 @@ def test_csv_module_fast_path_reads_quoted_lines_like_the_php_state_machine(monk
             patch.setattr(L, '_SPACE_BEFORE_QUOTE', AlwaysSlow)
             slow = list(L.iter_records([line]))
         assert fast == slow, repr(line)
+
+
+def test_a_comma_separated_file_is_named_as_such(tmp_path):
+    with pytest.raises(L.LegacyCsvError) as error:
+        convert(tmp_path, b'firstname,lastname,exten,context\nA,B,1000,default\n')
+    assert "one cell holding a comma: legacy web-interface files are separated by '|'" in str(error.value)
+    assert 'xivo.confd.user_import' in str(error.value)
