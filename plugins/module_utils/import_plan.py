@@ -248,8 +248,13 @@ def plan(header, rows, users, keys=DEFAULT_KEYS, update=False, update_password=F
             outcome.fail(row.problem)
             continue
         if not row_keys:
-            outcome.fail('no value for any key column (%s): a re-run could not recognise this '
-                         'user, so it is not imported' % ', '.join(keys))
+            reason = ('no value for any key column (%s): a re-run could not recognise this '
+                      'user, so it is not imported' % ', '.join(keys))
+            if any(key_value(spec, row.values) for spec in keys):
+                reason += ('; exten@context is no key here: without line_protocol sip or sccp '
+                           'confd creates no line, and the export shows an exten only through '
+                           'its line (set line_protocol, e.g. user_csv defaults line_protocol: sip)')
+            outcome.fail(reason)
             continue
         duplicate = next(((spec, seen[spec][value]) for spec, value in row_keys
                           if value in seen[spec]), None)

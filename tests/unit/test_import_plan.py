@@ -165,6 +165,7 @@ def test_exten_is_no_key_when_the_row_creates_no_line():
                            'A,1000,default,,\nB,1001,default,,bee\nC,1002,default,sccp,\n')
     outcomes = import_plan.plan(header, rows, [])
     assert outcomes[0].status == 'failed' and 'no value for any key' in outcomes[0].error
+    assert 'without line_protocol sip or sccp confd creates no line' in outcomes[0].error
     assert outcomes[1].key == 'username=bee' and outcomes[2].key == 'exten@context=1002@default'
 
 
