@@ -1,0 +1,14 @@
+# -*- coding: utf-8 -*-
+"""Shared pytest setup of the xivo.confd tests."""
+
+from __future__ import annotations
+
+import os
+
+from hypothesis import settings
+
+# The test command runs the property tests derandomized (the same examples on every run), so a
+# CI run is reproducible; a developer run explores new examples each time.
+settings.register_profile('ci', derandomize=True, deadline=None, print_blob=True)
+settings.register_profile('dev', deadline=None, print_blob=True)
+settings.load_profile(os.environ.get('HYPOTHESIS_PROFILE', 'dev'))
