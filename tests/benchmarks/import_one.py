@@ -101,6 +101,12 @@ def run(workdir, users, repeat, large_batch):
             'name': 'startup', 'hosts': 'all', 'gather_facts': False,
             'tasks': [{'name': 'debug', 'ansible.builtin.debug': {'msg': 'hello'}}]}])
 
+        def timed_play(key, playbook, name, token, status, what):
+            seconds, results = run_playbook(workdir, playbook, inventory, name,
+                                            ['-e', 'bench_token=' + token])
+            times[key].append(seconds)
+            _check(results['import']['xivo']['summary'], status, users, what)
+
         for number in range(repeat):
             log('one server: repetition %d/%d' % (number + 1, repeat))
             token = reset(emulator, address)
@@ -112,22 +118,14 @@ def run(workdir, users, repeat, large_batch):
             times['get'].append(seconds)
 
             token = reset(emulator, address)
-            seconds, results = run_playbook(workdir, play, inventory, 'import-play',
-                                            ['-e', 'bench_token=' + token])
-            times['play'].append(seconds)
-            _check(results['import']['xivo']['summary'], 'created', users, 'first run')
-            seconds, results = run_playbook(workdir, play, inventory, 'import-rerun',
-                                            ['-e', 'bench_token=' + token])
-            times['play_rerun'].append(seconds)
-            _check(results['import']['xivo']['summary'], 'unchanged', users, 're-run')
+            timed_play('play', play, 'import-play', token, 'created', 'first run')
+            timed_play('play_rerun', play, 'import-rerun', token, 'unchanged', 're-run')
             seconds, dummy = timed(in_process, address, token, ca_path, src, 100)
             times['inproc_rerun'].append(seconds)
 
             token = reset(emulator, address)
-            seconds, results = run_playbook(workdir, play_large, inventory, 'import-play-large',
-                                            ['-e', 'bench_token=' + token])
-            times['play_large'].append(seconds)
-            _check(results['import']['xivo']['summary'], 'created', users, 'large batch')
+            timed_play('play_large', play_large, 'import-play-large', token, 'created',
+                       'large batch')
 
             token = reset(emulator, address)
             seconds, summary = timed(in_process, address, token, ca_path, src, 100)

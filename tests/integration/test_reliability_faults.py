@@ -62,14 +62,19 @@ def clean(fleet):
         server.request_log.clear()
 
 
-def write_files(tmp_path):
-    clean_csv = tmp_path / 'clean.csv'
-    clean_csv.write_text(CLEAN_CSV, encoding='utf-8')
-    errors_csv = tmp_path / 'row_errors.csv'
-    errors_csv.write_text(ROW_ERRORS_CSV, encoding='utf-8')
+def write_inputs(tmp_path, clean_name, clean_text, errors_name, errors_text):
+    """The clean file, the file with a bad row, and a CA that signed none of the servers."""
+    clean = tmp_path / clean_name
+    clean.write_text(clean_text, encoding='utf-8')
+    errors = tmp_path / errors_name
+    errors.write_text(errors_text, encoding='utf-8')
     wrong_ca = tmp_path / 'other-ca.pem'
     trustme.CA().cert_pem.write_to_path(str(wrong_ca))
-    return clean_csv, errors_csv, wrong_ca
+    return clean, errors, wrong_ca
+
+
+def write_files(tmp_path):
+    return write_inputs(tmp_path, 'clean.csv', CLEAN_CSV, 'row_errors.csv', ROW_ERRORS_CSV)
 
 
 def hosts_of(servers, ca_path, tmp_path, clean_csv, errors_csv, wrong_ca):
@@ -200,12 +205,8 @@ ROLE_MATRIX = ('fivexx', 'drop', 'timeout_import', 'token', 'auth_down', 'refuse
 def test_role_fault_per_host_then_rerun_finishes_the_job(fleet, tmp_path):
     servers, ca_path = fleet
     servers = dict((name, servers[name]) for name in ROLE_MATRIX)
-    legacy = tmp_path / 'legacy.csv'
-    legacy.write_text(LEGACY_CSV, encoding='utf-8')
-    legacy_errors = tmp_path / 'legacy_errors.csv'
-    legacy_errors.write_text(LEGACY_ROW_ERRORS, encoding='utf-8')
-    wrong_ca = tmp_path / 'other-ca.pem'
-    trustme.CA().cert_pem.write_to_path(str(wrong_ca))
+    legacy, legacy_errors, wrong_ca = write_inputs(tmp_path, 'legacy.csv', LEGACY_CSV,
+                                                   'legacy_errors.csv', LEGACY_ROW_ERRORS)
 
     def hosts(first):
         out = {}
