@@ -6,9 +6,9 @@
 from __future__ import annotations
 
 from ansible_collections.xivo.confd.plugins.module_utils.import_plan import users_csv_body
+from ansible_collections.xivo.confd.plugins.module_utils.import_run import write_private_file
 from ansible_collections.xivo.confd.plugins.module_utils.secrets import mask_row
-from ansible_collections.xivo.confd.plugins.plugin_utils.confd_action import (
-    ConfdActionBase, write_private_file)
+from ansible_collections.xivo.confd.plugins.plugin_utils.confd_action import ConfdActionBase
 
 
 class ActionModule(ConfdActionBase):

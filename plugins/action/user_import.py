@@ -5,19 +5,15 @@
 
 from __future__ import annotations
 
-import datetime
-import json
+import time
 
-from ansible_collections.xivo.confd.plugins.module_utils import confd_rules, import_plan
-from ansible_collections.xivo.confd.plugins.module_utils.confd_columns import SECRET_COLUMNS
-from ansible_collections.xivo.confd.plugins.module_utils.confd_client import ConfdError
-from ansible_collections.xivo.confd.plugins.module_utils.secrets import (
-    MASK, scrub_text, secret_values)
+from ansible.utils.display import Display
+
+from ansible_collections.xivo.confd.plugins.module_utils import import_plan, import_run
 from ansible_collections.xivo.confd.plugins.plugin_utils.confd_action import (
-    ConfdActionBase, remove_file, write_private_file)
+    ConfdActionBase, StopWatch)
 
-
-MAX_FAILURES_IN_MSG = 20
+display = Display()
 
 
 class ActionModule(ConfdActionBase):
@@ -26,139 +22,53 @@ class ActionModule(ConfdActionBase):
         src=dict(type='path', required=True),
         keys=dict(type='list', elements='str', default=list(import_plan.DEFAULT_KEYS)),
         batch_size=dict(type='int', default=100),
+        batch_seconds=dict(type='float', default=30.0),
         update=dict(type='bool', default=False),
         update_password=dict(type='bool', default=False),
+        update_identity=dict(type='bool', default=False),
+        name_identity=dict(type='bool', default=True),
         validate=dict(type='bool', default=True),
         backup_dest=dict(type='path'),
         report_dest=dict(type='path'),
         failed_dest=dict(type='path'),
         fail_on_error=dict(type='bool', default=True),
         return_unchanged=dict(type='bool', default=True),
+        lock_timeout=dict(type='float', default=0.0),
+        run_id=dict(type='str'),
+        diff_limit=dict(type='int', default=import_run.DEFAULT_DIFF_LIMIT),
+        progress_seconds=dict(type='float', default=10.0),
     )
 
     def run_confd(self, client, args, task_vars, result):
-        if args['batch_size'] < 1:
-            raise ConfdError('batch_size must be at least 1')
-        import_plan.check_keys(args['keys'])
-        started = _now()
-        src = self.local_path(args['src'])
-        # Read and check the file before any request: a refused file sends nothing.
-        header, rows = import_plan.read_confd_csv(src)
-        secrets = secret_values([row.values for row in rows]) | client.secrets
-        out = dict(src=src)
-        users = []
-        try:
-            headers, users = client.export_users()
-        except ConfdError as exc:
-            # The server cannot be read: every row is accounted for as not imported, and the
-            # report says so rather than leaving the previous run's report in place.
-            error = scrub_text(str(exc), secrets)
-            out['error'] = error
-            outcomes = import_plan.plan(header, rows, [], validate=None)
-            for outcome in outcomes:
-                outcome.fail('not imported: ' + error)
-        else:
-            if args['backup_dest'] and not self._task.check_mode:
-                out['backup_file'] = self.local_path(args['backup_dest'])
-                write_private_file(out['backup_file'],
-                                   import_plan.users_csv_body(headers, users))
-            outcomes = import_plan.plan(
-                header, rows, users, keys=args['keys'], update=args['update'],
-                update_password=args['update_password'],
-                validate=confd_rules.file_validator() if args['validate'] else None)
-            if self._task.check_mode:
-                for outcome in outcomes:
-                    if outcome.status in ('create', 'update'):
-                        outcome.status = 'would_' + outcome.status
-            else:
-                import_plan.Importer(client, header, keys=args['keys'],
-                                     batch_size=args['batch_size'], secrets=secrets).run(outcomes)
-        summary = import_plan.summarize(outcomes)
-        out.update(
-            changed=bool(summary['created'] or summary['updated']
-                         or summary['would_create'] or summary['would_update']),
-            users=[outcome.as_dict() for outcome in outcomes
-                   if args['return_unchanged'] or outcome.status != 'unchanged'],
-            summary=summary,
-        )
-        if self._task.diff:
-            out['diff'] = _diff(outcomes, {u.get('uuid'): u for u in users})
-        failed = [outcome for outcome in outcomes if outcome.status == 'failed']
-        if not self._task.check_mode:
-            out.update(self._write_reports(args, src, header, outcomes, failed, summary,
-                                           started, task_vars, out.get('error')))
-        if out.get('error'):
-            out['msg'] = 'nothing was imported into %s:%s: %s' % (
-                args['host'], args['port'], out['error'])
-        else:
-            out['msg'] = _message(src, summary, failed)
-        if failed and args['fail_on_error']:
-            out['failed'] = True
+        options = dict((name, args[name]) for name in import_run.DEFAULTS if name in args)
+        import_run.check_options(options)
+        for name in ('backup_dest', 'report_dest', 'failed_dest'):
+            if options[name]:
+                options[name] = self.local_path(options[name])
+        host = task_vars.get('inventory_hostname', args['host'])
+        with StopWatch() as stop:
+            run = import_run.ImportRun(
+                client, self.local_path(args['src']), options, host=host,
+                check_mode=bool(self._task.check_mode), diff=bool(self._task.diff),
+                progress=progress_printer(host, args['progress_seconds']),
+                should_stop=stop.reason)
+            out = run.run()
+        out.setdefault('warnings', []).extend(result.get('warnings', []))
+        if not out['warnings']:
+            del out['warnings']
         return out
 
-    def _write_reports(self, args, src, header, outcomes, failed, summary, started,
-                       task_vars, error):
-        written = {}
-        if args['report_dest']:
-            path = self.local_path(args['report_dest'])
-            report = dict(host=task_vars.get('inventory_hostname', args['host']),
-                          server='%s:%s' % (args['host'], args['port']), src=src,
-                          started=started, finished=_now(), summary=summary,
-                          users=[outcome.as_dict() for outcome in outcomes])
-            if error:
-                report['error'] = error
-            write_private_file(path, (json.dumps(report, indent=2, sort_keys=True)
-                                      + '\n').encode('utf-8'))
-            written['report_file'] = path
-        if args['failed_dest']:
-            path = self.local_path(args['failed_dest'])
-            if failed:
-                # The only output that holds secrets: the operator fixes it and feeds it back.
-                write_private_file(path, import_plan.csv_body(
-                    header, [outcome.row.values for outcome in failed]))
-                written['failed_file'] = path
-            else:
-                remove_file(path)  # a stale list of failures would mislead
-        return written
 
+def progress_printer(label, every, clock=time.monotonic, show=display.display):
+    """A progress callback that prints one line at most every ``every`` seconds (and the
+    last one), so that a long import shows it is moving without flooding the output."""
+    state = {'last': clock()}
 
-def _now():
-    return datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%dT%H:%M:%SZ')
-
-
-def _message(src, summary, failed):
-    text = ('%(created)d created, %(updated)d updated, %(unchanged)d unchanged, '
-            '%(failed)d failed' % summary)
-    if summary['would_create'] or summary['would_update']:
-        text += ', %(would_create)d would be created, %(would_update)d would be updated' % summary
-    if failed:
-        details = ['line %d (%s): %s' % (o.row.line, o.key or 'no key', o.error)
-                   for o in failed[:MAX_FAILURES_IN_MSG]]
-        if len(failed) > MAX_FAILURES_IN_MSG:
-            details.append('... and %d more (see the users result)'
-                           % (len(failed) - MAX_FAILURES_IN_MSG))
-        text += '. Failed rows of %s: %s' % (src, '; '.join(details))
-    return text
-
-
-def _show(column, value):
-    return MASK if column in SECRET_COLUMNS and value else value
-
-
-def _diff(outcomes, users_by_uuid):
-    """A secret-free before/after of the users that are (or would be) created or updated."""
-    before, after = [], []
-    for outcome in outcomes:
-        values = outcome.row.values
-        name = ('%s %s' % (values.get('firstname', ''), values.get('lastname', ''))).strip()
-        if outcome.status in ('created', 'would_create'):
-            after.append('+ %s (%s)' % (outcome.key, name))
-        elif outcome.status in ('updated', 'would_update'):
-            user = users_by_uuid.get(outcome.uuid, {})
-            before.append('~ %s: %s' % (outcome.key, ', '.join(
-                '%s=%s' % (c, _show(c, user.get(c, ''))) for c in outcome.changes)))
-            after.append('~ %s: %s' % (outcome.key, ', '.join(
-                '%s=%s' % (c, _show(c, values.get(c, ''))) for c in outcome.changes)))
-    return dict(before_header='server users', after_header='server users after import',
-                before='\n'.join(before) + ('\n' if before else ''),
-                after='\n'.join(after) + ('\n' if after else ''))
+    def progress(done, total, imported, failed):
+        now = clock()
+        if done < total and now - state['last'] < every:
+            return
+        state['last'] = now
+        show('%s: %d of %d rows sent (%d imported, %d failed)' % (label, done, total,
+                                                                imported, failed))
+    return progress

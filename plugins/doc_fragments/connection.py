@@ -13,17 +13,20 @@ options:
   host:
     description:
       - Address or name of the XiVO server, as its certificate names it when O(validate_certs=true).
+      - If not set, the environment variable C(XIVO_CONFD_HOST) is used.
     type: str
     required: true
   port:
     description:
       - HTTPS port of confd.
+      - If not set, the environment variable C(XIVO_CONFD_PORT) is used.
     type: int
     default: 9486
   auth_port:
     description:
       - HTTPS port of xivo-auth, used to get a token when O(username) and O(password) are given
         with O(auth_method=token).
+      - If not set, the environment variable C(XIVO_CONFD_AUTH_PORT) is used.
     type: int
     default: 9497
   auth_method:
@@ -35,6 +38,7 @@ options:
       - C(digest) uses HTTP Digest with a web-services user (XiVO Configuration > Web Services
         Access). confd refuses HTTP Basic; its nonce is bound to a session cookie, which the
         plugin sends back. Wazo 18.14 and later accept tokens only.
+      - If not set, the environment variable C(XIVO_CONFD_AUTH_METHOD) is used.
     type: str
     choices: [token, digest]
     default: token
@@ -42,6 +46,7 @@ options:
     description:
       - xivo-auth backend for O(username) and O(password), C(xivo_service) for a web-services
         user or C(xivo_admin) for a web-interface administrator.
+      - If not set, the environment variable C(XIVO_CONFD_AUTH_BACKEND) is used.
     type: str
     default: xivo_service
   token:
@@ -51,18 +56,22 @@ options:
       - It is never revoked by the plugin. confd answers C(401), not C(403), when the token lacks
         an ACL.
       - Mutually exclusive with O(username) and O(password).
+      - If not set, the environment variable C(XIVO_CONFD_TOKEN) is used.
     type: str
   username:
     description:
       - Login of a web-services user (or of a web-interface admin with O(auth_backend=xivo_admin)).
+      - If not set, the environment variable C(XIVO_CONFD_USERNAME) is used.
     type: str
   password:
     description:
       - Password of O(username). Never shown in any output.
+      - If not set, the environment variable C(XIVO_CONFD_PASSWORD) is used.
     type: str
   token_expiration:
     description:
       - Lifetime in seconds of the token requested from xivo-auth.
+      - If not set, the environment variable C(XIVO_CONFD_TOKEN_EXPIRATION) is used.
     type: int
     default: 3600
   validate_certs:
@@ -70,23 +79,29 @@ options:
       - Verify the server certificate. XiVO serves a self-signed certificate by default; rather
         than disabling this, give its CA with O(ca_path) (C(/usr/share/xivo-certs/server.crt) on
         the server). A warning is shown when it is disabled.
+      - If not set, the environment variable C(XIVO_CONFD_VALIDATE_CERTS) is used.
     type: bool
     default: true
   ca_path:
     description:
       - PEM file of the CA (or the self-signed certificate) that signed the server certificate.
       - Used for confd and xivo-auth, on each request, whatever C(REQUESTS_CA_BUNDLE) says.
+      - If not set, the environment variable C(XIVO_CONFD_CA_PATH) is used.
     type: path
   timeout:
     description:
-      - Seconds to wait for each answer. confd 16.15 imports in one transaction and slows down
-        with the request size, so keep batches small rather than this short.
+      - Seconds to wait for each answer (a positive number). confd 16.15 imports a request in one
+        transaction at about 0.2 s per row, and a request that outlives this timeout may still
+        commit, so the import sizes its batches to stay well under it.
+      - If not set, the environment variable C(XIVO_CONFD_TIMEOUT) is used.
     type: float
     default: 300
   retries:
     description:
       - How many times a failed read (export, token request) is retried with exponential backoff
         on connection errors and C(502)/C(503)/C(504). Imports are never resent blindly.
+      - Each retry is reported as a warning.
+      - If not set, the environment variable C(XIVO_CONFD_RETRIES) is used.
     type: int
     default: 3
 notes:
@@ -94,5 +109,6 @@ notes:
     use C(gather_facts: false)."
   - Needs the Python library C(requests) on the controller.
   - The options can be set once for all modules with C(module_defaults) and the action group
-    C(group/xivo.confd.confd).
+    C(group/xivo.confd.confd), or through the C(XIVO_CONFD_*) environment variables (what a
+    custom credential type of AWX / Automation Platform injects).
 '''

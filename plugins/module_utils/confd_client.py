@@ -9,7 +9,9 @@ Server behaviour: reference confd-user-import.md §1 (auth, routes) and §12.
 
 from __future__ import annotations
 
+import re
 import time
+import warnings
 
 try:
     import requests
@@ -20,26 +22,40 @@ except ImportError as exc:  # pragma: no cover - depends on the controller's pac
     HTTPBasicAuth = HTTPDigestAuth = None
     REQUESTS_IMPORT_ERROR = exc
 
+from ansible.module_utils.common.parameters import env_fallback
+
+from ansible_collections.xivo.confd.plugins.module_utils.text import sanitize_message
+
 API_PREFIX = '/1.1'
 AUTH_PREFIX = '/0.1'
 AUTH_METHODS = ('token', 'digest')
 # Status codes worth a retry for idempotent requests (GET, token); never for an import.
 RETRY_STATUSES = frozenset((502, 503, 504))
 
+# Each connection option falls back to an environment variable, so that a credential type
+# of AWX / Automation Platform can inject it (like community.hashi_vault's VAULT_*).
+ENV_PREFIX = 'XIVO_CONFD_'
+
+
+def _env(option):
+    return (env_fallback, [ENV_PREFIX + option.upper()])
+
+
 CONNECTION_ARGSPEC = dict(
-    host=dict(type='str', required=True),
-    port=dict(type='int', default=9486),
-    auth_port=dict(type='int', default=9497),
-    auth_backend=dict(type='str', default='xivo_service'),
-    auth_method=dict(type='str', default='token', choices=list(AUTH_METHODS)),
-    token=dict(type='str', no_log=True),
-    username=dict(type='str'),
-    password=dict(type='str', no_log=True),
-    token_expiration=dict(type='int', default=3600),
-    validate_certs=dict(type='bool', default=True),
-    ca_path=dict(type='path'),
-    timeout=dict(type='float', default=300),
-    retries=dict(type='int', default=3),
+    host=dict(type='str', required=True, fallback=_env('host')),
+    port=dict(type='int', default=9486, fallback=_env('port')),
+    auth_port=dict(type='int', default=9497, fallback=_env('auth_port')),
+    auth_backend=dict(type='str', default='xivo_service', fallback=_env('auth_backend')),
+    auth_method=dict(type='str', default='token', choices=list(AUTH_METHODS),
+                     fallback=_env('auth_method')),
+    token=dict(type='str', no_log=True, fallback=_env('token')),
+    username=dict(type='str', fallback=_env('username')),
+    password=dict(type='str', no_log=True, fallback=_env('password')),
+    token_expiration=dict(type='int', default=3600, fallback=_env('token_expiration')),
+    validate_certs=dict(type='bool', default=True, fallback=_env('validate_certs')),
+    ca_path=dict(type='path', fallback=_env('ca_path')),
+    timeout=dict(type='float', default=300, fallback=_env('timeout')),
+    retries=dict(type='int', default=3, fallback=_env('retries')),
 )
 
 
@@ -57,13 +73,35 @@ class ConfdUncertain(ConfdError):
         self.timed_out = timed_out
 
 
-class ConfdResponse:
-    """What an API call answered: the status and the decoded JSON body (or the raw text)."""
+def check_connection_numbers(port=9486, auth_port=9497, timeout=300, retries=3,
+                             token_expiration=3600):
+    """Refuse connection numbers that cannot work, before any request (a timeout of 0 would
+    make every request fail with a library error)."""
+    for name, value in (('port', port), ('auth_port', auth_port)):
+        if not 1 <= int(value) <= 65535:
+            raise ConfdError('%s must be between 1 and 65535, not %s' % (name, value))
+    if not timeout or float(timeout) <= 0:
+        raise ConfdError('timeout must be a positive number of seconds, not %s' % timeout)
+    if int(retries) < 0:
+        raise ConfdError('retries must be 0 or more, not %s' % retries)
+    if int(token_expiration) < 1:
+        raise ConfdError('token_expiration must be a positive number of seconds, not %s'
+                         % token_expiration)
 
-    def __init__(self, status, body, text):
+
+class ConfdRedirect(ConfdError):
+    """The server answered a redirect: never followed (it would send the token elsewhere)."""
+
+
+class ConfdResponse:
+    """What an API call answered: the status, the decoded JSON body (or None), the raw text
+    and the media type (a proxy's page is not confd's JSON)."""
+
+    def __init__(self, status, body, text, content_type='application/json'):
         self.status = status
         self.body = body
         self.text = text
+        self.content_type = content_type
 
 
 def _decode_body(response):
@@ -73,14 +111,23 @@ def _decode_body(response):
         return None
 
 
+# confd's 500 for a database error quotes the SQL statement and every value of the row
+# (§12.14): the statement and its values are left out of any message.
+_SQL_DUMP = re.compile(r"""\s*\[?\s*['"]?(?:INSERT INTO|UPDATE|DELETE FROM|SELECT)\b.*""", re.S)
+
+
 def describe_error_body(response_or_body, text=''):
-    """Turn confd's error body (a JSON list of strings, or text) into one line."""
+    """Turn confd's error body (a JSON list of strings, or text) into one bounded line."""
     body = response_or_body
     if isinstance(body, list):
-        return '; '.join(str(item) for item in body)
-    if isinstance(body, dict) and 'reason' in body:
-        return '; '.join(str(item) for item in body['reason'])
-    return (text or '').strip()[:500]
+        line = '; '.join(str(item) for item in body)
+    elif isinstance(body, dict) and 'reason' in body:
+        line = '; '.join(str(item) for item in body['reason'])
+    else:
+        line = ' '.join((text or '').split())[:500]
+    if _SQL_DUMP.search(line):
+        line = _SQL_DUMP.sub(' (SQL statement and values left out)', line, count=1)
+    return sanitize_message(line, 1000)
 
 
 class ConfdClient:
@@ -100,6 +147,8 @@ class ConfdClient:
         if not token and not (username and password):
             raise ConfdError('no credentials: set token, or username and password '
                              '(a web-services user or a web-interface admin)')
+        check_connection_numbers(port=port, auth_port=auth_port, timeout=timeout,
+                                 retries=retries, token_expiration=token_expiration)
         self.host = host
         self.port = port
         self.auth_port = auth_port
@@ -121,6 +170,7 @@ class ConfdClient:
         self._sleep = sleep
         self.session = session or requests.Session()
         self.session.trust_env = True
+        self.events = []  # what went wrong and was retried: shown as warnings
         self._digest = None
         if not token and auth_method == 'digest':
             self._digest = HTTPDigestAuth(username, password)
@@ -142,6 +192,7 @@ class ConfdClient:
             port=self.auth_port,
             json={'backend': self.auth_backend, 'expiration': self.token_expiration},
             auth=HTTPBasicAuth(self.username, self._password))
+        _refuse_redirect(response, self.host, self.auth_port, 'xivo-auth token request')
         if response.status_code == 200:
             body = _decode_body(response) or {}
             token = (body.get('data') or {}).get('token')
@@ -165,7 +216,10 @@ class ConfdClient:
             if self._token_is_ours and self._token:
                 url = '%s%s/token/%s' % (self.auth_url, AUTH_PREFIX, self._token)
                 try:
-                    self.session.delete(url, verify=self.verify, timeout=min(self.timeout, 30))
+                    with warnings.catch_warnings():
+                        warnings.simplefilter('ignore')
+                        self.session.delete(url, verify=self.verify, allow_redirects=False,
+                                            timeout=min(self.timeout, 30))
                 except requests.RequestException:
                     pass  # the token expires by itself; nothing else to do
                 self._token = None
@@ -178,21 +232,41 @@ class ConfdClient:
     def _auth_headers(self):
         return {'X-Auth-Token': self._token} if self._token else {}
 
+    def _request(self, method, url, **kwargs):
+        """One HTTP exchange: certificates checked per request (REQUESTS_CA_BUNDLE overrides
+        Session.verify), redirects never followed (they would carry the token elsewhere), and
+        urllib3's raw InsecureRequestWarning kept off stderr (the action warns once, cleanly)."""
+        with warnings.catch_warnings():
+            if self.verify is False:
+                warnings.simplefilter('ignore')
+            return self.session.request(method, url, verify=self.verify, timeout=self.timeout,
+                                        allow_redirects=False, **kwargs)
+
+    def _retry(self, attempt, what, why):
+        """Wait before another try of an idempotent request, and say so (a retry is a warning)."""
+        self.events.append('%s to %s: %s; tried again (%d of %d)'
+                           % (what, self.host, why, attempt, self.retries))
+        self._sleep(self.backoff * 2 ** (attempt - 1))
+
     def _send(self, method, url, idempotent, what, port=None, **kwargs):
         """Send one request; retry only idempotent ones; map transport errors to messages."""
         port = port or self.port
         attempt = 0
         while True:
             try:
-                response = self.session.request(method, url, verify=self.verify,
-                                                timeout=self.timeout, **kwargs)
+                response = self._request(method, url, **kwargs)
             except requests.exceptions.SSLError as exc:
+                if _plain_http(exc):
+                    raise ConfdError(
+                        'cannot talk TLS to %s:%s (%s): the server answers in plain HTTP, not '
+                        'HTTPS. Check the port (confd serves HTTPS on 9486, xivo-auth on '
+                        '9497). Nothing was sent.' % (self.host, port, what))
                 if not _certificate_problem(exc):
                     # The TLS handshake broke (reset, EOF): the server is not answering; the
                     # request was not sent, so a read may be retried and nothing is uncertain.
                     if idempotent and attempt < self.retries:
                         attempt += 1
-                        self._sleep(self.backoff * 2 ** (attempt - 1))
+                        self._retry(attempt, what, 'the TLS handshake was cut')
                         continue
                     raise ConfdError('cannot connect to %s:%s (%s): the TLS handshake was cut: '
                                      '%s. Check that the service is running on that port.'
@@ -206,7 +280,7 @@ class ConfdClient:
             except requests.exceptions.Timeout as exc:
                 if idempotent and attempt < self.retries:
                     attempt += 1
-                    self._sleep(self.backoff * 2 ** (attempt - 1))
+                    self._retry(attempt, what, 'no answer within %ss' % self.timeout)
                     continue
                 if isinstance(exc, requests.exceptions.ConnectTimeout):
                     raise ConfdError('cannot connect to %s:%s (%s): connection timed out '
@@ -218,7 +292,7 @@ class ConfdClient:
                 # report of a server that is down.
                 if idempotent and attempt < self.retries and not _refused(exc):
                     attempt += 1
-                    self._sleep(self.backoff * 2 ** (attempt - 1))
+                    self._retry(attempt, what, 'the connection was lost')
                     continue
                 # A non-idempotent request may have reached the server before the connection
                 # broke: the caller must look at the server before doing anything else.
@@ -230,7 +304,7 @@ class ConfdClient:
                                  % (self.host, port, what, _short(exc)))
             if idempotent and response.status_code in RETRY_STATUSES and attempt < self.retries:
                 attempt += 1
-                self._sleep(self.backoff * 2 ** (attempt - 1))
+                self._retry(attempt, what, 'answered %s' % response.status_code)
                 continue
             return response
 
@@ -254,7 +328,9 @@ class ConfdClient:
             break
         if response.status_code in (401, 403):
             raise ConfdError(self._auth_failure_message(response.status_code, what))
-        return ConfdResponse(response.status_code, _decode_body(response), response.text)
+        _refuse_redirect(response, self.host, self.port, what)
+        return ConfdResponse(response.status_code, _decode_body(response), response.text,
+                             response.headers.get('Content-Type', ''))
 
     def _auth_failure_message(self, status, what):
         if self._digest is not None:
@@ -308,6 +384,23 @@ def _url_host(host):
 def _short(exc):
     text = str(exc)
     return text if len(text) < 300 else text[:300] + '...'
+
+
+def _refuse_redirect(response, host, port, what):
+    """A 3xx is never followed: the token would go to another host, maybe in clear text."""
+    if 300 <= response.status_code < 400:
+        location = response.headers.get('Location') or '(no Location header)'
+        raise ConfdRedirect(sanitize_message(
+            '%s:%s answered the %s with a redirect (%s) to %s: redirects are never followed '
+            '(the credentials would be sent there). Point host/port at the confd server itself.'
+            % (host, port, what, response.status_code, location), 600))
+
+
+def _plain_http(exc):
+    """True when the server spoke plain HTTP to our TLS hello."""
+    text = str(exc).lower()
+    return 'wrong version number' in text or 'http_request' in text or \
+        'record layer failure' in text or 'packet length too long' in text
 
 
 def _certificate_problem(exc):

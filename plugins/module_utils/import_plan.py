@@ -13,28 +13,33 @@ from __future__ import annotations
 import csv
 import difflib
 import io
+import time
 
-from ansible_collections.xivo.confd.plugins.module_utils.confd_columns import (
-    EXPORT_COLUMNS, SECRET_COLUMNS, UPDATE_COLUMNS)
+from ansible_collections.xivo.confd.plugins.module_utils import user_identity
+from ansible_collections.xivo.confd.plugins.module_utils.confd_columns import SECRET_COLUMNS
 from ansible_collections.xivo.confd.plugins.module_utils.confd_client import (
     ConfdError, ConfdUncertain, describe_error_body)
-from ansible_collections.xivo.confd.plugins.module_utils.secrets import scrub_text
+from ansible_collections.xivo.confd.plugins.module_utils.secrets import public_values, scrub_text
+from ansible_collections.xivo.confd.plugins.module_utils.text import MAX_LISTED, sanitize_message
 
-DEFAULT_KEYS = ('exten@context', 'username', 'email')
+DEFAULT_KEYS = user_identity.DEFAULT_KEYS
 # Columns a confd CSV may hold: what the import reads plus what the export writes.
-KNOWN_COLUMNS = frozenset(UPDATE_COLUMNS) | frozenset(EXPORT_COLUMNS)
+KNOWN_COLUMNS = user_identity.KNOWN_COLUMNS
+# Cells that say who the user is (user_identity): an update never empties them unless asked.
+IDENTITY_CELLS = frozenset(user_identity.IDENTITY_COLUMNS + ('exten', 'context'))
 # Read by PUT only (uuid) or by nothing (provisioning_code): never sent on POST.
 NOT_POSTED = frozenset(('uuid', 'provisioning_code'))
 # Not in the export, so they cannot be compared.
 NOT_COMPARABLE = frozenset(('uuid', 'provisioning_code', 'incall_ring_seconds'))
-CASE_INSENSITIVE_KEYS = frozenset(('email',))
 # The user strings an empty cell unsets on PUT (§1.4, §12.8).
 UNSETTABLE_COLUMNS = frozenset(('lastname', 'email', 'mobile_phone_number', 'outgoing_caller_id',
                                 'userfield'))
 MAX_RECONCILE = 3
-LINE_PROTOCOLS = ('sip', 'sccp')
 
-STATUSES = ('created', 'updated', 'unchanged', 'failed', 'would_create', 'would_update')
+key_value = user_identity.key_value
+
+STATUSES = ('created', 'updated', 'unchanged', 'conflict', 'failed', 'would_create', 'would_update',
+            'would_fail')
 
 
 class CsvFileError(ConfdError):
@@ -103,71 +108,35 @@ def read_confd_csv(path, data=None):
 def _check_header(path, header):
     problems = []
     seen = set()
+    unknown = []
     for position, name in enumerate(header, 1):
         if name in seen:
             problems.append('column %d %r appears twice' % (position, name))
         seen.add(name)
         if name not in KNOWN_COLUMNS:
-            close = difflib.get_close_matches(name.strip().lower(), sorted(KNOWN_COLUMNS), 1)
-            hint = ' (did you mean %r?)' % close[0] if close else ''
-            problems.append('column %d %r is not a confd column%s; confd would silently '
-                            'ignore it' % (position, name, hint))
+            unknown.append((position, name))
+    for position, name in unknown[:MAX_LISTED]:
+        close = difflib.get_close_matches(name.strip().lower(), sorted(KNOWN_COLUMNS), 1)
+        hint = ' (did you mean %r?)' % close[0] if close else ''
+        problems.append('column %d %r is not a confd column%s; confd would silently '
+                        'ignore it' % (position, name, hint))
+    if len(unknown) > MAX_LISTED:
+        problems.append('and %d more unknown columns' % (len(unknown) - MAX_LISTED))
     if 'firstname' not in seen and 'uuid' not in seen:
         problems.append('no firstname column: confd would create no user at all')
     if problems:
-        raise CsvFileError('%s: line 1: %s' % (path, '; '.join(problems)))
+        raise CsvFileError(sanitize_message('%s: line 1: %s' % (path, '; '.join(problems))))
 
 
 def check_keys(keys):
-    """Refuse key specs that name no confd column (every row would then have no key)."""
-    if not keys:
-        raise ConfdError('keys: give at least one key, e.g. exten@context')
-    for spec in keys:
-        unknown = [c for c in spec.replace('+', '@').split('@') if c not in KNOWN_COLUMNS]
-        if unknown:
-            raise ConfdError('keys: %r names no confd column (%s); use columns joined by @ or +, '
-                             'e.g. exten@context, username, email'
-                             % (spec, ', '.join(repr(c) for c in unknown)))
+    """Refuse key specs that cannot identify a user (unknown or secret columns)."""
+    try:
+        user_identity.check_keys(keys)
+    except user_identity.KeySpecError as exc:
+        raise ConfdError(str(exc))
 
 
-def key_value(spec, values):
-    """The value of a key spec ('exten@context', 'username', 'a+b') for a row, or None."""
-    columns = spec.replace('+', '@').split('@')
-    parts = []
-    for column in columns:
-        part = (values.get(column) or '').strip()
-        if not part:
-            return None
-        parts.append(part.lower() if column in CASE_INSENSITIVE_KEYS else part)
-    separator = '@' if '@' in spec else '+'
-    return separator.join(parts)
-
-
-def source_key_value(spec, values):
-    """key_value for a row about to be imported.
-
-    The export shows a user's exten only through its line, and confd creates a line only for
-    line_protocol sip or sccp (§3.3): an exten without one could never be found again, and a
-    re-run would import the user twice, so such a row cannot be keyed by its exten.
-    """
-    if 'exten' in spec.replace('+', '@').split('@') and \
-            (values.get('line_protocol') or '').strip() not in LINE_PROTOCOLS:
-        return None
-    return key_value(spec, values)
-
-
-def index_users(users, keys):
-    """{spec: {value: [export rows]}} for the server's users."""
-    index = dict((spec, {}) for spec in keys)
-    for user in users:
-        for spec in keys:
-            value = key_value(spec, user)
-            if value is not None:
-                index[spec].setdefault(value, []).append(user)
-    return index
-
-
-def differing_columns(values, user, header, update_password):
+def differing_columns(values, user, header, update_password, update_identity=False):
     """The CSV columns whose value differs from the server's user (export row)."""
     has_line = bool(user.get('line_protocol'))
     changed = []
@@ -185,6 +154,9 @@ def differing_columns(values, user, header, update_password):
         # empty SIP username means "let the server choose": only nullable strings are unset.
         if wanted == '' and column not in UNSETTABLE_COLUMNS:
             continue
+        # Who the user is changes only when asked: an empty cell does not unset an identity.
+        if wanted == '' and column in IDENTITY_CELLS and not update_identity:
+            continue
         if column == 'call_permissions':
             if set(p for p in wanted.split(';') if p) != set(p for p in current.split(';') if p):
                 changed.append(column)
@@ -199,20 +171,29 @@ def differing_columns(values, user, header, update_password):
 class Outcome:
     """The result of one source row."""
 
-    __slots__ = ('row', 'key', 'status', 'uuid', 'error', 'ids', 'changes')
+    __slots__ = ('row', 'key', 'identity', 'status', 'uuid', 'error', 'ids', 'changes',
+                 'involved', 'warnings')
 
     def __init__(self, row, key=None):
         self.row = row
         self.key = key
+        self.identity = None
         self.status = None
         self.uuid = None
         self.error = None
         self.ids = None
         self.changes = []
+        self.involved = []
+        self.warnings = []
 
     def fail(self, error):
         self.status = 'failed'
         self.error = error
+
+    def conflict(self, reasons, involved):
+        self.status = 'conflict'
+        self.error = 'conflict: ' + '; '.join(reasons)
+        self.involved = [user.get('uuid') for user in involved if user.get('uuid')]
 
     def as_dict(self):
         values = self.row.values
@@ -223,66 +204,88 @@ class Outcome:
             result['ids'] = self.ids
         if self.changes:
             result['changed_columns'] = list(self.changes)
+        if self.involved:
+            result['server_users'] = list(self.involved)
+        if self.warnings:
+            result['warnings'] = list(self.warnings)
         return result
 
 
 def plan(header, rows, users, keys=DEFAULT_KEYS, update=False, update_password=False,
-         validate=None):
-    """Decide, for every row, create / update / unchanged / failed; no request is sent.
+         validate=None, update_identity=False, name_fallback=True):
+    """Decide, for every row, create / update / unchanged / conflict / failed; nothing is sent.
 
+    A row is the server user its identity (first key with a value, else its name) points at,
+    if the match is the same person (user_identity.match_row); else it is a conflict.
     validate(values, line) -> list of 'column: reason' strings, for local checks of the rows
     that would be sent (in file order); a row already on the server and unchanged is not sent,
     so it is not checked, which keeps a re-run cheap.
-    Returns the list of Outcomes (status 'create', 'update', 'unchanged' or 'failed').
+    Returns the list of Outcomes (status 'create', 'update', 'unchanged', 'conflict' or
+    'failed').
     """
-    index = index_users(users, keys)
-    seen = dict((spec, {}) for spec in keys)
+    keys = tuple(keys)
+    index = user_identity.index_for(users, keys)
+    checked = list(keys) + [s for s in user_identity.cross_specs(keys) if s not in keys]
+    seen = {}
     outcomes = []
     for row in rows:
         outcome = Outcome(row)
         outcomes.append(outcome)
-        row_keys = [(spec, source_key_value(spec, row.values)) for spec in keys]
-        row_keys = [(spec, value) for spec, value in row_keys if value is not None]
-        outcome.key = '%s=%s' % row_keys[0] if row_keys else None
+        identity = user_identity.row_identity(row.values, keys, name_fallback)
+        outcome.identity = identity
+        outcome.key = '%s=%s' % identity if identity else None
         if row.problem:
             outcome.fail(row.problem)
             continue
-        if not row_keys:
-            reason = ('no value for any key column (%s): a re-run could not recognise this '
-                      'user, so it is not imported' % ', '.join(keys))
-            if any(key_value(spec, row.values) for spec in keys):
-                reason += ('; exten@context is no key here: without line_protocol sip or sccp '
-                           'confd creates no line, and the export shows an exten only through '
-                           'its line (set line_protocol, e.g. user_csv defaults line_protocol: sip)')
-            outcome.fail(reason)
+        if identity is None:
+            outcome.fail(_keyless_reason(row.values, keys, name_fallback))
             continue
-        duplicate = next(((spec, seen[spec][value]) for spec, value in row_keys
-                          if value in seen[spec]), None)
+        # The same user twice in one file: which row is right is the operator's call.
+        row_keys = [identity] + [(spec, user_identity.row_key_value(spec, row.values))
+                                 for spec in checked if spec != identity[0]]
+        row_keys = [(spec, value) for spec, value in row_keys if value is not None]
+        duplicate = next(((spec, seen[(spec, value)]) for spec, value in row_keys
+                          if (spec, value) in seen), None)
         if duplicate:
             outcome.fail('same %s as line %d of the file' % duplicate)
             continue
         for spec, value in row_keys:
-            seen[spec][value] = row.line
-        match = next(((spec, value) for spec, value in row_keys if value in index[spec]), None)
-        if match is None:
+            seen[(spec, value)] = row.line
+        match = user_identity.match_row(row.values, header, index, keys, identity,
+                                        identity_may_change=update and update_identity)
+        if match.error:
+            outcome.fail(match.error)
+            continue
+        if match.conflict:
+            outcome.conflict([sanitize_message(reason) for reason in match.conflict],
+                             match.involved)
+            if match.user is not None:
+                outcome.uuid = match.user.get('uuid') or None
+            continue
+        if match.user is None:
             outcome.status = 'create'
         else:
-            outcome.key = '%s=%s' % match
-            candidates = index[match[0]][match[1]]
-            if len(candidates) > 1:
-                outcome.fail('%s matches %d users on the server; fix the duplicates first'
-                             % (outcome.key, len(candidates)))
-                continue
-            user = candidates[0]
-            outcome.uuid = user.get('uuid') or None
+            outcome.uuid = match.user.get('uuid') or None
             if update:
-                outcome.changes = differing_columns(row.values, user, header, update_password)
+                outcome.changes = differing_columns(row.values, match.user, header,
+                                                    update_password, update_identity)
             outcome.status = 'update' if outcome.changes else 'unchanged'
         if outcome.status != 'unchanged' and validate:
             problems = validate(row.values, row.line)
             if problems:
                 outcome.fail('invalid: ' + '; '.join(problems))
     return outcomes
+
+
+def _keyless_reason(values, keys, name_fallback):
+    reason = ('no value for any key column (%s)%s: a re-run could not recognise this user, so '
+              'it is not imported' % (', '.join(keys),
+                                      '' if not name_fallback else ' and no firstname'))
+    if any(user_identity.key_value(spec, values) for spec in keys):
+        reason += ('; exten@context is no key here: without line_protocol sip or sccp '
+                   'confd creates no line, and the export shows an exten only through '
+                   'its line (set line_protocol, e.g. user_csv defaults line_protocol: sip)')
+    return reason
 
 
 def csv_body(columns, rows):
@@ -304,51 +307,136 @@ def users_csv_body(headers, users):
     return csv_body(headers, sorted(users, key=order))
 
 
-def chunks(items, size):
-    size = max(1, size)
-    return [items[i:i + size] for i in range(0, len(items), size)]
+class Interrupted(Exception):
+    """The import must stop at this batch boundary (the playbook was interrupted or is gone)."""
+
+
+# Statuses of an answer to an import request.
+SUCCESS, REJECTED, ROLLED_BACK, UNCERTAIN = 'success', 'rejected', 'rolled back', 'uncertain'
+# Gateways give up on a request that confd may still be committing, like a client timeout.
+GATEWAY_STATUSES = frozenset((502, 503, 504))
+
+
+def classify_answer(response, sent, update):
+    """What an answer to an import of ``sent`` rows says for sure.
+
+    Only confd's own answers are certain (§4, §12): a 201 whose created list accounts for every
+    row sent, by row number; a 400 with row-numbered errors (nothing committed); a 400 or 500
+    JSON error list (a rollback that names no row). Anything else - a proxy's page, a body that
+    is not JSON, a created list that does not add up - may come after a commit: UNCERTAIN.
+    Returns (kind, detail): the entries by row number, the errors, or a description.
+    """
+    body = response.body
+    json_answer = 'json' in (getattr(response, 'content_type', None) or 'application/json')
+    if response.status == 201 and json_answer and isinstance(body, dict):
+        entries = body.get('updated' if update else 'created')
+        if isinstance(entries, list) and len(entries) == sent:
+            numbered = dict((entry.get('row_number'), entry) for entry in entries
+                            if isinstance(entry, dict) and _is_int(entry.get('row_number')))
+            if sorted(numbered) == list(range(1, sent + 1)):
+                return SUCCESS, numbered
+        return UNCERTAIN, ('confd answered 201 but its list of %s users does not account for '
+                           'the %d rows sent, by row number' % ('updated' if update else
+                                                                'created', sent))
+    if response.status == 400 and json_answer and isinstance(body, dict) \
+            and isinstance(body.get('errors'), list) and body['errors']:
+        return REJECTED, body['errors']
+    if response.status in (400, 500) and json_answer and isinstance(body, list) and body \
+            and all(isinstance(item, str) for item in body):
+        return ROLLED_BACK, describe_error_body(body)
+    return UNCERTAIN, '%s answered %s with %s' % (
+        'a gateway' if response.status in GATEWAY_STATUSES else 'the server', response.status,
+        describe_error_body(body, response.text) or 'an empty body')
+
+
+def _is_int(value):
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 class Importer:
     """Sends the planned creations and updates, and gives every row its own outcome.
 
     confd commits a request entirely or not at all (§4): rows it reports in a 400 are failed
-    and the others resent; a 500 names no row, so the batch is bisected; a timeout or a lost
-    connection is settled by reading the server again, never by resending blindly.
+    and the others resent; a JSON 500 names no row, so the batch is bisected. Anything that may
+    have committed (a lost connection, a timeout, an answer that is not confd's) is settled by
+    reading the server again before any resend; after a timeout or a gateway's answer, confd
+    may still be committing, so the rows not yet there are left for a re-run, never resent.
+
+    Batches are sized by time: confd 16.15 spends ~0.2 s per row, linearly (§15), and a
+    request that outlives the client's timeout may still commit (§12.26). The first batch is
+    small; the next ones hold as many rows as fit in ``batch_seconds`` at the measured rate,
+    never more than ``batch_size``.
     """
 
-    def __init__(self, client, header, keys=DEFAULT_KEYS, batch_size=100, secrets=()):
+    FIRST_BATCH = 10
+
+    def __init__(self, client, header, keys=DEFAULT_KEYS, batch_size=100, secrets=(),
+                 batch_seconds=30.0, should_stop=None, progress=None, clock=time.monotonic,
+                 sleep=time.sleep, settle_seconds=(1.0, 30.0)):
         self.client = client
         self.header = list(header)
-        self.keys = keys
-        self.batch_size = batch_size
+        self.keys = tuple(keys)
+        self.batch_size = max(1, batch_size)
         self.secrets = set(secrets)
+        self.batch_seconds = batch_seconds
+        self.should_stop = should_stop or (lambda: None)
+        self.progress = progress
+        self.clock = clock
+        self.sleep = sleep
+        self.settle_seconds = settle_seconds
         self.post_columns = [c for c in self.header if c not in NOT_POSTED]
         self.reconciles = 0
         self.requests = 0
+        self.batches = []
+        self.interrupted = None
+        self.seconds_per_row = None
+        self._todo = 0
+        self._done = 0
 
-    def _scrub(self, text):
-        return scrub_text(text, self.secrets)
+    def _scrub(self, text, outcome=None):
+        public = public_values(outcome.row.values) if outcome is not None else ()
+        return scrub_text(text, self.secrets, public)
 
     def run(self, outcomes):
         """Send what the plan says; a server that stops answering fails the unsent rows."""
+        creations = [o for o in outcomes if o.status == 'create']
+        updates = {}
+        for outcome in outcomes:
+            if outcome.status == 'update':
+                updates.setdefault(tuple(outcome.changes), []).append(outcome)
+        self._todo = len(creations) + sum(len(group) for group in updates.values())
         try:
-            creations = [o for o in outcomes if o.status == 'create']
-            for batch in chunks(creations, self.batch_size):
-                self._send(batch, update=False)
-            updates = {}
-            for outcome in outcomes:
-                if outcome.status == 'update':
-                    updates.setdefault(tuple(outcome.changes), []).append(outcome)
+            self._send_all(creations, update=False)
             for columns, group in updates.items():
-                for batch in chunks(group, self.batch_size):
-                    self._send(batch, update=True, columns=('uuid',) + columns)
+                self._send_all(group, update=True, columns=('uuid',) + columns)
+        except Interrupted as exc:
+            self.interrupted = str(exc)
+            reason = 'not imported: %s; re-run to finish (a re-run never imports a user twice)' % exc
+            for outcome in outcomes:
+                if outcome.status in ('create', 'update'):
+                    outcome.fail(reason)
         except ConfdError as exc:
             reason = 'not imported: %s' % self._scrub(str(exc))
             for outcome in outcomes:
                 if outcome.status in ('create', 'update'):
                     outcome.fail(reason)
         return outcomes
+
+    def _next_size(self):
+        if self.seconds_per_row is None:
+            return min(self.batch_size, self.FIRST_BATCH)
+        limit = self.batch_seconds
+        timeout = getattr(self.client, 'timeout', None)
+        if timeout:
+            limit = min(limit, timeout / 4.0)  # well under the timeout, whatever was asked
+        return max(1, min(self.batch_size, int(limit / max(self.seconds_per_row, 1e-6))))
+
+    def _send_all(self, outcomes, update, columns=None):
+        position = 0
+        while position < len(outcomes):
+            batch = outcomes[position:position + self._next_size()]
+            position += len(batch)
+            self._send(batch, update, columns)
 
     def _body(self, batch, update, columns):
         if update:
@@ -360,54 +448,87 @@ class Importer:
             return csv_body(list(columns), rows)
         return csv_body(self.post_columns, [o.row.values for o in batch])
 
+    def _request(self, pending, update, columns):
+        """One import request, timed and recorded; returns the response or raises."""
+        reason = self.should_stop()
+        if reason:
+            raise Interrupted(reason)
+        self.requests += 1
+        record = dict(method='PUT' if update else 'POST', rows=len(pending))
+        self.batches.append(record)
+        started = self.clock()
+        try:
+            response = self.client.import_csv(self._body(pending, update, columns), update=update)
+        except ConfdUncertain as exc:
+            record.update(seconds=round(self.clock() - started, 3), answer='uncertain')
+            raise
+        except ConfdError:
+            record.update(seconds=round(self.clock() - started, 3), answer='error')
+            raise
+        seconds = self.clock() - started
+        record.update(seconds=round(seconds, 3), answer=response.status)
+        return response, seconds
+
+    def _learn(self, seconds, rows):
+        """confd processed every row of the request: remember its rate for the next batch."""
+        rate = seconds / max(rows, 1)
+        self.seconds_per_row = rate if self.seconds_per_row is None else \
+            0.5 * self.seconds_per_row + 0.5 * rate
+
     def _send(self, batch, update, columns=None):
         pending = list(batch)
-        uncertain = 0
+        attempts = 0
         while pending:
-            self.requests += 1
             try:
-                response = self.client.import_csv(self._body(pending, update, columns),
-                                                  update=update)
+                response, seconds = self._request(pending, update, columns)
             except ConfdUncertain as exc:
-                uncertain += 1
+                attempts += 1
                 # PUT sets values, so sending it again is harmless; a POST after a timeout is
                 # not, since confd may still be committing the first one.
-                pending = self._reconcile(pending, update, self._scrub(str(exc)), uncertain,
+                pending = self._reconcile(pending, update, self._scrub(str(exc)), attempts,
                                           resend=update or not exc.timed_out)
                 continue
-            if response.status == 201:
-                self._record_success(pending, response.body, update)
+            kind, detail = classify_answer(response, len(pending), update)
+            if kind == SUCCESS:
+                self._learn(seconds, len(pending))
+                self._record_success(pending, detail, update)
+                self._report(len(pending))
                 return
-            body = response.body if isinstance(response.body, dict) else {}
-            errors = body.get('errors')
-            if response.status == 400 and errors:
-                reported = self._record_errors(pending, errors)
+            if kind == REJECTED:
+                self._learn(seconds, len(pending))
+                reported = self._record_errors(pending, detail)
                 if reported:
+                    self._report(reported)
                     pending = [o for o in pending if o.status != 'failed']
                     continue
-            message = 'confd answered %s: %s' % (
-                response.status, self._scrub(describe_error_body(response.body,
-                                                                 response.text)))
-            if len(pending) == 1:
-                pending[0].fail(message)
+                detail = describe_error_body([str(e.get('message', e)) if isinstance(e, dict)
+                                              else str(e) for e in detail])
+            if kind in (REJECTED, ROLLED_BACK):
+                message = 'confd answered %s: %s' % (response.status, detail)
+                if len(pending) == 1:
+                    pending[0].fail(self._scrub(message, pending[0]))
+                    self._report(1)
+                    return
+                # The server named no row: split the batch until the guilty rows stand alone.
+                middle = len(pending) // 2
+                self._send(pending[:middle], update, columns)
+                self._send(pending[middle:], update, columns)
                 return
-            # The server named no row: split the batch until the guilty rows stand alone.
-            middle = len(pending) // 2
-            self._send(pending[:middle], update, columns)
-            self._send(pending[middle:], update, columns)
-            return
+            attempts += 1
+            # Not confd's answer: it may come after a commit (a gateway that gave up while confd
+            # goes on, a page of a proxy), so look before anything else and never resend a POST.
+            pending = self._reconcile(pending, update, self._scrub(detail), attempts,
+                                      resend=update, settle=False)
 
-    def _record_success(self, pending, body, update):
-        entries = [entry for entry in (body or {}).get('updated' if update else 'created') or []
-                   if isinstance(entry, dict)]
-        # confd numbers the entries (row_number); without numbers, they come in row order.
-        by_number = dict((entry.get('row_number', position), entry)
-                         for position, entry in enumerate(entries, 1))
+    def _report(self, count):
+        self._done += count
+        if self.progress is not None:
+            self.progress(self._done, self._todo)
+
+    def _record_success(self, pending, entries, update):
         for position, outcome in enumerate(pending, 1):
-            entry = by_number.get(position)
-            if entry is None:
-                outcome.fail('confd reported success but returned no entry for this row')
-            elif entry.get('user_id') is None and not update:
+            entry = entries[position]
+            if entry.get('user_id') is None and not update:
                 outcome.fail('confd created no user for this row (user_id null)')
             else:
                 outcome.status = 'updated' if update else 'created'
@@ -420,53 +541,75 @@ class Importer:
             if not isinstance(error, dict):
                 continue
             number = (error.get('details') or {}).get('row_number')
-            if isinstance(number, int) and 1 <= number <= len(pending):
+            if _is_int(number) and 1 <= number <= len(pending):
                 outcome = pending[number - 1]
                 if outcome.status != 'failed':
-                    outcome.fail(self._scrub(str(error.get('message', 'rejected by confd'))))
+                    outcome.fail(self._scrub(describe_error_body(
+                        [str(error.get('message', 'rejected by confd'))]), outcome))
                     reported += 1
         return reported
 
-    def _reconcile(self, pending, update, reason, attempt, resend=True):
-        """After a lost answer: read the server; rows now present are done, the others are
-        resent (resend) or failed with advice to re-run later."""
+    def _read_server(self):
+        return user_identity.UserIndex(self.client.export_users()[1],
+                                       self.keys + (user_identity.NAME_KEY,))
+
+    def _reconcile(self, pending, update, reason, attempt, resend=True, settle=True):
+        """After an answer that may hide a commit: read the server; rows now present are done.
+
+        ``resend``: the rest may be sent again (the request surely did not commit): they are
+        returned, after a second look (``settle``) that leaves a lost request time to finish.
+        Otherwise they are failed with advice to re-run later.
+        """
         self.reconciles += 1
         if attempt > MAX_RECONCILE:
             for outcome in pending:
                 outcome.fail('%s; gave up after %d attempts, re-run to finish'
                              % (reason, MAX_RECONCILE))
+            self._report(len(pending))
             return []
-        try:
-            users = self.client.export_users()[1]
-        except ConfdError as exc:
-            for outcome in pending:
-                outcome.fail('%s; then reading the server failed: %s'
-                             % (reason, self._scrub(str(exc))))
-            return []
-        index = index_users(users, self.keys)
-        remaining = []
-        for outcome in pending:
-            user = self._find(index, outcome.row.values)
-            if user is not None and not update:
-                outcome.status = 'created'
-                outcome.uuid = user.get('uuid') or None
-            elif user is not None and update and not differing_columns(
-                    outcome.row.values, user, outcome.changes, True):
-                outcome.status = 'updated'
-            elif resend:
-                remaining.append(outcome)
-            else:
-                outcome.fail('%s; not on the server yet, and confd may still be importing it: '
-                             're-run later to finish (a re-run never imports a user twice)'
-                             % reason)
-        return remaining
+        remaining = pending
+        looks = 2 if (resend and settle) else 1
+        for look in range(looks):
+            if look:
+                low, high = self.settle_seconds
+                self.sleep(min(high, max(low, (self.seconds_per_row or 0) * len(remaining))))
+            try:
+                index = self._read_server()
+            except ConfdError as exc:
+                for outcome in remaining:
+                    outcome.fail('%s; then reading the server failed: %s'
+                                 % (reason, self._scrub(str(exc))))
+                self._report(len(remaining))
+                return []
+            remaining = [outcome for outcome in remaining
+                         if not self._settled(outcome, index, update)]
+            if not remaining:
+                break
+        self._report(len(pending) - len(remaining))
+        if resend:
+            return remaining
+        for outcome in remaining:
+            outcome.fail('%s; not on the server yet, and confd may still be importing it: '
+                         're-run later to finish (a re-run never imports a user twice)'
+                         % reason)
+        self._report(len(remaining))
+        return []
 
-    def _find(self, index, values):
-        for spec in self.keys:
-            value = source_key_value(spec, values)
-            if value is not None and value in index[spec]:
-                return index[spec][value][0]
-        return None
+    def _settled(self, outcome, index, update):
+        """Whether the server shows the row done; marks it created/updated when it does."""
+        found = index.find(*outcome.identity)
+        if len(found) != 1:
+            return False
+        user = found[0]
+        if update:
+            if outcome.uuid != user.get('uuid') or differing_columns(
+                    outcome.row.values, user, outcome.changes, True, True):
+                return False
+            outcome.status = 'updated'
+            return True
+        outcome.status = 'created'
+        outcome.uuid = user.get('uuid') or None
+        return True
 
 
 def summarize(outcomes):

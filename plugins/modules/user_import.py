@@ -14,20 +14,39 @@ description:
   - Imports the users of a confd-format CSV file (as written by M(xivo.confd.user_csv) or
     M(xivo.confd.user_export)) into one XiVO server through C(POST /1.1/users/import), and gives
     a result for every user.
-  - "Reads the server's users once (C(GET /1.1/users/export), JSON) and matches each row to an
-    existing user by the first of O(keys) that has a value. Rows already on the server are
-    C(unchanged) (or C(updated) with O(update=true)); only missing rows are sent, so a re-run does
-    nothing."
+  - "Reads the server's users once (C(GET /1.1/users/export), JSON). A row's identity is the first
+    of O(keys) that has a value (with O(name_identity), its name when no key has one). Rows already
+    on the server are C(unchanged) (or C(updated) with O(update=true)); only missing rows are sent,
+    so a re-run does nothing."
+  - "Never the wrong person: a match is trusted only when the row's other keys (and
+    C(exten@context), C(username), C(email), which the server keeps unique) belong to no other
+    server user, and the identity columns (C(firstname), C(lastname), C(username), C(email),
+    C(exten@context)) agree with the matched user where both have a value. Otherwise the row is a
+    C(conflict): reported with the server users involved and the columns that disagree, never
+    C(unchanged), never updated (O(update_identity) allows identity changes on purpose). A key
+    matching several server users is a conflict too."
   - "confd handles a request in one transaction and rolls it back entirely when one row is bad.
     The plugin still imports the good rows: rows confd names in a C(400) answer are C(failed) with
     its message and the rest are sent again; a C(500) names no row, so the batch is split in
     halves until the bad rows stand alone."
-  - "Never imports a row twice: after a lost connection it reads the server again and sends only
-    what is still missing. After a timeout it reads the server too, but reports the rows not yet
-    there as C(failed) with advice to re-run later rather than sending them again, because confd
-    carries on with a request after the client gave up. It always sends a sized body (confd
+  - "Never imports a row twice. Only confd's own answers are taken as certain: a C(201) whose
+    created list accounts for every row sent (by row number), a C(400) naming rows, a JSON
+    C(400)/C(500) error list (a rollback). Anything else after a request was sent - a lost
+    connection, a timeout, a proxy's C(502)/C(503)/C(504) or HTML page, a body that is not JSON, a
+    created list that does not add up - is settled by reading the server again before any resend:
+    rows now on the server are C(created). After a lost connection the rest is sent again after a
+    second look; after a timeout or any answer that is not confd's, confd may still be committing,
+    so the rest is C(failed) with advice to re-run later. It always sends a sized body (confd
     silently ignores a chunked upload) and counts a C(created) entry with C(user_id: null) as a
     failure."
+  - "Never follows a redirect (it would carry the token to another host, maybe in clear text): a
+    C(3xx) is an error naming its C(Location)."
+  - "One import at a time into one server from this controller: a lock per server address and
+    port (two inventory names of one server, or two playbooks, share it) is held for the whole
+    import; another import into the same server is refused, or waited for (O(lock_timeout))."
+  - "Stops at the next batch when the playbook is interrupted (Ctrl-C, SIGTERM) or gone (its
+    C(ansible-playbook) process was killed): the rows not sent are C(failed) with the reason, and
+    the report says the run was interrupted."
   - Before sending, every row to send is checked against the confd 16.15 rules (O(validate));
     rows that confd would refuse are C(failed) without a request, with the column and the
     reason.
@@ -54,18 +73,71 @@ options:
       - How a row is recognised on the server, in order of preference. Each key is a column, or
         columns joined by C(@) or C(+) (for example C(exten@context), C(firstname+lastname)).
         C(email) is compared without case.
-      - A row with no value for any key is C(failed) rather than imported, because a re-run could
-        not recognise it and would import it twice.
+      - A row's identity is the first key it has a value for. C(exten@context) is a key only for
+        rows that create a line (C(line_protocol) C(sip) or C(sccp)), since the export shows an
+        exten only through its line.
+      - C(uuid) is a key on its own, only to update existing users (confd ignores the uuid when it
+        creates a user); a row whose uuid is not on the server is C(failed).
+      - Secret columns (C(password), C(sip_secret), C(voicemail_password),
+        C(call_permission_password)) are refused, since keys are printed in every result and report.
     type: list
     elements: str
     default: [exten@context, username, email]
+  name_identity:
+    description:
+      - A row with no value for any key (for example a file with names only) is recognised by its
+        name, C(firstname) then C(lastname), compared without case and extra spaces, so that it is
+        imported once and found again on a re-run. Two server users with that name make the row a
+        C(conflict); the same name twice in the file is C(failed).
+      - With V(false), such a row is C(failed) rather than imported.
+    type: bool
+    default: true
+  update_identity:
+    description:
+      - With O(update=true), a matched user whose identity columns (C(firstname), C(lastname),
+        C(username), C(email), C(exten@context)) differ from the row is updated rather than
+        reported as a C(conflict). Use it only to rename or move users on purpose; a key that
+        belongs to another server user stays a conflict.
+    type: bool
+    default: false
   batch_size:
     description:
-      - Rows per import request. confd 16.15 slows down quadratically with the request size
-        (3,000 rows took about 25 minutes on a real server), and a timed-out request may still
-        commit, so keep batches in the low hundreds.
+      - The most rows per import request.
+      - Batches are sized by time within this bound, see O(batch_seconds).
     type: int
     default: 100
+  batch_seconds:
+    description:
+      - How long an import request should take. confd 16.15 spends about 0.2 s per row, linearly,
+        in one transaction, and a request that outlives the client's timeout may still commit.
+        The first batch holds 10 rows; each next one holds as many rows as fit in this time at the
+        rate measured so far (never more than O(batch_size), never more than a quarter of
+        O(timeout)). The result lists every request with its rows and seconds (RV(batches)).
+    type: float
+    default: 30
+  lock_timeout:
+    description:
+      - Seconds to wait for another import into the same server (from this controller) to
+        finish. V(0) refuses at once, naming the process that holds the server.
+    type: float
+    default: 0
+  run_id:
+    description:
+      - An identifier of this run, written in the report; the role gives all servers of one run
+        the same one. Generated (it sorts by time) when not set.
+    type: str
+  diff_limit:
+    description:
+      - In diff mode, show at most this many users; the counts are always shown, and every user
+        is in RV(users) and in the O(report_dest) file.
+    type: int
+    default: 50
+  progress_seconds:
+    description:
+      - While importing, show a progress line (rows sent of the total, imported, failed) at most
+        every this many seconds, at the default verbosity.
+    type: float
+    default: 10
   update:
     description:
       - Update existing users whose columns differ from the file, through
@@ -96,17 +168,25 @@ options:
   report_dest:
     description:
       - Write a JSON report of every user's outcome (the RV(users) and RV(summary) results, no
-        secrets) to this file, mode C(0600).
+        secrets) to this file, mode C(0600). It says which run it describes (C(run_id),
+        C(started), C(finished), C(complete)), and it is written even when nothing could be
+        imported (a bad file, a server that cannot be read, another import running), so that it
+        never describes an earlier run as if it were this one.
     type: path
   failed_dest:
     description:
-      - Write the failed rows, unchanged, as a confd CSV to this file (mode C(0600); it holds
-        their secrets) so they can be fixed and fed back. Removed when no row failed.
+      - Write the failed and conflicting rows, unchanged, as a confd CSV to this file (mode
+        C(0600); it holds their secrets) so they can be fixed and fed back. Removed when no row
+        failed.
+      - The file is written byte for byte so that it can be imported again; cells a spreadsheet
+        would run as formulas (starting with C(=), C(+), C(-), C(@)) are counted in
+        RV(failed_file_formula_cells) and named in a warning.
     type: path
   fail_on_error:
     description:
-      - Fail the task when any user failed, after every user was tried. With V(false) the task
-        succeeds and the failures are in RV(users) and RV(summary).
+      - Fail the task when any user failed or is a conflict, after every user was tried. With
+        V(false) the task succeeds and the failures are in RV(users) and RV(summary). A file that
+        cannot be read always fails the task.
     type: bool
     default: true
   return_unchanged:
@@ -120,12 +200,12 @@ options:
 attributes:
   check_mode:
     support: full
-    details: Reads the server and reports C(would_create) and C(would_update) without writing
-      anything, to the server or to files.
+    details: Reads the server and reports C(would_create), C(would_update) and C(conflict)
+      without writing anything, to the server or to files.
   diff_mode:
     support: full
-    details: Shows the users that are (or would be) created, and the columns that change for
-      updated users; secret columns are masked.
+    details: Shows the counts, then at most O(diff_limit) users that are (or would be) created,
+      and the columns that change for updated users; secret columns are masked.
 seealso:
   - module: xivo.confd.user_csv
   - module: xivo.confd.user_export
@@ -189,12 +269,13 @@ users:
       type: str
       sample: Jean Dupont
     key:
-      description: The key that matched the row to a server user, or the first key the row has.
+      description: The row's identity, C(key=value) (names are shown without case).
       type: str
       sample: exten@context=1000@default
     status:
-      description: C(created), C(updated), C(unchanged), C(failed), or in check mode
-        C(would_create) and C(would_update).
+      description: C(created), C(updated), C(unchanged), C(conflict) (the row's keys point at
+        another server user, or its identity columns disagree with its match; nothing was done),
+        C(failed), or in check mode C(would_create) and C(would_update).
       type: str
       sample: created
     uuid:
@@ -214,16 +295,48 @@ users:
       type: list
       elements: str
       returned: when the row differs from its server user
+    server_users:
+      description: The uuids of the server users a conflict involves.
+      type: list
+      elements: str
+      returned: for conflicts
 summary:
   description: How many rows ended in each status.
   returned: always
   type: dict
-  sample: {"created": 2, "updated": 0, "unchanged": 1, "failed": 1, "would_create": 0,
-           "would_update": 0, "total": 4}
+  sample: {"created": 2, "updated": 0, "unchanged": 1, "conflict": 0, "failed": 1,
+           "would_create": 0, "would_update": 0, "would_fail": 0, "total": 4}
+run_id:
+  description: The identifier of this run (also in the report).
+  returned: always
+  type: str
+  sample: 20261201T211000Z-1a2b3c
+timings:
+  description: Seconds spent in each phase (C(read_file), C(lock_wait), C(read_server), C(plan),
+    C(import), C(reports)).
+  returned: always
+  type: dict
+  sample: {"read_file": 0.01, "read_server": 0.12, "plan": 0.02, "import": 21.3, "reports": 0.01}
+batches:
+  description: Every import request, in order, with its C(method), C(rows), C(seconds) and the
+    C(answer) (the HTTP status, C(uncertain) or C(error)).
+  returned: when something was sent, or would have been
+  type: list
+  elements: dict
+  sample: [{"method": "POST", "rows": 10, "seconds": 2.3, "answer": 201}]
+interrupted:
+  description: Why the import stopped before the end (the playbook was interrupted or is gone).
+  returned: when the import was interrupted
+  type: str
+failed_file_formula_cells:
+  description: How many cells of the failed-rows file a spreadsheet would run as formulas.
+  returned: when the failed-rows file holds such cells
+  type: int
 error:
-  description: Why nothing could be imported (the server could not be reached or read); every
-    row is then C(failed) with this reason.
-  returned: when the server could not be read
+  description: Why nothing could be imported (the file could not be read, the server could not
+    be reached or read, another import into the same server is running); every row is then
+    C(failed) with this reason.
+  returned: when nothing could be imported
   type: str
   sample: "cannot connect to xivo.example.com:9486 (user export): Connection refused."
 msg:

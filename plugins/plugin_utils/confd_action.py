@@ -9,12 +9,13 @@ FOR INTERNAL COLLECTION USE ONLY: names here may change without notice.
 from __future__ import annotations
 
 import os
+import signal
+import threading
 
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.xivo.confd.plugins.module_utils.confd_client import (
     CONNECTION_ARGSPEC, ConfdClient, ConfdError)
-from ansible_collections.xivo.confd.plugins.module_utils.file_output import write_atomically
 from ansible_collections.xivo.confd.plugins.module_utils.secrets import scrub_text
 
 
@@ -47,26 +48,23 @@ class ConfdActionBase(ActionBase):
                             % args['host'])
         client = None
         secrets = set(value for value in (args.get('password'), args.get('token')) if value)
+        # What the task shows anyway: a secret equal to it reveals nothing and stays readable.
+        public = set(value for value in (args.get('username'), args.get('host')) if value)
         try:
-            client = ConfdClient(
-                args['host'], port=args['port'], auth_port=args['auth_port'],
-                token=args['token'], username=args['username'], password=args['password'],
-                auth_method=args['auth_method'], auth_backend=args['auth_backend'],
-                token_expiration=args['token_expiration'],
-                validate_certs=args['validate_certs'], ca_path=args['ca_path'],
-                timeout=args['timeout'], retries=args['retries'])
+            client = client_from_args(args)
             result.update(self.run_confd(client, args, task_vars or {}, result))
             secrets |= client.secrets
         except ConfdError as exc:
             if client is not None:
                 secrets |= client.secrets
             result['failed'] = True
-            result['msg'] = scrub_text(str(exc), secrets)
+            result['msg'] = scrub_text(str(exc), secrets, public)
         finally:
             if client is not None:
                 client.close()
+                warnings.extend(scrub_text(event, secrets, public) for event in client.events)
         if result.get('msg'):
-            result['msg'] = scrub_text(result['msg'], secrets)
+            result['msg'] = scrub_text(result['msg'], secrets, public)
         if not warnings:
             result.pop('warnings')
         return result
@@ -79,20 +77,58 @@ class ConfdActionBase(ActionBase):
         return self._loader.path_dwim(path)
 
 
-def write_private_file(path, data, check_mode=False):
-    """Write bytes atomically, mode 0600, only when they differ (creating the directory).
+def client_from_args(args):
+    """The API client for validated connection arguments (checked before any request)."""
+    return ConfdClient(
+        args['host'], port=args['port'], auth_port=args['auth_port'],
+        token=args['token'], username=args['username'], password=args['password'],
+        auth_method=args['auth_method'], auth_backend=args['auth_backend'],
+        token_expiration=args['token_expiration'],
+        validate_certs=args['validate_certs'], ca_path=args['ca_path'],
+        timeout=args['timeout'], retries=args['retries'])
 
-    Returns True when the file changed (or would have, in check mode).
+
+class StopWatch:
+    """Tells a long import when to stop at its next batch boundary: the playbook was
+    interrupted (SIGINT/SIGTERM reach the worker), or it is gone (kill -9 of ansible-playbook
+    leaves the worker running, re-parented). A second signal stops at once, as before.
+
+    Use as a context manager in the thread that runs the task; ``reason()`` is safe from any
+    thread.
     """
-    directory = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(directory) and not check_mode:
-        os.makedirs(directory, mode=0o700)
-    if not os.path.isdir(directory):
-        return True
-    return write_atomically(path, data, mode=0o600, check_mode=check_mode)['changed']
 
+    SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
-def remove_file(path):
-    """Remove a file left by an earlier run, if there is one."""
-    if os.path.exists(path):
-        os.remove(path)
+    def __init__(self):
+        self._parent = os.getppid()
+        self._signalled = None
+        self._previous = {}
+
+    def _handler(self, signum, frame):
+        if self._signalled is not None:
+            previous = self._previous.get(signum)
+            signal.signal(signum, previous if previous is not None else signal.SIG_DFL)
+            if callable(previous):
+                previous(signum, frame)
+            else:
+                os.kill(os.getpid(), signum)
+            return
+        self._signalled = signal.Signals(signum).name
+
+    def __enter__(self):
+        if threading.current_thread() is threading.main_thread():
+            for signum in self.SIGNALS:
+                self._previous[signum] = signal.signal(signum, self._handler)
+        return self
+
+    def __exit__(self, *exc):
+        for signum, previous in self._previous.items():
+            signal.signal(signum, previous if previous is not None else signal.SIG_DFL)
+        self._previous = {}
+
+    def reason(self):
+        if self._signalled:
+            return 'the playbook was interrupted (%s)' % self._signalled
+        if os.getppid() != self._parent:
+            return 'the playbook is gone (its process %d ended)' % self._parent
+        return None

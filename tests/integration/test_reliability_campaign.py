@@ -5,6 +5,7 @@ followed by a clean re-run. Zero duplicates, zero lost users, zero leaks, every 
 
 from __future__ import annotations
 
+import collections
 import os
 
 from tests.reliability import campaign
@@ -25,4 +26,8 @@ def test_seeded_fault_campaign_keeps_every_invariant():
     # Every fault kind was tried, and every run held a mix of good and bad rows overall.
     assert all(table[name]['runs'] for name in campaign.FAULTS), dict(table)
     assert sum(line['duplicates'] + line['lost'] + line['leaks'] + line['tokens_left']
-               for line in table.values()) == 0
+               + line['wrong_person_updates'] for line in table.values()) == 0
+    kinds = collections.Counter()
+    for record in records:
+        kinds.update(record.get('kinds', {}))
+    assert kinds['wrong_person'] and kinds['name_only'], kinds

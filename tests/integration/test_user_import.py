@@ -153,8 +153,10 @@ def test_update_changes_only_differing_columns(fleet, tmp_path):
     src = tmp_path / 'users.csv'
     src.write_text(USERS_CSV, encoding='utf-8')
     changed = tmp_path / 'changed.csv'
-    changed.write_text(USERS_CSV.replace('Dupont', 'Dupond').replace('S3cr3tPw-91', 'N3wPw-2026'),
-                       encoding='utf-8')
+    changed.write_text(USERS_CSV.replace('Jean Dupont,1001', 'Jean VM,1001')
+                       .replace('S3cr3tPw-91', 'N3wPw-2026'), encoding='utf-8')
+    renamed = tmp_path / 'renamed.csv'
+    renamed.write_text(USERS_CSV.replace('Dupont', 'Dupond'), encoding='utf-8')
     run = play(tmp_path, [
         import_task('create', server, fleet, src),
         import_task('no update by default', server, fleet, changed),
@@ -162,13 +164,24 @@ def test_update_changes_only_differing_columns(fleet, tmp_path):
         import_task('update again', server, fleet, changed, update=True),
         import_task('update password', server, fleet, changed, update=True,
                     update_password=True),
+        import_task('rename without asking', server, fleet, renamed, update=True),
+        import_task('rename on purpose', server, fleet, renamed, update=True,
+                    update_identity=True),
     ])
     assert run.result('no update by default')['summary']['unchanged'] == 3
     update = run.result('update')
-    assert update['changed'] is True and update['summary']['updated'] == 1, update
-    assert update['users'][0]['changed_columns'] == ['lastname']
+    # The voicemail is renamed after its user when the user has a line (confd, §12.13): it
+    # is no difference; only the secret differs, and secrets change only when asked.
+    assert update['changed'] is False and update['summary']['unchanged'] == 3, update
     assert run.result('update again')['changed'] is False
     assert run.result('update password')['users'][0]['changed_columns'] == ['password']
+    rename = run.result('rename without asking')
+    assert rename['failed'] and rename['summary']['conflict'] == 1, rename
+    jean = rename['users'][0]
+    assert jean['status'] == 'conflict' and "lastname (file 'Dupond', server 'Dupont')" in jean['error']
+    assert jean['server_users'] == [jean['uuid']]
+    on_purpose = run.result('rename on purpose')
+    assert on_purpose['summary']['updated'] == 1 and on_purpose['users'][0]['changed_columns'] == ['lastname']
     jean = next(u for u in server.users() if u['firstname'] == 'Jean')
     assert jean['lastname'] == 'Dupond' and jean['password'] == 'N3wPw-2026'
 

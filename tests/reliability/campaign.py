@@ -114,7 +114,7 @@ def one_run(seed, server, ca_path):
     secrets = harness.row_secrets(rows) | {harness.WS_PASSWORD}
     record = dict(seed=seed, faults=names, rows=len(rows), batch_size=batch_size, update=update,
                   auth=auth, kinds=dict(collections.Counter(k for k, dummy in rows)), problems=[],
-                  duplicates=0, lost=0, leaks=0, tokens_left=0)
+                  duplicates=0, lost=0, leaks=0, tokens_left=0, wrong_person_updates=0)
     first = harness.run_import(server, ca_path, data, batch_size=batch_size, update=update,
                                auth=auth, **options)
     server.faults.reset()
@@ -137,14 +137,18 @@ def one_run(seed, server, ca_path):
         by_row = dict((u['row'], u) for u in first.get('users', ()))
         for user in second['users']:
             kind = rows[user['row'] - 1][0]
-            if kind in harness.GOOD_KINDS and user['status'] == 'failed':
+            if kind in harness.GOOD_KINDS and user['status'] in ('failed', 'conflict'):
                 record['problems'].append('re-run: good row %d failed: %s' % (user['row'], user['error']))
+            if kind == 'wrong_person' and user['status'] != 'conflict':
+                record['problems'].append('re-run: row %d meets another person but is %s'
+                                          % (user['row'], user['status']))
             if user['status'] == 'created' and by_row and by_row[user['row']]['status'] != 'failed':
                 lost.append(user['row'])  # reported done by the first run, yet missing
     lost += list(harness.lost_after_run(rows, second, final))
     dups += harness.duplicates_on(final)
     state = harness.final_state_problems(rows, final, update=update)
     record['problems'] += state
+    record['wrong_person_updates'] = len([p for p in state if 'wrong-person update' in p])
     lost += [p for p in state if 'is on the server 0 times' in p]
     record['duplicates'] = len(set(dups)) + len([p for p in state if 'times' in p and '0 times' not in p])
     record['lost'] = len(lost)
@@ -191,7 +195,8 @@ def run_campaign(runs=200, first_seed=1, servers=4, first_address='127.0.5.30', 
                     record = one_run(seed, server, fleet.ca_path)
                 except Exception as exc:  # a traceback is a finding too: keep going, report it
                     record = dict(seed=seed, faults=['?'], rows=0, problems=['traceback: %r' % exc],
-                                  duplicates=0, lost=0, leaks=0, tokens_left=0, requests=0)
+                                  duplicates=0, lost=0, leaks=0, tokens_left=0, requests=0,
+                                  wrong_person_updates=0)
                 with lock:
                     records.append(record)
         threads = [threading.Thread(target=worker, args=(server,)) for server in fleet]
@@ -211,8 +216,8 @@ def aggregate(records):
             line = table.setdefault(name, collections.Counter())
             line['runs'] += 1
             line['rows'] += record['rows']
-            for key in ('duplicates', 'lost', 'leaks', 'tokens_left'):
-                line[key] += record[key]
+            for key in ('duplicates', 'lost', 'leaks', 'tokens_left', 'wrong_person_updates'):
+                line[key] += record.get(key, 0)
             line['problems'] += len(record['problems'])
             if 'aborted' in (record.get('first') or {}):
                 line['aborted'] += 1

@@ -24,7 +24,7 @@ from ansible_collections.xivo.confd.plugins.module_utils import confd_rules, imp
 from ansible_collections.xivo.confd.plugins.module_utils.confd_client import ConfdClient, ConfdError
 from ansible_collections.xivo.confd.plugins.module_utils.secrets import secret_values
 
-FINAL = ('created', 'updated', 'unchanged', 'failed')
+FINAL = ('created', 'updated', 'unchanged', 'conflict', 'failed')
 COLUMNS = ['firstname', 'lastname', 'exten', 'context', 'line_protocol', 'username', 'password',
            'sip_secret', 'mobile_phone_number', 'voicemail_name', 'voicemail_number',
            'voicemail_context', 'voicemail_password', 'call_permission_password']
@@ -33,8 +33,11 @@ WS_PASSWORD = 'Ws-Reliab-8c1e77'
 SEED = {'ws_users': [{'login': WS_USER, 'password': WS_PASSWORD, 'acls': ['confd.#']}]}
 
 # Row kinds: what the row is, and whether it must be on the server after a clean re-run.
-GOOD_KINDS = ('good', 'existing', 'changed')
-BAD_KINDS = ('bad_local', 'bad_server', 'dup_in_file', 'keyless')
+# name_only: no key value at all (a names-only file): imported once by its name.
+# wrong_person: the server holds another person at the row's exten: a conflict, never touched.
+GOOD_KINDS = ('good', 'existing', 'changed', 'name_only')
+BAD_KINDS = ('bad_local', 'bad_server', 'dup_in_file', 'wrong_person')
+CHANGED_MOBILE = '0611223344'
 
 
 def _secret(rng, size=12):
@@ -52,7 +55,7 @@ def random_users(rng, count, tag='r'):
     extens = rng.sample(range(1000, 2000), count)
     rows = []
     for number in range(count):
-        kind = rng.choice(('good',) * 6 + ('existing', 'existing', 'changed') + BAD_KINDS)
+        kind = rng.choice(('good',) * 6 + ('existing', 'existing', 'changed', 'name_only') + BAD_KINDS)
         exten = str(extens[number])
         protocol = rng.choice(('sip', 'sip', 'sccp', ''))
         values = dict.fromkeys(COLUMNS, '')
@@ -82,7 +85,7 @@ def random_users(rng, count, tag='r'):
                 values['line_protocol'] = values['line_protocol'] or 'sccp'
                 values['exten'] = earlier[-1]['exten']
                 values['voicemail_number'] = values['exten'] if values['voicemail_number'] else ''
-        elif kind == 'keyless':
+        elif kind == 'name_only':
             values.update(exten='', username='', line_protocol='', sip_secret='', voicemail_name='',
                           voicemail_number='', voicemail_context='', voicemail_password='')
         rows.append((kind, values))
@@ -99,14 +102,23 @@ def csv_bytes(rows, columns=None):
     return out.getvalue().encode('utf-8')
 
 
-def preload(server, rows, changed_lastname='Changed'):
-    """Put the 'existing' and 'changed' rows on the server before the run (a previous run)."""
+def impostor(values):
+    """Another person at the row's exten (wrong_person rows): never to be touched."""
+    return dict(values, firstname='Other' + values['firstname'], lastname='Impostor',
+                username='other_' + values['username'], line_protocol=values['line_protocol'] or 'sip')
+
+
+def preload(server, rows):
+    """Put on the server what a previous run (or another person) left: the 'existing' rows,
+    the 'changed' rows with another mobile number, the people the 'wrong_person' rows meet."""
     existing = []
     for kind, values in rows:
         if kind == 'existing':
             existing.append((kind, values))
         elif kind == 'changed':
-            existing.append((kind, dict(values, lastname=changed_lastname)))
+            existing.append((kind, dict(values, mobile_phone_number=CHANGED_MOBILE)))
+        elif kind == 'wrong_person':
+            existing.append((kind, impostor(values)))
     if existing:
         status, payload, dummy = server.do_import(csv_bytes(existing), 'utf-8')
         assert status == 201, payload
@@ -172,9 +184,9 @@ def accounting_problems(count, users, allowed=FINAL):
     if sum(statuses.values()) != count:
         problems.append('counts %s do not add up to %d' % (dict(statuses), count))
     for user in users:
-        if user.get('status') == 'failed' and not (user.get('error') or '').strip():
+        if user.get('status') in ('failed', 'conflict') and not (user.get('error') or '').strip():
             problems.append('row %s failed without a reason' % user.get('row'))
-        if user.get('status') != 'failed' and user.get('error'):
+        if user.get('status') not in ('failed', 'conflict') and user.get('error'):
             problems.append('row %s is %s but has an error' % (user.get('row'), user.get('status')))
     return problems
 
@@ -198,7 +210,8 @@ def duplicates_on(server_users):
             seen['exten@context=%s@%s' % (user['exten'], user['context'])] += 1
         if user.get('username'):
             seen['username=%s' % user['username']] += 1
-        seen['name=%s %s' % (user.get('firstname'), user.get('lastname'))] += 0
+        if not user.get('exten') and not user.get('username'):
+            seen['name=%s %s' % (user.get('firstname'), user.get('lastname'))] += 1
     return sorted(key for key, n in seen.items() if n > 1)
 
 
@@ -231,10 +244,21 @@ def final_state_problems(rows, server_users, update=False):
             user = found[0]
             if values['line_protocol'] and (user['exten'], user['context']) != (values['exten'], values['context']):
                 problems.append('row %d: server has %s@%s' % (number, user['exten'], user['context']))
-            if (kind != 'changed' or update) and user['lastname'] != values['lastname']:
+            if user['lastname'] != values['lastname']:
                 problems.append('row %d: lastname %r, wanted %r' % (number, user['lastname'], values['lastname']))
+            if kind == 'changed':
+                wanted = '' if update else CHANGED_MOBILE
+                if user['mobile_phone_number'] != wanted:
+                    problems.append('row %d: mobile %r, wanted %r' % (number, user['mobile_phone_number'], wanted))
         elif found:
             problems.append('row %d (%s) should not be on the server' % (number, kind))
+        if kind == 'wrong_person':
+            expected += 1
+            other = impostor(values)
+            theirs = _on_server(other, server_users)
+            if len(theirs) != 1 or any(theirs[0][c] != other[c] for c in ('lastname', 'username', 'exten')):
+                problems.append('row %d: the other person at %s was changed or removed (wrong-person update)'
+                                % (number, values['exten']))
     if len(server_users) != expected:
         problems.append('%d users on the server, %d expected' % (len(server_users), expected))
     return problems

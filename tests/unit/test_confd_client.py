@@ -7,14 +7,15 @@ import pytest
 import requests
 
 from ansible_collections.xivo.confd.plugins.module_utils.confd_client import (
-    ConfdClient, ConfdError, ConfdUncertain)
+    ConfdClient, ConfdError, ConfdRedirect, ConfdUncertain)
 
 
 class Answer:
-    def __init__(self, status, body=None, text=''):
+    def __init__(self, status, body=None, text='', headers=None):
         self.status_code = status
         self._body = body
         self.text = text if text else ('' if body is None else str(body))
+        self.headers = {'Content-Type': 'application/json'} if headers is None else headers
 
     def json(self):
         if self._body is None:
@@ -161,3 +162,67 @@ def test_credentials_are_required_and_validate_certs_false_disables_verification
                           password=None, validate_certs=False)
     api.export_users()
     assert session.calls[0][2]['verify'] is False
+
+
+@pytest.mark.parametrize('location', ['http://127.0.0.99/1.1/users/export',
+                                      'https://elsewhere.example:9486/1.1/users/export'])
+def test_a_redirect_is_never_followed_and_names_the_location(location):
+    moved = Answer(302, text='moved', headers={'Location': location})
+    api, session = client([('POST', ':9497/0.1/token', TOKEN),
+                           ('GET', '/1.1/users/export', moved)])
+    with pytest.raises(ConfdRedirect) as error:
+        api.export_users()
+    assert location in str(error.value) and 'never followed' in str(error.value)
+    # requests would follow it (and send X-Auth-Token there) unless told not to.
+    assert all(call[2]['allow_redirects'] is False for call in session.calls)
+    assert len(session.calls) == 2
+
+
+def test_a_redirect_of_the_token_request_is_refused_too():
+    moved = Answer(307, text='', headers={'Location': 'http://127.0.0.99/0.1/token'})
+    api, session = client([('POST', ':9497/0.1/token', moved)])
+    with pytest.raises(ConfdRedirect, match='xivo-auth token request'):
+        api.export_users()
+
+
+def test_plain_http_on_the_https_port_is_named():
+    plain = requests.exceptions.SSLError('[SSL: WRONG_VERSION_NUMBER] wrong version number '
+                                         '(_ssl.c:1006)')
+    api, dummy = client([('GET', '/1.1/users/export', plain)], token='t', username=None,
+                        password=None)
+    with pytest.raises(ConfdError, match='answers in plain HTTP, not HTTPS'):
+        api.export_users()
+
+
+def test_retried_reads_are_told():
+    api, dummy = client([('GET', '/1.1/users/export', Answer(503)),
+                         ('GET', '/1.1/users/export', EXPORT)], token='t', username=None,
+                        password=None)
+    api.export_users()
+    assert api.events == ['user export to xivo.example: answered 503; tried again (1 of 3)']
+
+
+@pytest.mark.parametrize('option, value, message', [
+    ('timeout', 0, 'timeout must be a positive number'),
+    ('timeout', -1, 'timeout must be a positive number'),
+    ('retries', -1, 'retries must be 0 or more'),
+    ('port', 0, 'port must be between 1 and 65535'),
+    ('auth_port', 70000, 'auth_port must be between 1 and 65535'),
+    ('token_expiration', 0, 'token_expiration must be a positive number'),
+])
+def test_numbers_that_cannot_work_are_refused_before_any_request(option, value, message):
+    with pytest.raises(ConfdError, match=message):
+        client([], **{option: value})
+
+
+def test_no_raw_insecure_request_warning_reaches_stderr(recwarn):
+    import warnings
+
+    class Warning_(ScriptedSession):
+        def request(self, method, url, **kwargs):
+            warnings.warn('Unverified HTTPS request is being made', UserWarning)
+            return super().request(method, url, **kwargs)
+    api = ConfdClient('xivo.example', token='t', validate_certs=False,
+                      session=Warning_([('GET', '/1.1/users/export', EXPORT)]))
+    api.export_users()
+    assert not [w for w in recwarn if 'Unverified' in str(w.message)]

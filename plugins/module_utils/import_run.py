@@ -1,0 +1,299 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, xivo.confd developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""One import into one server, from a confd CSV, with its reports: what xivo.confd.user_import
+does, and what the role does for each server of a fleet (in threads).
+
+FOR INTERNAL COLLECTION USE ONLY: names here may change without notice.
+Pure of Ansible: the client, the clock and the stop condition are injected.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+
+from ansible_collections.xivo.confd.plugins.module_utils import confd_rules, import_plan, reports
+from ansible_collections.xivo.confd.plugins.module_utils.confd_client import ConfdError
+from ansible_collections.xivo.confd.plugins.module_utils.confd_columns import SECRET_COLUMNS
+from ansible_collections.xivo.confd.plugins.module_utils.file_output import write_atomically
+from ansible_collections.xivo.confd.plugins.module_utils.secrets import (
+    MASK, scrub_text, secret_values)
+from ansible_collections.xivo.confd.plugins.module_utils.server_lock import ServerBusy, ServerLock
+from ansible_collections.xivo.confd.plugins.module_utils.text import sanitize_message
+
+MAX_FAILURES_IN_MSG = 20
+DEFAULT_DIFF_LIMIT = 50
+
+# What an import takes besides the connection (the module's options; the role passes them).
+DEFAULTS = dict(
+    keys=list(import_plan.DEFAULT_KEYS), batch_size=100, batch_seconds=30.0, update=False,
+    update_password=False, update_identity=False, name_identity=True, validate=True,
+    backup_dest=None, report_dest=None, failed_dest=None, fail_on_error=True,
+    return_unchanged=True, lock_timeout=0.0, lock_dir=None, run_id=None,
+    diff_limit=DEFAULT_DIFF_LIMIT,
+)
+
+
+def check_options(options):
+    """Refuse options that cannot work, before anything is read or sent."""
+    if options['batch_size'] < 1:
+        raise ConfdError('batch_size must be at least 1')
+    if options['batch_seconds'] <= 0:
+        raise ConfdError('batch_seconds must be a positive number of seconds')
+    if options['lock_timeout'] < 0:
+        raise ConfdError('lock_timeout must be 0 (refuse at once) or a number of seconds')
+    if options['diff_limit'] < 0:
+        raise ConfdError('diff_limit must be 0 or more')
+    import_plan.check_keys(options['keys'])
+
+
+def write_private_file(path, data, check_mode=False):
+    """Write bytes atomically, mode 0600, only when they differ (creating the directory).
+
+    Returns True when the file changed (or would have, in check mode).
+    """
+    directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory) and not check_mode:
+        os.makedirs(directory, mode=0o700)
+    if not os.path.isdir(directory):
+        return True
+    return write_atomically(path, data, mode=0o600, check_mode=check_mode)['changed']
+
+
+class ImportRun:
+    """Import ``src`` into the server of ``client`` and account for every row.
+
+    ``host``: the inventory name reports carry; ``progress(text)`` is called as batches go
+    (already rate-limited by the caller if it wants); ``should_stop()`` returns a reason to
+    stop at the next batch boundary, or None.
+    """
+
+    def __init__(self, client, src, options, host=None, check_mode=False, diff=False,
+                 progress=None, should_stop=None, source=None, clock=time.monotonic):
+        self.client = client
+        self.src = src
+        self.options = dict(DEFAULTS, **options)
+        self.host = host or client.host
+        self.server = '%s:%s' % (client.host, client.port)
+        self.check_mode = check_mode
+        self.diff = diff
+        self.progress = progress
+        self.should_stop = should_stop
+        self.source = source            # (header, rows) already read, shared by several servers
+        self.clock = clock
+        self.run_id = self.options['run_id'] or reports.new_run_id()
+        self.timings = {}
+        self.warnings = []
+        self.secrets = set(client.secrets)
+
+    def _timed(self, phase, started):
+        self.timings[phase] = round(self.timings.get(phase, 0) + self.clock() - started, 3)
+
+    def run(self):
+        """The module's result (a dict); never raises ConfdError for a server problem."""
+        options = self.options
+        started_at = reports.utc_now()
+        out = dict(src=self.src, run_id=self.run_id)
+        header, rows = [], []
+        outcomes = []
+        users = []
+        importer = None
+        error = None
+        bad_file = False
+        started = self.clock()
+        try:
+            header, rows = self.source if self.source is not None else \
+                import_plan.read_confd_csv(self.src)
+        except import_plan.CsvFileError as exc:
+            error, bad_file = str(exc), True
+        self._timed('read_file', started)
+        self.secrets |= secret_values([row.values for row in rows])
+        if error is None:
+            lock = ServerLock(self.client.host, self.client.port, lock_dir=options['lock_dir'],
+                              timeout=options['lock_timeout'],
+                              owner='%s, %s' % (self.host, os.path.basename(self.src)))
+            try:
+                started = self.clock()
+                with lock:
+                    self._timed('lock_wait', started)
+                    outcomes, users, importer = self._import(header, rows, out)
+            except ServerBusy as exc:
+                error = str(exc)
+            except ConfdError as exc:
+                # The server cannot be read: every row is accounted for as not imported, and
+                # the report says so rather than leaving the previous run's report in place.
+                error = self._scrub(str(exc))
+        if error is not None:
+            out['error'] = error
+            outcomes = import_plan.plan(header, rows, [], keys=options['keys'])
+            for outcome in outcomes:
+                outcome.fail('not imported: ' + error)
+        summary = import_plan.summarize(outcomes)
+        failed = [o for o in outcomes if o.status in ('failed', 'conflict')]
+        out.update(
+            changed=bool(summary['created'] or summary['updated']
+                         or summary['would_create'] or summary['would_update']),
+            users=[o.as_dict() for o in outcomes
+                   if options['return_unchanged'] or o.status != 'unchanged'],
+            summary=summary,
+            timings=self.timings,
+        )
+        if importer is not None:
+            out['batches'] = importer.batches
+            if importer.interrupted:
+                out['interrupted'] = importer.interrupted
+        if self.diff:
+            out['diff'] = import_diff(outcomes, {u.get('uuid'): u for u in users},
+                                      options['diff_limit'], options['report_dest'])
+        if not self.check_mode:
+            started = self.clock()
+            out.update(self._write_reports(header, outcomes, failed, summary, started_at, out))
+            self._timed('reports', started)
+        if bad_file:
+            out['msg'] = error
+        elif error is not None:
+            out['msg'] = 'nothing was imported into %s: %s' % (self.server, error)
+        else:
+            out['msg'] = import_message(self.src, summary, failed)
+        if out.get('interrupted'):
+            out['msg'] = 'interrupted: %s. %s' % (out['interrupted'], out['msg'])
+        if bad_file or ((failed or error or out.get('interrupted')) and options['fail_on_error']):
+            out['failed'] = True
+        if self.warnings:
+            out['warnings'] = self.warnings
+        return out
+
+    def _scrub(self, text):
+        return scrub_text(text, self.secrets)
+
+    def _import(self, header, rows, out):
+        options = self.options
+        started = self.clock()
+        headers, users = self.client.export_users()
+        self._timed('read_server', started)
+        if options['backup_dest'] and not self.check_mode:
+            out['backup_file'] = options['backup_dest']
+            write_private_file(out['backup_file'], import_plan.users_csv_body(headers, users))
+        started = self.clock()
+        outcomes = import_plan.plan(
+            header, rows, users, keys=options['keys'], update=options['update'],
+            update_password=options['update_password'],
+            update_identity=options['update_identity'], name_fallback=options['name_identity'],
+            validate=confd_rules.file_validator() if options['validate'] else None)
+        self._timed('plan', started)
+        if self.check_mode:
+            for outcome in outcomes:
+                if outcome.status in ('create', 'update'):
+                    outcome.status = 'would_' + outcome.status
+            return outcomes, users, None
+        importer = import_plan.Importer(
+            self.client, header, keys=options['keys'], batch_size=options['batch_size'],
+            batch_seconds=options['batch_seconds'], secrets=self.secrets,
+            should_stop=self.should_stop, progress=self._progress(outcomes))
+        started = self.clock()
+        importer.run(outcomes)
+        self._timed('import', started)
+        return outcomes, users, importer
+
+    def _progress(self, outcomes):
+        if self.progress is None:
+            return None
+
+        def report(done, total):
+            created = sum(1 for o in outcomes if o.status in ('created', 'updated'))
+            failed = sum(1 for o in outcomes if o.status == 'failed')
+            self.progress(done, total, created, failed)
+        return report
+
+    def _write_reports(self, header, outcomes, failed, summary, started_at, out):
+        options = self.options
+        written = {}
+        if options['report_dest']:
+            path = options['report_dest']
+            report = dict(run_id=self.run_id, host=self.host, server=self.server, src=self.src,
+                          started=started_at, finished=reports.utc_now(), summary=summary,
+                          complete=not out.get('error') and not out.get('interrupted'),
+                          timings=self.timings, users=[o.as_dict() for o in outcomes])
+            for key in ('error', 'interrupted', 'batches'):
+                if out.get(key):
+                    report[key] = out[key]
+            write_private_file(path, (json.dumps(report, indent=2, sort_keys=True)
+                                      + '\n').encode('utf-8'))
+            written['report_file'] = path
+        if options['failed_dest']:
+            path = options['failed_dest']
+            if failed:
+                # The only output that holds secrets: the operator fixes it and feeds it back,
+                # so it is written byte for byte, and cells a spreadsheet would run are named.
+                write_private_file(path, import_plan.csv_body(
+                    header, [outcome.row.values for outcome in failed]))
+                written['failed_file'] = path
+                cells = reports.formula_cells([(o.row.line, o.row.values) for o in failed],
+                                              header)
+                if cells:
+                    written['failed_file_formula_cells'] = len(cells)
+                    self.warnings.append(formula_warning(path, cells))
+            elif os.path.exists(path):
+                os.remove(path)  # a stale list of failures would mislead
+        return written
+
+
+def formula_warning(path, cells):
+    shown = ', '.join('line %d column %s' % cell for cell in cells[:5])
+    more = ' and %d more' % (len(cells) - 5) if len(cells) > 5 else ''
+    return ('%s holds %d cells that a spreadsheet would run as formulas (they start with = + - '
+            '@, a tab or a carriage return: %s%s). The file is kept byte for byte so that it can '
+            'be imported again: open it as text (see the troubleshooting guide, "Opening the '
+            'failed-rows file").' % (path, len(cells), shown, more))
+
+
+def import_message(src, summary, failed):
+    text = ('%(created)d created, %(updated)d updated, %(unchanged)d unchanged, '
+            '%(conflict)d conflict, %(failed)d failed' % summary)
+    if summary['would_create'] or summary['would_update'] or summary['would_fail']:
+        text += (', %(would_create)d would be created, %(would_update)d would be updated, '
+                 '%(would_fail)d would fail' % summary)
+    if failed:
+        details = ['line %d (%s): %s' % (o.row.line, o.key or 'no key', o.error)
+                   for o in failed[:MAX_FAILURES_IN_MSG]]
+        if len(failed) > MAX_FAILURES_IN_MSG:
+            details.append('... and %d more (see the users result)'
+                           % (len(failed) - MAX_FAILURES_IN_MSG))
+        text += '. Rows of %s not imported: %s' % (src, '; '.join(details))
+    return sanitize_message(text, 20000)
+
+
+def _show(column, value):
+    return MASK if column in SECRET_COLUMNS and value else value
+
+
+def import_diff(outcomes, users_by_uuid, limit=DEFAULT_DIFF_LIMIT, report=None):
+    """A secret-free before/after of the users that are (or would be) created or updated:
+    the counts, then at most ``limit`` users (the rest are in the report)."""
+    before, after = [], []
+    shown = 0
+    changing = [o for o in outcomes
+                if o.status in ('created', 'would_create', 'updated', 'would_update')]
+    for outcome in changing[:limit]:
+        values = outcome.row.values
+        name = ('%s %s' % (values.get('firstname', ''), values.get('lastname', ''))).strip()
+        shown += 1
+        if outcome.status in ('created', 'would_create'):
+            after.append('+ %s (%s)' % (outcome.key, name))
+        else:
+            user = users_by_uuid.get(outcome.uuid, {})
+            before.append('~ %s: %s' % (outcome.key, ', '.join(
+                '%s=%s' % (c, _show(c, user.get(c, ''))) for c in outcome.changes)))
+            after.append('~ %s: %s' % (outcome.key, ', '.join(
+                '%s=%s' % (c, _show(c, values.get(c, ''))) for c in outcome.changes)))
+    creating = sum(1 for o in changing if o.status in ('created', 'would_create'))
+    head = '# %d users created, %d updated' % (creating, len(changing) - creating)
+    if len(changing) > shown:
+        head += '; the first %d are shown, the others are in %s' % (
+            shown, 'the report ' + report if report else 'the users result')
+    after.insert(0, head)
+    return dict(before_header='server users', after_header='server users after import',
+                before='\n'.join(before) + ('\n' if before else ''),
+                after='\n'.join(after) + '\n')

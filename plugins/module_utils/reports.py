@@ -1,0 +1,63 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, xivo.confd developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The files a run leaves for people: their names, and what they must warn about.
+
+FOR INTERNAL COLLECTION USE ONLY: names here may change without notice.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import os
+import re
+import uuid
+
+# A cell a spreadsheet runs as a formula when the file is opened (CSV injection).
+FORMULA_STARTS = ('=', '+', '-', '@', '\t', '\r')
+_UNSAFE = re.compile(r'[^A-Za-z0-9._-]')
+
+
+def safe_stem(name):
+    """A file name made from an inventory host name that cannot leave its directory.
+
+    Anything but letters, digits, '.', '_' and '-' becomes '_', a leading dot is dropped
+    ('../../x' -> 'x'-like), and a short hash of the original keeps two names that differ only
+    by such characters apart ('a/b' and 'a_b').
+    """
+    text = str(name)
+    safe = _UNSAFE.sub('_', text).lstrip('.') or '_'
+    if safe != text:
+        safe = '%s-%s' % (safe[:80], hashlib.sha256(text.encode('utf-8')).hexdigest()[:8])
+    return safe[:120]
+
+
+def inside(directory, file_name):
+    """The path of ``file_name`` in ``directory``; raises ValueError if it would leave it."""
+    base = os.path.realpath(directory)
+    path = os.path.realpath(os.path.join(base, file_name))
+    if os.path.dirname(path) != base:
+        raise ValueError('%r would be written outside %s' % (file_name, base))
+    return path
+
+
+def new_run_id(now=None):
+    """A run id that sorts by time: 20261201T211000Z-1a2b3c."""
+    now = now or datetime.datetime.now(datetime.timezone.utc)
+    return '%s-%s' % (now.strftime('%Y%m%dT%H%M%SZ'), uuid.uuid4().hex[:6])
+
+
+def utc_now():
+    return datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%dT%H:%M:%SZ')
+
+
+def formula_cells(rows, columns):
+    """[(line, column)] of the cells a spreadsheet would run as formulas."""
+    found = []
+    for line, values in rows:
+        for column in columns:
+            value = values.get(column) or ''
+            if value.startswith(FORMULA_STARTS):
+                found.append((line, column))
+    return found
