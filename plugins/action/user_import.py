@@ -52,11 +52,7 @@ class ActionModule(ConfdActionBase):
                 check_mode=bool(self._task.check_mode), diff=bool(self._task.diff),
                 progress=progress_printer(host, args['progress_seconds']),
                 should_stop=stop.reason)
-            out = run.run()
-        out.setdefault('warnings', []).extend(result.get('warnings', []))
-        if not out['warnings']:
-            del out['warnings']
-        return out
+            return run.run()
 
 
 def progress_printer(label, every, clock=time.monotonic, show=display.display):

@@ -52,7 +52,9 @@ class ConfdActionBase(ActionBase):
         public = set(value for value in (args.get('username'), args.get('host')) if value)
         try:
             client = client_from_args(args)
-            result.update(self.run_confd(client, args, task_vars or {}, result))
+            out = self.run_confd(client, args, task_vars or {}, result)
+            warnings.extend(out.pop('warnings', ()))
+            result.update(out)
             secrets |= client.secrets
         except ConfdError as exc:
             if client is not None:
@@ -91,7 +93,9 @@ def client_from_args(args):
 class StopWatch:
     """Tells a long import when to stop at its next batch boundary: the playbook was
     interrupted (SIGINT/SIGTERM reach the worker), or it is gone (kill -9 of ansible-playbook
-    leaves the worker running, re-parented). A second signal stops at once, as before.
+    leaves the worker running, re-parented). A second SIGINT stops at once, as before.
+    (An interrupted ansible-playbook forwards SIGINT to its workers, then terminates them with
+    SIGTERM, more than once, as it exits: SIGTERM only confirms the stop.)
 
     Use as a context manager in the thread that runs the task; ``reason()`` is safe from any
     thread.
@@ -102,18 +106,21 @@ class StopWatch:
     def __init__(self):
         self._parent = os.getppid()
         self._signalled = None
+        self._received = set()
         self._previous = {}
 
     def _handler(self, signum, frame):
-        if self._signalled is not None:
-            previous = self._previous.get(signum)
-            signal.signal(signum, previous if previous is not None else signal.SIG_DFL)
-            if callable(previous):
-                previous(signum, frame)
-            else:
-                os.kill(os.getpid(), signum)
+        name = signal.Signals(signum).name
+        if name not in self._received or signum == signal.SIGTERM:
+            self._received.add(name)
+            self._signalled = self._signalled or name
             return
-        self._signalled = signal.Signals(signum).name
+        previous = self._previous.get(signum)
+        signal.signal(signum, previous if previous is not None else signal.SIG_DFL)
+        if callable(previous):
+            previous(signum, frame)
+        else:
+            os.kill(os.getpid(), signum)
 
     def __enter__(self):
         if threading.current_thread() is threading.main_thread():
