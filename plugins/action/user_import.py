@@ -28,6 +28,7 @@ class ActionModule(ConfdActionBase):
         update_identity=dict(type='bool', default=False),
         name_identity=dict(type='bool', default=True),
         validate=dict(type='bool', default=True),
+        preflight=dict(type='bool', default=True),
         backup_dest=dict(type='path'),
         report_dest=dict(type='path'),
         failed_dest=dict(type='path'),

@@ -308,7 +308,7 @@ class ConfdClient:
                 continue
             return response
 
-    def call(self, method, path, idempotent, what, headers=None, **kwargs):
+    def call(self, method, path, idempotent, what, headers=None, acl=None, **kwargs):
         """Call confd with the configured authentication and return a ConfdResponse.
 
         A 401 with a token we created means it expired: get a new one and try once more
@@ -327,12 +327,16 @@ class ConfdClient:
                 continue
             break
         if response.status_code in (401, 403):
-            raise ConfdError(self._auth_failure_message(response.status_code, what))
+            raise ConfdError(self._auth_failure_message(response.status_code, what, acl))
         _refuse_redirect(response, self.host, self.port, what)
         return ConfdResponse(response.status_code, _decode_body(response), response.text,
                              response.headers.get('Content-Type', ''))
 
-    def _auth_failure_message(self, status, what):
+    def _auth_failure_message(self, status, what, acl=None):
+        if acl and self._digest is None:
+            return ('confd at %s:%s refused the %s (%s): the credentials may lack the ACL %s '
+                    '(confd answers 401, not 403, for a missing ACL), or have expired.'
+                    % (self.host, self.port, what, status, acl))
         if self._digest is not None:
             how = ('HTTP Digest as web-services user %r was refused: check the login, the '
                    'password and that the user exists in Configuration > Web Services Access'
@@ -363,6 +367,24 @@ class ConfdClient:
         headers = list(response.body.get('headers') or (content[0].keys() if content else []))
         return headers, [dict((k, '' if v is None else str(v)) for k, v in row.items())
                          for row in content]
+
+    def read(self, path, what, acl, params=None):
+        """GET one confd resource (JSON); a refusal names the ACL the read needs."""
+        return self.call('GET', API_PREFIX + path, idempotent=True, what=what, acl=acl,
+                         params=params, headers={'Accept': 'application/json'})
+
+    def list(self, collection, acl, **params):
+        """(total, items) of GET /1.1/<collection> with exact-match filters and paging (§13.1)."""
+        what = 'list of %s' % collection
+        response = self.read('/' + collection, what, acl, params=params or None)
+        body = response.body
+        if response.status != 200 or not isinstance(body, dict) \
+                or not isinstance(body.get('items'), list):
+            raise ConfdError('confd at %s:%s answered %s to the %s: %s'
+                             % (self.host, self.port, response.status, what,
+                                describe_error_body(body, response.text)))
+        total = body.get('total')
+        return (total if isinstance(total, int) else len(body['items'])), body['items']
 
     def import_csv(self, csv_bytes, update=False):
         """POST (create) or PUT (update) one CSV body; returns the ConfdResponse.

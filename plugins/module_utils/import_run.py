@@ -18,6 +18,7 @@ from ansible_collections.xivo.confd.plugins.module_utils import confd_rules, imp
 from ansible_collections.xivo.confd.plugins.module_utils.confd_client import ConfdError
 from ansible_collections.xivo.confd.plugins.module_utils.confd_columns import SECRET_COLUMNS
 from ansible_collections.xivo.confd.plugins.module_utils.file_output import write_atomically
+from ansible_collections.xivo.confd.plugins.module_utils.preflight import Preflight
 from ansible_collections.xivo.confd.plugins.module_utils.secrets import (
     MASK, scrub_text, secret_values)
 from ansible_collections.xivo.confd.plugins.module_utils.server_lock import ServerBusy, ServerLock
@@ -30,6 +31,7 @@ DEFAULT_DIFF_LIMIT = 50
 DEFAULTS = dict(
     keys=list(import_plan.DEFAULT_KEYS), batch_size=100, batch_seconds=30.0, update=False,
     update_password=False, update_identity=False, name_identity=True, validate=True,
+    preflight=True,
     backup_dest=None, report_dest=None, failed_dest=None, fail_on_error=True,
     return_unchanged=True, lock_timeout=0.0, lock_dir=None, run_id=None,
     diff_limit=DEFAULT_DIFF_LIMIT,
@@ -180,22 +182,72 @@ class ImportRun:
         outcomes = import_plan.plan(
             header, rows, users, keys=options['keys'], update=options['update'],
             update_password=options['update_password'],
-            update_identity=options['update_identity'], name_fallback=options['name_identity'],
-            validate=confd_rules.file_validator() if options['validate'] else None)
+            update_identity=options['update_identity'], name_fallback=options['name_identity'])
         self._timed('plan', started)
+        started = self.clock()
+        self._check_rows(outcomes, users, out)
+        self._timed('preflight' if options['preflight'] else 'validate', started)
         if self.check_mode:
             for outcome in outcomes:
-                if outcome.status in ('create', 'update'):
-                    outcome.status = 'would_' + outcome.status
+                if outcome.status in ('create', 'update', 'failed'):
+                    outcome.status = 'would_' + outcome.status.replace('failed', 'fail')
             return outcomes, users, None
         importer = import_plan.Importer(
             self.client, header, keys=options['keys'], batch_size=options['batch_size'],
             batch_seconds=options['batch_seconds'], secrets=self.secrets,
             should_stop=self.should_stop, progress=self._progress(outcomes))
         started = self.clock()
+        sent = [o for o in outcomes if o.status in ('create', 'update')]
         importer.run(outcomes)
         self._timed('import', started)
+        if options['preflight']:
+            self._compare_with_prediction(sent)
         return outcomes, users, importer
+
+    def _check_rows(self, outcomes, users, out):
+        """Every reason a row to send would be refused, locally (the confd rules a file shows)
+        and, with the preflight, from the server's configuration: such rows are not sent."""
+        options = self.options
+        local = confd_rules.file_validator() if options['validate'] else None
+        checker = Preflight(self.client, users) if options['preflight'] else None
+        to_send = [o for o in outcomes if o.status in ('create', 'update')]
+        by_uuid = dict((user.get('uuid'), user) for user in users)
+        if checker is not None:
+            checker.prepare([self._sent_values(o) for o in to_send])
+        for outcome in to_send:
+            problems = local(outcome.row.values, outcome.row.line) if local else []
+            if checker is not None:
+                update = outcome.status == 'update'
+                problems += checker.check(self._sent_values(outcome), update=update,
+                                          user=by_uuid.get(outcome.uuid) if update else None,
+                                          accept=not problems)
+                outcome.warnings.extend(checker.notes)
+            if problems:
+                outcome.fail(sanitize_message('invalid: ' + '; '.join(problems)))
+        if checker is not None:
+            out['preflight'] = dict(checker.cost(), reads=checker.reader.requests[:50])
+
+    @staticmethod
+    def _sent_values(outcome):
+        if outcome.status == 'update':
+            return dict((column, outcome.row.values.get(column, ''))
+                        for column in outcome.changes)
+        return outcome.row.values
+
+    def _compare_with_prediction(self, sent):
+        """A row the preflight let through and confd refused is a wrong prediction: the row
+        keeps confd's answer, and a warning shows both so that it can be reported."""
+        wrong = [o for o in sent if o.status == 'failed' and o.error
+                 and not o.error.startswith('not imported:')]
+        for outcome in wrong:
+            outcome.warnings.append('the preflight predicted this row would be accepted; confd '
+                                    'refused it')
+        if wrong:
+            self.warnings.append(sanitize_message(
+                '%d rows were refused by confd although the preflight predicted they would be '
+                'imported (a wrong prediction; please report it with the rows and these '
+                'messages): %s' % (len(wrong), '; '.join('line %d: %s' % (o.row.line, o.error)
+                                                         for o in wrong[:5]))))
 
     def _progress(self, outcomes):
         if self.progress is None:
@@ -216,7 +268,7 @@ class ImportRun:
                           started=started_at, finished=reports.utc_now(), summary=summary,
                           complete=not out.get('error') and not out.get('interrupted'),
                           timings=self.timings, users=[o.as_dict() for o in outcomes])
-            for key in ('error', 'interrupted', 'batches'):
+            for key in ('error', 'interrupted', 'batches', 'preflight'):
                 if out.get(key):
                     report[key] = out[key]
             write_private_file(path, (json.dumps(report, indent=2, sort_keys=True)

@@ -153,10 +153,34 @@ options:
     default: false
   validate:
     description:
-      - Check each row that would be sent (created or updated) against the confd 16.15 rules,
-        and refuse keys used twice in the file (the same C(exten@context) twice would give two
-        users one extension), before sending anything. Rows already on the server and unchanged
-        are not sent, so not checked.
+      - Check each row that would be sent (created or updated) against the confd 16.15 rules a
+        file shows (patterns, lengths, ranges of integers, required columns), and refuse keys
+        used twice in the file (the same C(exten@context) twice would give two users one
+        extension), before sending anything. Rows already on the server and unchanged are not
+        sent, so not checked.
+    type: bool
+    default: true
+  preflight:
+    description:
+      - Before sending, read the server's configuration and predict every refusal confd would
+        give a row to send, with every reason of the row at once (confd itself reports only the
+        first one, and rolls back the whole request). It checks contexts that do not exist or
+        have the wrong type, extensions and incall numbers outside the context's ranges or already used
+        (by another user, an incall, a group, by an earlier row of the file), entities, CTI
+        profiles and call permissions that do not exist, SIP names already on a line. Rows it
+        refuses are C(failed) without being sent (C(would_fail) in check mode), so check mode
+        predicts the real run.
+      - A row it lets through and confd refuses keeps confd's answer, with a warning naming the
+        wrong prediction.
+      - "It reads C(GET /1.1/contexts), and only when the rows need them C(/1.1/entities),
+        C(/1.1/cti_profiles), C(/1.1/callpermissions), C(/1.1/extensions) and
+        C(/1.1/endpoints/sip) (a count first; the whole list or exact lookups, whichever costs
+        the server less), and C(/1.1/lines/ID) for an extension on a line the export does not
+        show. The credentials need the ACLs C(confd.contexts.read), C(confd.entities.read),
+        C(confd.cti_profiles.read), C(confd.callpermissions.read), C(confd.extensions.read),
+        C(confd.endpoints.sip.read) and C(confd.lines.read); a refused read names its ACL.
+        V(false) turns the preflight off, for credentials that may not read the configuration."
+      - RV(preflight) says what it read and its estimated cost on the server.
     type: bool
     default: true
   backup_dest:
@@ -275,7 +299,8 @@ users:
     status:
       description: C(created), C(updated), C(unchanged), C(conflict) (the row's keys point at
         another server user, or its identity columns disagree with its match; nothing was done),
-        C(failed), or in check mode C(would_create) and C(would_update).
+        C(failed), or in check mode C(would_create), C(would_update) and C(would_fail) (the row
+        would be refused, every reason in RV(users[].error)).
       type: str
       sample: created
     uuid:
@@ -295,6 +320,12 @@ users:
       type: list
       elements: str
       returned: when the row differs from its server user
+    warnings:
+      description: What the row reuses or shares on the server (a voicemail of another user),
+        and a prediction of the preflight that confd contradicted.
+      type: list
+      elements: str
+      returned: when there is something to say
     server_users:
       description: The uuids of the server users a conflict involves.
       type: list
@@ -324,6 +355,14 @@ batches:
   type: list
   elements: dict
   sample: [{"method": "POST", "rows": 10, "seconds": 2.3, "answer": 201}]
+preflight:
+  description: What the preflight read (C(reads), the first 50), how many requests, and their
+    estimated server cost in seconds of confd CPU (C(estimated_server_seconds), from the
+    reference's measurements of confd 16.15).
+  returned: when O(preflight=true) and the server could be read
+  type: dict
+  sample: {"requests": 3, "estimated_server_seconds": 0.09, "reads": [{"collection": "contexts",
+           "params": {}, "items": 4, "cost": 0.04}]}
 interrupted:
   description: Why the import stopped before the end (the playbook was interrupted or is gone).
   returned: when the import was interrupted

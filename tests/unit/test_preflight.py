@@ -1,0 +1,265 @@
+# -*- coding: utf-8 -*-
+"""The preflight against a scripted server configuration: every server-side refusal of
+§13.3, all the reasons of a row at once, rows that depend on earlier rows, reads chosen by
+cost (issue #12)."""
+
+from __future__ import annotations
+
+import pytest
+
+from ansible_collections.xivo.confd.plugins.module_utils import preflight
+from ansible_collections.xivo.confd.plugins.module_utils.confd_client import (
+    ConfdError, ConfdResponse)
+
+CONTEXTS = [
+    {'id': 1, 'name': 'default', 'type': 'internal', 'user_ranges': [{'start': '1000', 'end': '1999'}],
+     'group_ranges': [{'start': '3000', 'end': '3099'}], 'queue_ranges': [],
+     'conference_room_ranges': [], 'incall_ranges': []},
+    {'id': 2, 'name': 'from-extern', 'type': 'incall', 'user_ranges': [], 'group_ranges': [],
+     'queue_ranges': [], 'conference_room_ranges': [],
+     'incall_ranges': [{'start': '2000', 'end': '2999', 'did_length': 4}]},
+    {'id': 3, 'name': 'to-extern', 'type': 'outcall', 'user_ranges': [], 'group_ranges': [],
+     'queue_ranges': [], 'conference_room_ranges': [], 'incall_ranges': []},
+]
+
+
+def ext(ident, exten, context, **owner):
+    item = {'id': ident, 'exten': exten, 'context': context, 'lines': [], 'incall': None,
+            'group': None, 'outcall': None}
+    item.update(owner)
+    return item
+
+
+class FakeConfig:
+    """GET /1.1/<collection> with exact filters and limit, from lists; records the calls."""
+
+    def __init__(self, extensions=(), sip=(), lines=None, refuse=()):
+        self.data = {
+            'contexts': CONTEXTS, 'entities': [{'id': 1, 'name': 'xivotest'}],
+            'cti_profiles': [{'id': 3, 'name': 'Client'}, {'id': 1, 'name': 'Supervisor'}],
+            'callpermissions': [{'id': 1, 'name': 'perm1'}],
+            'extensions': list(extensions), 'endpoints/sip': list(sip)}
+        self.lines = lines or {}
+        self.refuse = refuse
+        self.calls = []
+
+    def list(self, collection, acl, **params):
+        self.calls.append((collection, dict(params)))
+        if collection in self.refuse:
+            raise ConfdError('confd at x:9486 refused the list of %s (401): the credentials may '
+                             'lack the ACL %s' % (collection, acl))
+        items = [item for item in self.data[collection]
+                 if all(str(item.get(k)) == str(v) for k, v in params.items() if k != 'limit')]
+        total = len(items)
+        if 'limit' in params:
+            items = items[:params['limit']]
+        return total, items
+
+    def read(self, path, what, acl, params=None):
+        self.calls.append((path, {}))
+        line = self.lines.get(int(path.rsplit('/', 1)[1]))
+        return ConfdResponse(200 if line else 404, line, '')
+
+
+def user(uuid, first, exten='', sip='', incall='', vm='', context='default'):
+    return {'uuid': uuid, 'firstname': first, 'lastname': 'X', 'exten': exten, 'entity_id': '1',
+            'context': context if exten else '', 'sip_username': sip,
+            'line_protocol': 'sip' if exten else '', 'incall_exten': incall,
+            'incall_context': 'from-extern' if incall else '',
+            'voicemail_number': vm, 'voicemail_context': 'default' if vm else ''}
+
+
+ROW = dict(firstname='Bob', lastname='Jones', username='bjones', password='secret1',
+           email='bob@example.com', exten='1002', context='default', line_protocol='sip',
+           sip_username='bjonessip', voicemail_name='Bob VM', voicemail_number='1002',
+           voicemail_context='default', incall_exten='2002', incall_context='from-extern',
+           cti_profile_name='Client', cti_profile_enabled='1', call_permissions='perm1',
+           entity_id='1')
+
+
+def check_all(rows, server=None, users=()):
+    server = server or FakeConfig()
+    checker = preflight.Preflight(server, list(users))
+    checker.prepare(rows)
+    return [checker.check(row) for row in rows], checker, server
+
+
+def test_a_valid_row_passes_after_the_small_lists_and_one_lookup_per_unknown_key():
+    (problems,), checker, server = check_all([ROW])
+    assert problems == []
+    assert server.calls == [
+        ('contexts', {}), ('entities', {}), ('cti_profiles', {}), ('callpermissions', {}),
+        ('extensions', {'exten': '1002', 'context': 'default'}),
+        ('extensions', {'exten': '2002', 'context': 'from-extern'}),
+        ('endpoints/sip', {'username': 'bjonessip'})]
+
+
+def test_every_server_rule_of_a_row_is_reported_at_once_in_confds_order():
+    row = dict(ROW, entity_id='99', voicemail_context='nosuch', call_permissions='perm1;PERM1',
+               exten='3500', incall_exten='3500', cti_profile_name='client')
+    (problems,), dummy, dummy2 = check_all([row])
+    assert [p.split(':')[0] for p in problems] == [
+        'entity_id', 'voicemail_context', 'call_permissions', 'exten', 'incall_exten',
+        'cti_profile_name']
+    assert "confd: Resource Not Found - Entity was not found ('id': 99)" in problems[0]
+    assert "Context was not found ('context': u'nosuch')" in problems[1]
+    assert "CallPermission was not found ('name': u'PERM1')" in problems[2]
+    assert "Extension '3500' is outside of range for context 'default'" in problems[3]
+    assert "Extension '3500' is outside of range for context 'from-extern'" in problems[4]
+    assert "case-sensitive" in problems[5] and "('name': u'client')" in problems[5]
+
+
+def test_entity_zero_is_no_entity_and_patterns_and_outcall_skip_the_range():
+    rows = [dict(ROW, entity_id='0', exten='_1XXX', incall_exten='_2XXX', voicemail_number='',
+                 voicemail_context='', sip_username=''),
+            dict(ROW, exten='9999', context='to-extern', line_protocol='', username='x',
+                 email='', voicemail_number='', voicemail_context='', incall_exten='',
+                 incall_context='', sip_username='')]
+    results, dummy, dummy2 = check_all(rows)
+    assert results == [[], []]
+
+
+def test_context_types_line_in_an_incall_context_and_incall_in_an_internal_one():
+    row = dict(ROW, context='from-extern', exten='2500', incall_exten='1500', incall_context='default',
+               voicemail_number='', voicemail_context='')
+    (problems,), dummy, dummy2 = check_all([row])
+    assert len(problems) == 2
+    assert "ContextType 'incall' cannot be associated" in problems[0]
+    assert "ContextType 'internal' cannot be associated" in problems[1]
+
+
+def test_what_the_export_shows_is_known_without_reading():
+    users = [user('alice', 'Alice', exten='1001', sip='asmithsip', incall='2001', vm='1001')]
+    rows = [dict(ROW, exten='2001', context='from-extern', incall_exten='', incall_context='',
+                 voicemail_number='', voicemail_context=''),
+            dict(ROW, exten='1003', incall_exten='2001', sip_username='asmithsip',
+                 voicemail_number='1001', username='b2', email='')]
+    results, checker, server = check_all(rows, users=users)
+    assert 'is the extension of an incall' in results[0][0] and 'associated with a incall' in results[0][0]
+    # confd associates the SIP endpoint (C4) before the incall (C7).
+    assert [p.split(':')[0] for p in results[1]] == ['sip_username', 'incall_exten']
+    assert "Alice X, uuid alice" in results[1][1]
+    looked_up = [c[1] for c in server.calls if c[0] in ('extensions', 'endpoints/sip')]
+    assert {'exten': '2001', 'context': 'from-extern'} not in looked_up
+    assert {'username': 'asmithsip'} not in looked_up
+
+
+def test_rows_meet_what_earlier_rows_create_but_not_what_refused_rows_would_have():
+    rows = [dict(ROW, voicemail_number='', voicemail_context=''),
+            dict(ROW, username='b2', email='', exten='2002', context='from-extern',
+                 incall_exten='1002', incall_context='default', sip_username='',
+                 voicemail_number='', voicemail_context=''),
+            dict(ROW, username='b3', email='', exten='1500', entity_id='99', incall_exten='',
+                 sip_username='', voicemail_number='', voicemail_context=''),
+            dict(ROW, username='b4', email='', exten='1501', incall_exten='1500',
+                 incall_context='default', sip_username='', voicemail_number='',
+                 voicemail_context='')]
+    results, dummy, dummy2 = check_all(rows)
+    assert results[0] == []
+    assert 'associated with a incall' in results[1][0]       # row 1's incall number
+    assert 'Extension is associated with a user' in results[1][1]
+    assert 'an earlier row of this file' in results[1][0]
+    assert [p.split(':')[0] for p in results[2]] == ['entity_id']
+    # Row 3 was refused (not sent): its 1500 does not exist for row 4, which only breaks the
+    # incall context type.
+    assert len(results[3]) == 1 and "ContextType 'internal'" in results[3][0]
+
+
+def test_an_extension_the_export_does_not_show_is_looked_up_and_judged_by_its_owner():
+    server = FakeConfig(extensions=[
+        ext(40, '1500', 'default', group={'id': 1}),
+        ext(41, '1501', 'default'),
+        ext(42, '1502', 'default', lines=[{'id': 9}]),
+        ext(43, '1503', 'default', lines=[{'id': 10}]),
+        ext(44, '2500', 'from-extern', incall={'id': 3})],
+        lines={9: {'id': 9, 'users': []}, 10: {'id': 10, 'users': [{'uuid': 'u10'}]}})
+    base = dict(ROW, sip_username='', voicemail_number='', voicemail_context='', incall_exten='',
+                incall_context='')
+    rows = [dict(base, exten=e, username='u%s' % e, email='') for e in ('1500', '1501', '1502', '1503')]
+    rows.append(dict(base, exten='1504', username='u1504', email='', incall_exten='2500',
+                     incall_context='from-extern'))
+    results, checker, dummy = check_all(rows, server=server)
+    assert 'is the extension of a group' in results[0][0]
+    assert results[1] == [] and results[2] == []         # free, and on an orphan line: reused
+    assert 'already the extension of another user' in results[3][0]
+    assert 'already the number of an incall' in results[4][0]
+
+
+def test_a_sip_name_on_an_orphan_line_is_refused_a_lineless_one_is_reused():
+    server = FakeConfig(sip=[{'id': 1, 'username': 'orphan', 'line': {'id': 1}, 'trunk': None},
+                             {'id': 2, 'username': 'loose', 'line': None, 'trunk': None}])
+    base = dict(ROW, voicemail_number='', voicemail_context='', incall_exten='', incall_context='')
+    rows = [dict(base, sip_username='orphan', exten='1001', username='a', email=''),
+            dict(base, sip_username='loose', exten='1002', username='b', email=''),
+            dict(base, sip_username='ORPHAN', exten='1003', username='c', email='')]
+    results, dummy, dummy2 = check_all(rows, server=server)
+    assert 'already belongs to a line' in results[0][0] and 'Line is associated with a Endpoint' in results[0][0]
+    assert results[1] == [] and results[2] == []          # SIP names compare with case
+
+
+def _extension_reads(server):
+    return [c for c in server.calls if c[0] == 'extensions']
+
+
+def test_a_count_equal_to_the_export_proves_there_is_nothing_else_to_read():
+    users = [user('u%d' % i, 'U%d' % i, exten=str(1100 + i)) for i in range(5)]
+    server = FakeConfig(extensions=[ext(i, str(1100 + i), 'default', lines=[{'id': i}])
+                                    for i in range(5)])
+    rows = [dict(ROW, exten=str(1200 + i), username='n%d' % i, email='', sip_username='',
+                 voicemail_number='', voicemail_context='', incall_exten='', incall_context='')
+            for i in range(20)]
+    results, checker, dummy = check_all(rows, server=server, users=users)
+    assert results == [[]] * 20
+    assert _extension_reads(server) == [('extensions', {'limit': 1, 'context': 'default'})]
+
+
+def test_reads_are_chosen_by_cost_a_small_list_or_one_lookup_per_key():
+    orphan = ext(99, '1999', 'default')
+    few = FakeConfig(extensions=[orphan])
+    rows = [dict(ROW, exten=str(1200 + i), username='n%d' % i, email='', sip_username='',
+                 voicemail_number='', voicemail_context='', incall_exten='', incall_context='')
+            for i in range(20)]
+    check_all(rows, server=few)
+    assert _extension_reads(few) == [('extensions', {'limit': 1, 'context': 'default'}),
+                                     ('extensions', {'context': 'default'})]
+    many = FakeConfig(extensions=[ext(i, str(5000 + i), 'default') for i in range(2000)])
+    check_all(rows[:3], server=many)
+    assert _extension_reads(many) == [('extensions', {'limit': 1, 'context': 'default'})] + [
+        ('extensions', {'exten': str(1200 + i), 'context': 'default'}) for i in range(3)]
+
+
+def test_the_estimated_server_cost_follows_the_reference():
+    dummy, checker, dummy2 = check_all([ROW])
+    cost = checker.cost()
+    assert cost['requests'] == 7
+    assert cost['estimated_server_seconds'] == pytest.approx(
+        7 * preflight.REQUEST_COST + preflight.DEFAULT_ITEM_COST * (3 + 1 + 2 + 1))
+
+
+def test_a_refused_read_names_its_acl_and_the_way_out():
+    with pytest.raises(ConfdError) as error:
+        check_all([ROW], server=FakeConfig(refuse=('contexts',)))
+    assert 'confd.contexts.read' in str(error.value) and 'preflight: false' in str(error.value)
+
+
+def test_a_voicemail_of_another_user_is_shared_which_is_said_not_refused():
+    users = [user('alice', 'Alice', exten='1001', vm='1001')]
+    checker = preflight.Preflight(FakeConfig(), users)
+    row = dict(ROW, voicemail_number='1001', incall_exten='', incall_context='')
+    checker.prepare([row])
+    assert checker.check(row) == []
+    assert checker.notes and 'will be shared' in checker.notes[0] and 'Alice X' in checker.notes[0]
+
+
+def test_updates_check_what_they_send():
+    users = [user('alice', 'Alice', exten='1001', sip='asip'), user('bob', 'Bob', exten='1002', sip='bsip')]
+    checker = preflight.Preflight(FakeConfig(), users)
+    changes = [{'exten': '1002'}, {'exten': '5000'}, {'sip_username': 'bsip'},
+               {'cti_profile_name': 'Nope'}, {'entity_id': '1'}]
+    checker.prepare(changes)
+    problems = [checker.check(change, update=True, user=users[0]) for change in changes]
+    assert 'already exists' in problems[0][0]
+    assert 'outside every range' in problems[1][0]
+    assert 'SIPEndpoint already exists' in problems[2][0]
+    assert 'CtiProfile was not found' in problems[3][0]
+    assert problems[4] == []
