@@ -89,6 +89,11 @@ def check_connection_numbers(port=9486, auth_port=9497, timeout=300, retries=3,
                          % token_expiration)
 
 
+class ConfdUnreachable(ConfdError):
+    """The server could not be reached at all (refused, no route, TLS handshake cut, connect
+    timeout): nothing was sent."""
+
+
 class ConfdRedirect(ConfdError):
     """The server answered a redirect: never followed (it would send the token elsewhere)."""
 
@@ -268,9 +273,9 @@ class ConfdClient:
                         attempt += 1
                         self._retry(attempt, what, 'the TLS handshake was cut')
                         continue
-                    raise ConfdError('cannot connect to %s:%s (%s): the TLS handshake was cut: '
-                                     '%s. Check that the service is running on that port.'
-                                     % (self.host, port, what, _short(exc)))
+                    raise ConfdUnreachable(
+                        'cannot connect to %s:%s (%s): the TLS handshake was cut: %s. Check that '
+                        'the service is running on that port.' % (self.host, port, what, _short(exc)))
                 raise ConfdError(
                     'TLS verification failed for https://%s:%s (%s): %s. Set ca_path to the '
                     'CA certificate that signed the server certificate (XiVO: '
@@ -283,8 +288,8 @@ class ConfdClient:
                     self._retry(attempt, what, 'no answer within %ss' % self.timeout)
                     continue
                 if isinstance(exc, requests.exceptions.ConnectTimeout):
-                    raise ConfdError('cannot connect to %s:%s (%s): connection timed out '
-                                     'after %ss' % (self.host, port, what, self.timeout))
+                    raise ConfdUnreachable('cannot connect to %s:%s (%s): connection timed out '
+                                           'after %ss' % (self.host, port, what, self.timeout))
                 raise ConfdUncertain('%s to %s:%s timed out after %ss'
                                      % (what, self.host, port, self.timeout), timed_out=True)
             except requests.exceptions.ConnectionError as exc:
@@ -299,9 +304,9 @@ class ConfdClient:
                 if not idempotent and not _refused(exc):
                     raise ConfdUncertain('the connection to %s:%s was lost during the %s: %s'
                                          % (self.host, port, what, _short(exc)))
-                raise ConfdError('cannot connect to %s:%s (%s): %s. Check the host, the port '
-                                 'and that the service is running.'
-                                 % (self.host, port, what, _short(exc)))
+                raise ConfdUnreachable('cannot connect to %s:%s (%s): %s. Check the host, the '
+                                       'port and that the service is running.'
+                                       % (self.host, port, what, _short(exc)))
             if idempotent and response.status_code in RETRY_STATUSES and attempt < self.retries:
                 attempt += 1
                 self._retry(attempt, what, 'answered %s' % response.status_code)

@@ -15,7 +15,8 @@ import os
 import time
 
 from ansible_collections.xivo.confd.plugins.module_utils import confd_rules, import_plan, reports
-from ansible_collections.xivo.confd.plugins.module_utils.confd_client import ConfdError
+from ansible_collections.xivo.confd.plugins.module_utils.confd_client import (
+    ConfdError, ConfdUnreachable)
 from ansible_collections.xivo.confd.plugins.module_utils.confd_columns import SECRET_COLUMNS
 from ansible_collections.xivo.confd.plugins.module_utils.file_output import write_atomically
 from ansible_collections.xivo.confd.plugins.module_utils.preflight import Preflight
@@ -58,7 +59,7 @@ def write_private_file(path, data, check_mode=False):
     """
     directory = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(directory) and not check_mode:
-        os.makedirs(directory, mode=0o700)
+        os.makedirs(directory, mode=0o700, exist_ok=True)
     if not os.path.isdir(directory):
         return True
     return write_atomically(path, data, mode=0o600, check_mode=check_mode)['changed']
@@ -127,6 +128,8 @@ class ImportRun:
                 # The server cannot be read: every row is accounted for as not imported, and
                 # the report says so rather than leaving the previous run's report in place.
                 error = self._scrub(str(exc))
+                if isinstance(exc, ConfdUnreachable):
+                    out['unreachable'] = True
         if error is not None:
             out['error'] = error
             outcomes = import_plan.plan(header, rows, [], keys=options['keys'])

@@ -1,0 +1,373 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, xivo.confd developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Controller-side implementation of xivo.confd.fleet_import (documented in modules/): the
+work of the user_migration role for every server of a play batch, at once."""
+
+from __future__ import annotations
+
+import concurrent.futures
+import fcntl
+import hashlib
+import json
+import os
+import threading
+import time
+
+import yaml
+from ansible.errors import AnsibleError
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+from ansible.plugins.action import ActionBase
+from ansible.template import Templar
+from ansible.utils.display import Display
+
+from ansible_collections.xivo.confd.plugins.action.user_import import progress_printer
+from ansible_collections.xivo.confd.plugins.module_utils import (
+    conversion, fleet, import_plan, import_run, reports)
+from ansible_collections.xivo.confd.plugins.module_utils.confd_client import (
+    CONNECTION_ARGSPEC, ConfdError)
+from ansible_collections.xivo.confd.plugins.module_utils.secrets import scrub_text
+from ansible_collections.xivo.confd.plugins.plugin_utils.confd_action import (
+    StopWatch, client_from_args)
+
+display = Display()
+
+ROLE_SPEC = os.path.join(os.path.dirname(__file__), '..', '..', 'roles', 'user_migration',
+                         'meta', 'argument_specs.yml')
+# Role variable (without the prefix) -> connection option of the modules.
+CONNECTION_VARS = dict(api_host='host', api_port='port', auth_port='auth_port',
+                       auth_backend='auth_backend', auth_method='auth_method',
+                       username='username', password='password', token='token',
+                       token_expiration='token_expiration', validate_certs='validate_certs',
+                       ca_path='ca_path', timeout='timeout', retries='retries')
+IMPORT_VARS = ('keys', 'batch_size', 'batch_seconds', 'update', 'update_password',
+               'update_identity', 'name_identity', 'validate', 'preflight', 'fail_on_error',
+               'lock_timeout', 'diff_limit')
+CONVERSION_VARS = ('encoding', 'unknown_columns', 'column_map', 'defaults', 'invalid_rows')
+PATH_VARS = ('legacy_csv', 'csv', 'work_dir', 'report_dir', 'backup_dir', 'ca_path')
+
+
+def role_options(entrypoint='main'):
+    with open(ROLE_SPEC) as handle:
+        return yaml.safe_load(handle)['argument_specs'][entrypoint]['options']
+
+
+class HostPlan:
+    """What one inventory host is given: its server, its source, its options and files."""
+
+    def __init__(self, host):
+        self.host = host
+        self.error = None
+        self.options = {}
+        self.connection = {}
+        self.source = ''            # the legacy or confd file named by the host
+        self.legacy = False
+        self.server = '?'
+        self.conversion = {}
+
+    def fail(self, message):
+        if self.error is None:
+            self.error = message
+
+
+class ActionModule(ActionBase):
+
+    TRANSFERS_FILES = False
+    _requires_connection = False
+    _supports_check_mode = True
+
+    def run(self, tmp=None, task_vars=None):
+        result = super().run(tmp, task_vars)
+        del tmp
+        task_vars = task_vars or {}
+        unknown = sorted(set(self._task.args) - set(CONNECTION_ARGSPEC))
+        if unknown:
+            result.update(failed=True, msg='fleet_import takes only the connection options '
+                          '(the role variables say the rest), not: %s' % ', '.join(unknown))
+            return result
+        batch = list(task_vars.get('ansible_play_batch') or [task_vars['inventory_hostname']])
+        expected = list(task_vars.get('ansible_play_hosts_all') or batch)
+        check_mode = bool(self._task.check_mode)
+        plans = self._plans(batch, task_vars)
+        first = plans[batch[0]].options
+        work_dir = first.get('work_dir') or os.path.join(task_vars.get('playbook_dir', '.'),
+                                                          'xivo_user_migration', 'work')
+        run_id = self._run_id(work_dir)
+        run_dir = os.path.join(work_dir, 'runs', run_id)
+        os.makedirs(run_dir, mode=0o700, exist_ok=True)
+        result.update(run_id=run_id, run_dir=run_dir, changed=False)
+        # Under strategy free every host runs this task: the first one does the batch's work,
+        # the others wait for it and find the outcomes.
+        claim = os.path.join(run_dir, 'batch-%s.lock' % hashlib.sha256(
+            '\n'.join(sorted(batch)).encode('utf-8')).hexdigest()[:16])
+        with open(claim, 'a') as handle:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+            done = fleet.read_outcomes(run_dir, set(batch))
+            if len(done) == len(batch):
+                result['msg'] = 'this batch was migrated by another host\'s task of the same run'
+                return result
+            started = reports.utc_now()
+            outcomes = self._migrate(plans, batch, run_id, run_dir, check_mode)
+            for outcome in outcomes:
+                with open(fleet.outcome_path(run_dir, outcome['host']), 'w') as out:
+                    json.dump(outcome, out)
+        everything = list(fleet.read_outcomes(run_dir, set(expected)).values())
+        lines = fleet.summary_lines(outcomes, everything, len(expected), check_mode)
+        report_dir = first.get('report_dir') or os.path.join(
+            task_vars.get('playbook_dir', '.'), 'xivo_user_migration', 'reports')
+        if not check_mode:
+            self._fleet_reports(report_dir, run_id, everything, len(expected), started)
+        # Changes are reported by each host's fleet_result, not by the host that ran this.
+        result.update(msg=lines, _ansible_verbose_always=True)
+        if first.get('stats', True):
+            result['ansible_stats'] = dict(per_host=False, aggregate=False, data={
+                'xivo_user_migration': fleet.stats(run_id, report_dir, everything,
+                                                   len(expected), check_mode)})
+        return result
+
+    # -- what each host is given ------------------------------------------------------------
+
+    def _plans(self, batch, task_vars):
+        """Each host's role variables, templated with its own variables (as a task of that host
+        would see them), checked against the role's argument specification."""
+        spec = role_options()
+        manager = self._task.get_variable_manager()
+        play = self._task.get_play()
+        plans = {}
+        servers = {}
+        for host in batch:
+            plan = HostPlan(host)
+            plans[host] = plan
+            try:
+                host_vars = manager.get_vars(
+                    play=play, host=manager._inventory.get_host(host), task=self._task,
+                    _hosts=task_vars.get('ansible_play_batch'),
+                    _hosts_all=task_vars.get('ansible_play_hosts_all'))
+                templar = Templar(loader=self._loader, variables=host_vars)
+                values = dict((name, templar.template(host_vars[name]))
+                              for name in spec if name in host_vars)
+            except AnsibleError as exc:
+                plan.fail('a role variable cannot be templated: %s' % _first_line(exc))
+                continue
+            checked = ArgumentSpecValidator(spec).validate(values)
+            if checked.error_messages:
+                plan.fail('; '.join(checked.error_messages))
+                continue
+            self._fill(plan, dict((name[len(fleet.PREFIX):], value) for name, value in
+                                  checked.validated_parameters.items()),
+                       host_vars.get('playbook_dir', '.'))
+            if plan.error is None:
+                servers[host] = (plan.connection['host'], plan.connection['port'])
+        for host, (identity, others) in fleet.duplicate_servers(servers).items():
+            plans[host].fail(fleet.duplicate_message(host, identity, others))
+        return plans
+
+    def _fill(self, plan, values, playbook_dir):
+        for name in PATH_VARS:
+            if values.get(name):
+                values[name] = os.path.join(playbook_dir, os.path.expanduser(values[name]))
+        plan.options = values
+        # A role variable that is set wins; else module_defaults (this task's arguments, from
+        # group/xivo.confd.confd), else the XIVO_CONFD_* environment, else the default.
+        args = dict((option, self._task.args[option]) for option in CONNECTION_ARGSPEC
+                    if self._task.args.get(option) not in (None, ''))
+        for var, option in CONNECTION_VARS.items():
+            if values.get(var) not in (None, ''):
+                args[option] = values[var]
+        checked = ArgumentSpecValidator(
+            CONNECTION_ARGSPEC, mutually_exclusive=[('token', 'username'), ('token', 'password')],
+            required_together=[('username', 'password')],
+            required_one_of=[('token', 'username')]).validate(args)
+        plan.connection = checked.validated_parameters
+        plan.server = '%s:%s' % (plan.connection.get('host', '?'), plan.connection.get('port', '?'))
+        if checked.error_messages:
+            plan.fail('; '.join(_no_secrets(m, args) for m in checked.error_messages))
+        legacy, confd = values.get('legacy_csv'), values.get('csv')
+        if legacy and confd:
+            plan.fail('both xivo_user_migration_legacy_csv and xivo_user_migration_csv are set: '
+                      'set one of them')
+        elif not (legacy or confd):
+            plan.fail('nothing to import: set xivo_user_migration_legacy_csv (a legacy '
+                      'web-interface file) or xivo_user_migration_csv (a file in the confd '
+                      'format) for this host')
+        plan.source, plan.legacy = (legacy, True) if legacy else (confd, False)
+
+    def _run_id(self, work_dir):
+        """One id for the whole ansible-playbook run of this play, whatever the batches."""
+        index = os.path.join(work_dir, 'runs', 'by-play')
+        os.makedirs(index, mode=0o700, exist_ok=True)
+        path = os.path.join(index, str(self._task.get_play()._uuid))
+        with open(path, 'a+') as handle:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+            handle.seek(0)
+            run_id = handle.read().strip()
+            if not run_id:
+                run_id = reports.new_run_id()
+                handle.write(run_id)
+        return run_id
+
+    # -- the work ---------------------------------------------------------------------------
+
+    def _migrate(self, plans, batch, run_id, run_dir, check_mode):
+        todo = [plans[host] for host in batch]
+        self._convert(todo)
+        sources = {}
+        lock = threading.Lock()
+        concurrency = max(1, todo[0].options.get('concurrency') or 1)
+        with StopWatch() as stop:
+            with concurrent.futures.ThreadPoolExecutor(max_workers=concurrency) as pool:
+                futures = [pool.submit(self._one_server, plan, run_id, check_mode, stop,
+                                       sources, lock) for plan in todo]
+                return [future.result() for future in futures]
+
+    def _convert(self, plans):
+        """Each distinct legacy file (and options) is converted once, and not again while its
+        content and the options stay the same (conversion.cached)."""
+        wanted = {}
+        for plan in plans:
+            if plan.error is None and plan.legacy:
+                options = dict((name, plan.options[name]) for name in CONVERSION_VARS)
+                options['invalid_rows'] = 'fail' if options['invalid_rows'] == 'fail' else 'skip'
+                wanted.setdefault((plan.source, json.dumps(options, sort_keys=True)),
+                                  (options, []))[1].append(plan)
+        for (source, dummy), (options, users) in wanted.items():
+            work_dir = users[0].options['work_dir']
+            outcome = conversion.cached(source, work_dir, options)
+            for plan in users:
+                plan.conversion = outcome
+                if outcome.get('failed'):
+                    plan.fail('the legacy file %s could not be converted: %s'
+                              % (source, outcome.get('msg', '')))
+
+    def _one_server(self, plan, run_id, check_mode, stop, sources, lock):
+        options = plan.options
+        report_dir = options.get('report_dir') or ''
+        stem = reports.safe_stem(plan.host)
+        files = {}
+        if report_dir and not check_mode:
+            run_reports = os.path.join(report_dir, 'runs', run_id)
+            files = dict(report=reports.inside(run_reports, stem + '.json'),
+                         failed=reports.inside(run_reports, stem + '-failed.csv'),
+                         latest_report=reports.inside(report_dir, stem + '.json'),
+                         latest_failed=reports.inside(report_dir, stem + '-failed.csv'))
+        conversion_summary = _conversion_summary(plan)
+        if plan.error is not None:
+            outcome = fleet.Outcome.of(plan.host, plan.server, fleet.NOT_IMPORTED, plan.error,
+                                       conversion=conversion_summary, check_mode=check_mode)
+            self._not_imported_report(plan, run_id, files, check_mode)
+            return self._finish(outcome, files)
+        src = plan.conversion.get('dest') if plan.legacy else plan.source
+        with lock:
+            if src not in sources:
+                try:
+                    sources[src] = import_plan.read_confd_csv(src)
+                except import_plan.CsvFileError as exc:
+                    sources[src] = exc
+        source = sources[src]
+        backup = ''
+        if options.get('backup_dir') and not check_mode:
+            backup = reports.inside(options['backup_dir'], '%s-%s.csv' % (stem, run_id))
+        run_options = dict((name, options[name]) for name in IMPORT_VARS if name in options)
+        run_options.update(run_id=run_id, return_unchanged=False,
+                           backup_dest=backup or None, report_dest=files.get('report'),
+                           failed_dest=files.get('failed'))
+        try:
+            client = client_from_args(plan.connection)
+        except ConfdError as exc:
+            outcome = fleet.Outcome.of(plan.host, plan.server, fleet.NOT_IMPORTED, str(exc),
+                                       conversion=conversion_summary, check_mode=check_mode)
+            return self._finish(outcome, files)
+        try:
+            run = import_run.ImportRun(
+                client, src, run_options, host=plan.host, check_mode=check_mode,
+                diff=False, should_stop=stop.reason,
+                source=None if isinstance(source, Exception) else source,
+                progress=progress_printer(plan.host, _progress_seconds(options)))
+            result = run.run()
+        finally:
+            client.close()
+        if options.get('backup_dir') and not check_mode:
+            fleet.prune_backups(options['backup_dir'], stem, options.get('backup_keep') or 0)
+        if result.get('error'):
+            status = fleet.UNREACHABLE if result.get('unreachable') else fleet.NOT_IMPORTED
+            outcome = fleet.Outcome.of(plan.host, plan.server, status, result['error'],
+                                       result=result, conversion=conversion_summary,
+                                       check_mode=check_mode)
+        else:
+            outcome = fleet.Outcome.of(plan.host, plan.server, fleet.IMPORTED, result['msg'],
+                                       result=result, conversion=conversion_summary,
+                                       check_mode=check_mode)
+        if result.get('failed_file'):
+            outcome['files']['failed'] = result['failed_file']
+        outcome['failure'] = fleet.failure(
+            dict(outcome, files=dict(outcome['files'], **_public(files))),
+            options.get('invalid_rows'), options.get('fail_on_error', True),
+            users=result.get('users', ()), errors_shown=options.get('errors_shown', 20))
+        return self._finish(outcome, files)
+
+    def _not_imported_report(self, plan, run_id, files, check_mode):
+        """A host that imports nothing still gets its report of this run, saying why."""
+        if check_mode or not files:
+            return
+        data = dict(run_id=run_id, host=plan.host, server=plan.server, src=plan.source,
+                    started=reports.utc_now(), finished=reports.utc_now(), complete=False,
+                    error=plan.error, summary=import_plan.summarize([]), users=[])
+        import_run.write_private_file(files['report'], (json.dumps(
+            data, indent=2, sort_keys=True) + '\n').encode('utf-8'))
+
+    @staticmethod
+    def _finish(outcome, files):
+        """Record the run's files in the outcome, and copy them as the latest of the host."""
+        public = _public(files)
+        if os.path.exists(files.get('report', '')):
+            with open(files['report'], 'rb') as handle:
+                import_run.write_private_file(files['latest_report'], handle.read())
+            public['latest_report'] = files['latest_report']
+        if files.get('latest_failed'):
+            if os.path.exists(files['failed']):
+                with open(files['failed'], 'rb') as handle:
+                    import_run.write_private_file(files['latest_failed'], handle.read())
+                public['latest_failed'] = files['latest_failed']
+            elif os.path.exists(files['latest_failed']):
+                os.remove(files['latest_failed'])  # a stale list of failures would mislead
+        outcome['files'] = dict((k, v) for k, v in public.items() if v and os.path.exists(v))
+        outcome.setdefault('failure', outcome['msg'] if outcome['status'] != fleet.IMPORTED
+                           else '')
+        return outcome
+
+    def _fleet_reports(self, report_dir, run_id, outcomes, expected, started):
+        run_reports = os.path.join(report_dir, 'runs', run_id)
+        data = fleet.fleet_report(run_id, outcomes, expected, False, started, reports.utc_now())
+        for directory in (run_reports, report_dir):
+            import_run.write_private_file(os.path.join(directory, 'fleet.json'), (json.dumps(
+                data, indent=2, sort_keys=True) + '\n').encode('utf-8'))
+            import_run.write_private_file(os.path.join(directory, 'fleet.md'),
+                                          fleet.fleet_markdown(data, directory).encode('utf-8'))
+
+
+def _public(files):
+    return dict((k, files[k]) for k in ('report', 'failed') if files.get(k))
+
+
+def _conversion_summary(plan):
+    if not plan.legacy:
+        return {}
+    keep = ('src', 'dest', 'failed', 'encoding', 'invalid_count', 'invalid_rows', 'cached')
+    summary = dict((k, plan.conversion.get(k)) for k in keep if k in plan.conversion)
+    summary['src'] = plan.source
+    summary['invalid_rows'] = (summary.get('invalid_rows') or [])[:plan.options.get('errors_shown', 20)]
+    return summary
+
+
+def _progress_seconds(options):
+    return options.get('progress_seconds') if options.get('progress_seconds') is not None else 10
+
+
+def _first_line(exc):
+    return str(getattr(exc, 'message', exc)).splitlines()[0][:500]
+
+
+def _no_secrets(message, args):
+    return scrub_text(message, set(v for k, v in args.items()
+                                   if k in ('password', 'token') and v))
+

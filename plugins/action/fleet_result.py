@@ -1,0 +1,44 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, xivo.confd developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Controller-side implementation of xivo.confd.fleet_result (documented in modules/): one
+server's own result of a fleet_import run, so that the recap shows it per host."""
+
+from __future__ import annotations
+
+import json
+
+from ansible.plugins.action import ActionBase
+
+from ansible_collections.xivo.confd.plugins.module_utils import fleet
+
+
+class ActionModule(ActionBase):
+
+    TRANSFERS_FILES = False
+    _requires_connection = False
+    _supports_check_mode = True
+
+    def run(self, tmp=None, task_vars=None):
+        result = super().run(tmp, task_vars)
+        del tmp
+        dummy, args = self.validate_argument_spec(argument_spec=dict(
+            run_dir=dict(type='path', required=True)))
+        host = (task_vars or {}).get('inventory_hostname')
+        try:
+            with open(fleet.outcome_path(args['run_dir'], host)) as handle:
+                outcome = json.load(handle)
+        except (OSError, ValueError) as exc:
+            result.update(failed=True, msg='%s: no outcome in %s (%s): was xivo.confd.fleet_import '
+                                           'run for this host?' % (host, args['run_dir'], exc))
+            return result
+        result.update(changed=outcome['changed'], status=outcome['status'],
+                      summary=outcome['summary'], files=outcome['files'],
+                      server=outcome['server'])
+        if outcome['status'] == fleet.UNREACHABLE:
+            result.update(unreachable=True, msg=outcome['failure'] or outcome['msg'])
+        elif outcome.get('failure'):
+            result.update(failed=True, msg=outcome['failure'])
+        else:
+            result['msg'] = fleet.server_line(outcome)
+        return result

@@ -1,0 +1,272 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, xivo.confd developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The role's fleet work, in pure functions: what each server is given, which inventory hosts
+are the same server, the outcome of each server, the summary lines, the fleet report, the
+retention of backups.
+
+FOR INTERNAL COLLECTION USE ONLY: names here may change without notice.
+Used by the action plugins xivo.confd.fleet_import and xivo.confd.fleet_result.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+from ansible_collections.xivo.confd.plugins.module_utils import reports
+from ansible_collections.xivo.confd.plugins.module_utils.server_lock import server_identity
+from ansible_collections.xivo.confd.plugins.module_utils.text import sanitize_message
+
+PREFIX = 'xivo_user_migration_'
+COUNTED = ('created', 'updated', 'unchanged', 'conflict', 'failed', 'would_create',
+           'would_update', 'would_fail')
+
+# Outcome statuses of a server.
+IMPORTED = 'imported'               # every row was tried (some may have failed)
+NOT_IMPORTED = 'not imported'       # configuration, conversion or file problem: nothing sent
+UNREACHABLE = 'unreachable'         # the server could not be reached
+
+
+def duplicate_servers(servers):
+    """{host: [other hosts]} for inventory hosts that reach the same server (address, port):
+    two imports into one server at once would import users twice."""
+    by_server = {}
+    for host, (address, port) in servers.items():
+        by_server.setdefault(server_identity(address, port), []).append(host)
+    duplicates = {}
+    for identity, hosts in by_server.items():
+        if len(hosts) > 1:
+            for host in hosts:
+                duplicates[host] = (identity, sorted(h for h in hosts if h != host))
+    return duplicates
+
+
+def duplicate_message(host, identity, others):
+    return ('%s is the same server (%s) as %s: nothing was imported into any of them. Give each '
+            'XiVO server one inventory host (two imports into one server at once would import '
+            'users twice).' % (host, identity, ', '.join(others)))
+
+
+class Outcome(dict):
+    """What one server's migration ended with: the small record fleet_result reads."""
+
+    @classmethod
+    def of(cls, host, server, status, msg='', result=None, conversion=None, files=None,
+           check_mode=False):
+        result = result or {}
+        summary = dict((k, (result.get('summary') or {}).get(k, 0)) for k in COUNTED)
+        summary['total'] = (result.get('summary') or {}).get('total', 0)
+        outcome = cls(host=host, server=server, status=status, msg=msg, summary=summary,
+                      check_mode=check_mode, files=files or {},
+                      conversion=conversion or {}, changed=bool(
+                          summary['created'] or summary['updated'] or summary['would_create']
+                          or summary['would_update']))
+        for key in ('run_id', 'interrupted', 'error', 'timings'):
+            if result.get(key):
+                outcome[key] = result[key]
+        return outcome
+
+
+def failure(outcome, invalid_rows_policy, fail_on_error, users=(), errors_shown=20):
+    """Why this server fails ('' when it does not): the problem, then the first rows named."""
+    host = outcome['host']
+    if outcome['status'] in (NOT_IMPORTED, UNREACHABLE):
+        return '%s: %s' % (host, outcome['msg'])
+    if outcome.get('interrupted'):
+        return '%s: interrupted: %s' % (host, outcome['interrupted'])
+    if not fail_on_error:
+        return ''
+    summary = outcome['summary']
+    left_out = outcome['conversion'].get('invalid_count', 0) if invalid_rows_policy == 'skip' else 0
+    bad = summary['failed'] + summary['conflict'] + summary['would_fail']
+    if not bad and not left_out:
+        return ''
+    parts = []
+    if bad:
+        failed_file = outcome['files'].get('failed')
+        parts.append('%d of %d users %s on %s%s' % (
+            bad, summary['total'], 'would fail' if outcome['check_mode'] else
+            'failed or conflict', outcome['server'],
+            ' (fix them in %s and import that file again)' % failed_file if failed_file else ''))
+        shown = [u for u in users if u.get('status') in ('failed', 'conflict', 'would_fail')]
+        for user in shown[:errors_shown]:
+            parts.append('row %s (%s): %s' % (user.get('row'), user.get('key') or 'no key',
+                                               user.get('error')))
+        if len(shown) > errors_shown:
+            parts.append('... and %d more in %s' % (len(shown) - errors_shown,
+                                                    outcome['files'].get('report', 'the report')))
+    if left_out:
+        conversion = outcome['conversion']
+        parts.append('%d invalid rows of %s were left out' % (left_out, conversion.get('src')))
+        for problem in (conversion.get('invalid_rows') or [])[:errors_shown]:
+            column = problem.get('legacy_column') or problem.get('column')
+            parts.append('line %s%s: %s' % (problem.get('line'),
+                                            ', column %s' % column if column else '',
+                                            problem.get('reason')))
+        if left_out > errors_shown:
+            parts.append('... and more, see the conversion in %s' % outcome['files'].get(
+                'report', 'the report'))
+    return sanitize_message('%s: %s' % (host, '; '.join(parts)), 20000)
+
+
+def server_line(outcome):
+    """One readable line for one server."""
+    host, status = outcome['host'], outcome['status']
+    if status != IMPORTED:
+        return '%s (%s): %s: %s' % (host, outcome['server'], status.upper(), outcome['msg'])
+    s = outcome['summary']
+    if outcome['check_mode']:
+        counts = ('would create %(would_create)d, would update %(would_update)d, '
+                  'would fail %(would_fail)d, %(unchanged)d unchanged, %(conflict)d conflict'
+                  % s)
+    else:
+        counts = ('%(created)d created, %(updated)d updated, %(unchanged)d unchanged, '
+                  '%(conflict)d conflict, %(failed)d failed' % s)
+    conversion = outcome['conversion']
+    extra = ''
+    if conversion.get('invalid_count'):
+        extra += ', %d invalid rows left out of the legacy file' % conversion['invalid_count']
+    if conversion.get('encoding'):
+        extra += '; %s read as %s' % (os.path.basename(conversion.get('src', '')),
+                                     conversion['encoding'])
+    if outcome.get('interrupted'):
+        extra += '; INTERRUPTED: %s' % outcome['interrupted']
+    if outcome['files'].get('report'):
+        extra += ' (report: %s)' % outcome['files']['report']
+    return '%s (%s): %s%s' % (host, outcome['server'], counts, extra)
+
+
+def totals(outcomes):
+    total = dict((k, 0) for k in COUNTED)
+    total.update(servers=len(outcomes), imported=0, not_imported=0, unreachable=0, left_out=0)
+    for outcome in outcomes:
+        key = outcome['status'].replace(' ', '_')
+        total[key] = total.get(key, 0) + 1
+        if outcome['status'] == IMPORTED:
+            for k in COUNTED:
+                total[k] += outcome['summary'][k]
+            total['left_out'] += outcome['conversion'].get('invalid_count', 0)
+    return total
+
+
+def fleet_line(outcomes, expected, check_mode):
+    """The fleet's line: every server of the play once, whatever the batches."""
+    t = totals(outcomes)
+    done = '%d of %d servers %s' % (t['imported'], expected, 'checked' if check_mode else 'imported')
+    if t['servers'] < expected:
+        done += ' (%d of %d servers done so far)' % (t['servers'], expected)
+    if check_mode:
+        counts = ('would create %(would_create)d, would update %(would_update)d, would fail '
+                  '%(would_fail)d, %(unchanged)d unchanged, %(conflict)d conflict' % t)
+    else:
+        counts = ('%(created)d created, %(updated)d updated, %(unchanged)d unchanged, '
+                  '%(conflict)d conflict, %(failed)d failed' % t)
+    extra = ''
+    for key in ('unreachable', 'not_imported'):
+        if t[key]:
+            extra += ', %d %s' % (t[key], key.replace('_', ' '))
+    if t['left_out']:
+        extra += ', %d invalid rows left out' % t['left_out']
+    return 'fleet: %s: %s%s' % (done, counts, extra)
+
+
+def summary_lines(batch_outcomes, all_outcomes, expected, check_mode):
+    """The lines printed once per batch: this batch's servers, then the fleet so far."""
+    lines = [server_line(o) for o in sorted(batch_outcomes, key=lambda o: o['host'])]
+    lines.append(fleet_line(all_outcomes, expected, check_mode))
+    return lines
+
+
+def fleet_report(run_id, outcomes, expected, check_mode, started, finished):
+    return dict(run_id=run_id, started=started, finished=finished, check_mode=check_mode,
+                servers_expected=expected, complete=len(outcomes) >= expected,
+                totals=totals(outcomes),
+                servers=[dict((k, o[k]) for k in ('host', 'server', 'status', 'msg', 'summary',
+                                                  'files', 'changed') if k in o)
+                         for o in sorted(outcomes, key=lambda o: o['host'])])
+
+
+def _link(path, base):
+    if not path:
+        return ''
+    rel = os.path.relpath(path, base)
+    return '[%s](%s)' % (os.path.basename(path), rel.replace(os.sep, '/'))
+
+
+def fleet_markdown(report, base_dir):
+    """A readable table of every server, with links to its files (relative to the table)."""
+    lines = ['# User migration %s' % report['run_id'], '',
+             '%s to %s. %s' % (report['started'], report['finished'],
+                               'Check mode: nothing was changed.' if report['check_mode'] else ''),
+             '']
+    t = report['totals']
+    lines.append('Servers: %d of %d expected (%d imported, %d not imported, %d unreachable).'
+                 % (t['servers'], report['servers_expected'], t['imported'], t['not_imported'],
+                    t['unreachable']))
+    lines.append('')
+    header = ['server', 'address', 'status', 'created', 'updated', 'unchanged', 'conflict',
+              'failed', 'report', 'failed rows']
+    if report['check_mode']:
+        header[3:8] = ['would create', 'would update', 'unchanged', 'conflict', 'would fail']
+    lines.append('| %s |' % ' | '.join(header))
+    lines.append('|%s|' % '|'.join(['---'] * len(header)))
+    keys = ('would_create', 'would_update', 'unchanged', 'conflict', 'would_fail') \
+        if report['check_mode'] else ('created', 'updated', 'unchanged', 'conflict', 'failed')
+    for server in report['servers']:
+        summary = server['summary']
+        cells = [server['host'], server['server'], server['status']]
+        cells += [str(summary.get(k, 0)) for k in keys]
+        cells += [_link(server['files'].get('report'), base_dir),
+                  _link(server['files'].get('failed'), base_dir)]
+        lines.append('| %s |' % ' | '.join(c.replace('|', '\\|') for c in cells))
+    lines.append('| **total** | | | %s | | |' % ' | '.join(str(t[k]) for k in keys))
+    problems = [s for s in report['servers'] if s['status'] != IMPORTED]
+    if problems:
+        lines += ['', '## Not imported', '']
+        lines += ['- **%s**: %s' % (s['host'], s['msg'].replace('\n', ' ')) for s in problems]
+    return '\n'.join(lines) + '\n'
+
+
+def prune_backups(directory, stem, keep):
+    """Keep the ``keep`` newest backups of one host (0 keeps them all); returns the removed.
+    Backups hold every secret of a server: they should not pile up unnoticed."""
+    if not keep or not os.path.isdir(directory):
+        return []
+    prefix = stem + '-'
+    mine = sorted(name for name in os.listdir(directory)
+                  if name.startswith(prefix) and name.endswith('.csv')
+                  and name[len(prefix):len(prefix) + 8].isdigit())
+    removed = []
+    for name in mine[:-keep]:
+        path = os.path.join(directory, name)
+        os.remove(path)
+        removed.append(path)
+    return removed
+
+
+def read_outcomes(run_dir, hosts=None):
+    """The outcomes recorded so far in one run (all batches), by host."""
+    found = {}
+    if not os.path.isdir(run_dir):
+        return found
+    for name in os.listdir(run_dir):
+        if name.endswith('.outcome.json'):
+            with open(os.path.join(run_dir, name)) as handle:
+                outcome = Outcome(json.load(handle))
+            if hosts is None or outcome['host'] in hosts:
+                found[outcome['host']] = outcome
+    return found
+
+
+def outcome_path(run_dir, host):
+    return reports.inside(run_dir, reports.safe_stem(host) + '.outcome.json')
+
+
+def stats(run_id, report_dir, outcomes, expected, check_mode):
+    """What set_stats gives AWX / Automation Platform: the fleet totals and each server's."""
+    return dict(run_id=run_id, report_dir=report_dir, check_mode=check_mode,
+                servers_expected=expected, totals=totals(outcomes),
+                servers=dict((o['host'], dict(status=o['status'], summary=o['summary'],
+                                              report=o['files'].get('report', '')))
+                             for o in outcomes))

@@ -1,0 +1,100 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, xivo.confd developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: fleet_import
+short_description: Migrate the users of every XiVO server of a play batch at once
+version_added: 1.1.0
+description:
+  - The work of the role M(xivo.confd.user_migration) for every host of the current play batch
+    (C(ansible_play_batch)), in one task run once. Use the role; this module is documented for
+    what it does and returns.
+  - Reads each host's C(xivo_user_migration_*) variables, templated with that host's own
+    variables as a task of that host would see them, and checks them against the role's
+    argument specification. Two hosts that reach the same server (address and port) fail,
+    naming each other.
+  - Converts each distinct legacy file with its options once, into the work directory, and not
+    again while the file's content and the options stay the same.
+  - Imports every server at the same time, whatever C(forks) is, in a bounded pool of threads
+    (C(xivo_user_migration_concurrency)), each server as M(xivo.confd.user_import) would (backup,
+    preflight, batches sized by time, a result per user, a lock per server), showing progress
+    lines as the imports go.
+  - Writes each server's report of this run and its failed rows, copies them as the latest,
+    and the fleet report (C(fleet.json), C(fleet.md)), then prints one line per server and one
+    for the fleet (every server of the play, whatever the batches of C(serial)).
+  - Records each server's outcome in the run directory for M(xivo.confd.fleet_result), which
+    gives each host its own changed, failed or unreachable state.
+  - The connection options given to this task (usually through C(module_defaults) for
+    C(group/xivo.confd.confd)) apply to every server whose role variables do not set them; the
+    C(XIVO_CONFD_*) environment variables come next.
+  - Under C(strategy=free), where C(run_once) is not applied, the first host's task does the work
+    of the batch and the others find its outcomes.
+author:
+  - xivo.confd developers (@xivo-confd)
+extends_documentation_fragment:
+  - xivo.confd.connection
+  - xivo.confd.attributes
+  - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.flow
+  - ansible.builtin.action_common_attributes.actiongroups
+options:
+  host:
+    description:
+      - Not used as such, since each server's address is its C(xivo_user_migration_api_host).
+        Given through C(module_defaults), it is the address of the servers that set none.
+    type: str
+    required: false
+attributes:
+  check_mode:
+    support: full
+    details: Plans every server (would create, would update, would fail with every reason,
+      conflicts) and sends nothing; the converted files are written in the work directory (the
+      plan needs them), no backup or report is written.
+  diff_mode:
+    support: none
+  bypass_host_loop:
+    support: none
+    details: Run it with C(run_once=true), as the role does; it works on the whole batch.
+seealso:
+  - module: xivo.confd.fleet_result
+  - module: xivo.confd.user_import
+  - name: The user_migration role
+    description: The role that runs this module and M(xivo.confd.fleet_result).
+    link: https://github.com/xivo-confd/xivo.confd/blob/main/roles/user_migration/README.md
+'''
+
+EXAMPLES = r'''
+# What the role xivo.confd.user_migration does:
+- name: Convert, back up and import every server of this batch at once
+  xivo.confd.fleet_import:
+  run_once: true
+  register: batch
+
+- name: Give this server its result
+  xivo.confd.fleet_result:
+    run_dir: "{{ batch.run_dir }}"
+'''
+
+RETURN = r'''
+msg:
+  description: One line per server of the batch, then one for the fleet (all batches so far).
+  returned: always
+  type: list
+  elements: str
+  sample:
+    - "xivo-paris (10.0.0.10:9486): 12 created, 0 updated, 3 unchanged, 0 conflict, 0 failed (report: reports/runs/20261201T211000Z-1a2b3c/xivo-paris.json)"
+    - "fleet: 1 of 1 servers imported: 12 created, 0 updated, 3 unchanged, 0 conflict, 0 failed"
+run_id:
+  description: The identifier of the run (the same for every batch of one ansible-playbook run).
+  returned: always
+  type: str
+run_dir:
+  description: The directory where each server's outcome is recorded, for M(xivo.confd.fleet_result).
+  returned: always
+  type: str
+'''

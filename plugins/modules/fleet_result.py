@@ -1,0 +1,78 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, xivo.confd developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: fleet_result
+short_description: Give one XiVO server its own result of a fleet migration
+version_added: 1.1.0
+description:
+  - Reads the outcome that M(xivo.confd.fleet_import) recorded for this inventory host and
+    returns it as the host's own result, so that the recap shows each server as changed
+    (users created or updated), failed (users that failed or are conflicts, a file that could
+    not be converted, a wrong configuration, an interrupted import) or unreachable (the server
+    could not be reached).
+  - Runs on the controller and reads one small file.
+author:
+  - xivo.confd developers (@xivo-confd)
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.flow
+options:
+  run_dir:
+    description:
+      - The run directory returned by M(xivo.confd.fleet_import) (RV(xivo.confd.fleet_import#module:run_dir)).
+    type: path
+    required: true
+attributes:
+  action:
+    support: full
+  async:
+    support: none
+  bypass_host_loop:
+    support: none
+  check_mode:
+    support: full
+    details: Reports the outcome of the check-mode run (would create, would update, would fail).
+  diff_mode:
+    support: none
+  platform:
+    support: full
+    platforms: posix
+seealso:
+  - module: xivo.confd.fleet_import
+'''
+
+EXAMPLES = r'''
+- name: Give this server its result
+  xivo.confd.fleet_result:
+    run_dir: "{{ batch.run_dir }}"
+'''
+
+RETURN = r'''
+status:
+  description: C(imported), C(not imported) or C(unreachable).
+  returned: when the outcome was found
+  type: str
+server:
+  description: The server's address and port.
+  returned: when the outcome was found
+  type: str
+summary:
+  description: How many of the server's users ended in each status (as RV(xivo.confd.user_import#module:summary)).
+  returned: when the outcome was found
+  type: dict
+files:
+  description: The server's report (C(report)) and failed-rows file (C(failed)) of this run, and
+    their latest copies.
+  returned: when the outcome was found
+  type: dict
+msg:
+  description: The server's line, or why it failed.
+  returned: always
+  type: str
+'''
