@@ -3,34 +3,23 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
 import tarfile
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from tests.integration.collection import installed_env, run
+
 MODULES = ('user_csv', 'user_import', 'user_export')
 
 
-def run(args, env=None, cwd=None):
-    proc = subprocess.run(args, capture_output=True, text=True, env=env, cwd=cwd, timeout=300,
-                          check=False)
-    assert proc.returncode == 0, (args, proc.stdout[-2000:], proc.stderr[-2000:])
-    return proc.stdout
-
-
-def test_tarball_builds_installs_and_documents_every_module(tmp_path):
-    run(['ansible-galaxy', 'collection', 'build', REPO, '--output-path', str(tmp_path)])
-    tarball = tmp_path / 'xivo-confd-1.0.0.tar.gz'
-    with tarfile.open(tarball) as archive:
+def test_tarball_builds_installs_and_documents_every_module(collection_tarball, installed_collections,
+                                                            tmp_path):
+    with tarfile.open(collection_tarball) as archive:
         names = archive.getnames()
     for module in MODULES:
         assert 'plugins/modules/%s.py' % module in names
         assert 'plugins/action/%s.py' % module in names
     assert 'roles/user_migration/meta/argument_specs.yml' in names
     assert not [n for n in names if n.startswith(('.venv', 'tests/output', '.git/'))]
-    install_root = tmp_path / 'collections'
-    run(['ansible-galaxy', 'collection', 'install', str(tarball), '-p', str(install_root)])
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(install_root))
+    env = installed_env(installed_collections)
     listing = run(['ansible-doc', '-l', 'xivo.confd'], env=env, cwd=str(tmp_path))
     for module in MODULES:
         assert 'xivo.confd.%s' % module in listing
