@@ -286,6 +286,8 @@ class ActionModule(ActionBase):
             result = run.run()
         finally:
             client.close()
+        warnings = list(result.get('warnings', ())) + [
+            scrub_text(event, client.secrets) for event in client.events]
         if options.get('backup_dir') and not check_mode:
             fleet.prune_backups(options['backup_dir'], stem, options.get('backup_keep') or 0)
         if result.get('error'):
@@ -297,8 +299,8 @@ class ActionModule(ActionBase):
             outcome = fleet.Outcome.of(plan.host, plan.server, fleet.IMPORTED, result['msg'],
                                        result=result, conversion=conversion_summary,
                                        check_mode=check_mode)
-        if result.get('failed_file'):
-            outcome['files']['failed'] = result['failed_file']
+        if warnings:
+            outcome['warnings'] = warnings[:10]
         outcome['failure'] = fleet.failure(
             dict(outcome, files=dict(outcome['files'], **_public(files))),
             options.get('invalid_rows'), options.get('fail_on_error', True),

@@ -35,6 +35,8 @@ class ActionModule(ActionBase):
         result.update(changed=outcome['changed'], status=outcome['status'],
                       summary=outcome['summary'], files=outcome['files'],
                       server=outcome['server'])
+        if outcome.get('warnings'):
+            result['warnings'] = list(outcome['warnings'])
         if outcome['status'] == fleet.UNREACHABLE:
             result.update(unreachable=True, msg=outcome['failure'] or outcome['msg'])
         elif outcome.get('failure'):

@@ -1,0 +1,98 @@
+# -*- coding: utf-8 -*-
+"""The role's fleet logic as pure functions: same servers, outcomes, summary lines, reports,
+backups retention (issue #13, #14)."""
+
+from __future__ import annotations
+
+import os
+
+from ansible_collections.xivo.confd.plugins.module_utils import fleet
+
+
+def outcome(host, status=fleet.IMPORTED, check_mode=False, msg='', **summary):
+    result = {'summary': dict(dict((k, 0) for k in fleet.COUNTED), total=sum(summary.values()),
+                              **summary)}
+    return fleet.Outcome.of(host, '10.0.0.1:9486', status, msg, result=result,
+                            check_mode=check_mode, files={'report': '/r/runs/x/%s.json' % host})
+
+
+def test_two_inventory_hosts_of_one_server_are_named_to_each_other():
+    duplicates = fleet.duplicate_servers({'a': ('127.0.0.1', 9486), 'b': ('localhost', 9486),
+                                          'c': ('127.0.0.1', 9487)})
+    assert sorted(duplicates) == ['a', 'b']
+    identity, others = duplicates['a']
+    assert identity == '127.0.0.1:9486' and others == ['b']
+    assert 'same server (127.0.0.1:9486) as b' in fleet.duplicate_message('a', identity, others)
+
+
+def test_server_lines_and_a_fleet_line_over_every_batch():
+    first = [outcome('a', created=3, unchanged=1), outcome('b', failed=1, conflict=1, created=2)]
+    later = first + [outcome('c', status=fleet.UNREACHABLE, msg='cannot connect')]
+    lines = fleet.summary_lines(first, first, 4, False)
+    assert lines[0] == ('a (10.0.0.1:9486): 3 created, 0 updated, 1 unchanged, 0 conflict, 0 failed '
+                        '(report: /r/runs/x/a.json)')
+    assert lines[-1] == ('fleet: 2 of 4 servers imported (2 of 4 servers done so far): 5 created, '
+                         '0 updated, 1 unchanged, 1 conflict, 1 failed')
+    final = fleet.fleet_line(later + [outcome('d', status=fleet.NOT_IMPORTED, msg='x')], 4, False)
+    assert final == ('fleet: 2 of 4 servers imported: 5 created, 0 updated, 1 unchanged, 1 '
+                     'conflict, 1 failed, 1 unreachable, 1 not imported')
+    assert 'UNREACHABLE: cannot connect' in fleet.server_line(later[2])
+
+
+def test_check_mode_lines_say_what_would_happen():
+    line = fleet.server_line(outcome('a', check_mode=True, would_create=2, would_fail=1))
+    assert 'would create 2, would update 0, would fail 1' in line
+
+
+def test_a_server_fails_for_its_failed_rows_and_left_out_legacy_rows_naming_them():
+    bad = outcome('b', failed=1, created=1)
+    bad['files']['failed'] = '/r/b-failed.csv'
+    users = [{'row': 2, 'key': 'exten@context=5000@default', 'status': 'failed', 'error': 'out of range'}]
+    message = fleet.failure(bad, 'skip', True, users=users)
+    assert message.startswith('b: 1 of 2 users failed or conflict on 10.0.0.1:9486 (fix them in '
+                              '/r/b-failed.csv')
+    assert 'row 2 (exten@context=5000@default): out of range' in message
+    assert fleet.failure(bad, 'skip', False, users=users) == ''
+    good = outcome('a', created=1)
+    good['conversion'] = {'invalid_count': 1, 'src': 'a.csv',
+                          'invalid_rows': [{'line': 3, 'column': 'firstname', 'reason': 'empty'}]}
+    assert fleet.failure(good, 'skip', True) == ('a: 1 invalid rows of a.csv were left out; line 3, '
+                                                  'column firstname: empty')
+    assert fleet.failure(good, 'ignore', True) == ''
+    down = outcome('c', status=fleet.UNREACHABLE, msg='cannot connect')
+    assert fleet.failure(down, 'skip', False) == 'c: cannot connect'
+
+
+def test_the_fleet_report_links_each_server_file_from_the_table(tmp_path):
+    report = fleet.fleet_report('run1', [outcome('a', created=1), outcome('b|x', failed=1)], 3,
+                                False, 'start', 'end')
+    assert report['complete'] is False and report['totals']['created'] == 1
+    table = fleet.fleet_markdown(report, '/r/runs/x')
+    assert '| a | 10.0.0.1:9486 | imported | 1 | 0 | 0 | 0 | 0 | [a.json](a.json) |  |' in table
+    assert 'b\\|x' in table  # a pipe in a host name does not break the table
+    assert '| **total** |' in table
+
+
+def test_backups_are_kept_to_the_newest_of_each_host(tmp_path):
+    for stamp in ('20260101T000000Z-aaaaaa', '20260102T000000Z-bbbbbb', '20260103T000000Z-cccccc'):
+        (tmp_path / ('xivo-a-%s.csv' % stamp)).write_text('x')
+        (tmp_path / ('xivo-a-b-%s.csv' % stamp)).write_text('x')  # another host, kept
+    removed = fleet.prune_backups(str(tmp_path), 'xivo-a', 2)
+    assert [os.path.basename(p) for p in removed] == ['xivo-a-20260101T000000Z-aaaaaa.csv']
+    assert len(os.listdir(tmp_path)) == 5
+    assert fleet.prune_backups(str(tmp_path), 'xivo-a', 0) == []
+
+
+def test_stats_for_awx_hold_totals_and_each_server():
+    data = fleet.stats('run1', '/r', [outcome('a', created=2)], 1, False)
+    assert data['totals']['created'] == 2 and data['servers']['a']['status'] == 'imported'
+    assert data['servers']['a']['report'] == '/r/runs/x/a.json'
+
+
+def test_outcomes_are_read_back_by_host(tmp_path):
+    import json
+    for host in ('a', '../b'):
+        with open(fleet.outcome_path(str(tmp_path), host), 'w') as handle:
+            json.dump(outcome(host, created=1), handle)
+    found = fleet.read_outcomes(str(tmp_path), {'../b'})
+    assert list(found) == ['../b'] and found['../b']['summary']['created'] == 1
