@@ -31,6 +31,10 @@ IDENTITY_CELLS = frozenset(user_identity.IDENTITY_COLUMNS + ('exten', 'context')
 NOT_POSTED = frozenset(('uuid', 'provisioning_code'))
 # Not in the export, so they cannot be compared.
 NOT_COMPARABLE = frozenset(('uuid', 'provisioning_code', 'incall_ring_seconds'))
+# The columns of a created user that its report keeps, for a rollback to recognise it.
+CREATED_WITH = ('firstname', 'lastname', 'username', 'email', 'exten', 'context', 'line_protocol',
+                'sip_username', 'voicemail_number', 'voicemail_context', 'incall_exten',
+                'incall_context')
 # The user strings an empty cell unsets on PUT (§1.4, §12.8).
 UNSETTABLE_COLUMNS = frozenset(('lastname', 'email', 'mobile_phone_number', 'outgoing_caller_id',
                                 'userfield'))
@@ -172,7 +176,7 @@ class Outcome:
     """The result of one source row."""
 
     __slots__ = ('row', 'key', 'identity', 'status', 'uuid', 'error', 'ids', 'changes',
-                 'involved', 'warnings')
+                 'involved', 'warnings', 'reused')
 
     def __init__(self, row, key=None):
         self.row = row
@@ -185,6 +189,7 @@ class Outcome:
         self.changes = []
         self.involved = []
         self.warnings = []
+        self.reused = []
 
     def fail(self, error):
         self.status = 'failed'
@@ -202,6 +207,12 @@ class Outcome:
                       status=self.status, uuid=self.uuid, error=self.error)
         if self.ids is not None:
             result['ids'] = self.ids
+        if self.status == 'created':
+            # What a rollback compares before it removes the user (never secrets), and what
+            # existed before the import and must stay.
+            result['created_with'] = dict((c, values[c]) for c in CREATED_WITH if values.get(c))
+            if self.reused:
+                result['reused'] = list(self.reused)
         if self.changes:
             result['changed_columns'] = list(self.changes)
         if self.involved:

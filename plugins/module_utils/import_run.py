@@ -225,6 +225,7 @@ class ImportRun:
                                           user=by_uuid.get(outcome.uuid) if update else None,
                                           accept=not problems)
                 outcome.warnings.extend(checker.notes)
+                outcome.reused = list(checker.reused)
             if problems:
                 outcome.fail(sanitize_message('invalid: ' + '; '.join(problems)))
         if checker is not None:

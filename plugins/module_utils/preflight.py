@@ -207,6 +207,7 @@ class Preflight:
                            lambda key: None, lambda key: {'username': key})
         self.lines = {}
         self.notes = []         # what the last checked row will share or reuse (not refusals)
+        self.reused = []        # the server objects it will reuse: a rollback must keep them
         self.created = 0        # rows accepted so far (names the rows in the model)
 
     # -- reading ------------------------------------------------------------------------
@@ -288,6 +289,7 @@ class Preflight:
         ``accept`` says that nothing else refuses it. ``notes`` then holds what the row will
         reuse or share (not a refusal)."""
         self.notes = []
+        self.reused = []
         if update:
             return self._check_update(values, user)
         problems = self._check_create(values)
@@ -313,6 +315,7 @@ class Preflight:
             if self.contexts is not None and self._context(vm_context) is None:
                 add(_missing_context('voicemail_context', vm_context))
             for other in self.export_voicemails.get((number, vm_context), ()):
+                self.reused.append('voicemail')
                 self.notes.append('the voicemail %s@%s of %s will be shared with this user '
                                   '(confd reuses an existing voicemail)'
                                   % (number, vm_context, _owner_text(other).strip(' ()')))
@@ -358,10 +361,16 @@ class Preflight:
         sip_name = get('sip_username') or ''
         if protocol == 'sip' and sip_name and has_line:
             endpoint = self._sip_endpoint(sip_name)
+            if endpoint is not None and not endpoint.get('line'):
+                self.reused.append('sip')
             if endpoint is not None and endpoint.get('line'):
                 add('sip_username: the SIP endpoint %r already belongs to a line%s (confd: '
                     'Resource Error - Line is associated with a Endpoint)'
                     % (sip_name, _owner_text(endpoint)))
+        if extension is not None and extension[0] in ('free', 'orphan'):
+            self.reused.append('extension')
+        if incall_extension is not None and incall_extension[0] in ('free', 'orphan'):
+            self.reused.append('incall_extension')
         # C6 line <-> extension.
         if has_line and extension is not None:
             kind, owner = extension

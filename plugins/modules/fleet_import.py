@@ -11,7 +11,7 @@ module: fleet_import
 short_description: Migrate the users of every XiVO server of a play batch at once
 version_added: 1.1.0
 description:
-  - The work of the role M(xivo.confd.user_migration) for every host of the current play batch
+  - The work of the role C(xivo.confd.user_migration) for every host of the current play batch
     (C(ansible_play_batch)), in one task run once. Use the role; this module is documented for
     what it does and returns.
   - Reads each host's C(xivo_user_migration_*) variables, templated with that host's own

@@ -1,0 +1,74 @@
+# -*- coding: utf-8 -*-
+"""The rollback's pure parts: which users a report created, how a server user changed since,
+which report of the role to take (issue #15)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from ansible_collections.xivo.confd.plugins.module_utils import user_rollback
+from ansible_collections.xivo.confd.plugins.module_utils.confd_client import ConfdError
+
+CREATED = {'row': 1, 'line': 2, 'key': 'exten@context=1001@default', 'name': 'Alice Smith',
+           'status': 'created', 'uuid': 'U1',
+           'ids': {'user_id': 1, 'line_id': 7, 'extension_id': 34, 'voicemail_id': 2},
+           'created_with': {'firstname': 'Alice', 'lastname': 'Smith', 'username': 'asmith',
+                            'exten': '1001', 'context': 'default'},
+           'reused': ['extension']}
+
+
+def server_user(**changes):
+    user = {'uuid': 'U1', 'firstname': 'Alice', 'lastname': 'Smith', 'username': 'asmith',
+            'email': None, 'voicemail': {'id': 2},
+            'lines': [{'id': 7, 'extensions': [{'id': 34, 'exten': '1001', 'context': 'default'}]}]}
+    user.update(changes)
+    return user
+
+
+def test_only_the_users_the_run_created_are_targets():
+    report = {'users': [CREATED, dict(CREATED, status='unchanged', uuid='U2'),
+                        dict(CREATED, status='failed', uuid=None)]}
+    target, = user_rollback.targets_from_report(report)
+    assert target.uuid == 'U1' and target.ids['line_id'] == 7 and target.reused == ['extension']
+    with pytest.raises(ConfdError, match='not a report'):
+        user_rollback.targets_from_report({'summary': {}})
+
+
+@pytest.mark.parametrize('changes, found', [
+    ({}, []),
+    ({'firstname': 'ALICE'}, []),
+    ({'lastname': 'Jones'}, ["lastname is now 'Jones' (created as 'Smith')"]),
+    ({'lines': [{'id': 7, 'extensions': []}, {'id': 9}]}, ['its lines are now [7, 9] (created with line 7)']),
+    ({'lines': [{'id': 7, 'extensions': [{'id': 35, 'exten': '1002', 'context': 'default'}]}]},
+     ['its extension is now 1002@default (created as 1001@default)']),
+    ({'voicemail': None}, ['its voicemail is now none (created with 2)']),
+])
+def test_a_user_changed_since_the_import_is_told_apart(changes, found):
+    target, = user_rollback.targets_from_report({'users': [CREATED]})
+    assert user_rollback.differences(target, server_user(**changes)) == found
+
+
+def test_the_acl_of_each_route_follows_confds_naming():
+    assert user_rollback._acl('DELETE', '/users/U1/voicemail') == 'confd.users.U1.voicemail.delete'
+    assert user_rollback._acl('DELETE', '/lines/7/endpoints/sip/3') == 'confd.lines.7.endpoints.sip.3.delete'
+    assert user_rollback._acl('GET', '/extensions/34') == 'confd.extensions.34.read'
+
+
+def test_the_latest_run_that_created_users_is_chosen(tmp_path):
+    def write(run, host, users):
+        directory = tmp_path / 'runs' / run
+        directory.mkdir(parents=True, exist_ok=True)
+        (directory / ('%s.json' % host)).write_text(json.dumps({'run_id': run, 'users': users}))
+    write('20260101T000000Z-aaaaaa', 'xivo-a', [CREATED])
+    write('20260102T000000Z-bbbbbb', 'xivo-a', [dict(CREATED, status='unchanged')])
+    write('20260102T000000Z-bbbbbb', 'xivo-b', [CREATED])
+    path, report = user_rollback.find_report(str(tmp_path), 'xivo-a')
+    assert report['run_id'] == '20260101T000000Z-aaaaaa'
+    path, report = user_rollback.find_report(str(tmp_path), 'xivo-a', '20260102T000000Z-bbbbbb')
+    assert report['run_id'] == '20260102T000000Z-bbbbbb'
+    with pytest.raises(ConfdError, match='no run in .* created users on xivo-c'):
+        user_rollback.find_report(str(tmp_path), 'xivo-c')
+    with pytest.raises(ConfdError, match='no report of xivo-a for run nope'):
+        user_rollback.find_report(str(tmp_path), 'xivo-a', 'nope')
