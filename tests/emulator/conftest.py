@@ -1,4 +1,6 @@
 """Fixtures: one emulator per xdist worker (own address, ephemeral ports), reset before each test."""
+import contextlib
+import http.cookiejar
 import os
 
 import pytest
@@ -21,6 +23,10 @@ class Client:
         self.server = server
         self.ca = server.ca_path
         self._token = None
+        # one kept-alive TLS connection instead of a handshake per request; cookies only when a
+        # test passes them (the Digest tests need the cookie-less behaviour)
+        self.http = requests.Session()
+        self.http.cookies.set_policy(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
 
     @property
     def token(self):
@@ -38,7 +44,8 @@ class Client:
         headers = dict(kw.pop('headers', {}) or {})
         if token:
             headers.setdefault('X-Auth-Token', self.token)
-        return requests.request(method, self.server.url + path, headers=headers, verify=self.ca, timeout=30, **kw)
+        kw.setdefault('timeout', 30)
+        return self.http.request(method, self.server.url + path, headers=headers, verify=self.ca, **kw)
 
     def post(self, body, ctype=CSV, method='POST', **kw):
         if isinstance(body, str):
@@ -58,6 +65,25 @@ class Client:
 
     def control(self, method, path, **kw):
         return requests.request(method, self.server.url + '/_emulator/' + path, verify=self.ca, **kw)
+
+    def get(self, path, **params):
+        """GET a confd route; the JSON body (asserting the status when `status` is given)."""
+        status = params.pop('status', 200)
+        r = self.request('GET', path, params=params)
+        assert r.status_code == status, (path, r.status_code, r.text[:300])
+        return r.json()
+
+    def delete(self, path, **kw):
+        return self.request('DELETE', path, **kw)
+
+
+@contextlib.contextmanager
+def _client(server):
+    client = Client(server)
+    try:
+        yield client
+    finally:
+        client.http.close()
 
 
 def _server(version, index):
@@ -80,6 +106,28 @@ def _emu1608():
     srv.stop()
 
 
+@pytest.fixture(scope='session')
+def _emu_fresh():
+    """The fresh-install seed of §13–§15 (no call permissions): ids come out as the reference's."""
+    base = 100 + 10 * _worker_offset() + 2
+    srv = EmulatorServer(address='127.0.1.%d' % base, port=0, auth_port=0).start()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture
+def emu_fresh(_emu_fresh):
+    _emu_fresh.reset(save=False)
+    _emu_fresh.request_log.clear()
+    return _emu_fresh
+
+
+@pytest.fixture
+def cf(emu_fresh):
+    with _client(emu_fresh) as client:
+        yield client
+
+
 @pytest.fixture
 def emu(_emu1615):
     _emu1615.reset(save=False)
@@ -95,12 +143,14 @@ def emu08(_emu1608):
 
 @pytest.fixture
 def c(emu):
-    return Client(emu)
+    with _client(emu) as client:
+        yield client
 
 
 @pytest.fixture
 def c08(emu08):
-    return Client(emu08)
+    with _client(emu08) as client:
+        yield client
 
 
 def first_error(resp):
