@@ -9,6 +9,12 @@ import requests
 from tests.emulator import EmulatorServer
 
 CSV = 'text/csv; charset=utf-8'
+# the row of §13–§14 (columns as in §13.3); %s = its call permissions
+ALICE = ('firstname,lastname,username,password,email,exten,context,line_protocol,sip_username,voicemail_name,'
+         'voicemail_number,voicemail_context,incall_exten,incall_context,cti_profile_name,cti_profile_enabled,'
+         'call_permissions,entity_id\n'
+         'Alice,Smith,asmith,secret1,alice@example.com,1001,default,sip,asmithsip,Alice VM,1001,default,2001,'
+         'from-extern,Client,1,%s,1\n')
 
 
 def _worker_offset():
@@ -156,3 +162,12 @@ def c08(emu08):
 def first_error(resp):
     assert resp.status_code == 400, resp.text
     return resp.json()['errors'][0]['message']
+
+
+def setup_alice(c, permissions='perm1;perm2'):
+    """The samples' state: call permissions made with POST, then the Alice row (§13.2, §14)."""
+    for name in permissions.split(';'):
+        assert c.request('POST', '/1.1/callpermissions', json={'name': name}).status_code == 201
+    r = c.post(ALICE % permissions)
+    assert r.status_code == 201, r.text
+    return r.json()['created'][0]

@@ -5,14 +5,9 @@ import os
 
 import pytest
 
-from .conftest import first_error
+from .conftest import first_error, setup_alice
 
 SAMPLES = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'samples', 'real-16.15')
-ALICE = ('firstname,lastname,username,password,email,exten,context,line_protocol,sip_username,voicemail_name,'
-         'voicemail_number,voicemail_context,incall_exten,incall_context,cti_profile_name,cti_profile_enabled,'
-         'call_permissions,entity_id\n'
-         'Alice,Smith,asmith,secret1,alice@example.com,1001,default,sip,asmithsip,Alice VM,1001,default,2001,'
-         'from-extern,Client,1,%s,1\n')
 # values the server makes up: equal in shape only
 VOLATILE = {'uuid', 'user_uuid', 'secret', 'sip_secret', 'provisioning_code', 'provisioning_extension', 'timestamp'}
 ROUTES = ['contexts', 'entities', 'cti_profiles', 'callpermissions', 'incalls', 'voicemails', 'endpoints/sip',
@@ -42,15 +37,6 @@ def normalized(body, base):
             return [walk(v) for v in value]
         return value.replace(base, 'https://xivo:9486') if isinstance(value, str) else value
     return walk(body)
-
-
-def setup_alice(c, permissions='perm1;perm2'):
-    """The samples' state: call permissions made with POST, then the Alice row (§13.2, §14)."""
-    for name in permissions.split(';'):
-        assert c.request('POST', '/1.1/callpermissions', json={'name': name}).status_code == 201
-    r = c.post(ALICE % permissions)
-    assert r.status_code == 201, r.text
-    return r.json()['created'][0]
 
 
 @pytest.mark.parametrize('route', ROUTES)
