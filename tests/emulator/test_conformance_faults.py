@@ -93,12 +93,12 @@ def test_state_file_persisted(tmp_path):
 
 def test_fleet_one_ca(tmp_path):
     first = '127.0.2.%d' % (10 + 10 * _worker_offset())
-    with Fleet(3, first_address=first, port=0, auth_port=0) as fleet:
+    with Fleet(3, first_address=first, port=0, auth_port=0, row_cost=0.001) as fleet:
         addresses = [s.address for s in fleet.servers]
         assert len(set(addresses)) == 3
         for srv in fleet:
             r = requests.get(srv.url + '/_emulator/state', verify=fleet.ca_path)
-            assert r.status_code == 200
+            assert r.status_code == 200 and r.json()['speed'] == {'row_cost': 0.001, 'request_cost': 0.0}
 
 
 def test_cli_fleet_starts_and_stops_on_sigterm(tmp_path):
@@ -106,14 +106,17 @@ def test_cli_fleet_starts_and_stops_on_sigterm(tmp_path):
     first = '127.0.3.%d' % (10 + 10 * _worker_offset())
     repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     proc = subprocess.Popen([sys.executable, '-m', 'tests.emulator', '--fleet', '2', '--address', first,
-                             '--port', '0', '--auth-port', '0', '--ca-out', ca],
+                             '--port', '0', '--auth-port', '0', '--ca-out', ca, '--row-cost', '0.002',
+                             '--request-cost', '0.01', '--faults', '{"mangle_created": 2}'],
                             cwd=repo, stdout=subprocess.PIPE, text=True)
     try:
         lines = [proc.stdout.readline() for dummy in range(2)]
         assert all(line.startswith('listening https://127.0.3.') for line in lines), lines
         for line in lines:
             url = re.match(r'listening (\S+) \(auth (\d+)\)', line).group(1)
-            assert requests.get(url + '/_emulator/state', verify=ca).status_code == 200
+            state = requests.get(url + '/_emulator/state', verify=ca).json()
+            assert state['speed'] == {'row_cost': 0.002, 'request_cost': 0.01}
+            assert state['faults']['mangle_created']['n'] == 2
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=10) == 0
     finally:
