@@ -11,6 +11,7 @@ import pytest
 import requests
 
 from tests.emulator import EmulatorServer, Fleet
+from tests.emulator.faults import PROXY_504
 
 from .conftest import _worker_offset
 
@@ -133,3 +134,55 @@ def test_s4_performance_1000_rows_one_request(emu, c):
     r = c.request('GET', '/1.1/users/export', headers={'Accept': 'application/json'})
     assert len(r.json()['content']) == 1000
     assert time.time() - start < 5
+
+
+@pytest.mark.parametrize('answer', [
+    {'status': 504},  # the default body: a proxy's HTML page
+    {'status': 200, 'body': '<html><body>Welcome</body></html>', 'content_type': 'text/html'},
+    {'status': 201, 'body': 'created, see log', 'content_type': 'text/plain'},
+], ids=['proxy-504', 'html-200', 'text-201'])
+def test_fault_answer_after_commit(emu, c, answer):
+    c.control('POST', 'faults', json={'answer_after_commit': dict(answer, n=2)})
+    assert c.post('firstname\nA\n').json()['created'][0]['row_number'] == 1  # 1st: confd's answer
+    assert c.post('firstname\n,\n').status_code == 400  # a failed import does not count
+    r = c.post('firstname\nB\n')
+    assert r.status_code == answer['status']
+    assert r.text == answer.get('body', PROXY_504)
+    assert r.headers['Content-Type'] == answer.get('content_type', 'text/html')
+    with pytest.raises(ValueError):
+        r.json()
+    assert sorted(u['firstname'] for u in c.export()) == ['A', 'B']  # committed all the same
+    assert c.post('firstname\nC\n').status_code == 201  # fires once
+    assert emu.faults.answer_after_commit is None
+
+
+def test_fault_mangle_created(emu, c):
+    emu.faults.set(mangle_created={'n': 1, 'drop_row_number': True, 'reverse': True})
+    created = c.post('firstname\nA\nB\nC\n').json()['created']
+    assert [set(e) for e in created] == [{'user_id', 'user_uuid', 'voicemail_id', 'line_id', 'sip_id', 'sccp_id',
+                                          'extension_id', 'incall_extension_id', 'cti_profile_id',
+                                          'call_permission_ids'}] * 3
+    by_id = {u['uuid']: u['firstname'] for u in c.export()}
+    assert [by_id[e['user_uuid']] for e in created] == ['C', 'B', 'A']
+    c.control('POST', 'faults', json={'mangle_created': {'reverse': True}})
+    uuid = c.post('firstname\nD\nE\n').json()['created'][0]['user_uuid']
+    updated = c.put('uuid,lastname\n%s,L\n' % uuid).json()['updated']  # the next import: PUT counts too
+    assert [e['row_number'] for e in updated] == [1]
+    assert c.post('firstname\nF\nG\n').json()['created'][0]['row_number'] == 1
+
+
+def test_fault_redirect(emu, c):
+    location = 'https://127.0.0.99:1/x'
+    c.control('POST', 'faults', json={'redirect': {'status': 307, 'location': location, 'path': '/1.1/users/import'}})
+    for dummy in range(2):  # every matching request, before auth and state
+        r = c.post('firstname\nA\n', token=False, allow_redirects=False)
+        assert (r.status_code, r.headers['Location']) == (307, location)
+        assert r.headers['Content-Type'].startswith('text/html') and location in r.text
+    assert c.get('/1.1/users')['total'] == 0  # another path: answered by confd
+    assert c.export() == []
+    emu.faults.set(redirect={'status': 301, 'location': location, 'n': 2})
+    assert c.request('GET', '/1.1/users', allow_redirects=False).status_code == 200
+    assert c.request('GET', '/1.1/nothing', allow_redirects=False).status_code == 301  # any confd path
+    assert c.request('GET', '/1.1/users', allow_redirects=False).status_code == 200  # only the Nth
+    assert c.control('POST', 'faults', json={'redirect': {'status': 302}}).status_code == 400  # needs a location
+    assert [e['status'] for e in emu.request_log if e['path'] == '/1.1/nothing'] == [301]
