@@ -1,5 +1,6 @@
 """python -m tests.emulator: start one emulated XiVO (or a fleet) until SIGTERM/SIGINT."""
 import argparse
+import json
 import shutil
 import signal
 import sys
@@ -15,9 +16,10 @@ def main(argv=None):
         description='Emulated XiVO confd 16.x (HTTPS) + xivo-auth, for tests only. Defaults: web-services '
                     'user admin/passadmin (Digest on confd, backend xivo_service on xivo-auth, ACL confd.#); '
                     'web-interface admin root/secret (backend xivo_admin, ACL confd.#); seed: entity 1 '
-                    '"xivotest", contexts default (internal 1000-1999), from-extern (incall 2000-2999), '
-                    'to-extern (outcall), CTI profiles Supervisor/Agent/Client/Switchboard. '
-                    'Control endpoint: /_emulator/{state,faults,reset,seed} on both ports.')
+                    '"xivotest", contexts __switchboard_directory (others), from-extern (incall 2000-2999), '
+                    'default (internal 1000-1999), to-extern (outcall), the 33 feature-code extensions of '
+                    'xivo-features, CTI profiles Supervisor/Agent/Client/Switchboard. '
+                    'Control endpoint: /_emulator/{state,faults,reset,seed,speed} on both ports.')
     p.add_argument('--address', default='127.0.0.2', help='listen address (default 127.0.0.2)')
     p.add_argument('--port', type=int, default=9486, help='confd port (default 9486; 0 = ephemeral)')
     p.add_argument('--auth-port', type=int, default=9497, help='xivo-auth port (default 9497; 0 = ephemeral)')
@@ -36,12 +38,20 @@ def main(argv=None):
     p.add_argument('--fail-status', type=int, default=500, help='status for --fail-nth (default 500)')
     p.add_argument('--drop-after-commit', type=int, help='fault: commit the Nth import then close the socket')
     p.add_argument('--token-ttl', type=float, help='fault: tokens expire after this many seconds')
-    p.add_argument('--slow-rows', type=float, help='fault: seconds slept per imported row')
+    p.add_argument('--slow-rows', type=float, help='fault: seconds slept per imported row, holding the store')
+    p.add_argument('--faults', help='JSON object of faults set at start, as POST /_emulator/faults takes it '
+                                    '(e.g. \'{"redirect": {"status": 307, "location": "https://127.0.0.99:1/x"}}\')')
+    p.add_argument('--row-cost', type=float, default=0.0,
+                   help='speed model: seconds of server time per row of an import request, failing rows '
+                        'included (real 16.15: 0.2; 0.002 = 100x faster; default 0 = off)')
+    p.add_argument('--request-cost', type=float, default=0.0,
+                   help='speed model: seconds of server time per import request (real 16.15: ~0)')
     p.add_argument('--no-shuffle', action='store_true', help='export rows in insertion order')
     args = p.parse_args(argv)
 
     common = dict(port=args.port, auth_port=args.auth_port, version=args.version, ws_user=args.ws_user,
-                  ws_password=args.ws_password, seed=args.seed, shuffle_export=not args.no_shuffle)
+                  ws_password=args.ws_password, seed=args.seed, shuffle_export=not args.no_shuffle,
+                  row_cost=args.row_cost, request_cost=args.request_cost)
     if args.fleet:
         fleet = Fleet(args.fleet, first_address=args.address, **common)
         servers = fleet.servers
@@ -57,7 +67,7 @@ def main(argv=None):
         servers = [srv]
         if args.ca_out and srv.ca_path:
             shutil.copyfile(srv.ca_path, args.ca_out)
-    faults = {}
+    faults = json.loads(args.faults) if args.faults else {}
     if args.latency is not None:
         faults['latency'] = args.latency
     if args.fail_nth is not None:

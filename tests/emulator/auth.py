@@ -1,4 +1,5 @@
-"""xivo-auth tokens and confd's auth chain (§1.2): token with ACL → Digest (cookie-bound nonce)."""
+"""xivo-auth tokens and confd's auth chain (§1.2): token with ACL → Digest (cookie-bound nonce).
+Each route's ACL is in api.py (OWN_ROUTES in server.py for import/export)."""
 import base64
 import datetime
 import hashlib
@@ -9,18 +10,6 @@ import time
 import uuid
 
 REALM = 'Authentication Required'
-ROUTE_ACL = {
-    ('POST', '/1.1/users/import'): 'confd.users.import.create',
-    ('PUT', '/1.1/users/import'): 'confd.users.import.update',
-    ('GET', '/1.1/users/export'): 'confd.users.export.read',
-    ('GET', '/1.1/users'): 'confd.users.read',
-}
-
-
-def required_acl(method, path):
-    if path.startswith('/1.1/users/') and path not in ('/1.1/users/import', '/1.1/users/export'):
-        return 'confd.users.{}.read'.format(path.rsplit('/', 1)[1])
-    return ROUTE_ACL.get((method, path), 'confd.#')
 
 
 def acl_matches(pattern, acl):

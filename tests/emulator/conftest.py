@@ -1,4 +1,6 @@
 """Fixtures: one emulator per xdist worker (own address, ephemeral ports), reset before each test."""
+import contextlib
+import http.cookiejar
 import os
 
 import pytest
@@ -7,6 +9,12 @@ import requests
 from tests.emulator import EmulatorServer
 
 CSV = 'text/csv; charset=utf-8'
+# the row of §13–§14 (columns as in §13.3); %s = its call permissions
+ALICE = ('firstname,lastname,username,password,email,exten,context,line_protocol,sip_username,voicemail_name,'
+         'voicemail_number,voicemail_context,incall_exten,incall_context,cti_profile_name,cti_profile_enabled,'
+         'call_permissions,entity_id\n'
+         'Alice,Smith,asmith,secret1,alice@example.com,1001,default,sip,asmithsip,Alice VM,1001,default,2001,'
+         'from-extern,Client,1,%s,1\n')
 
 
 def _worker_offset():
@@ -21,6 +29,10 @@ class Client:
         self.server = server
         self.ca = server.ca_path
         self._token = None
+        # one kept-alive TLS connection instead of a handshake per request; cookies only when a
+        # test passes them (the Digest tests need the cookie-less behaviour)
+        self.http = requests.Session()
+        self.http.cookies.set_policy(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
 
     @property
     def token(self):
@@ -38,7 +50,8 @@ class Client:
         headers = dict(kw.pop('headers', {}) or {})
         if token:
             headers.setdefault('X-Auth-Token', self.token)
-        return requests.request(method, self.server.url + path, headers=headers, verify=self.ca, timeout=30, **kw)
+        kw.setdefault('timeout', 30)
+        return self.http.request(method, self.server.url + path, headers=headers, verify=self.ca, **kw)
 
     def post(self, body, ctype=CSV, method='POST', **kw):
         if isinstance(body, str):
@@ -58,6 +71,25 @@ class Client:
 
     def control(self, method, path, **kw):
         return requests.request(method, self.server.url + '/_emulator/' + path, verify=self.ca, **kw)
+
+    def get(self, path, **params):
+        """GET a confd route; the JSON body (asserting the status when `status` is given)."""
+        status = params.pop('status', 200)
+        r = self.request('GET', path, params=params)
+        assert r.status_code == status, (path, r.status_code, r.text[:300])
+        return r.json()
+
+    def delete(self, path, **kw):
+        return self.request('DELETE', path, **kw)
+
+
+@contextlib.contextmanager
+def _client(server):
+    client = Client(server)
+    try:
+        yield client
+    finally:
+        client.http.close()
 
 
 def _server(version, index):
@@ -80,6 +112,28 @@ def _emu1608():
     srv.stop()
 
 
+@pytest.fixture(scope='session')
+def _emu_fresh():
+    """The fresh-install seed of §13–§15 (no call permissions): ids come out as the reference's."""
+    base = 100 + 10 * _worker_offset() + 2
+    srv = EmulatorServer(address='127.0.1.%d' % base, port=0, auth_port=0).start()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture
+def emu_fresh(_emu_fresh):
+    _emu_fresh.reset(save=False)
+    _emu_fresh.request_log.clear()
+    return _emu_fresh
+
+
+@pytest.fixture
+def cf(emu_fresh):
+    with _client(emu_fresh) as client:
+        yield client
+
+
 @pytest.fixture
 def emu(_emu1615):
     _emu1615.reset(save=False)
@@ -95,14 +149,25 @@ def emu08(_emu1608):
 
 @pytest.fixture
 def c(emu):
-    return Client(emu)
+    with _client(emu) as client:
+        yield client
 
 
 @pytest.fixture
 def c08(emu08):
-    return Client(emu08)
+    with _client(emu08) as client:
+        yield client
 
 
 def first_error(resp):
     assert resp.status_code == 400, resp.text
     return resp.json()['errors'][0]['message']
+
+
+def setup_alice(c, permissions='perm1;perm2'):
+    """The samples' state: call permissions made with POST, then the Alice row (§13.2, §14)."""
+    for name in permissions.split(';'):
+        assert c.request('POST', '/1.1/callpermissions', json={'name': name}).status_code == 201
+    r = c.post(ALICE % permissions)
+    assert r.status_code == 201, r.text
+    return r.json()['created'][0]

@@ -10,8 +10,10 @@ import time
 import uuid as uuidlib
 
 from .csvparse import Unexpected, json_row
+from .fixes import fix_caller_id, fix_extension
 from .py2 import B, metadata, py2_repr
-from .rules import RowError, parse_row, validate_exten, validate_sip, validate_user, validate_voicemail
+from .rules import (NotFoundError, RowError, check_range, find_context, parse_row, validate_exten, validate_sip,
+                    validate_user, validate_voicemail)
 
 USER_DEFAULTS = {
     'lastname': None, 'email': None, 'username': None, 'password': None, 'language': None,
@@ -36,7 +38,6 @@ class Entry:
         self.number, self.row, self.groups = number, row, groups
         self.user = self.voicemail = self.line = self.sip = self.sccp = None
         self.extension = self.incall = self.incall_extension = self.cti = None
-        self.incall_found = False
         self.permissions = None
 
     def ids(self):
@@ -55,6 +56,9 @@ class Importer:
         self.db = store
         self.version = version
         self.slow_rows = slow_rows
+        # extensions whose typeval this request wrote: SQLAlchemy keeps the byte string it was
+        # given ('1'), the ones read from the database are unicode (u'1') (§12.15 vs §14.4)
+        self.fresh = set()
 
     # ---------------------------------------------------------------- driver
     def run(self, rows, update=False):
@@ -75,11 +79,14 @@ class Importer:
 
     # ---------------------------------------------------------------- lookups
     def context(self, name):
-        ctx = self.db.contexts.find_one('name', name)
-        if ctx is None:
-            raise RowError("Input Error - field 'context': Context was not found %s"
-                           % metadata([('context', name)]))
-        return ctx
+        return find_context(self.db, name)
+
+    def typeval(self, ext):
+        return B(ext['typeval']) if ext['id'] in self.fresh else ext['typeval']
+
+    def set_owner(self, ext, kind, typeval):
+        self.db.extensions.update(ext['id'], type=kind, typeval=typeval)
+        self.fresh.add(ext['id'])
 
     def default_entity(self):
         return min(self.db.entities.rows) if self.db.entities.rows else None
@@ -100,10 +107,10 @@ class Importer:
         """16.12+: separate resource; 16.08: part of the user validation."""
         if self.version >= (16, 12):
             value = fields.get('entity_id')
-            if value is None:
+            if not value:  # EntityCreator.find: empty and 0 mean "no entity" (the default one)
                 return self.default_entity()
             if self.db.entities.get(value) is None:
-                raise RowError('Resource Not Found - Entity was not found %s' % metadata([('id', value)]))
+                raise NotFoundError('Resource Not Found - Entity was not found %s' % metadata([('id', value)]))
             return value
         value = user_fields.get('entity_id')
         if value is None:
@@ -112,19 +119,6 @@ class Importer:
             raise RowError("Input Error - field 'entity_id': Entity was not found %s"
                            % metadata([('entity_id', value)]))
         return value
-
-    def check_range(self, exten, ctx):
-        if exten.startswith('_') or ctx['type'] == 'outcall':
-            return  # patterns and outcall contexts skip the range check (§12.15)
-        try:
-            number = int(exten)
-        except ValueError:
-            raise Unexpected("invalid literal for int() with base 10: %s" % py2_repr(B(exten)))
-        for low, high in ctx['ranges']:
-            if int(low) <= number <= int(high):
-                return
-        raise RowError("Input Error - Extension '%s' is outside of range for context '%s'"
-                       % (exten, ctx['name']))
 
     # ---------------------------------------------------------------- create
     def create_user(self, fields, entity_id):
@@ -150,11 +144,12 @@ class Importer:
         return self.db.users.insert(rec)
 
     def find_or_create_voicemail(self, fields):
-        validate_voicemail(fields, self.version)
-        self.context(fields['context'])
-        found = self.db.voicemails.find_one('number_context', (fields['number'], fields['context']))
+        """VoicemailCreator: a number@context found is reused as it is (nothing validated, §13.3 B5)."""
+        found = self.db.voicemails.find_one('number_context', (fields.get('number'), fields.get('context')))
         if found:
             return found
+        validate_voicemail(fields, self.version)
+        self.context(fields['context'])
         rec = {'name': fields['name'], 'number': fields['number'], 'context': fields['context'],
                'password': fields.get('password'), 'email': fields.get('email'),
                'attach_audio': fields.get('attach_audio'),
@@ -175,56 +170,44 @@ class Importer:
             result.append(perm)
         return result
 
-    def find_or_create_extension(self, exten, context_name, kind='user'):
-        validate_exten(exten, self.version)
-        ctx = self.context(context_name)
+    def find_or_create_extension(self, exten, context_name):
+        """ExtensionCreator: any extension found is reused (B10); a new one is validated (B11)."""
         found = self.db.extensions.find_one('exten_context', (exten, context_name))
         if found:
-            return found, True
-        self.check_range(exten, ctx)
-        return self.db.extensions.insert({'exten': exten, 'context': context_name, 'type': kind,
-                                          'typeval': '0', 'line_id': None}), False
+            return found
+        validate_exten(exten, self.version)
+        check_range(exten, self.context(context_name))
+        return self.db.extensions.insert({'exten': exten, 'context': context_name, 'type': 'user',
+                                          'typeval': '0', 'commented': False})
 
     def create_incall(self, entry, fields):
+        """B12 incall extension, then B13: the incall of that extension is reused, else a new
+        incall with no destination (also for a half-filled incall: no number, §12.16)."""
         exten, ctx = fields.get('exten'), fields.get('context')
-        if not exten and not ctx:
-            return
         if exten and ctx:
-            ext, found = self.find_or_create_extension(exten, ctx, kind='incall')
-            if found and ext['type'] == 'incall':
-                entry.incall = self.db.incalls.get(int(ext['typeval']))
-                entry.incall_found = True
-            elif not found:
-                entry.incall = self.db.incalls.insert({'extension_id': ext['id'], 'user_id': None,
-                                                       'ring_seconds': fields.get('ring_seconds')})
-                self.db.extensions.update(ext['id'], typeval=str(entry.incall['id']))
-            entry.incall_extension = ext
-            if found and ext['type'] != 'incall' and entry.incall is None:
-                entry.incall = None  # association step reports the clash
-            return
-        # half-filled: an incall with no number (§12.16)
-        entry.incall = self.db.incalls.insert({'extension_id': None, 'user_id': None,
-                                               'ring_seconds': fields.get('ring_seconds')})
+            entry.incall_extension = self.find_or_create_extension(exten, ctx)
+        ext = entry.incall_extension
+        if ext is not None and ext['type'] == 'incall':
+            entry.incall = self.db.incalls.get(int(ext['typeval']))
+        elif exten or ctx:
+            entry.incall = self.db.incalls.insert({'extension_id': None, 'user_id': None, 'ring_seconds': None})
 
     def create_sip(self, fields):
-        validate_sip(fields, self.version)
+        """SipCreator: a username found is reused as it is (B15), a new endpoint validated (B16)."""
         username = fields.get('username')
         if username:
             found = self.db.sip.find_one('username', username)
             if found:
                 return found
+        validate_sip(fields, self.version)
         return self.db.sip.insert({'username': username or _rand(), 'secret': fields.get('secret') or _rand(),
-                                   'line_id': None})
+                                   'line_id': None, 'callerid': None})
 
     def create_row(self, entry):
         g = entry.groups
         user_fields = g['user']
-        if self.version < (16, 12):
-            has_user = bool(user_fields)
-        else:
-            has_user = bool(user_fields)
         entity_id = None
-        if has_user:
+        if user_fields:
             validate_user(user_fields, self.version)
             if self.version < (16, 12):
                 entity_id = self.entity({}, user_fields)
@@ -245,17 +228,18 @@ class Importer:
                                                'provisioning_code': ''.join(random.choice('123456789') for dummy in range(6))})
         exten = g['extension'].get('exten')
         if exten and line.get('context'):
-            entry.extension, dummy = self.find_or_create_extension(exten, line['context'])
+            entry.extension = self.find_or_create_extension(exten, line['context'])
         self.create_incall(entry, g['incall'])
         cti = g['cti_profile']
         if cti.get('name'):
             entry.cti = self.db.cti_profiles.find_one('name', cti['name'])
             if entry.cti is None:
-                raise RowError('Resource Not Found - CtiProfile was not found %s' % metadata([('name', cti['name'])]))
+                raise NotFoundError('Resource Not Found - CtiProfile was not found %s'
+                                    % metadata([('name', cti['name'])]))
         if entry.line and entry.line['protocol'] == 'sip':
             entry.sip = self.create_sip(g['sip'])
         elif entry.line:
-            entry.sccp = self.db.sccp.insert({'line_id': None})
+            entry.sccp = self.db.sccp.insert({'line_id': None, 'callerid': None})
         self.associate(entry)
 
     # ---------------------------------------------------------------- associations
@@ -292,10 +276,11 @@ class Importer:
             db.users.update(user['id'], line_ids=user['line_ids'] + [line['id']])
             if user.get('voicemail_id'):  # §12.13: the mailbox takes the user's full name
                 db.voicemails.update(user['voicemail_id'], name=fullname(user))
+            fix_caller_id(db, line)
         ext = entry.extension
         if ext and line:
             self.associate_line_extension(line, ext, user)
-        if entry.incall_extension or entry.incall:
+        if entry.incall_extension and entry.incall:
             self.associate_incall(entry)
         if entry.permissions is not None and user:
             self.set_call_permissions(user, entry.permissions)
@@ -311,44 +296,51 @@ class Importer:
         self.db.users.update(user['id'], call_permission_ids=ids)
 
     def associate_line_extension(self, line, ext, user):
+        """LineExtensionAssociationValidator order (§13.3 C6): owned by something else, then the
+        context type, then a line of another user holding it; an orphan line may share it (§14.4)."""
         db = self.db
+        if ext['type'] != 'user':
+            raise RowError('Resource Error - Extension is associated with a %s %s' % (
+                ext['type'], metadata([('id', ext['id']), ('associated_id', self.typeval(ext))])))
         ctx = db.contexts.find_one('name', ext['context'])
         if ctx and ctx['type'] != 'internal':
             raise RowError("Resource Error - ContextType '%s' cannot be associated %s"
                            % (ctx['type'], metadata([('id', ext['id']), ('context', ext['context'])])))
-        if ext['type'] == 'incall':
-            raise RowError('Resource Error - Extension is associated with a incall %s'
-                           % metadata([('associated_id', ext['typeval']), ('id', ext['id'])]))
-        if ext['line_id'] is not None and ext['line_id'] != line['id']:
-            other = db.lines.get(ext['line_id'])
-            if other and other['user_id'] is not None:
-                if self.version >= (16, 12):
-                    raise RowError('Resource Error - User is associated with a Line %s' % metadata(
-                        [('user_id', other['user_id']), ('line_id', other['id'])]))
-                raise RowError('Resource Error - Extension is associated with a user %s' % metadata(
-                    [('associated_id', str(other['user_id'])), ('id', ext['id'])]))
-            if other:
-                db.lines.update(other['id'], extension_id=None)
-        db.extensions.update(ext['id'], line_id=line['id'], typeval=str(user['id']) if user else '0')
+        for other in db.lines.find('extension_id', ext['id']):
+            if user is None or other['id'] == line['id'] or other['user_id'] in (None, user['id']):
+                continue
+            if self.version >= (16, 12):
+                raise RowError('Resource Error - User is associated with a Line %s' % metadata(
+                    [('user_id', other['user_id']), ('line_id', other['id'])]))
+            raise RowError('Resource Error - Extension is associated with a user %s' % metadata(
+                [('associated_id', str(other['user_id'])), ('id', ext['id'])]))
         db.lines.update(line['id'], extension_id=ext['id'])
+        fix_extension(db, ext, self.set_owner)
+        fix_caller_id(db, line)
 
     def associate_incall(self, entry):
-        db, ext, user = self.db, entry.incall_extension, entry.user
-        if ext is not None and ext['type'] != 'incall' and entry.incall is None:
-            owner = db.lines.get(ext['line_id']) if ext['line_id'] else None
-            if owner and owner['user_id'] is not None:
-                raise RowError('Resource Error - Extension is associated with a user %s' % metadata(
-                    [('associated_id', str(owner['user_id'])), ('extension_id', ext['id'])]))
-            # a free internal-type extension: becomes the incall's number
-            entry.incall = db.incalls.insert({'extension_id': ext['id'], 'user_id': None,
-                                              'ring_seconds': entry.groups['incall'].get('ring_seconds')})
-            db.extensions.update(ext['id'], type='incall', typeval=str(entry.incall['id']))
-        if entry.incall_found:
+        """IncallExtensionAssociationValidator (§13.3 C7), then the destination becomes the user."""
+        db, ext, user, incall = self.db, entry.incall_extension, entry.user, entry.incall
+        held = db.extensions.get(incall['extension_id']) if incall['extension_id'] else None
+        if held is None and ext['type'] == 'incall':
+            held = ext
+        if held is not None:
             raise RowError('Resource Error - Incall is associated with a Extension %s' % metadata(
-                [('incall_id', B(str(entry.incall['id']))), ('extension_id', ext['id'])]))
-        if user and entry.incall:
-            db.incalls.update(entry.incall['id'], user_id=user['id'])
-            db.users.update(user['id'], incall_ids=user['incall_ids'] + [entry.incall['id']])
+                [('incall_id', self.typeval(held)), ('extension_id', held['id'])]))
+        if not (ext['type'] == 'user' and ext['typeval'] == '0'):
+            raise RowError('Resource Error - Extension is associated with a %s %s' % (
+                ext['type'], metadata([('extension_id', ext['id']), ('associated_id', self.typeval(ext))])))
+        ctx = db.contexts.find_one('name', ext['context'])
+        if ctx and ctx['type'] != 'incall':
+            raise RowError("Resource Error - ContextType '%s' cannot be associated %s"
+                           % (ctx['type'], metadata([('id', ext['id']), ('context', ext['context'])])))
+        self.set_owner(ext, 'incall', str(incall['id']))
+        db.incalls.update(incall['id'], extension_id=ext['id'])
+        if user is None:  # IncallAssociator.update_destination reads user.id
+            raise Unexpected("'NoneType' object has no attribute 'id'")
+        db.incalls.update(incall['id'], user_id=user['id'], ring_seconds=entry.groups['incall'].get('ring_seconds'))
+        if incall['id'] not in user['incall_ids']:
+            db.users.update(user['id'], incall_ids=user['incall_ids'] + [incall['id']])
 
     # ---------------------------------------------------------------- update (PUT, §1.4, §12.8, §12.18)
     def update_row(self, entry):
@@ -364,7 +356,8 @@ class Importer:
         changes = dict(fields)
         entity_fields = g['entity'] if self.version >= (16, 12) else {'entity_id': g['user'].get('entity_id')} \
             if 'entity_id' in g['user'] else {}
-        if 'entity_id' in entity_fields:
+        # 16.12+: an empty or 0 entity_id finds no entity, so nothing is associated (unchanged)
+        if 'entity_id' in entity_fields and (entity_fields['entity_id'] or self.version < (16, 12)):
             new_entity = self.entity(entity_fields, g['user'])
             if new_entity != user['entity_id']:
                 if user['line_ids']:
@@ -375,6 +368,8 @@ class Importer:
             merged = dict(user, **changes)
             changes['caller_id'] = '"%s"' % fullname(merged)
             db.users.update(user['id'], **changes)
+            for line_id in user['line_ids']:
+                fix_caller_id(db, db.lines.get(line_id))
         # voicemail
         vm = g['voicemail']
         if user['voicemail_id']:
@@ -411,7 +406,7 @@ class Importer:
                 if exten and (exten, line['context']) != (entry.extension['exten'], entry.extension['context']):
                     self.move_extension(entry.extension, exten, line['context'])
             elif exten:
-                entry.extension, dummy = self.find_or_create_extension(exten, line['context'])
+                entry.extension = self.find_or_create_extension(exten, line['context'])
                 self.associate_line_extension(line, entry.extension, user)
             if line['protocol'] == 'sip' and line['endpoint_id']:
                 entry.sip = db.sip.get(line['endpoint_id'])
@@ -432,11 +427,11 @@ class Importer:
                                         'endpoint_id': None, 'user_id': None, 'extension_id': None,
                                         'provisioning_code': ''.join(random.choice('123456789') for dummy in range(6))})
             if g['extension'].get('exten'):
-                sub.extension, dummy = self.find_or_create_extension(g['extension']['exten'], line_f['context'])
+                sub.extension = self.find_or_create_extension(g['extension']['exten'], line_f['context'])
             if line_f['endpoint'] == 'sip':
                 sub.sip = self.create_sip(g['sip'])
             else:
-                sub.sccp = db.sccp.insert({'line_id': None})
+                sub.sccp = db.sccp.insert({'line_id': None, 'callerid': None})
             self.associate(sub)
             entry.line, entry.extension, entry.sip, entry.sccp = sub.line, sub.extension, sub.sip, sub.sccp
         # incall
@@ -454,14 +449,16 @@ class Importer:
                 db.incalls.update(entry.incall['id'], ring_seconds=inc['ring_seconds'])
         elif inc.get('exten') or inc.get('context'):
             self.create_incall(entry, inc)
-            self.associate_incall(entry)
+            if entry.incall_extension and entry.incall:
+                self.associate_incall(entry)
         # cti profile
         cti = g['cti_profile']
         if 'name' in cti:
             if cti['name']:
                 entry.cti = db.cti_profiles.find_one('name', cti['name'])
                 if entry.cti is None:
-                    raise RowError('Resource Not Found - CtiProfile was not found %s' % metadata([('name', cti['name'])]))
+                    raise NotFoundError('Resource Not Found - CtiProfile was not found %s'
+                                        % metadata([('name', cti['name'])]))
             db.users.update(user['id'], cti_profile_id=entry.cti['id'] if entry.cti else None)
         elif user['cti_profile_id']:
             entry.cti = db.cti_profiles.get(user['cti_profile_id'])
@@ -480,5 +477,5 @@ class Importer:
         if other and other['id'] != ext['id']:
             raise RowError('Resource Error - Extension already exists %s'
                            % metadata([('exten', exten), ('context', context_name)]))
-        self.check_range(exten, ctx)
+        check_range(exten, ctx)
         self.db.extensions.update(ext['id'], exten=exten, context=context_name)

@@ -57,7 +57,10 @@ def py2_repr(value):
         return ascii(str(value))
     if isinstance(value, str):
         return 'u' + ascii(value)  # ascii() escapes like Python 2's unicode repr
-    if isinstance(value, (list, tuple)):
+    if isinstance(value, tuple):
+        inner = ', '.join(py2_repr(v) for v in value)
+        return '(%s,)' % inner if len(value) == 1 else '(%s)' % inner
+    if isinstance(value, list):
         return '[%s]' % ', '.join(py2_repr(v) for v in value)
     return repr(value)
 

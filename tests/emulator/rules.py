@@ -7,11 +7,15 @@ texts. Where the reference gives no 16.08 text the emulator uses a plausible one
 import re
 
 from .csvparse import Unexpected
-from .py2 import marshmallow, metadata
+from .py2 import B, marshmallow, metadata, py2_repr
 
 
 class RowError(Exception):
-    """A ServiceError: one entry in the 400 body for this row."""
+    """A ServiceError: one entry in the 400 body for this row (a 400 on the other routes)."""
+
+
+class NotFoundError(RowError):
+    """xivo-dao's NotFoundError: a row error in an import, a 404 on the other routes."""
 
 
 STR, BOOL, INT, LIST = 'str', 'bool', 'int', 'list'
@@ -223,3 +227,33 @@ def validate_sip(fields, version, update=False):
         raise RowError("Input Error - field 'username': username must only use alphanumeric characters")
     if fields.get('secret') and not _match(r'^[ -~]{1,80}$', fields['secret']):
         raise RowError("Input Error - field 'secret': secret must only use printable characters")
+
+
+RANGE_KINDS = ('user_ranges', 'group_ranges', 'queue_ranges', 'conference_room_ranges', 'incall_ranges')
+
+
+def find_context(db, name):
+    ctx = db.contexts.find_one('name', name)
+    if ctx is None:
+        raise RowError("Input Error - field 'context': Context was not found %s" % metadata([('context', name)]))
+    return ctx
+
+
+def _in_range(exten, rng):
+    """ContextNumbers.in_range: int() of the exten (a '*123' is a 500), limits cut to did_length."""
+    try:
+        number = int(exten)
+    except ValueError:
+        raise Unexpected("invalid literal for int() with base 10: %s" % py2_repr(B(exten)))
+    did = rng.get('did_length', 0)
+    return int(rng['start'][-did:]) <= number <= int(rng['end'][-did:])
+
+
+def check_range(exten, ctx):
+    """ExtensionRangeValidator: every range kind counts; patterns and outcall contexts pass (§13.3 B11)."""
+    if exten.startswith('_') or ctx['type'] == 'outcall':
+        return
+    for kind in RANGE_KINDS:
+        if any(_in_range(exten, rng) for rng in ctx[kind]):
+            return
+    raise RowError("Input Error - Extension '%s' is outside of range for context '%s'" % (exten, ctx['name']))

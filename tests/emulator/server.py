@@ -1,5 +1,5 @@
-"""HTTPS layer: the confd port (routes, auth, import/export/list, /_emulator control) and the
-xivo-auth port, plus EmulatorServer, the Python API tests use."""
+"""HTTPS layer: the confd port (routes, auth, import/export, the configuration routes of api.py,
+/_emulator control) and the xivo-auth port, plus EmulatorServer, the Python API tests use."""
 import ipaddress
 import json
 import os
@@ -10,21 +10,42 @@ import tempfile
 import threading
 import time
 import urllib.parse
+import uuid as uuidlib
 from http.cookies import SimpleCookie
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from . import api
 from . import seed as seedmod
-from .auth import Auth, required_acl
+from .auth import Auth
 from .csvparse import Unexpected, parse
-from .export import ListError, export, list_users, to_csv
+from .export import export, to_csv
 from .faults import Faults
 from .importer import Importer
+from .listing import ListError
+from .rules import NotFoundError, RowError
+from .speed import Speed
 from .store import Store
+from .writes import SchemaError
 
 HTML_404 = (b'<!DOCTYPE HTML PUBLIC "-//W3C//DTD HTML 3.2 Final//EN">\n<title>404 Not Found</title>\n'
             b'<h1>Not Found</h1>\n<p>The requested URL was not found on the server.  If you entered the URL '
             b'manually please check your spelling and try again.</p>\n')
 FORM_TYPES = ('application/x-www-form-urlencoded', 'multipart/form-data')
+REDIRECT_HTML = ('<!DOCTYPE HTML PUBLIC "-//W3C//DTD HTML 3.2 Final//EN">\n<title>Redirecting...</title>\n'
+                 '<h1>Redirecting...</h1>\n<p>You should be redirected automatically to target URL: '
+                 '<a href="%s">%s</a>.  If not click the link.')
+BAD_REQUEST = 'The browser (or proxy) sent a request that this server could not understand.'
+# the two routes served here rather than in api.py: method -> (handler name, ACL)
+OWN_ROUTES = {'/1.1/users/import': {'POST': ('import', 'confd.users.import.create'),
+                                    'PUT': ('import', 'confd.users.import.update')},
+              '/1.1/users/export': {'GET': ('export', 'confd.users.export.read')}}
+
+
+class Raw:
+    """An answer that is not confd's JSON (the answer_after_commit fault)."""
+
+    def __init__(self, body, content_type):
+        self.body, self.content_type = body, content_type
 
 
 def parse_version(text):
@@ -94,15 +115,16 @@ class _Base(BaseHTTPRequestHandler):
         self._status = status
         if getattr(self, '_logging', False):
             # Logged before the answer leaves, so a client that got it also finds it in the log.
-            self.emu.log(self.command, self.path, status, self._rows)
+            self.emu.log(self.command, self.path, status, self._rows, self._items)
             self._logging = False
         self.send_response(status)
         self.send_header('Content-Type', content_type)
-        self.send_header('Content-Length', str(len(body)))
+        if status != 204:  # werkzeug sends no body (and no length) with a 204
+            self.send_header('Content-Length', str(len(body)))
         for name, value in headers:
             self.send_header(name, value)
         self.end_headers()
-        if self.command != 'HEAD':
+        if self.command != 'HEAD' and status != 204:
             self.wfile.write(body)
 
     def read_body(self):
@@ -127,8 +149,12 @@ class _Base(BaseHTTPRequestHandler):
             self.rfile.read(size + 2)
 
     def split_path(self):
+        """Path and query; a repeated parameter keeps its first value (werkzeug's args[key])."""
         parts = urllib.parse.urlsplit(self.path)
-        return parts.path, dict(urllib.parse.parse_qsl(parts.query, keep_blank_values=True))
+        params = {}
+        for key, value in urllib.parse.parse_qsl(parts.query, keep_blank_values=True):
+            params.setdefault(key, value)
+        return parts.path, params
 
     def handle_control(self, path):
         emu = self.emu
@@ -154,6 +180,11 @@ class _Base(BaseHTTPRequestHandler):
             if path == '/_emulator/seed' and self.command == 'POST':
                 emu.apply_seed(data)
                 return self.send(200, emu.state())
+            if path == '/_emulator/speed' and self.command == 'GET':
+                return self.send(200, emu.speed.as_dict())
+            if path == '/_emulator/speed' and self.command == 'POST':
+                emu.speed.set(**data)
+                return self.send(200, emu.speed.as_dict())
         except (ValueError, TypeError, KeyError) as exc:
             return self.send(400, {'error': str(exc)})
         return self.send(404, {'error': 'unknown control path'})
@@ -163,25 +194,17 @@ class ConfdHandler(_Base):
     def do_GET(self):
         self.dispatch()
 
-    do_POST = do_PUT = do_DELETE = do_PATCH = do_GET
+    do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_GET
 
     def route(self, path):
-        """Return (name, allowed methods) or None. Routes answer before auth (§12.21)."""
-        if path == '/1.1/users/import':
-            return 'import', ('POST', 'PUT')
-        if path == '/1.1/users/export':
-            return 'export', ('GET',)
-        if path == '/1.1/users':
-            return 'list', ('GET',)
-        if path.startswith('/1.1/users/'):
-            ident = path[len('/1.1/users/'):]
-            if ident.isdigit() or _is_uuid(ident):
-                return 'get', ('GET',)
-        return None
+        """({method: (handler, ACL template)}, path ids) or None. Routes answer before auth (§12.21)."""
+        if path in OWN_ROUTES:
+            return OWN_ROUTES[path], ()
+        return api.match(path)
 
     def dispatch(self):
         self._status = None
-        self._rows = None
+        self._rows = self._items = None
         self._logging = True
         path, params = self.split_path()
         if path.startswith('/_emulator/'):
@@ -190,34 +213,44 @@ class ConfdHandler(_Base):
         try:
             if emu.faults.latency:
                 time.sleep(emu.faults.latency)
+            redirect = emu.faults.should_redirect(self.command, path)
+            if redirect:  # a front proxy's answer: before routing, auth and state
+                self.read_body()
+                location = redirect['location']
+                return self.send(int(redirect['status']), REDIRECT_HTML % (location, location),
+                                 'text/html; charset=utf-8', [('Location', location)])
             route = self.route(path)
             if route is None:
                 self.read_body()
                 return self.send(404, HTML_404, 'text/html')
-            name, methods = route
-            if self.command not in methods:
+            methods, ids = route
+            method = 'GET' if self.command == 'HEAD' else self.command  # HEAD: the GET, no body
+            if method not in methods:
                 self.read_body()
                 return self.send(405, ['The method is not allowed for the requested URL.'])
             status = emu.faults.should_fail(self.command, path)
             if status:
                 self.read_body()
                 return self.send(status, ['Injected fault'])
-            if not self.authenticated(path):
+            handler, acl = methods[method]
+            if not self.authenticated(api.acl(acl, ids)):
                 self.read_body()
                 header, cookie = emu.auth.challenge()
                 return self.send(401, 'Unauthorized Access', 'text/html; charset=utf-8',
                                  [('WWW-Authenticate', header), ('Set-Cookie', cookie)])
-            getattr(self, 'do_' + name)(path, params)
+            if isinstance(handler, str):
+                return getattr(self, 'do_' + handler)(path, params)
+            self.call_api(handler, ids, params)
         finally:
             # What was not answered (a dropped connection) is logged here.
             if self._logging and (self._status is not None or self._rows is not None):
-                emu.log(self.command, self.path, self._status, self._rows)
+                emu.log(self.command, self.path, self._status, self._rows, self._items)
             self._logging = False
 
-    def authenticated(self, path):
+    def authenticated(self, acl):
         auth = self.emu.auth
         token = self.headers.get('X-Auth-Token', '')
-        if token and auth.token_ok(token, required_acl(self.command, path)):
+        if token and auth.token_ok(token, acl):
             return True
         cookies = {}
         if self.headers.get('Cookie'):
@@ -228,6 +261,28 @@ class ConfdHandler(_Base):
                 pass
             cookies = {k: m.value for k, m in jar.items()}
         return auth.digest_ok(self.command, self.headers.get('Authorization', ''), cookies)
+
+    def call_api(self, handler, ids, params):
+        """An api.py handler; confd's handle_error turns the exceptions into JSON lists."""
+        body = self.read_body()
+        try:
+            if self.command in ('POST', 'PUT'):
+                body = api.json_body(body, self.headers.get('Content-Type'))
+            answer = handler(self.emu, ids, params, body)
+        except api.BadJSON:
+            return self.send(400, [BAD_REQUEST])
+        except ListError as exc:
+            return self.send(400, [str(exc)])
+        except SchemaError as exc:
+            return self.send(400, exc.messages)
+        except NotFoundError as exc:
+            return self.send(404, [str(exc)])
+        except RowError as exc:
+            return self.send(400, [str(exc)])
+        except Exception as exc:  # Unexpected, or a bug here: it must still look like confd's 500
+            return self.send(500, ['Unexpected error: %s' % exc])
+        self._rows, self._items = answer.rows, answer.items
+        self.send(answer.status, answer.body, headers=answer.headers)
 
     # -- routes
     def do_import(self, path, params):
@@ -244,6 +299,8 @@ class ConfdHandler(_Base):
             self._status = 'dropped'
             self.close_connection = True
             return
+        if isinstance(payload, Raw):
+            return self.send(status, payload.body, payload.content_type)
         self.send(status, payload)
 
     def do_export(self, path, params):
@@ -252,32 +309,6 @@ class ConfdHandler(_Base):
         if self.emu.wants_csv(self.headers.get('Accept')):
             return self.send(200, to_csv(cols, rows), 'text/csv; charset=utf-8')
         self.send(200, {'headers': cols, 'content': rows})
-
-    def do_list(self, path, params):
-        emu = self.emu
-        try:
-            with emu.store.lock:
-                result = list_users(emu.store, emu.version, params, emu.url)
-        except ListError as exc:
-            return self.send(400, [str(exc)])
-        self._rows = len(result['items'])
-        self.send(200, result)
-
-    def do_get(self, path, params):
-        emu = self.emu
-        ident = path.rsplit('/', 1)[1]
-        with emu.store.lock:
-            if ident.isdigit():
-                user = emu.store.users.get(int(ident))
-                meta = "('id': %s)" % ident
-            else:
-                user = emu.store.users.find_one('uuid', ident)
-                meta = "('id': UUID('%s'))" % ident
-            if user is None:
-                return self.send(404, ['Resource Not Found - User was not found %s' % meta])
-            from .export import user_item
-            item = user_item(emu.store, user, emu.url)
-        self.send(200, item)
 
 
 class AuthHandler(_Base):
@@ -327,15 +358,6 @@ class AuthHandler(_Base):
         self.send(404, HTML_404, 'text/html')
 
 
-def _is_uuid(text):
-    import uuid
-    try:
-        uuid.UUID(text)
-        return len(text) in (32, 36)
-    except ValueError:
-        return False
-
-
 def _options(value):
     """werkzeug parse_options_header, enough of it: (mimetype lower, {param lower: value})."""
     parts = value.split(';')
@@ -374,7 +396,7 @@ class EmulatorServer:
 
     def __init__(self, address='127.0.0.2', port=9486, auth_port=9497, version='16.15', certfile=None,
                  keyfile=None, ws_user='admin', ws_password='passadmin', state_file=None, seed=None,
-                 ca=None, shuffle_export=True):
+                 ca=None, shuffle_export=True, row_cost=0.0, request_cost=0.0):
         self.address = address
         self.version_text = str(version)
         self.version = parse_version(version)
@@ -388,12 +410,16 @@ class EmulatorServer:
         base = seedmod.merged({'ws_users': [{'login': ws_user, 'password': ws_password, 'acls': ['confd.#']}]})
         self.start_seed = seedmod.merged(seed, base)
         self.store = Store()
+        self.store.meta['uuid'] = str(uuidlib.uuid4())  # GET /1.1/infos: kept by reset and --state
         self.auth = None
         self.faults = Faults(on_change=self._faults_changed)
+        self.speed = Speed(row_cost, request_cost)
+        self._import_lock = threading.Lock()  # one import at a time (speed.py)
         self.reset(save=False)
         if state_file and os.path.exists(state_file) and os.path.getsize(state_file):
             with open(state_file) as fh:
                 self.store.load(json.load(fh))
+            self._upgrade_loaded()
         self._tmpdir = None
         self.ca_path = None
         if certfile is None:
@@ -419,6 +445,23 @@ class EmulatorServer:
         cert.private_key_pem.write_to_path(keyfile)
         return certfile, keyfile
 
+    def _upgrade_loaded(self):
+        """A state file of an older emulator: contexts with only "ranges", extensions without
+        "commented", endpoints without "callerid"."""
+        for ctx in self.store.contexts.rows.values():
+            if 'user_ranges' not in ctx:
+                ctx.update(seedmod.context_record(ctx))
+                ctx.pop('ranges', None)
+        for ext in self.store.extensions.rows.values():
+            ext.setdefault('commented', False)
+        for table in (self.store.sip, self.store.sccp):
+            for rec in table.rows.values():
+                rec.setdefault('callerid', None)
+
+    @property
+    def uuid(self):
+        return self.store.meta['uuid']
+
     def _faults_changed(self, faults):
         if self.auth is not None:
             self.auth.token_ttl = faults.token_ttl
@@ -431,8 +474,11 @@ class EmulatorServer:
                 table.store = self.store
             self.seed = seedmod.merged(base=self.start_seed)
             seedmod.apply_reference(self.store, self.seed)
+            seedmod.apply_features(self.store)
+            seedmod.apply_extensions(self.store, self.seed['extensions'])
             self.auth = Auth(self.seed['ws_users'], self.seed['admins'])
             self.faults.reset()
+            self.speed.reset()
             if self.seed.get('users'):
                 self._seed_users(self.seed['users'])
         if save:
@@ -444,41 +490,76 @@ class EmulatorServer:
             seedmod.apply_reference(self.store, self.seed)
             self.auth.ws_users = {u['login']: u for u in self.seed['ws_users']}
             self.auth.admins = {u['login']: u for u in self.seed['admins']}
+            seedmod.apply_extensions(self.store, data.get('extensions') or [])
             if data.get('users'):
                 self._seed_users(data['users'])
         self._save()
 
     def _seed_users(self, text):
-        status, payload, dummy = self.do_import(text.encode('utf-8'), 'utf-8', update=False, save=False)
+        """Imported at once: no speed cost, no import lock (the store lock is held already)."""
+        dummy, rows = parse(text.encode('utf-8'), 'utf-8')
+        status, payload = self._run_import(rows, update=False, save=False)
         if status != 201:
             raise ValueError('seed users rejected: %s' % json.dumps(payload))
 
     # -- behaviour used by the handler
     def do_import(self, body, charset, update=False, save=True):
-        """Return (status, payload, row_count); status 'drop' means close without answering."""
-        rows_count = None
+        """Return (status, payload, row_count); status 'drop' means close without answering, a
+        Raw payload is an answer that is not confd's (faults)."""
+        with self._import_lock:
+            try:
+                dummy, rows = parse(body, charset)
+            except Unexpected as exc:
+                self._spend(0)
+                return 500, ['Unexpected error: %s' % exc], None
+            self._spend(len(rows))
+            status, payload = self._run_import(rows, update, save)
+            if status != 201 or not save:
+                return status, payload, len(rows)
+            answer, mangle = self.faults.after_commit()
+            if self.faults.should_drop():
+                return 'drop', payload, len(rows)
+            if mangle:
+                payload = _mangled(payload, mangle)
+            if answer:
+                return int(answer['status']), Raw(answer['body'], answer['content_type']), len(rows)
+            return 201, payload, len(rows)
+
+    def _spend(self, rows):
+        """The server time of an import (speed.py), outside the store lock: reads go on."""
+        cost = self.speed.cost(rows)
+        if cost > 0:
+            time.sleep(cost)
+
+    def _run_import(self, rows, update, save):
+        """One transaction: (201, payload) committed, or (400|500, body) rolled back."""
         with self.store.lock:
             self.store.begin()
             try:
-                dummy, rows = parse(body, charset)
-                rows_count = len(rows)
                 entries, errors = Importer(self.store, self.version, self.faults.slow_rows).run(rows, update)
-            except Unexpected as exc:
+            except Exception as exc:  # Unexpected, or a bug here: it must still look like confd's 500
                 self.store.rollback()
-                return 500, ['Unexpected error: %s' % exc], rows_count
-            except Exception as exc:  # a bug here must still look like confd's 500
-                self.store.rollback()
-                return 500, ['Unexpected error: %s' % exc], rows_count
+                return 500, ['Unexpected error: %s' % exc]
             if errors:
                 self.store.rollback()
-                return 400, {'errors': errors}, rows_count
+                return 400, {'errors': errors}
             self.store.commit()
             if save:
                 self._save()
-        payload = {('updated' if update else 'created'): [e.ids() for e in entries]}
-        if save and self.faults.should_drop():
-            return 'drop', payload, rows_count
-        return 201, payload, rows_count
+        return 201, {('updated' if update else 'created'): [e.ids() for e in entries]}
+
+    def transaction(self, work):
+        """Run work(store) as one all-or-nothing transaction, saved to --state when it commits."""
+        with self.store.lock:
+            self.store.begin()
+            try:
+                result = work(self.store)
+            except BaseException:
+                self.store.rollback()
+                raise
+            self.store.commit()
+            self._save()
+        return result
 
     def export_rows(self, shuffle=None):
         with self.store.lock:
@@ -504,10 +585,12 @@ class EmulatorServer:
                 return True
         return False
 
-    def log(self, method, path, status, rows):
+    def log(self, method, path, status, rows, items=None):
+        """rows: CSV rows of an import, rows of an export, items of GET /1.1/users (as before);
+        items: how many items any list answered (§15.3 costs are per item)."""
         with self._log_lock:
             self.request_log.append({'time': time.time(), 'method': method, 'path': path,
-                                     'status': status, 'rows': rows})
+                                     'status': status, 'rows': rows, 'items': items})
             if len(self.request_log) > 5000:
                 del self.request_log[:1000]
 
@@ -518,8 +601,8 @@ class EmulatorServer:
         with self.store.lock:
             counts = {name: len(t.rows) for name, t in self.store.tables.items()}
             users = self.users()
-        return {'version': self.version_text, 'url': self.url, 'users': users, 'counts': counts,
-                'faults': self.faults.as_dict(), 'request_log': self.request_log[-200:]}
+        return {'version': self.version_text, 'url': self.url, 'uuid': self.uuid, 'users': users, 'counts': counts,
+                'faults': self.faults.as_dict(), 'speed': self.speed.as_dict(), 'request_log': self.request_log[-200:]}
 
     def _save(self):
         if self.state_file:
@@ -556,6 +639,16 @@ class EmulatorServer:
 
     def __exit__(self, *exc):
         self.stop()
+
+
+def _mangled(payload, rule):
+    """mangle_created: the created/updated list without row numbers and/or reversed."""
+    (key, entries), = payload.items()
+    if rule.get('drop_row_number'):
+        entries = [{k: v for k, v in e.items() if k != 'row_number'} for e in entries]
+    if rule.get('reverse'):
+        entries = entries[::-1]
+    return {key: entries}
 
 
 def _host(address):

@@ -102,9 +102,12 @@ class Store:
         'cti_profiles': {'name': lambda r: r['name']},
         'call_permissions': {'name': lambda r: r['name']},
         'users': {'uuid': lambda r: r['uuid'], 'email': lambda r: _lower(r.get('email')) or None,
-                  'username': lambda r: r.get('username') or None},
+                  'username': lambda r: r.get('username') or None,
+                  'voicemail_id': lambda r: r.get('voicemail_id')},
         'voicemails': {'number_context': lambda r: (r['number'], r['context']) if r.get('number') else None},
-        'lines': {},
+        # an extension may sit on several lines (confd's line_extension table, §14.4): the
+        # line holds it, and this index answers "which lines hold extension N"
+        'lines': {'extension_id': lambda r: r.get('extension_id')},
         'sip': {'username': lambda r: r.get('username')},
         'sccp': {},
         'extensions': {'exten_context': lambda r: (r['exten'], r['context']) if r.get('exten') else None},
@@ -116,6 +119,7 @@ class Store:
         self.sequences = {}
         self.journal = None
         self.tables = {name: Table(self, name, idx) for name, idx in self.TABLES.items()}
+        self.meta = {}  # what outlives a reset (the server uuid of GET /1.1/infos)
 
     def __getattr__(self, name):
         tables = self.__dict__.get('tables')
@@ -145,11 +149,12 @@ class Store:
 
     # -- persistence
     def dump(self):
-        return {'sequences': self.sequences,
+        return {'sequences': self.sequences, 'meta': self.meta,
                 'tables': {name: list(t.rows.values()) for name, t in self.tables.items()}}
 
     def load(self, data):
         self.sequences = dict(data.get('sequences', {}))
+        self.meta.update(data.get('meta', {}))
         for name, rows in data.get('tables', {}).items():
             table = self.tables[name]
             table.rows.clear()
