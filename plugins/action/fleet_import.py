@@ -100,7 +100,7 @@ class ActionModule(ActionBase):
         # the others wait for it and find the outcomes.
         claim = os.path.join(run_dir, 'batch-%s.lock' % hashlib.sha256(
             '\n'.join(sorted(batch)).encode('utf-8')).hexdigest()[:16])
-        with open(claim, 'a') as handle:
+        with _private(claim) as handle:
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
             done = fleet.read_outcomes(run_dir, set(batch))
             if len(done) == len(batch):
@@ -109,8 +109,8 @@ class ActionModule(ActionBase):
             started = reports.utc_now()
             outcomes = self._migrate(plans, batch, run_id, run_dir, check_mode)
             for outcome in outcomes:
-                with open(fleet.outcome_path(run_dir, outcome['host']), 'w') as out:
-                    json.dump(outcome, out)
+                import_run.write_private_file(fleet.outcome_path(run_dir, outcome['host']),
+                                              json.dumps(outcome).encode('utf-8'))
         everything = list(fleet.read_outcomes(run_dir, set(expected)).values())
         lines = fleet.summary_lines(outcomes, everything, len(expected), check_mode)
         report_dir = first.get('report_dir') or os.path.join(
@@ -197,7 +197,7 @@ class ActionModule(ActionBase):
         index = os.path.join(work_dir, 'runs', 'by-play')
         os.makedirs(index, mode=0o700, exist_ok=True)
         path = os.path.join(index, str(self._task.get_play()._uuid))
-        with open(path, 'a+') as handle:
+        with _private(path) as handle:
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
             handle.seek(0)
             run_id = handle.read().strip()
@@ -345,6 +345,12 @@ class ActionModule(ActionBase):
                 data, indent=2, sort_keys=True) + '\n').encode('utf-8'))
             import_run.write_private_file(os.path.join(directory, 'fleet.md'),
                                           fleet.fleet_markdown(data, directory).encode('utf-8'))
+
+
+def _private(path):
+    """A file of the run directory opened for reading and writing, mode 0600 (the work
+    directory holds the users' secrets; nothing in it is readable by others)."""
+    return os.fdopen(os.open(path, os.O_RDWR | os.O_CREAT, 0o600), 'r+')
 
 
 def _public(files):

@@ -16,16 +16,24 @@ import shutil
 import sys
 import tempfile
 
-from tests.benchmarks import conversion, fleet, import_one
+from tests.benchmarks import conversion, fleet, import_one, preflight_cost
 from tests.benchmarks.common import REPO, log
 
+# speed: how much faster than a real confd 16.15 the calibrated emulator answers (§15: 0.2 s of
+# server time per imported row), so that a calibrated run stays under a minute or so.
 SIZES = {
     'full': dict(conversion_rows=100000, memory_rows=(100000, 1000000), import_users=10000,
-                 large_batch=10000, fleet_servers=50, fleet_users=200, repeat=3),
+                 large_batch=10000, calibrated_users=3000, calibrated_speed=10,
+                 fleet_servers=20, fleet_users=200, fleet_speed=5, overhead_hosts=200,
+                 overhead_users=20, preflight_files=(1, 10, 100, 1000), preflight_server=1000,
+                 preflight_orphans=50, repeat=3, calibrated_repeat=1),
     'tiny': dict(conversion_rows=1000, memory_rows=(1000, 10000), import_users=200,
-                 large_batch=200, fleet_servers=3, fleet_users=20, repeat=1),
+                 large_batch=200, calibrated_users=100, calibrated_speed=100,
+                 fleet_servers=3, fleet_users=20, fleet_speed=100, overhead_hosts=3,
+                 overhead_users=5, preflight_files=(1, 10), preflight_server=20,
+                 preflight_orphans=3, repeat=1, calibrated_repeat=1),
 }
-BENCHMARKS = ('conversion', 'import', 'fleet')
+BENCHMARKS = ('conversion', 'import', 'fleet', 'preflight')
 
 
 def machine():
@@ -99,12 +107,31 @@ def main(argv=None):
                                            size['large_batch'])
             report['rows'] += rows
             report['details']['import'] = details
+            rows, details = import_one.run_calibrated(path, size['calibrated_users'],
+                                                      size['calibrated_speed'],
+                                                      size['calibrated_repeat'])
+            report['rows'] += rows
+            report['details']['import_calibrated'] = details
         if 'fleet' in args.only:
             path = os.path.join(workdir, 'fleet')
             os.makedirs(path)
-            rows, details = fleet.run(path, size['fleet_servers'], size['fleet_users'], repeat)
+            rows, details = fleet.run_calibrated(path, size['fleet_servers'],
+                                                 size['fleet_users'], size['fleet_speed'],
+                                                 size['calibrated_repeat'])
             report['rows'] += rows
-            report['details']['fleet'] = details
+            report['details']['fleet_calibrated'] = details
+            rows, details = fleet.run_overhead(path, size['overhead_hosts'],
+                                               size['overhead_users'], repeat)
+            report['rows'] += rows
+            report['details']['fleet_overhead'] = details
+        if 'preflight' in args.only:
+            path = os.path.join(workdir, 'preflight')
+            os.makedirs(path)
+            rows, details = preflight_cost.run(path, size['preflight_files'],
+                                               size['preflight_server'],
+                                               size['preflight_orphans'])
+            report['rows'] += rows
+            report['details']['preflight'] = details
     finally:
         if args.keep:
             log('work directory kept: %s' % workdir)

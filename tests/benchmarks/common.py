@@ -45,7 +45,7 @@ class Emulator:
     """``python -m tests.emulator`` in its own process (so it does not share our GIL), one server
     or a fleet on consecutive 127.0.4.x addresses; stopped by its pid."""
 
-    def __init__(self, workdir, address, fleet=0, seed=None):
+    def __init__(self, workdir, address, fleet=0, seed=None, row_cost=0.0):
         self.workdir = workdir
         self.ca_path = os.path.join(workdir, 'ca-%s.pem' % address)
         self.count = fleet or 1
@@ -55,6 +55,9 @@ class Emulator:
             command += ['--fleet', str(fleet)]
         if seed:
             command += ['--seed', seed]
+        if row_cost:
+            # The calibrated speed model of the emulator (reference §15: 0.2 s per row).
+            command += ['--row-cost', str(row_cost)]
         self.log_path = os.path.join(workdir, 'emulator-%s.log' % address)
         self._log = open(self.log_path, 'w')
         self.proc = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE,
@@ -72,6 +75,11 @@ class Emulator:
                 self.stop()
                 raise RuntimeError('the emulator did not start in time')
         self.session = requests.Session()
+
+    def speed(self, row_cost):
+        for address in self.addresses:
+            self.session.post('https://%s:9486/_emulator/speed' % address, verify=self.ca_path,
+                              json={'row_cost': row_cost}, timeout=60).raise_for_status()
 
     def reset(self):
         for address in self.addresses:

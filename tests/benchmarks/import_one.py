@@ -159,3 +159,51 @@ def run(workdir, users, repeat, large_batch):
             m['startup'], m['floor'], floor_name),
     ]
     return table, dict(users=users, large_batch=large_batch, times=times)
+
+
+CALIBRATED_ADDRESS = '127.0.4.3'
+
+
+def run_calibrated(workdir, users, speed, repeat):
+    """One server at the calibrated speed (reference §15: ~0.2 s per row on a real confd 16.15,
+    scaled by ``speed``): user_import through ansible-playbook vs one raw POST of the file.
+    The module sizes its batches by time and reads the server (export, preflight) besides."""
+    workdir = os.path.join(workdir, 'calibrated')
+    os.makedirs(workdir)
+    seed = os.path.join(workdir, 'seed.json')
+    data.write_seed(seed)
+    legacy = os.path.join(workdir, 'legacy-import.csv')
+    data.write_legacy(legacy, users, first_exten=10000, incall_offset=30000)
+    src = os.path.join(workdir, 'users-import.csv')
+    data.write_confd(legacy, src)
+    row_cost = 0.2 / speed
+    log('one server, calibrated speed: %d users, %.4f s per row, %d repetition(s)'
+        % (users, row_cost, repeat))
+    times = dict(floor=[], play=[])
+    with Emulator(workdir, CALIBRATED_ADDRESS, seed=seed, row_cost=row_cost) as emulator:
+        address = emulator.addresses[0]
+        url = 'https://%s:9486' % address
+        inventory = write_yaml(os.path.join(workdir, 'inventory.yml'), {
+            'all': {'hosts': {'xivo': dict(local_host_vars(), ansible_host=address)}}})
+        play = write_yaml(os.path.join(workdir, 'play.yml'), [{
+            'name': 'calibrated', 'hosts': 'all', 'gather_facts': False, 'tasks': [{
+                'name': 'import', 'xivo.confd.user_import': {
+                    'host': '{{ ansible_host }}', 'token': '{{ bench_token }}',
+                    'ca_path': emulator.ca_path, 'src': src}}]}])
+        for number in range(repeat):
+            log('one server, calibrated: repetition %d/%d' % (number + 1, repeat))
+            token = reset(emulator, address)
+            with open(src, 'rb') as handle:
+                body = handle.read()
+            seconds, dummy = timed(raw_post, url, token, emulator.ca_path, body)
+            times['floor'].append(seconds)
+            token = reset(emulator, address)
+            seconds, results = run_playbook(workdir, play, inventory, 'calibrated-play',
+                                            ['-e', 'bench_token=' + token])
+            times['play'].append(seconds)
+            _check(results['import']['xivo']['summary'], 'created', users, 'calibrated')
+    m = dict((k, median(v)) for k, v in times.items())
+    return [row('one server', 'user_import first run, %s users at the real speed / %g '
+                '(ansible-playbook, default batches)' % (format(users, ','), speed),
+                m['play'], m['floor'], 'one raw POST of the file', 1.05)], \
+        dict(users=users, row_cost=row_cost, times=times)

@@ -133,15 +133,18 @@ def test_bad_rows_fail_alone_and_are_reported(fleet, tmp_path):
     assert [u['status'] for u in result['users']] == ['created', 'failed', 'failed', 'created',
                                                       'failed']
     errors = [u['error'] for u in result['users']]
-    assert errors[1] == "Input Error - Extension '5000' is outside of range for context 'default'"
+    # The preflight predicts confd's refusals from the server's configuration, with confd's text.
+    assert errors[1] == ("invalid: exten: 5000 is outside every range of the context 'default' "
+                         "(confd: Input Error - Extension '5000' is outside of range for context "
+                         "'default')")
     assert errors[2].startswith('invalid: mobile_phone_number')
-    assert "Context was not found" in errors[4]
+    assert "Context was not found ('context': u'nosuchctx')" in errors[4]
     assert 'line 3 (exten@context=5000@default)' in result['msg']
     assert 'line 4' in result['msg'] and 'line 6' in result['msg']
     names = sorted(u['lastname'] for u in server.users())
     assert names == ['One', 'Two']
-    # Local checks saved a round trip: the bad mobile number never reached the server.
-    assert all(r['rows'] != 5 for r in import_requests(server))
+    # The checks saved the round trips: no bad row reached the server, the good ones in one go.
+    assert [r['rows'] for r in import_requests(server)] == [2]
     failed_rows = list(csv.DictReader(io.StringIO(failed_csv.read_text())))
     assert [r['lastname'] for r in failed_rows] == ['Range', 'Mobile', 'Ctx']
     assert failed_rows[0]['password'] == 'Pw-0002', 'the failed file keeps what is needed to retry'
