@@ -98,53 +98,55 @@ def _server(version, index):
                           seed={'call_permissions': [{'id': 1, 'name': 'perm1'}, {'id': 2, 'name': 'perm2'}]})
 
 
+@contextlib.contextmanager
+def _running(server):
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def _fresh(server):
+    """Back to the start (seed, faults, speed) with an empty request log, before each test."""
+    server.reset(save=False)
+    server.request_log.clear()
+    return server
+
+
 @pytest.fixture(scope='session')
 def _emu1615():
-    srv = _server('16.15', 0).start()
-    yield srv
-    srv.stop()
+    with _running(_server('16.15', 0)) as srv:
+        yield srv
 
 
 @pytest.fixture(scope='session')
 def _emu1608():
-    srv = _server('16.08', 1).start()
-    yield srv
-    srv.stop()
+    with _running(_server('16.08', 1)) as srv:
+        yield srv
 
 
 @pytest.fixture(scope='session')
 def _emu_fresh():
     """The fresh-install seed of §13–§15 (no call permissions): ids come out as the reference's."""
     base = 100 + 10 * _worker_offset() + 2
-    srv = EmulatorServer(address='127.0.1.%d' % base, port=0, auth_port=0).start()
-    yield srv
-    srv.stop()
-
-
-@pytest.fixture
-def emu_fresh(_emu_fresh):
-    _emu_fresh.reset(save=False)
-    _emu_fresh.request_log.clear()
-    return _emu_fresh
-
-
-@pytest.fixture
-def cf(emu_fresh):
-    with _client(emu_fresh) as client:
-        yield client
+    with _running(EmulatorServer(address='127.0.1.%d' % base, port=0, auth_port=0)) as srv:
+        yield srv
 
 
 @pytest.fixture
 def emu(_emu1615):
-    _emu1615.reset(save=False)
-    _emu1615.request_log.clear()
-    return _emu1615
+    return _fresh(_emu1615)
 
 
 @pytest.fixture
 def emu08(_emu1608):
-    _emu1608.reset(save=False)
-    return _emu1608
+    return _fresh(_emu1608)
+
+
+@pytest.fixture
+def emu_fresh(_emu_fresh):
+    return _fresh(_emu_fresh)
 
 
 @pytest.fixture
@@ -156,6 +158,12 @@ def c(emu):
 @pytest.fixture
 def c08(emu08):
     with _client(emu08) as client:
+        yield client
+
+
+@pytest.fixture
+def cf(emu_fresh):
+    with _client(emu_fresh) as client:
         yield client
 
 

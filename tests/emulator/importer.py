@@ -12,8 +12,8 @@ import uuid as uuidlib
 from .csvparse import Unexpected, json_row
 from .fixes import fix_caller_id, fix_extension
 from .py2 import B, metadata, py2_repr
-from .rules import (NotFoundError, RowError, check_range, find_context, parse_row, validate_exten, validate_sip,
-                    validate_user, validate_voicemail)
+from .rules import (NotFoundError, RowError, associated, check_context_type, check_range, find_context, parse_row,
+                    validate_exten, validate_sip, validate_user, validate_voicemail)
 
 USER_DEFAULTS = {
     'lastname': None, 'email': None, 'username': None, 'password': None, 'language': None,
@@ -300,12 +300,8 @@ class Importer:
         context type, then a line of another user holding it; an orphan line may share it (§14.4)."""
         db = self.db
         if ext['type'] != 'user':
-            raise RowError('Resource Error - Extension is associated with a %s %s' % (
-                ext['type'], metadata([('id', ext['id']), ('associated_id', self.typeval(ext))])))
-        ctx = db.contexts.find_one('name', ext['context'])
-        if ctx and ctx['type'] != 'internal':
-            raise RowError("Resource Error - ContextType '%s' cannot be associated %s"
-                           % (ctx['type'], metadata([('id', ext['id']), ('context', ext['context'])])))
+            raise associated('Extension', ext['type'], ('id', ext['id']), ('associated_id', self.typeval(ext)))
+        check_context_type(db, ext, 'internal')
         for other in db.lines.find('extension_id', ext['id']):
             if user is None or other['id'] == line['id'] or other['user_id'] in (None, user['id']):
                 continue
@@ -325,15 +321,11 @@ class Importer:
         if held is None and ext['type'] == 'incall':
             held = ext
         if held is not None:
-            raise RowError('Resource Error - Incall is associated with a Extension %s' % metadata(
-                [('incall_id', self.typeval(held)), ('extension_id', held['id'])]))
+            raise associated('Incall', 'Extension', ('incall_id', self.typeval(held)), ('extension_id', held['id']))
         if not (ext['type'] == 'user' and ext['typeval'] == '0'):
-            raise RowError('Resource Error - Extension is associated with a %s %s' % (
-                ext['type'], metadata([('extension_id', ext['id']), ('associated_id', self.typeval(ext))])))
-        ctx = db.contexts.find_one('name', ext['context'])
-        if ctx and ctx['type'] != 'incall':
-            raise RowError("Resource Error - ContextType '%s' cannot be associated %s"
-                           % (ctx['type'], metadata([('id', ext['id']), ('context', ext['context'])])))
+            raise associated('Extension', ext['type'], ('extension_id', ext['id']),
+                             ('associated_id', self.typeval(ext)))
+        check_context_type(db, ext, 'incall')
         self.set_owner(ext, 'incall', str(incall['id']))
         db.incalls.update(incall['id'], extension_id=ext['id'])
         if user is None:  # IncallAssociator.update_destination reads user.id

@@ -229,6 +229,23 @@ def validate_sip(fields, version, update=False):
         raise RowError("Input Error - field 'secret': secret must only use printable characters")
 
 
+def associated(resource, other, *pairs):
+    """xivo-dao resource_associated: '<resource> is associated with a <other> (<metadata>)'."""
+    return RowError('Resource Error - %s is associated with a %s %s' % (resource, other, metadata(pairs)))
+
+
+def not_found(resource, *pairs):
+    return NotFoundError('Resource Not Found - %s was not found %s' % (resource, metadata(pairs)))
+
+
+def check_context_type(db, ext, wanted):
+    """unhandled_context_type: the extension's context must be of the type the association wants."""
+    ctx = db.contexts.find_one('name', ext['context'])
+    if ctx and ctx['type'] != wanted:
+        raise RowError("Resource Error - ContextType '%s' cannot be associated %s"
+                       % (ctx['type'], metadata([('id', ext['id']), ('context', ext['context'])])))
+
+
 RANGE_KINDS = ('user_ranges', 'group_ranges', 'queue_ranges', 'conference_room_ranges', 'incall_ranges')
 
 

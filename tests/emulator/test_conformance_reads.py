@@ -272,6 +272,11 @@ def test_s13_3_entity_id_zero_is_the_default_entity(emu_fresh, cf):
     assert r.status_code == 201, r.text
     assert {u['entity_id'] for u in cf.export()} == {'1'}
     assert first_error(cf.post('firstname,entity_id\nC,2\n')) == "Resource Not Found - Entity was not found ('id': 2)"
+    emu_fresh.apply_seed({'entities': [{'id': 1, 'name': 'xivotest'}, {'id': 2, 'name': 'other'}]})
+    uuid = cf.post('firstname,entity_id\nD,2\n').json()['created'][0]['user_uuid']
+    for value in ('0', ''):  # PUT: no entity found, so the user keeps its own
+        assert cf.put('uuid,entity_id\n%s,%s\n' % (uuid, value)).status_code == 201
+        assert [u['entity_id'] for u in cf.export() if u['uuid'] == uuid] == ['2']
 
 
 def test_s13_3_orphan_row_with_an_incall_is_a_500_from_the_source(emu_fresh, cf):

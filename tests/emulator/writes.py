@@ -11,7 +11,7 @@ import uuid as uuidlib
 from .csvparse import Unexpected
 from .fixes import fix_extension, plain_owner
 from .py2 import B, dict_order, metadata, py2_repr
-from .rules import EXTEN_REGEX, NotFoundError, RowError, check_range, find_context
+from .rules import EXTEN_REGEX, RowError, associated, check_range, find_context, not_found
 
 
 class SchemaError(RowError):
@@ -21,14 +21,6 @@ class SchemaError(RowError):
         self.messages = ['Input Error - %s: [%s]' % (k, ', '.join(py2_repr(m) for m in errors[k]))
                          for k in dict_order(list(errors))]
         super().__init__(self.messages[0])
-
-
-def not_found(resource, *pairs):
-    return NotFoundError('Resource Not Found - %s was not found %s' % (resource, metadata(pairs)))
-
-
-def associated(resource, other, *pairs):
-    return RowError('Resource Error - %s is associated with a %s %s' % (resource, other, metadata(pairs)))
 
 
 class Writer:
@@ -46,6 +38,12 @@ class Writer:
         if user is None:
             raise not_found('User', ('id', key))
         return user
+
+    def forget(self, user_id, key, rec_id):
+        """Take rec_id out of the user's list `key` (line_ids, incall_ids), if the user exists."""
+        user = self.db.users.get(user_id) if user_id else None
+        if user is not None:
+            self.db.users.update(user['id'], **{key: [i for i in user[key] if i != rec_id]})
 
     def get(self, table, resource, rec_id):
         rec = self.db.tables[table].get(int(rec_id))
@@ -76,7 +74,7 @@ class Writer:
         line = self.get('lines', 'Line', line_id)
         if line['id'] not in user['line_ids']:
             raise not_found('UserLine', ('user_id', user['id']), ('line_id', line['id']))
-        self.db.users.update(user['id'], line_ids=[i for i in user['line_ids'] if i != line['id']])
+        self.forget(user['id'], 'line_ids', line['id'])
         self.db.lines.update(line['id'], user_id=None)  # the extension keeps its typeval (no fix runs)
 
     # ---------------------------------------------------------------- voicemails, incalls
@@ -101,9 +99,7 @@ class Writer:
         incall = self.get('incalls', 'Incall', incall_id)
         if incall['extension_id']:
             self.db.extensions.update(incall['extension_id'], type='user', typeval='0')
-        user = self.db.users.get(incall['user_id']) if incall['user_id'] else None
-        if user is not None:
-            self.db.users.update(user['id'], incall_ids=[i for i in user['incall_ids'] if i != incall['id']])
+        self.forget(incall['user_id'], 'incall_ids', incall['id'])
         self.db.incalls.delete(incall['id'])
 
     # ---------------------------------------------------------------- extensions
@@ -152,9 +148,7 @@ class Writer:
         line = self.get('lines', 'Line', line_id)
         if line['endpoint_id'] and line['protocol'] in ('sip', 'sccp'):
             self.db.tables[line['protocol']].delete(line['endpoint_id'])
-        user = self.db.users.get(line['user_id']) if line['user_id'] else None
-        if user is not None:
-            self.db.users.update(user['id'], line_ids=[i for i in user['line_ids'] if i != line['id']])
+        self.forget(line['user_id'], 'line_ids', line['id'])
         self.db.lines.delete(line['id'])
 
     def delete_sip(self, sip_id):
