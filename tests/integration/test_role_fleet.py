@@ -1,0 +1,252 @@
+# -*- coding: utf-8 -*-
+"""The role over a fleet, through ansible-playbook (issues #11, #13, #14): every server at once
+whatever forks is, each host its own result, serial and strategy free, --limit, module_defaults
+for the whole group, environment variables, hostile host names, inventory hosts that are one
+server, reports per run and the fleet report, backups kept, the conversion cache, progress."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import time
+
+import pytest
+
+from tests.emulator import Fleet
+from tests.integration.playbook import run_playbook
+
+WS_USER, WS_PASSWORD = 'fleetuser', 'Ws-Fleet-31b9'
+LEGACY = ('firstname|lastname|phonenumber|context|protocol|username\n'
+          'Jean|Dupont|1001|default|sip|jdupont\n'
+          'Zoé|Martin|1002|default|sip|zmartin\n')
+ROLE = [{'name': 'migrate', 'ansible.builtin.import_role': {'name': 'xivo.confd.user_migration'}}]
+
+
+@pytest.fixture(scope='module')
+def fleet():
+    seed = {'ws_users': [{'login': WS_USER, 'password': WS_PASSWORD, 'acls': ['confd.#']}]}
+    with Fleet(4, first_address='127.0.9.10', port=0, auth_port=0, seed=seed) as servers:
+        yield servers
+
+
+@pytest.fixture(autouse=True)
+def clean(fleet):
+    for server in fleet:
+        server.reset()
+    yield
+
+
+def inventory(fleet, tmp_path, names=None, credentials=True, **extra):
+    legacy = tmp_path / 'legacy.csv'
+    if not legacy.exists():
+        legacy.write_text(LEGACY, encoding='utf-8')
+    names = names or ['xivo-%d' % i for i in range(len(fleet.servers))]
+    hosts = {}
+    for name, server in zip(names, fleet.servers):
+        hosts[name] = {'ansible_host': server.address, 'xivo_user_migration_api_port': server.port,
+                       'xivo_user_migration_auth_port': server.auth_port}
+    common = {'xivo_user_migration_legacy_csv': str(legacy),
+              'xivo_user_migration_ca_path': fleet.ca_path,
+              'xivo_user_migration_work_dir': str(tmp_path / 'work'),
+              'xivo_user_migration_report_dir': str(tmp_path / 'reports'),
+              'xivo_user_migration_backup_dir': str(tmp_path / 'backups')}
+    if credentials:
+        common.update(xivo_user_migration_username=WS_USER,
+                      xivo_user_migration_password='{{ ws_password }}', ws_password=WS_PASSWORD)
+    common.update(extra)
+    for values in hosts.values():
+        for key, value in common.items():
+            values.setdefault(key, value)
+    return hosts
+
+
+def results(run, title):
+    return next((v for k, v in run.results.items() if k.endswith(title)), {})
+
+
+def test_every_server_at_once_whatever_forks_with_its_own_result(fleet, tmp_path):
+    for server in fleet:
+        server.speed.set(row_cost=0.3)    # 2 rows: 0.6 s per server
+    hosts = inventory(fleet, tmp_path, xivo_user_migration_batch_seconds=10)
+    started = time.monotonic()
+    run = run_playbook(tmp_path, ROLE, hosts=hosts, extra_args=['-f', '1', '-v'])
+    elapsed = time.monotonic() - started
+    assert run.returncode == 0, run.stdout[-3000:]
+    # One at a time, four servers would take 4 x 0.6 s more than one.
+    imports = [r for server in fleet for r in server.request_log if r['path'] == '/1.1/users/import']
+    starts = sorted(r['time'] for r in imports)
+    assert starts[-1] - starts[0] < 0.5, 'the servers were not imported at the same time'
+    per_host = results(run, 'Give this server its result')
+    assert sorted(per_host) == sorted(hosts)
+    for host, result in per_host.items():
+        assert result['changed'] and result['status'] == 'imported', result
+        assert result['summary']['created'] == 2
+    assert 'changed=1' in run.stdout and elapsed < 60
+    summary = next(iter(results(run, 'import every server of this batch at once').values()))['msg']
+    assert summary[-1].startswith('fleet: 4 of 4 servers imported: 8 created')
+    again = run_playbook(tmp_path, ROLE, hosts=hosts, name='again')
+    assert again.returncode == 0 and 'changed=1' not in again.stdout
+    assert all(not r['changed'] for r in results(again, 'Give this server its result').values())
+
+
+def test_module_defaults_for_the_group_and_environment_variables_reach_every_server(fleet, tmp_path):
+    hosts = inventory(fleet, tmp_path, credentials=False)
+    play = {'module_defaults': {'group/xivo.confd.confd': {
+        'retries': 5, 'timeout': 30, 'username': WS_USER, 'password': '{{ ws_password }}'}}}
+    for values in hosts.values():
+        values['ws_password'] = WS_PASSWORD
+    run = run_playbook(tmp_path, ROLE, hosts=hosts, play=play)
+    assert run.returncode == 0, run.stdout[-3000:]
+    assert all(r['summary']['created'] == 2 for r in results(run, 'Give this server its result').values())
+    # The credentials from the environment (what an AWX credential type injects).
+    for server in fleet:
+        server.reset()
+    run = run_playbook(tmp_path, ROLE, hosts=inventory(fleet, tmp_path, credentials=False),
+                       env={'XIVO_CONFD_USERNAME': WS_USER, 'XIVO_CONFD_PASSWORD': WS_PASSWORD},
+                       name='env')
+    assert run.returncode == 0, run.stdout[-3000:]
+    assert WS_PASSWORD not in run.stdout + run.results_text
+
+
+def test_serial_and_strategy_free_print_one_complete_fleet_line(fleet, tmp_path):
+    hosts = inventory(fleet, tmp_path)
+    run = run_playbook(tmp_path, ROLE, hosts=hosts, play={'serial': 2})
+    assert run.returncode == 0, run.stdout[-3000:]
+    lines = [line for line in run.stdout.splitlines() if '"fleet: ' in line]
+    assert len(lines) == 2, lines    # one per batch of two servers
+    assert 'fleet: 2 of 4 servers imported (2 of 4 servers done so far)' in lines[0]
+    assert 'fleet: 4 of 4 servers imported: 8 created' in lines[1]
+    fleet_report = json.loads((tmp_path / 'reports' / 'fleet.json').read_text())
+    assert fleet_report['complete'] and fleet_report['totals']['created'] == 8
+    for server in fleet:
+        server.reset()
+    run = run_playbook(tmp_path, ROLE, hosts=hosts, play={'strategy': 'free'}, name='free')
+    assert run.returncode == 0, run.stdout[-3000:]
+    lines = [line for line in run.stdout.splitlines() if '"fleet: ' in line]
+    assert len(lines) == 1 and 'fleet: 4 of 4 servers imported: 8 created' in lines[0], lines
+    assert sum(len(server.users()) for server in fleet) == 8
+
+
+def test_limit_and_check_mode(fleet, tmp_path):
+    hosts = inventory(fleet, tmp_path)
+    run = run_playbook(tmp_path, ROLE, hosts=hosts, extra_args=['--check', '--limit', 'xivo-1'])
+    assert run.returncode == 0, run.stdout[-3000:]
+    result, = results(run, 'Give this server its result').values()
+    assert result['summary']['would_create'] == 2 and result['changed']
+    assert not any(server.users() for server in fleet)
+    assert not (tmp_path / 'reports').exists() and not (tmp_path / 'backups').exists()
+    run = run_playbook(tmp_path, ROLE, hosts=hosts, extra_args=['--limit', 'xivo-1'], name='real')
+    assert [len(server.users()) for server in fleet] == [0, 2, 0, 0]
+
+
+def test_hostile_host_names_stay_in_their_directories(fleet, tmp_path):
+    names = ['../../escape', 'a/b', 'a_b', '.hidden']
+    hosts = inventory(fleet, tmp_path, names=names)
+    for values in hosts.values():
+        values['xivo_user_migration_legacy_csv'] = str(tmp_path / 'bad-then-good.csv')
+    (tmp_path / 'bad-then-good.csv').write_text(LEGACY + 'Ann|Bad|5000|default|sip|abad\n',
+                                                encoding='utf-8')
+    run = run_playbook(tmp_path, ROLE, hosts=hosts)
+    assert run.returncode == 2, run.stdout[-3000:]     # the 5000 row fails on every server
+    written = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob('*') if p.is_file())
+    outside = [p for p in written if not p.startswith(('reports/', 'backups/', 'work/', 'play',
+                                                       'ansible-tmp/', 'bad-then-good', 'legacy'))]
+    assert not outside, outside
+    latest = sorted(p.name for p in (tmp_path / 'reports').iterdir() if p.is_file())
+    assert len([n for n in latest if n.endswith('-failed.csv')]) == 4
+    assert len([n for n in latest if n.endswith('.json') and n != 'fleet.json']) == 4
+    assert not (tmp_path.parent / 'escape.json').exists()
+
+
+def test_two_inventory_hosts_of_one_server_are_refused_naming_each_other(fleet, tmp_path):
+    hosts = inventory(fleet, tmp_path)
+    hosts['alias'] = dict(hosts['xivo-0'])
+    run = run_playbook(tmp_path, ROLE, hosts=hosts)
+    per_host = results(run, 'Give this server its result')
+    for host in ('xivo-0', 'alias'):
+        assert per_host[host]['failed'] and 'is the same server' in per_host[host]['msg']
+    assert 'alias' in per_host['xivo-0']['msg'] and 'xivo-0' in per_host['alias']['msg']
+    assert not fleet.servers[0].users() and len(fleet.servers[1].users()) == 2
+
+
+def test_each_run_keeps_its_reports_the_latest_are_copied_backups_are_pruned(fleet, tmp_path):
+    hosts = inventory(fleet, tmp_path, xivo_user_migration_backup_keep=2)
+    for number in range(3):
+        run = run_playbook(tmp_path, ROLE, hosts=hosts, name='run%d' % number)
+        assert run.returncode == 0, run.stdout[-3000:]
+    runs = sorted(p.name for p in (tmp_path / 'reports' / 'runs').iterdir())
+    assert len(runs) == 3
+    first = json.loads((tmp_path / 'reports' / 'runs' / runs[0] / 'xivo-0.json').read_text())
+    latest = json.loads((tmp_path / 'reports' / 'xivo-0.json').read_text())
+    assert first['summary']['created'] == 2 and latest['summary']['unchanged'] == 2
+    assert first['run_id'] == runs[0] and latest['run_id'] == runs[2]
+    table = (tmp_path / 'reports' / 'fleet.md').read_text()
+    assert '| xivo-0 |' in table and '[xivo-0.json](runs/%s/xivo-0.json)' % runs[2] in table
+    assert len(list((tmp_path / 'backups').glob('xivo-0-*.csv'))) == 2
+    for path in (tmp_path / 'backups').iterdir():
+        assert stat.S_IMODE(os.stat(str(path)).st_mode) == 0o600
+
+
+def test_a_legacy_file_is_converted_once_and_not_again(fleet, tmp_path):
+    hosts = inventory(fleet, tmp_path)
+    run_playbook(tmp_path, ROLE, hosts=hosts)
+    converted = sorted((tmp_path / 'work').glob('legacy-*.csv'))
+    assert len(converted) == 1, converted      # four servers, one file: one conversion
+    mtime = os.stat(str(converted[0])).st_mtime_ns
+    run = run_playbook(tmp_path, ROLE, hosts=hosts, name='again')
+    assert os.stat(str(converted[0])).st_mtime_ns == mtime, 'converted again'
+    (tmp_path / 'legacy.csv').write_text(LEGACY + 'Ali|Ben|1003|default|sip|aben\n', encoding='utf-8')
+    run = run_playbook(tmp_path, ROLE, hosts=hosts, name='changed')
+    assert len(list((tmp_path / 'work').glob('legacy-*.csv'))) == 2
+    assert all(r['summary']['created'] == 1 for r in results(run, 'Give this server its result').values())
+
+
+def test_progress_lines_show_while_servers_import(fleet, tmp_path):
+    for server in fleet:
+        server.speed.set(row_cost=0.15)
+    legacy = tmp_path / 'legacy.csv'
+    legacy.write_text('firstname|lastname|phonenumber|context|protocol\n' + ''.join(
+        'U%d|T|%d|default|sip\n' % (i, 1100 + i) for i in range(30)), encoding='utf-8')
+    hosts = inventory(fleet, tmp_path, xivo_user_migration_progress_seconds=0,
+                      xivo_user_migration_batch_seconds=0.5)
+    run = run_playbook(tmp_path, ROLE, hosts=hosts)
+    assert run.returncode == 0, run.stdout[-3000:]
+    lines = [line for line in run.stdout.splitlines() if 'rows sent' in line]
+    assert any(line.startswith('xivo-2: 10 of 30 rows sent (10 imported, 0 failed)') for line in lines), lines
+    assert any(line.startswith('xivo-2: 30 of 30 rows sent') for line in lines), lines
+    report = json.loads((tmp_path / 'reports' / 'xivo-2.json').read_text())
+    assert [b['rows'] for b in report['batches']][0] == 10 and len(report['batches']) >= 3
+    assert report['timings']['import'] > 0
+
+
+def test_the_fleet_summary_is_given_to_set_stats(fleet, tmp_path):
+    hosts = inventory(fleet, tmp_path)
+    callback = tmp_path / 'stats_callback.py'
+    callback.write_text('''from ansible.plugins.callback import CallbackBase
+import json, os
+DOCUMENTATION = '''+"'''"+'''
+name: stats_file
+type: aggregate
+short_description: write the custom stats to a file (test)
+description: Writes the custom stats to the file named by STATS_FILE.
+'''+"'''"+'''
+class CallbackModule(CallbackBase):
+    CALLBACK_VERSION = 2.0
+    CALLBACK_TYPE = 'aggregate'
+    CALLBACK_NAME = 'stats_file'
+    CALLBACK_NEEDS_ENABLED = True
+    def v2_playbook_on_stats(self, stats):
+        with open(os.environ['STATS_FILE'], 'w') as handle:
+            json.dump(stats.custom, handle)
+''')
+    from tests.integration.playbook import CALLBACKS
+    stats_file = tmp_path / 'stats.json'
+    run = run_playbook(tmp_path, ROLE, hosts=hosts, env={
+        'ANSIBLE_CALLBACK_PLUGINS': '%s:%s' % (CALLBACKS, tmp_path),
+        'ANSIBLE_CALLBACKS_ENABLED': 'record_results,stats_file', 'STATS_FILE': str(stats_file),
+        'ANSIBLE_SHOW_CUSTOM_STATS': 'true'})
+    assert run.returncode == 0, run.stdout[-3000:]
+    data = json.loads(stats_file.read_text())['_run']['xivo_user_migration']
+    assert data['totals']['created'] == 8 and data['servers']['xivo-3']['status'] == 'imported'
+    assert data['servers']['xivo-3']['report'].startswith(str(tmp_path / 'reports' / 'runs'))
