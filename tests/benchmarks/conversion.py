@@ -26,10 +26,9 @@ def plugin_pass(src, dest, validate=True):
     mapping, validation with the duplicate index, atomic write of only-changed content."""
     from ansible_collections.xivo.confd.plugins.module_utils.file_output import AtomicOutput
     from ansible_collections.xivo.confd.plugins.module_utils.legacy_csv import (
-        convert_lines, open_text)
-    stream, _encoding = open_text(src, 'auto')
-    with stream:
-        converter, rows = convert_lines(stream, validate=validate)
+        convert_source, open_source)
+    with open_source(src, 'auto') as source:
+        converter, rows = convert_source(source, validate=validate)
         with AtomicOutput(dest, mode=0o600) as handle:
             writer = csv.writer(handle, lineterminator='\n')
             writer.writerow(converter.columns)
