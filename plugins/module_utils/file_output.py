@@ -73,6 +73,20 @@ def file_digest(path, algorithm='sha256'):
     return digest.hexdigest()
 
 
+def same_content(first, second):
+    """Whether two existing files hold the same bytes: sizes first, then the bytes in chunks
+    (a comparison, far cheaper than hashing both)."""
+    if os.path.getsize(first) != os.path.getsize(second):
+        return False
+    with open(first, 'rb') as one, open(second, 'rb') as other:
+        while True:
+            chunk = one.read(CHUNK)
+            if chunk != other.read(CHUNK):
+                return False
+            if not chunk:
+                return True
+
+
 def current_mode(path):
     """The permission bits of an existing file, or None."""
     try:
@@ -285,7 +299,8 @@ class AtomicOutput(object):
         self.mode_changed = False
         self.existed = False
         self.backup_file = None
-        self.digest = None
+        self._digest = None
+        self._finished = False
         self.create_directory = create_directory
         self.created_directories = []
         self.stale_temp_files = []
@@ -317,6 +332,13 @@ class AtomicOutput(object):
         self._stream = self._handle
         return self._stream
 
+    @property
+    def digest(self):
+        """The sha256 of the new content, computed when asked for (after the ``with`` block)."""
+        if self._digest is None and self._finished:       # dest holds the new content
+            self._digest = file_digest(self.dest)
+        return self._digest
+
     def _discard(self):
         if self._handle is not None:
             try:
@@ -339,30 +361,31 @@ class AtomicOutput(object):
         return False
 
     def _finish(self):
+        self.existed = os.path.exists(self.dest)
         if self.check_mode:
-            self.digest = self._stream.hexdigest()
+            self._digest = self._stream.hexdigest()
+            self.content_changed = not self.existed or file_digest(self.dest) != self._digest
         else:
             self._handle.flush()
             os.fsync(self._handle.fileno())
             self._handle.close()
             self._handle = None
-            self.digest = file_digest(self._tmp_path)
-        self.existed = os.path.exists(self.dest)
-        old_digest = file_digest(self.dest) if self.existed else None
-        self.content_changed = old_digest != self.digest
+            self.content_changed = not self.existed or not same_content(self._tmp_path, self.dest)
         old_mode = current_mode(self.dest) if self.existed else None
         self.mode_changed = self.existed and not self.content_changed and old_mode != self.mode
         self.changed = self.content_changed or self.mode_changed
         if self.check_mode or not self.changed:
+            self._finished = not self.check_mode
             return
         if self.mode_changed:
             os.chmod(self.dest, self.mode)
-            return
-        if self.backup and self.existed:
-            self.backup_file = backup_local(self.dest)
-        os.chmod(self._tmp_path, self.mode)
-        os.replace(self._tmp_path, self.dest)
-        self._tmp_path = None
+        else:
+            if self.backup and self.existed:
+                self.backup_file = backup_local(self.dest)
+            os.chmod(self._tmp_path, self.mode)
+            os.replace(self._tmp_path, self.dest)
+            self._tmp_path = None
+        self._finished = True
 
 
 def write_atomically(dest, content, mode=0o600, backup=False, check_mode=False, encoding='utf-8'):

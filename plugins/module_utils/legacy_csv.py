@@ -29,7 +29,7 @@ from collections import namedtuple
 
 from ansible_collections.xivo.confd.plugins.module_utils.confd_columns import IMPORT_COLUMNS
 from ansible_collections.xivo.confd.plugins.module_utils.confd_rules import (
-    DuplicateIndex, ERROR, RowValidator,
+    DuplicateIndex, ERROR, RowValidator, validate_row,
 )
 from ansible_collections.xivo.confd.plugins.module_utils import legacy_mapping as lm
 from ansible_collections.xivo.confd.plugins.module_utils.text import MAX_LISTED, summarize_items
@@ -879,14 +879,16 @@ class Converter(object):
         vm_booleans = self._vm_booleans
         defaults_all = self._defaults_all
         defaults_vm = self._defaults_vm
-        replacement = self.newline_replacement
         validate = self.validate
         if validate:
-            validate_values = RowValidator(columns)
+            quick = RowValidator(columns).quick
             check_duplicates = self._index.bind(columns)
         inverse = {'0': '1', '1': '0'}
         map_profile = lm.map_profile
+        transfer_default = lm.LEGACY_TRANSFER_DEFAULT
 
+        # An output column the file lacks takes the empty cell appended past the last one.
+        added = width in take
         if len(take) == 1:
             only = take[0]
 
@@ -896,104 +898,124 @@ class Converter(object):
             pick = operator.itemgetter(*take)
         strip = str.strip
 
-        for line, cells, flags in records:
-            count = len(cells)
-            if count != width:
-                if count == 0:
+        # Counted in locals (one row costs a few attribute writes less), stored at the end or
+        # when the caller stops early.
+        rows = data_rows = 0
+        try:
+            for line, cells, flags in records:
+                count = len(cells)
+                if count != width:
+                    if count == 0:
+                        self.blank_lines += 1
+                        continue
+                    if count < width:
+                        cells.extend([''] * (width - count))
+                        extra = None
+                    else:
+                        extra = cells[width:]
+                        del cells[width:]
+                else:
+                    extra = False
+                if added:
+                    cells.append('')
+                values = list(map(strip, pick(cells)))
+                # Blank: nothing but white space, in the columns kept or in the others.
+                if not any(values) and not ''.join(cells).strip():
                     self.blank_lines += 1
                     continue
-                if count < width:
-                    cells.extend([''] * (width - count))
-                    extra = None
-                else:
-                    extra = cells[width:]
-                    del cells[width:]
-            else:
-                extra = False
-            if not ''.join(cells).strip():
-                self.blank_lines += 1
-                continue
-            self.data_rows += 1
-            if extra is not False:
-                if extra is None:
-                    self._notice(line, None, 'row has %d cell(s), the header %d: padded with empty '
-                                             'cells' % (count, width), 'short')
-                else:
-                    filled = [str(width + i + 1) for i, c in enumerate(extra) if c.strip()]
-                    if filled:
-                        self._notice(line, None, 'row has %d cell(s), the header %d: cut %d extra '
-                                                 'cell(s), non-empty at position %s'
-                                     % (count, width, len(extra), ', '.join(filled)), 'long')
-            cells.append('')
-            values = list(map(strip, pick(cells)))
-            if flags:
-                if flags & F_NEWLINE:
-                    for i, cell in enumerate(values):
-                        if '\n' in cell or '\r' in cell:
-                            values[i] = cell.replace('\r\n', replacement).replace(
-                                '\n', replacement).replace('\r', replacement).strip()
-                            self._notice(line, columns[i], 'line break inside the value replaced '
-                                                           'by %r' % replacement, 'newline')
-                if flags & F_ESCAPE:
-                    self._notice(line, None, 'PHP \\" escape read as a quote', 'escape')
-                if flags & F_UNTERMINATED:
-                    self._notice(line, None, 'the file ends inside a quoted value', 'unterminated')
-
-            for pos, value in defaults_all:
-                if not values[pos]:
-                    values[pos] = value
-            if defaults_vm and vm_number is not None and values[vm_number]:
-                for pos, value in defaults_vm:
+                data_rows += 1
+                if extra is not False:
+                    self._size_notice(line, count, extra)
+                if flags:
+                    self._flag_notices(line, flags, values)
+                for pos, value in defaults_all:
                     if not values[pos]:
                         values[pos] = value
-            if not values[xfer]:
-                values[xfer] = lm.LEGACY_TRANSFER_DEFAULT
-            if invert is not None:
-                value = values[invert]
-                values[invert] = inverse.get(value, value)
-            if protocol is not None:
-                values[protocol] = values[protocol].lower()
-            if profile is not None and values[profile]:
-                values[profile] = map_profile(values[profile])
-            if mobile is not None:
-                value = values[mobile]
-                if value and (' ' in value or '.' in value or '-' in value):
-                    values[mobile] = value.replace(' ', '').replace('.', '').replace('-', '')
-                    self._notice(line, 'mobile_phone_number', 'spaces, dots and dashes removed',
-                                 'mobile')
-            if pre1515 and values[vm_number] and not values[vm_context]:
-                values[vm_context] = values[context] if context is not None else ''
-            if vm_name is not None and (
-                    (vm_number is not None and values[vm_number])
-                    or (vm_context is not None and values[vm_context])):
-                if not values[vm_name]:
-                    values[vm_name] = ('%s %s' % (values[firstname], values[lastname]
-                                                  if lastname is not None else '')).strip()
-                for pos, value in vm_booleans:
-                    if not values[pos]:
-                        values[pos] = value
+                if defaults_vm and vm_number is not None and values[vm_number]:
+                    for pos, value in defaults_vm:
+                        if not values[pos]:
+                            values[pos] = value
+                if not values[xfer]:
+                    values[xfer] = transfer_default
+                if invert is not None:
+                    value = values[invert]
+                    values[invert] = inverse.get(value, value)
+                if protocol is not None:
+                    values[protocol] = values[protocol].lower()
+                if profile is not None and values[profile]:
+                    values[profile] = map_profile(values[profile])
+                if mobile is not None:
+                    value = values[mobile]
+                    if value and (' ' in value or '.' in value or '-' in value):
+                        values[mobile] = value.replace(' ', '').replace('.', '').replace('-', '')
+                        self._notice(line, 'mobile_phone_number', 'spaces, dots and dashes removed',
+                                     'mobile')
+                if pre1515 and values[vm_number] and not values[vm_context]:
+                    values[vm_context] = values[context] if context is not None else ''
+                if vm_name is not None and (
+                        (vm_number is not None and values[vm_number])
+                        or (vm_context is not None and values[vm_context])):
+                    if not values[vm_name]:
+                        values[vm_name] = ('%s %s' % (values[firstname], values[lastname]
+                                                      if lastname is not None else '')).strip()
+                    for pos, value in vm_booleans:
+                        if not values[pos]:
+                            values[pos] = value
 
-            if validate:
-                problems = validate_values(values)
-                if problems:
+                if validate:
+                    if quick(values):
+                        errors = check_duplicates(values, line)
+                        if not errors:
+                            rows += 1
+                            yield values
+                            continue
+                        self._invalid(line, errors)
+                        continue
+                    problems = validate_row(dict(zip(columns, values)))
                     errors = [p for p in problems if p.severity == ERROR]
                     errors.extend(check_duplicates(values, line, not errors))
-                else:
-                    errors = check_duplicates(values, line)
-                    if not errors:
-                        self.rows += 1
-                        yield values
+                    if len(errors) != len(problems):
+                        for problem in problems:
+                            if problem.severity != ERROR:
+                                self._notice(line, problem.column, problem.reason,
+                                             'protocol' if problem.column == 'line_protocol'
+                                             else None)
+                    if errors:
+                        self._invalid(line, errors)
                         continue
-                if len(errors) != len(problems):
-                    for problem in problems:
-                        if problem.severity != ERROR:
-                            self._notice(line, problem.column, problem.reason,
-                                         'protocol' if problem.column == 'line_protocol' else None)
-                if errors:
-                    self._invalid(line, errors)
-                    continue
-            self.rows += 1
-            yield values
+                rows += 1
+                yield values
+        finally:
+            self.rows += rows
+            self.data_rows += data_rows
+
+    def _size_notice(self, line, count, extra):
+        """A row shorter (``extra`` None) or longer than the header."""
+        width = self.width
+        if extra is None:
+            self._notice(line, None, 'row has %d cell(s), the header %d: padded with empty '
+                                     'cells' % (count, width), 'short')
+            return
+        filled = [str(width + i + 1) for i, c in enumerate(extra) if c.strip()]
+        if filled:
+            self._notice(line, None, 'row has %d cell(s), the header %d: cut %d extra '
+                                     'cell(s), non-empty at position %s'
+                         % (count, width, len(extra), ', '.join(filled)), 'long')
+
+    def _flag_notices(self, line, flags, values):
+        """Line breaks replaced in ``values``, PHP escapes, an unterminated last quote."""
+        replacement = self.newline_replacement
+        if flags & F_NEWLINE:
+            for i, cell in enumerate(values):
+                if '\n' in cell or '\r' in cell:
+                    values[i] = cell.replace('\r\n', replacement).replace(
+                        '\n', replacement).replace('\r', replacement).strip()
+                    self._notice(line, self.columns[i], 'line break inside the value replaced '
+                                                        'by %r' % replacement, 'newline')
+        if flags & F_ESCAPE:
+            self._notice(line, None, 'PHP \\" escape read as a quote', 'escape')
+        if flags & F_UNTERMINATED:
+            self._notice(line, None, 'the file ends inside a quoted value', 'unterminated')
 
 
 def describe_unknown(unknown, limit=MAX_LISTED):

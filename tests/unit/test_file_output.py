@@ -225,3 +225,20 @@ def test_a_writer_killed_with_sigkill_leaves_a_temp_file_the_next_one_removes(tm
         stream.write('new\n')
     assert out.stale_temp_files == [str(tmp_path / left[0])]
     assert sorted(os.listdir(str(tmp_path))) == ['out.csv']
+
+
+def test_same_content_and_the_digest_of_what_was_written(tmp_path):
+    first, second = tmp_path / 'a', tmp_path / 'b'
+    first.write_bytes(b'x' * (F.CHUNK + 1))
+    second.write_bytes(b'x' * F.CHUNK + b'y')
+    assert not F.same_content(str(first), str(second))
+    second.write_bytes(b'x' * (F.CHUNK + 1))
+    assert F.same_content(str(first), str(second))
+    out = F.AtomicOutput(str(tmp_path / 'c'))
+    with out as stream:
+        stream.write('abc')
+    assert out.digest == 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad'
+    check = F.AtomicOutput(str(tmp_path / 'c'), check_mode=True)
+    with check as stream:
+        stream.write('abc')
+    assert not check.changed and check.digest == out.digest
