@@ -107,3 +107,86 @@ def probe_memory(workdir, count, validate):
     result = json.loads(out.stdout)
     log('memory: %d rows, validate=%s: peak +%.1f MB' % (count, validate, result['peak_mb']))
     return result
+
+
+# ---------------------------------------------------------------- before/after, side by side
+
+# Run in a fresh process from the root of the tree being measured, with that tree as the
+# collection: its own floor_pass and plugin_pass, timed like run() does.
+_TIMER = r'''
+import json, sys, time
+from tests.benchmarks.conversion import floor_pass, plugin_pass
+src, out = sys.argv[1], sys.argv[2]
+def timed(function, *args, **kwargs):
+    start = time.perf_counter()
+    function(*args, **kwargs)
+    return time.perf_counter() - start
+print(json.dumps(dict(floor=timed(floor_pass, src, out + '.floor'),
+                      plugin=timed(plugin_pass, src, out + '.plugin'),
+                      novalidate=timed(plugin_pass, src, out + '.novalidate', validate=False))))
+'''
+
+
+def _export(revision, workdir):
+    """``revision`` of this repository as a collection tree; returns (tree root, its
+    ANSIBLE_COLLECTIONS_PATH-style root)."""
+    root = os.path.join(workdir, 'baseline')
+    tree = os.path.join(root, 'ansible_collections', 'xivo', 'confd')
+    os.makedirs(tree)
+    archive = subprocess.run(['git', '-C', REPO, 'archive', revision], capture_output=True,
+                             check=True).stdout
+    subprocess.run(['tar', '-x', '-C', tree], input=archive, check=True)
+    return tree, root
+
+
+def _time_tree(tree, collections, src, out):
+    env = dict(os.environ, PYTHONPATH=collections)
+    proc = subprocess.run([sys.executable, '-c', _TIMER, src, out], cwd=tree, env=env,
+                          capture_output=True, text=True, check=True)
+    return json.loads(proc.stdout)
+
+
+def compare(baseline, rows=100000, repeat=3):
+    """The conversion ratio of ``baseline`` (a git revision) and of this checkout, measured in
+    the same run on the same file, repetitions interleaved; prints a table, returns it."""
+    import shutil
+    import tempfile
+    workdir = tempfile.mkdtemp(prefix='xivo-confd-compare-')
+    try:
+        src = os.path.join(workdir, 'legacy.csv')
+        data.write_legacy(src, rows, first_exten=100000, incall_offset=rows)
+        here = os.environ.get('PYTHONPATH', '')
+        trees = [('baseline %s' % baseline,) + _export(baseline, workdir),
+                 ('this checkout', REPO, here)]
+        times = dict((label, []) for label, dummy, dummy2 in trees)
+        for number in range(repeat):
+            # Alternate the order so that a slow spell of the machine hits both alike.
+            for label, tree, collections in (trees if number % 2 == 0 else trees[::-1]):
+                times[label].append(_time_tree(tree, collections, src,
+                                               os.path.join(workdir, 'out-%d' % number)))
+                log('%s, run %d: %s' % (label, number + 1, times[label][-1]))
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    lines = ['| %s rows, median of %d | floor | user_csv | ratio | without validation |' % (
+        format(rows, ','), repeat), '|---|---|---|---|---|']
+    for label, dummy, dummy2 in trees:
+        floor = median([t['floor'] for t in times[label]])
+        plugin = median([t['plugin'] for t in times[label]])
+        novalidate = median([t['novalidate'] for t in times[label]])
+        lines.append('| %s | %.3f s | %.3f s | %.2f× | %.2f× |' % (
+            label, floor, plugin, plugin / floor, novalidate / floor))
+    text = '\n'.join(lines) + '\n'
+    sys.stdout.write(text)
+    return text
+
+
+if __name__ == '__main__':
+    import argparse
+    parser = argparse.ArgumentParser(
+        prog='python -m tests.benchmarks.conversion',
+        description='The conversion ratio of a git revision and of this checkout, side by side.')
+    parser.add_argument('--baseline', required=True, help='a git revision, e.g. main')
+    parser.add_argument('--rows', type=int, default=100000)
+    parser.add_argument('--repeat', type=int, default=3)
+    options = parser.parse_args()
+    compare(options.baseline, options.rows, options.repeat)
