@@ -234,50 +234,36 @@ def byte_at(data, offset):
     return ord(data[offset:offset + 1] or b'\0')
 
 
-def classify_lines(chunks, newline='\n', max_listed=DEFAULT_MAX_REPORTED):
-    """For the lines of an 8-bit file that are not ASCII, which codec :func:`decode_line` takes:
-    ``{codec: {'count': n, 'lines': [first max_listed line numbers]}}``."""
-    separator = newline.encode('ascii')
-    found = {}
-    lineno = 0
+def split_chunks(chunks, separator):
+    """The lines of a file given as byte chunks, each with its ``separator`` but the last."""
     carry = b''
-
-    def note(raw):
-        if not raw.isascii():
-            entry = found.setdefault(decode_line(raw)[1], {'count': 0, 'lines': []})
-            entry['count'] += 1
-            if len(entry['lines']) < max_listed:
-                entry['lines'].append(lineno)
-
     for chunk in chunks:
-        parts = (carry + chunk).split(separator)
-        carry = parts.pop()
-        for raw in parts:
-            lineno += 1
-            note(raw)
-    if carry:
-        lineno += 1
-        note(carry)
-    return found
-
-
-def _split_lines(binary, separator):
-    """The lines of a binary stream, each with its ``separator`` (LF is the stream's own)."""
-    if separator == b'\n':
-        for raw in binary:
-            yield raw
-        return
-    carry = b''
-    while True:
-        chunk = binary.read(CHUNK)
-        if not chunk:
-            break
         parts = (carry + chunk).split(separator)
         carry = parts.pop()
         for raw in parts:
             yield raw + separator
     if carry:
         yield carry
+
+
+def classify_lines(chunks, newline='\n', max_listed=DEFAULT_MAX_REPORTED):
+    """For the lines of an 8-bit file that are not ASCII, which codec :func:`decode_line` takes:
+    ``{codec: {'count': n, 'lines': [first max_listed line numbers]}}``."""
+    found = {}
+    for lineno, raw in enumerate(split_chunks(chunks, newline.encode('ascii')), 1):
+        if not raw.isascii():
+            entry = found.setdefault(decode_line(raw)[1], {'count': 0, 'lines': []})
+            entry['count'] += 1
+            if len(entry['lines']) < max_listed:
+                entry['lines'].append(lineno)
+    return found
+
+
+def _split_lines(binary, separator):
+    """The lines of a binary stream, each with its ``separator`` (LF is the stream's own)."""
+    if separator == b'\n':
+        return iter(binary)
+    return split_chunks(iter(lambda: binary.read(CHUNK), b''), separator)
 
 
 class _MixedLines(object):

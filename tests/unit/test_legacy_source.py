@@ -357,3 +357,16 @@ def test_a_file_with_a_backslash_takes_the_php_path(tmp_path):
     data = HEADER.encode() + b'"Jo\\"hn"|Doe|1000|default\n'
     source, converter, rows = convert(write(tmp_path, data))
     assert not source.plain and rows[0]['firstname'] == 'Jo"hn'
+
+
+def test_mixed_encodings_with_cr_only_line_ends(tmp_path):
+    data = (HEADER.replace('\n', '\r').encode() + u'Hélène|Dupré|1000|default\r'.encode('utf-8')
+            + u'Zoé|Müller|1001|default'.encode('cp1252'))
+    source, converter, rows = convert(write(tmp_path, data))
+    assert (source.encoding, source.newline) == ('mixed: utf-8 + cp1252', '\r')
+    assert [r['lastname'] for r in rows] == [u'Dupré', u'Müller']
+    assert source.encoding_lines['cp1252']['lines'] == [3]
+
+
+def test_split_chunks_keeps_separators_across_chunk_edges():
+    assert list(L.split_chunks([b'a\rb', b'c\r', b'\rd'], b'\r')) == [b'a\r', b'bc\r', b'\r', b'd']
