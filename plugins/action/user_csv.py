@@ -168,7 +168,19 @@ class ActionModule(ActionBase):
             invalid_count=converter.invalid_count,
             row_warnings=converter.row_warnings,
             conversion_warnings=warnings,
+            stale_temp_files=out.stale_temp_files,
+            created_directories=out.created_directories,
         )
+        # Task warnings only: conversion_warnings stays about the file's content.
+        extra = []
+        if out.stale_temp_files:
+            extra.append('%s %d temporary file(s) left beside dest by a conversion that was '
+                         'killed (they hold passwords): %s' % (
+                             'would remove' if check_mode else 'removed',
+                             len(out.stale_temp_files), summarize_items(out.stale_temp_files)))
+        if out.created_directories and check_mode:
+            extra.append('the directory of dest does not exist: it would be created (mode %04o): %s'
+                         % (DIRECTORY_MODE, summarize_items(out.created_directories)))
         if converter.invalid_count and not skip:
             shown = converter.invalid_rows[:MAX_IN_MESSAGE]
             lines = ['%s line %s, column %s%s: %s' % (
@@ -184,24 +196,14 @@ class ActionModule(ActionBase):
                         converter.invalid_count, converter.data_rows, dest, '\n'.join(lines),
                         '\n... and %d more problem(s), see invalid_rows' % more if more > 0 else ''),
                     limit=MAX_MESSAGE))
-            if warnings:
-                result['warnings'] = [sanitize_message(w) for w in warnings]
+            if warnings or extra:
+                result['warnings'] = [sanitize_message(w) for w in warnings + extra]
             return result
         if converter.invalid_count:
             warnings.append('%d of %d rows left out of %s because they are invalid (see invalid_rows)'
                             % (converter.invalid_count, converter.data_rows, dest))
-        result['stale_temp_files'] = out.stale_temp_files
-        if out.stale_temp_files:
-            warnings.append('%s %d temporary file(s) left beside dest by a conversion that was '
-                            'killed (they hold passwords): %s' % (
-                                'would remove' if check_mode else 'removed',
-                                len(out.stale_temp_files), summarize_items(out.stale_temp_files)))
-        result['created_directories'] = out.created_directories
-        if out.created_directories and check_mode:
-            warnings.append('the directory of dest does not exist: it would be created (mode %04o): %s'
-                            % (DIRECTORY_MODE, summarize_items(out.created_directories)))
-        if warnings:
-            result['warnings'] = [sanitize_message(w) for w in warnings]
+        if warnings or extra:
+            result['warnings'] = [sanitize_message(w) for w in warnings + extra]
         result['changed'] = out.changed
         if out.backup_file:
             result['backup_file'] = out.backup_file
