@@ -65,6 +65,16 @@ def test_leading_space_before_quote():
     assert records('  "a|b" |c\n')[0][1] == ['a|b ', 'c']
 
 
+def test_tab_delimiter_skips_spaces_not_tabs_before_a_quote():
+    lines = ['a\t "b\tc"\t\t"d"\n']
+    assert list(L.iter_records(lines, '\t')) == list(L.iter_records(lines, '\t', csv_lines=False)) == [
+        (1, ['a', 'b\tc', '', 'd'], 0)]
+
+
+def test_records_count_lines_from_first_line():
+    assert [line for line, dummy, dummy2 in L.iter_records(['a\n', '"b\n', 'c"\n', 'd\n'], first_line=7)] == [7, 8, 10]
+
+
 def test_unterminated_quote_at_eof():
     line, cells, flags = records('a|"open\nstill')[0]
     assert cells == ['a', 'open\nstill'] and flags & L.F_UNTERMINATED
