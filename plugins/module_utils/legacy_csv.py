@@ -6,9 +6,13 @@ confd 16.x import rows.
 
 FOR INTERNAL COLLECTION USE ONLY: names here may change without notice.
 
-* :func:`detect_encoding` - UTF-8 (with or without BOM), else cp1252, else latin-1, in chunks.
+* :func:`open_source` - one scan of the file, in chunks (a FIFO or pipe: read once, bounded):
+  what it is (refusing compressed, binary, UTF-16 without BOM), its encoding (BOMs, UTF-8,
+  lines of mixed UTF-8 and cp1252, cp1252, latin-1), its line ends (LF or CR alone), its
+  delimiter (``|``, or a tab for Excel's UTF-16 "Unicode text"); a :class:`LegacySource`.
 * :func:`iter_records` - PHP ``fgetcsv($h, 0, '|', '"')`` semantics over text lines, yielding
-  (physical line of the record's start, cells, flags).
+  (physical line of the record's start, cells, flags); :func:`iter_plain_records` - the same
+  in one C csv pass for a file the scan found plain.
 * :class:`Converter` - header plan, per-row normalisation, validation (confd_rules) and the
   report; ``convert()`` yields the output rows one by one, so memory holds only the
   duplicate-key index and the (capped) lists of reported problems.
