@@ -16,11 +16,12 @@ from ansible.plugins.action import ActionBase
 
 from ansible_collections.xivo.confd.plugins.module_utils.confd_rules import RowDiff
 from ansible_collections.xivo.confd.plugins.module_utils.file_output import (
-    AtomicOutput, parse_mode,
+    DIRECTORY_MODE, AtomicOutput, parse_mode, same_file,
 )
 from ansible_collections.xivo.confd.plugins.module_utils.legacy_csv import (
-    LegacyCsvError, canonical_encoding, convert_lines, open_text,
+    LegacyCsvError, byte_at, canonical_encoding, convert_source, open_source,
 )
+from ansible_collections.xivo.confd.plugins.module_utils.text import sanitize_message, summarize_items
 
 ARGUMENT_SPEC = dict(
     src=dict(type='path', required=True),
@@ -38,14 +39,21 @@ ARGUMENT_SPEC = dict(
 )
 
 MAX_IN_MESSAGE = 20
+MAX_MESSAGE = 8000      # the invalid-rows message lists up to MAX_IN_MESSAGE problems
+
+
+def _source_keys(result, source):
+    """What the result says of how src was read, once it was scanned."""
+    if source is None or source.encoding is None:
+        return
+    result.update(encoding=source.encoding, delimiter=source.delimiter,
+                  line_ends='CR' if source.newline == '\r' else 'LF')
+    if source.encoding_lines:
+        result['encoding_lines'] = source.encoding_lines
 
 
 class _InvalidRows(Exception):
     """Raised inside the output block so that nothing is written."""
-
-
-def _byte_at(data, offset):
-    return ord(data[offset:offset + 1] or b'\0')
 
 
 def _read_old_rows(path):
@@ -90,20 +98,26 @@ class ActionModule(ActionBase):
         want_diff = bool(self._task.diff)
         skip = args['invalid_rows'] == 'skip'
         result.update(src=src, dest=dest, changed=False)
+        if same_file(src, dest):
+            # Writing dest would replace the legacy file: the rows left out would be lost.
+            result.update(failed=True, msg=sanitize_message(
+                'src and dest are the same file (%s): the conversion would overwrite the legacy '
+                'file; write dest elsewhere' % os.path.realpath(src)))
+            return result
 
         differ = None
         if want_diff:
             old = _read_old_rows(dest) if os.path.isfile(dest) else ()
             differ = RowDiff(old)
 
-        out = AtomicOutput(dest, mode=mode, backup=args['backup'], check_mode=check_mode)
+        out = AtomicOutput(dest, mode=mode, backup=args['backup'], check_mode=check_mode,
+                           create_directory=True)
         converter = None
-        encoding = None
+        source = None
         try:
-            stream, encoding = open_text(src, args['encoding'])
-            with stream:
-                converter, rows = convert_lines(
-                    stream, column_map=args['column_map'], defaults=args['defaults'],
+            with open_source(src, args['encoding'], max_listed=args['max_reported']) as source:
+                converter, rows = convert_source(
+                    source, column_map=args['column_map'], defaults=args['defaults'],
                     unknown_columns=args['unknown_columns'],
                     newline_replacement=args['newline_replacement'],
                     validate=args['validate'], max_reported=args['max_reported'])
@@ -121,27 +135,31 @@ class ActionModule(ActionBase):
                         raise _InvalidRows()
         except LegacyCsvError as exc:
             where = ' line %d' % exc.line if exc.line else ''
-            result.update(failed=True, msg='%s%s: %s' % (src, where, to_text(exc)), encoding=encoding)
+            result.update(failed=True, msg=sanitize_message('%s%s: %s' % (src, where, to_text(exc))))
+            _source_keys(result, source)
             return result
         except UnicodeDecodeError as exc:
-            result.update(failed=True, encoding=encoding,
-                          msg='%s: cannot be decoded as %s (byte 0x%02x, %s)%s; use encoding=auto '
-                              'or name the right codec' % (
-                                  src, encoding, _byte_at(exc.object, exc.start),
-                                  exc.reason,
-                                  ' after line %d' % (converter.header_line + converter.data_rows
-                                                      + converter.blank_lines)
-                                  if converter else ''))
+            # The scan decoded the whole file: it changed since.
+            _source_keys(result, source)
+            result.update(failed=True, msg=sanitize_message(
+                '%s: cannot be decoded as %s (byte 0x%02x, %s)%s; use encoding=auto or name the '
+                'right codec' % (src, source.encoding, byte_at(exc.object, exc.start), exc.reason,
+                                 ' after line %d' % (converter.header_line + converter.data_rows
+                                                     + converter.blank_lines)
+                                 if converter else '')))
             return result
         except _InvalidRows:
             pass
         except (IOError, OSError) as exc:
-            result.update(failed=True, msg='%s: %s' % (dest, to_text(exc)))
+            # Reading src and writing dest both raise it; it names its file when it has one.
+            result.update(failed=True, msg=sanitize_message('%s: %s' % (
+                exc.filename or dest, to_text(exc.strerror or exc))))
+            _source_keys(result, source)
             return result
 
         warnings = converter.summary_warnings()
+        _source_keys(result, source)
         result.update(
-            encoding=encoding,
             rows=converter.rows,
             data_rows=converter.data_rows,
             columns=list(converter.columns),
@@ -150,7 +168,19 @@ class ActionModule(ActionBase):
             invalid_count=converter.invalid_count,
             row_warnings=converter.row_warnings,
             conversion_warnings=warnings,
+            stale_temp_files=out.stale_temp_files,
+            created_directories=out.created_directories,
         )
+        # Task warnings only: conversion_warnings stays about the file's content.
+        extra = []
+        if out.stale_temp_files:
+            extra.append('%s %d temporary file(s) left beside dest by a conversion that was '
+                         'killed (they hold passwords): %s' % (
+                             'would remove' if check_mode else 'removed',
+                             len(out.stale_temp_files), summarize_items(out.stale_temp_files)))
+        if out.created_directories and check_mode:
+            extra.append('the directory of dest does not exist: it would be created (mode %04o): %s'
+                         % (DIRECTORY_MODE, summarize_items(out.created_directories)))
         if converter.invalid_count and not skip:
             shown = converter.invalid_rows[:MAX_IN_MESSAGE]
             lines = ['%s line %s, column %s%s: %s' % (
@@ -160,18 +190,20 @@ class ActionModule(ActionBase):
             more = converter.problem_count - len(shown)
             result.update(
                 failed=True, rows=0,
-                msg='%d of %d rows are invalid, nothing was written to %s (set invalid_rows=skip to '
-                    'write the valid rows):\n%s%s' % (
+                msg=sanitize_message(
+                    '%d of %d rows are invalid, nothing was written to %s (set invalid_rows=skip '
+                    'to write the valid rows):\n%s%s' % (
                         converter.invalid_count, converter.data_rows, dest, '\n'.join(lines),
-                        '\n... and %d more problem(s), see invalid_rows' % more if more > 0 else ''))
-            if warnings:
-                result['warnings'] = warnings
+                        '\n... and %d more problem(s), see invalid_rows' % more if more > 0 else ''),
+                    limit=MAX_MESSAGE))
+            if warnings or extra:
+                result['warnings'] = [sanitize_message(w) for w in warnings + extra]
             return result
         if converter.invalid_count:
             warnings.append('%d of %d rows left out of %s because they are invalid (see invalid_rows)'
                             % (converter.invalid_count, converter.data_rows, dest))
-        if warnings:
-            result['warnings'] = list(warnings)
+        if warnings or extra:
+            result['warnings'] = [sanitize_message(w) for w in warnings + extra]
         result['changed'] = out.changed
         if out.backup_file:
             result['backup_file'] = out.backup_file

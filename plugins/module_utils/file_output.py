@@ -14,19 +14,28 @@ Typical use (streaming, nothing held in memory)::
     out.changed, out.backup_file, out.dest
 
 In check mode the stream only hashes what is written: nothing touches the disk.
+
+The temporary file is named ``.BASENAME.TAG-PID.RANDOM.tmp`` (TAG: this controller's host), so
+that the next writer of the same ``dest`` can remove one left by a killed process
+(:func:`stale_temp_files`): it holds the new content, passwords included.
 """
 
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
+import errno
 import hashlib
 import os
+import re
 import shutil
+import socket
 import stat
 import tempfile
 import time
 
 CHUNK = 1024 * 1024
+TEMP_SUFFIX = '.tmp'
+DIRECTORY_MODE = 0o700
 
 
 def parse_mode(mode, default=0o600):
@@ -64,6 +73,20 @@ def file_digest(path, algorithm='sha256'):
     return digest.hexdigest()
 
 
+def same_content(first, second):
+    """Whether two existing files hold the same bytes: sizes first, then the bytes in chunks
+    (a comparison, far cheaper than hashing both)."""
+    if os.path.getsize(first) != os.path.getsize(second):
+        return False
+    with open(first, 'rb') as one, open(second, 'rb') as other:
+        while True:
+            chunk = one.read(CHUNK)
+            if chunk != other.read(CHUNK):
+                return False
+            if not chunk:
+                return True
+
+
 def current_mode(path):
     """The permission bits of an existing file, or None."""
     try:
@@ -82,6 +105,149 @@ def backup_local(path):
     backup = '%s.%s.%s~' % (path, os.getpid(), ext)
     shutil.copy2(path, backup)
     return backup
+
+
+def same_file(first, second):
+    """Whether two paths name the same existing file (through links, ``..`` or another
+    spelling); False when either does not exist."""
+    try:
+        return os.path.samefile(first, second)
+    except OSError:
+        return False
+
+
+def missing_directories(directory):
+    """The directories to create, outermost first, for ``directory`` to exist."""
+    missing = []
+    directory = os.path.abspath(directory)
+    while not os.path.isdir(directory):
+        missing.append(directory)
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            break
+        directory = parent
+    return list(reversed(missing))
+
+
+def make_directories(directory, mode=DIRECTORY_MODE, check_mode=False):
+    """Create ``directory`` and its missing parents, each with ``mode`` whatever the umask
+    (os.makedirs gives the parents the umask's mode). Returns the directories created, or in
+    check mode those that would be."""
+    missing = missing_directories(directory)
+    if check_mode:
+        return missing
+    for path in missing:
+        try:
+            os.mkdir(path, mode)
+        except OSError as exc:
+            if exc.errno != errno.EEXIST or not os.path.isdir(path):
+                raise
+            continue            # made by a concurrent writer meanwhile: not ours
+        os.chmod(path, mode)
+    return missing
+
+
+def host_tag():
+    """A short, file-name-safe tag of this host: a temp file of another controller sharing the
+    directory (NFS) is never taken for a stale one of ours."""
+    name = socket.gethostname() or 'localhost'
+    return hashlib.sha256(name.encode('utf-8', 'replace')).hexdigest()[:8]
+
+
+def _temp_base(dest):
+    # Cut so that the temp name stays under the usual 255-byte limit of a file name.
+    return os.path.basename(dest)[:200]
+
+
+def temp_prefix(dest, pid=None):
+    """The prefix of the temporary files of ``dest`` made by process ``pid`` on this host."""
+    return '.%s.%s-%d.' % (_temp_base(dest), host_tag(), os.getpid() if pid is None else pid)
+
+
+def _temp_pattern(dest):
+    # mkstemp's random part: 8 characters of [a-z0-9_].
+    return re.compile(r'\A\.%s\.%s-([0-9]+)\.[a-z0-9_]{8}%s\Z'
+                      % (re.escape(_temp_base(dest)), host_tag(), re.escape(TEMP_SUFFIX)))
+
+
+def _boot_time():
+    try:
+        with open('/proc/stat') as handle:
+            for line in handle:
+                if line.startswith('btime '):
+                    return int(line.split()[1])
+    except (IOError, OSError, ValueError):
+        pass
+    return None
+
+
+def process_start_time(pid):
+    """When process ``pid`` started (epoch seconds, Linux /proc), or None when unknown."""
+    boot = _boot_time()
+    try:
+        with open('/proc/%d/stat' % pid) as handle:
+            fields = handle.read().rsplit(')', 1)[1].split()
+        # Field 22 (starttime, clock ticks after boot); the split drops the first two fields.
+        return boot + int(fields[19]) / float(os.sysconf('SC_CLK_TCK')) if boot else None
+    except (IOError, OSError, ValueError, IndexError):
+        return None
+
+
+def process_gone(pid, since=None):
+    """Whether process ``pid`` no longer runs. With ``since`` (when its file was last written),
+    a process with that pid that started later is another one: the pid was reused."""
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except OSError as exc:
+        if exc.errno == errno.ESRCH:
+            return True
+        if exc.errno != errno.EPERM:      # EPERM: it runs, as another user
+            return False
+    if since is not None:
+        started = process_start_time(pid)
+        if started is not None and started > since + 1:
+            return True
+    return False
+
+
+def stale_temp_files(dest):
+    """The temporary files of ``dest`` left by a writer of this host that is gone (killed with
+    SIGKILL, or the machine stopped), oldest name first. Another writer's file, one still being
+    written, or any file of another shape is not listed."""
+    directory = os.path.dirname(os.path.abspath(dest))
+    pattern = _temp_pattern(dest)
+    stale = []
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return stale
+    for name in sorted(names):
+        match = pattern.match(name)
+        if not match or int(match.group(1)) == os.getpid():
+            continue
+        path = os.path.join(directory, name)
+        try:
+            info = os.lstat(path)
+        except OSError:
+            continue
+        if stat.S_ISREG(info.st_mode) and process_gone(int(match.group(1)), info.st_mtime):
+            stale.append(path)
+    return stale
+
+
+def remove_stale_temp_files(dest, check_mode=False):
+    """Remove what :func:`stale_temp_files` finds (not in check mode); returns those paths."""
+    stale = stale_temp_files(dest)
+    if not check_mode:
+        for path in stale:
+            try:
+                os.unlink(path)
+            except OSError as exc:
+                if exc.errno != errno.ENOENT:      # removed meanwhile by another run
+                    raise
+    return stale
 
 
 class HashingWriter(object):
@@ -113,12 +279,15 @@ class AtomicOutput(object):
     clean exit, only when it differs from the current content. See the module docstring.
 
     After the ``with`` block: ``changed`` (content or mode differ), ``content_changed``,
-    ``mode_changed``, ``existed``, ``backup_file`` (or None), ``digest``.
+    ``mode_changed``, ``existed``, ``backup_file`` (or None), ``digest``,
+    ``stale_temp_files`` (the temp files of killed writers of ``dest`` removed on entry, or in
+    check mode those that would be) and ``created_directories`` (with ``create_directory``:
+    the missing directories of ``dest`` made, mode 0700, or in check mode those that would be).
     An exception inside the block leaves ``dest`` untouched and removes the temp file.
     """
 
     def __init__(self, dest, mode=0o600, backup=False, check_mode=False, encoding='utf-8',
-                 newline=''):
+                 newline='', create_directory=False):
         self.dest = os.path.abspath(os.path.expanduser(dest))
         self.mode = parse_mode(mode)
         self.backup = backup
@@ -130,7 +299,11 @@ class AtomicOutput(object):
         self.mode_changed = False
         self.existed = False
         self.backup_file = None
-        self.digest = None
+        self._digest = None
+        self._finished = False
+        self.create_directory = create_directory
+        self.created_directories = []
+        self.stale_temp_files = []
         self._tmp_path = None
         self._handle = None
         self._stream = None
@@ -138,14 +311,17 @@ class AtomicOutput(object):
     def __enter__(self):
         directory = os.path.dirname(self.dest)
         if not os.path.isdir(directory):
-            raise IOError('the directory of dest does not exist: %s' % directory)
+            if not self.create_directory:
+                raise IOError('the directory of dest does not exist: %s' % directory)
+            self.created_directories = make_directories(directory, check_mode=self.check_mode)
         if os.path.isdir(self.dest):
             raise IOError('dest is a directory: %s' % self.dest)
+        self.stale_temp_files = remove_stale_temp_files(self.dest, self.check_mode)
         if self.check_mode:
             self._stream = HashingWriter(self.encoding)
             return self._stream
-        fd, self._tmp_path = tempfile.mkstemp(prefix='.%s.' % os.path.basename(self.dest),
-                                              suffix='.tmp', dir=directory)
+        fd, self._tmp_path = tempfile.mkstemp(prefix=temp_prefix(self.dest), suffix=TEMP_SUFFIX,
+                                              dir=directory)
         try:
             os.chmod(self._tmp_path, self.mode)
             self._handle = os.fdopen(fd, 'w', encoding=self.encoding, newline=self.newline)
@@ -155,6 +331,13 @@ class AtomicOutput(object):
             raise
         self._stream = self._handle
         return self._stream
+
+    @property
+    def digest(self):
+        """The sha256 of the new content, computed when asked for (after the ``with`` block)."""
+        if self._digest is None and self._finished:       # dest holds the new content
+            self._digest = file_digest(self.dest)
+        return self._digest
 
     def _discard(self):
         if self._handle is not None:
@@ -178,30 +361,31 @@ class AtomicOutput(object):
         return False
 
     def _finish(self):
+        self.existed = os.path.exists(self.dest)
         if self.check_mode:
-            self.digest = self._stream.hexdigest()
+            self._digest = self._stream.hexdigest()
+            self.content_changed = not self.existed or file_digest(self.dest) != self._digest
         else:
             self._handle.flush()
             os.fsync(self._handle.fileno())
             self._handle.close()
             self._handle = None
-            self.digest = file_digest(self._tmp_path)
-        self.existed = os.path.exists(self.dest)
-        old_digest = file_digest(self.dest) if self.existed else None
-        self.content_changed = old_digest != self.digest
+            self.content_changed = not self.existed or not same_content(self._tmp_path, self.dest)
         old_mode = current_mode(self.dest) if self.existed else None
         self.mode_changed = self.existed and not self.content_changed and old_mode != self.mode
         self.changed = self.content_changed or self.mode_changed
         if self.check_mode or not self.changed:
+            self._finished = not self.check_mode
             return
         if self.mode_changed:
             os.chmod(self.dest, self.mode)
-            return
-        if self.backup and self.existed:
-            self.backup_file = backup_local(self.dest)
-        os.chmod(self._tmp_path, self.mode)
-        os.replace(self._tmp_path, self.dest)
-        self._tmp_path = None
+        else:
+            if self.backup and self.existed:
+                self.backup_file = backup_local(self.dest)
+            os.chmod(self._tmp_path, self.mode)
+            os.replace(self._tmp_path, self.dest)
+            self._tmp_path = None
+        self._finished = True
 
 
 def write_atomically(dest, content, mode=0o600, backup=False, check_mode=False, encoding='utf-8'):

@@ -6,9 +6,13 @@ confd 16.x import rows.
 
 FOR INTERNAL COLLECTION USE ONLY: names here may change without notice.
 
-* :func:`detect_encoding` - UTF-8 (with or without BOM), else cp1252, else latin-1, in chunks.
+* :func:`open_source` - one scan of the file, in chunks (a FIFO or pipe: read once, bounded):
+  what it is (refusing compressed, binary, UTF-16 without BOM), its encoding (BOMs, UTF-8,
+  lines of mixed UTF-8 and cp1252, cp1252, latin-1), its line ends (LF or CR alone), its
+  delimiter (``|``, or a tab for Excel's UTF-16 "Unicode text"); a :class:`LegacySource`.
 * :func:`iter_records` - PHP ``fgetcsv($h, 0, '|', '"')`` semantics over text lines, yielding
-  (physical line of the record's start, cells, flags).
+  (physical line of the record's start, cells, flags); :func:`iter_plain_records` - the same
+  in one C csv pass for a file the scan found plain.
 * :class:`Converter` - header plan, per-row normalisation, validation (confd_rules) and the
   report; ``convert()`` yields the output rows one by one, so memory holds only the
   duplicate-key index and the (capped) lists of reported problems.
@@ -20,14 +24,19 @@ __metaclass__ = type
 import codecs
 import csv
 import io
+import itertools
 import operator
+import os
 import re
+import stat
+from collections import namedtuple
 
 from ansible_collections.xivo.confd.plugins.module_utils.confd_columns import IMPORT_COLUMNS
 from ansible_collections.xivo.confd.plugins.module_utils.confd_rules import (
-    DuplicateIndex, ERROR, RowValidator,
+    DuplicateIndex, ERROR, RowValidator, validate_row,
 )
 from ansible_collections.xivo.confd.plugins.module_utils import legacy_mapping as lm
+from ansible_collections.xivo.confd.plugins.module_utils.text import MAX_LISTED, summarize_items
 
 CHUNK = 1024 * 1024
 DELIMITER = '|'
@@ -50,33 +59,35 @@ class LegacyCsvError(Exception):
         self.line = line
 
 
-# --------------------------------------------------------------------------- encoding
+# --------------------------------------------------------------------------- the source file
 
-def _decodes(path, encoding, skip=0):
-    decoder = codecs.getincrementaldecoder(encoding)('strict')
-    with open(path, 'rb') as handle:
-        if skip:
-            handle.read(skip)
-        while True:
-            chunk = handle.read(CHUNK)
-            if not chunk:
-                break
-            decoder.decode(chunk)
-    decoder.decode(b'', final=True)
+HEAD = 64 * 1024                         # bytes looked at to tell what kind of file it is
+MAX_NON_REGULAR = 256 * 1024 * 1024      # what a FIFO, pipe or device may hold (read into memory)
 
+# A BOM says the encoding. UTF-32-LE's BOM starts with UTF-16-LE's, so it is tried first.
+BOMS = (
+    (codecs.BOM_UTF32_LE, 'utf-32-le'),
+    (codecs.BOM_UTF32_BE, 'utf-32-be'),
+    (codecs.BOM_UTF8, 'utf-8'),
+    (codecs.BOM_UTF16_LE, 'utf-16-le'),
+    (codecs.BOM_UTF16_BE, 'utf-16-be'),
+)
+# Codecs whose text has NUL bytes between ASCII letters: the binary sniffing does not apply.
+WIDE_CODECS = frozenset(('utf-16', 'utf-16-le', 'utf-16-be', 'utf-32', 'utf-32-le', 'utf-32-be'))
 
-def detect_encoding(path):
-    """``utf-8-sig`` (UTF-8 with a BOM), ``utf-8``, ``cp1252`` or ``latin-1``: the first that
-    decodes the whole file, read in chunks (memory does not depend on the file size)."""
-    with open(path, 'rb') as handle:
-        has_bom = handle.read(3) == codecs.BOM_UTF8
-    for encoding in (('utf-8-sig',) if has_bom else ('utf-8',)) + ('cp1252',):
-        try:
-            _decodes(path, encoding)
-            return encoding
-        except UnicodeDecodeError:
-            continue
-    return 'latin-1'
+# Files that are not text, by their first bytes, and what to do instead.
+_SAVE_AS_TEXT = 'save the sheet as "Unicode text" (read as is) or as a |-separated CSV'
+MAGIC = tuple((re.compile(pattern, re.S), what) for pattern, what in (
+    (b'\x1f\x8b', 'a gzip file (compressed): decompress it first (gunzip)'),
+    (b'BZh[1-9]1AY&SY', 'a bzip2 file (compressed): decompress it first (bunzip2)'),
+    (b'\xfd7zXZ\x00', 'an xz file (compressed): decompress it first (unxz)'),
+    (b'PK(?:\x03\x04|\x05\x06)', 'a ZIP archive, such as an Excel .xlsx workbook: ' + _SAVE_AS_TEXT),
+    (b'\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1', 'an Excel 97-2003 workbook (.xls) or another OLE2 '
+                                          'document: ' + _SAVE_AS_TEXT),
+    (b'%PDF-', 'a PDF document'),
+))
+# Bytes no text file holds (tab, line feed, vertical tab, form feed and carriage return excepted).
+CONTROL_BYTES = bytes(range(0x00, 0x09)) + bytes(range(0x0e, 0x20)) + b'\x7f'
 
 
 def canonical_encoding(name):
@@ -84,37 +95,416 @@ def canonical_encoding(name):
     return codecs.lookup(name).name
 
 
-def open_text(path, encoding='auto'):
-    """Open ``path`` for :func:`iter_records`: lines split on LF only (a CR stays in the line),
-    a leading BOM removed. Returns (text stream, encoding used)."""
-    if encoding in (None, '', 'auto'):
-        encoding = detect_encoding(path)
+def bom_of(head):
+    """(codec, BOM length) of the BOM ``head`` starts with, or (None, 0)."""
+    for bom, codec in BOMS:
+        if head.startswith(bom):
+            return codec, len(bom)
+    return None, 0
+
+
+def utf16_without_bom(head):
+    """'utf-16-le' or 'utf-16-be' when ``head`` looks like UTF-16 text without a BOM (a NUL byte
+    beside nearly every ASCII letter, always on the same side), else None."""
+    pairs = min(len(head), 4096) // 2
+    if pairs < 2:
+        return None
+    even = head[0:pairs * 2:2].count(0)
+    odd = head[1:pairs * 2:2].count(0)
+    if odd * 10 >= pairs * 4 and even * 20 < pairs:
+        return 'utf-16-le'
+    if even * 10 >= pairs * 4 and odd * 20 < pairs:
+        return 'utf-16-be'
+    return None
+
+
+def not_text(head, wide=False):
+    """Why a file starting with ``head`` (BOM removed) cannot be a legacy CSV, or None.
+    ``wide``: the encoding is UTF-16 or UTF-32, whose text is full of NUL bytes."""
+    for pattern, what in MAGIC:
+        if pattern.match(head):
+            return what
+    if wide or not head:
+        return None
+    endian = utf16_without_bom(head)
+    if endian:
+        return ('UTF-16 text without a BOM (%s, by the NUL bytes beside its letters): set '
+                'encoding: %s, or save it again with a BOM' % (endian, endian))
+    controls = len(head) - len(head.translate(None, CONTROL_BYTES))
+    if controls * 20 >= len(head):
+        return ('a binary file, not text: %d of its first %d bytes are control characters '
+                'such as NUL' % (controls, len(head)))
+    return None
+
+
+def decode_line(raw):
+    """(text, codec) of one line of a mixed file: UTF-8 when it is valid UTF-8, else cp1252,
+    else latin-1 (bytes cp1252 leaves undefined)."""
+    try:
+        return raw.decode('utf-8'), 'utf-8'
+    except UnicodeDecodeError:
+        pass
+    try:
+        return raw.decode('cp1252'), 'cp1252'
+    except UnicodeDecodeError:
+        return raw.decode('latin-1'), 'latin-1'
+
+
+class _Shape(object):
+    """What a file holds that decides how it is read, fed chunk by chunk (bytes, or the decoded
+    text for UTF-16/32): line feeds and carriage returns (which line end), and what the one-pass
+    csv reader would read differently from PHP (a backslash, a CR, a blank before a quote)."""
+
+    def __init__(self, binary):
+        self.lf = self.cr = self.backslash = self.blank_quote = False
+        if binary:
+            self._needles = (b'\n', b'\r', b'\\', b' "', b'\t"')
+            self._last = b''
+        else:
+            self._needles = ('\n', '\r', '\\', ' "', '\t"')
+            self._last = ''
+
+    def feed(self, piece):
+        lf, cr, backslash, space_quote, tab_quote = self._needles
+        self.lf = self.lf or lf in piece
+        self.cr = self.cr or cr in piece
+        self.backslash = self.backslash or backslash in piece
+        if not self.blank_quote:
+            edge = self._last + piece[:1]          # a blank at the end of the previous chunk
+            self.blank_quote = (space_quote in piece or tab_quote in piece
+                                or edge in (space_quote, tab_quote))
+        self._last = piece[-1:]
+
+    @property
+    def newline(self):
+        """'\\r' for a file whose lines end with CR alone (classic Mac OS), else '\\n'."""
+        return '\r' if self.cr and not self.lf else '\n'
+
+    @property
+    def plain(self):
+        return not (self.backslash or self.cr or self.blank_quote)
+
+
+# The first bytes a codec cannot decode: ``line`` (physical, 1-based), ``byte``, ``reason``.
+DecodeFailure = namedtuple('DecodeFailure', ('line', 'byte', 'reason'))
+
+
+def scan(chunks, codec, text_shape=False, stop=True):
+    """Decode every chunk with ``codec`` and learn the file's :class:`_Shape` (from the bytes,
+    or from the decoded text with ``text_shape``). Returns (shape, DecodeFailure or None); with
+    ``stop=False`` a failure ends the decoding but not the shape (bytes only)."""
+    decoder = codecs.getincrementaldecoder(codec)('strict')
+    shape = _Shape(binary=not text_shape)
+    failure = None
+    lf = cr = 0                 # line ends before the current chunk
+    for chunk in chunks:
+        if not text_shape:
+            shape.feed(chunk)
+        if failure is not None:
+            continue
+        pending = decoder.getstate()[0]
+        try:
+            text = decoder.decode(chunk)
+        except UnicodeDecodeError as exc:
+            failure = _failure(pending + chunk, exc, codec, text_shape, lf, cr)
+            if stop or text_shape:
+                break
+            continue
+        piece = text if text_shape else chunk
+        if text_shape:
+            shape.feed(text)
+        lf += piece.count('\n' if text_shape else b'\n')
+        cr += piece.count('\r' if text_shape else b'\r')
+    if failure is None:
+        try:
+            decoder.decode(b'', final=True)
+        except UnicodeDecodeError as exc:
+            failure = _failure(exc.object, exc, codec, text_shape, lf, cr)
+    return shape, failure
+
+
+def _failure(data, exc, codec, text_shape, lf, cr):
+    before = data[:exc.start]
+    if text_shape:
+        before = before.decode(codec, 'replace')
+        lf, cr = lf + before.count('\n'), cr + before.count('\r')
     else:
-        canonical_encoding(encoding)
-        if canonical_encoding(encoding) == 'utf-8':
-            with open(path, 'rb') as handle:
-                if handle.read(3) == codecs.BOM_UTF8:
-                    encoding = 'utf-8-sig'
-    stream = io.open(path, 'r', encoding=encoding, errors='strict', newline='\n')
-    return stream, encoding
+        lf, cr = lf + before.count(b'\n'), cr + before.count(b'\r')
+    return DecodeFailure(1 + (lf if lf else cr), byte_at(data, exc.start), exc.reason)
+
+
+def byte_at(data, offset):
+    """The value of the byte at ``offset`` (0 past the end)."""
+    return ord(data[offset:offset + 1] or b'\0')
+
+
+def split_chunks(chunks, separator):
+    """The lines of a file given as byte chunks, each with its ``separator`` but the last."""
+    carry = b''
+    for chunk in chunks:
+        parts = (carry + chunk).split(separator)
+        carry = parts.pop()
+        for raw in parts:
+            yield raw + separator
+    if carry:
+        yield carry
+
+
+def classify_lines(chunks, newline='\n', max_listed=DEFAULT_MAX_REPORTED):
+    """For the lines of an 8-bit file that are not ASCII, which codec :func:`decode_line` takes:
+    ``{codec: {'count': n, 'lines': [first max_listed line numbers]}}``."""
+    found = {}
+    for lineno, raw in enumerate(split_chunks(chunks, newline.encode('ascii')), 1):
+        if not raw.isascii():
+            entry = found.setdefault(decode_line(raw)[1], {'count': 0, 'lines': []})
+            entry['count'] += 1
+            if len(entry['lines']) < max_listed:
+                entry['lines'].append(lineno)
+    return found
+
+
+def _split_lines(binary, separator):
+    """The lines of a binary stream, each with its ``separator`` (LF is the stream's own)."""
+    if separator == b'\n':
+        return iter(binary)
+    return split_chunks(iter(lambda: binary.read(CHUNK), b''), separator)
+
+
+class _MixedLines(object):
+    """The text lines of a file whose lines are in different encodings (:func:`decode_line`)."""
+
+    def __init__(self, binary, newline):
+        self._binary = binary
+        self._lines = _split_lines(binary, newline.encode('ascii'))
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        return decode_line(next(self._lines))[0]
+
+    next = __next__
+
+    def close(self):
+        self._binary.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
+
+
+class LegacySource(object):
+    """A legacy file after :func:`open_source` scanned it: ``encoding`` (what the result says),
+    ``codec`` (None when each line is decoded on its own), ``newline``, ``delimiter``,
+    ``warnings``, ``encoding_lines`` (mixed files), ``regular``. :meth:`records` reads it again:
+    a regular file is streamed from the disk, anything else was read into memory once.
+    Use it as a context manager: the streams it opened are closed on exit."""
+
+    def __init__(self, path):
+        self.path = path
+        self.encoding = None
+        self.codec = None
+        self.newline = '\n'
+        self.delimiter = DELIMITER
+        self.warnings = []
+        self.encoding_lines = None
+        self.plain = False
+        self.regular = True
+        self.data = None            # the bytes of a file that is not a regular one
+        self.skip = 0               # the BOM's length
+        self._streams = []
+
+    def chunks(self):
+        """The file's bytes after the BOM, in chunks of CHUNK."""
+        if self.data is not None:
+            for start in range(self.skip, len(self.data), CHUNK):
+                yield self.data[start:start + CHUNK]
+            return
+        with open(self.path, 'rb') as handle:
+            handle.seek(self.skip)
+            while True:
+                chunk = handle.read(CHUNK)
+                if not chunk:
+                    break
+                yield chunk
+
+    def open(self):
+        """The text lines (each with its line end, split on ``newline`` only: a CR in an LF file
+        stays in its line), as an iterator closed with the source."""
+        binary = io.BytesIO(self.data) if self.data is not None else open(self.path, 'rb')
+        binary.seek(self.skip)
+        if self.codec is None:
+            stream = _MixedLines(binary, self.newline)
+        else:
+            stream = io.TextIOWrapper(binary, encoding=self.codec, errors='strict',
+                                      newline=self.newline)
+        self._streams.append(stream)
+        return stream
+
+    def records(self):
+        """(line, cells, flags) for every record, like :func:`iter_records` over :meth:`open`;
+        a file the scan found plain is read by one C csv reader (:func:`iter_plain_records`)."""
+        if self.plain:
+            return iter_plain_records(self.open, self.delimiter)
+        return iter_records(self.open(), self.delimiter)
+
+    def close(self):
+        for stream in self._streams:
+            stream.close()
+        self._streams = []
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
+
+
+def read_bounded(path, limit, check_head=None):
+    """The bytes of a file that can be read only once (FIFO, pipe, /dev/stdin, a device), read
+    once and at most ``limit`` of them; ``check_head(head)`` may refuse the file from its first
+    HEAD bytes before the rest is read (/dev/zero never ends)."""
+    with open(path, 'rb') as handle:
+        head = handle.read(HEAD)
+        if check_head is not None:
+            check_head(head)
+        rest = handle.read(limit + 1 - len(head)) if len(head) == HEAD else b''
+    if len(head) + len(rest) > limit:
+        raise LegacyCsvError('is not a regular file, so it is read into memory, and it holds more '
+                             'than %d MiB (the limit): copy it to a file first' % (limit // 1048576))
+    return head + rest
+
+
+def open_source(path, encoding='auto', max_bytes=MAX_NON_REGULAR,
+                max_listed=DEFAULT_MAX_REPORTED):
+    """Scan ``path`` and return a :class:`LegacySource`, or raise LegacyCsvError naming what
+    the file really is when it cannot be read (a directory, compressed, binary, UTF-16 without
+    a BOM, not decodable with the codec asked for, a pipe holding more than ``max_bytes``).
+
+    ``encoding='auto'``: a BOM (UTF-8, UTF-16, UTF-32) is believed; else UTF-8 when the whole
+    file is; else, when some lines are UTF-8 and others are not, each line is decoded on its own
+    (``encoding`` says ``mixed: utf-8 + cp1252``, ``encoding_lines`` which lines, and a warning
+    names them); else cp1252, or latin-1 when cp1252 leaves a byte undefined. Any other value is
+    a codec, strict. A regular file is read twice in chunks (scan, then conversion); anything
+    else once, into memory."""
+    explicit = None if encoding in (None, '', 'auto') else canonical_encoding(encoding)
+    info = os.stat(path)
+    if stat.S_ISDIR(info.st_mode):
+        raise LegacyCsvError('is a directory, not a file')
+    source = LegacySource(path)
+
+    def check_head(head):
+        bom, skip = bom_of(head)
+        if bom and explicit and explicit not in _codecs_of_bom(bom):
+            raise LegacyCsvError('starts with a %s BOM but the encoding asked for is %s: use '
+                                 'encoding: auto' % (bom.upper(), encoding))
+        what = not_text(head[skip:], (explicit or bom) in WIDE_CODECS)
+        if what:
+            raise LegacyCsvError('cannot be read as a legacy CSV: it is %s' % what)
+
+    if stat.S_ISREG(info.st_mode):
+        with open(path, 'rb') as handle:
+            head = handle.read(HEAD)
+        check_head(head)
+    else:
+        source.regular = False
+        source.data = read_bounded(path, max_bytes, check_head)
+        head = source.data[:HEAD]
+
+    bom, skip = bom_of(head)
+    if explicit:
+        codec = explicit
+        if bom == explicit:         # else the codec (utf-8-sig, utf-16, utf-32) removes it
+            source.skip = skip
+        source.encoding = 'utf-8-sig' if codec == 'utf-8' and source.skip else encoding
+    else:
+        codec = bom or 'utf-8'
+        source.skip = skip
+        source.encoding = 'utf-8-sig' if bom == 'utf-8' else codec
+    wide = codec in WIDE_CODECS
+    shape, failure = scan(source.chunks(), codec, text_shape=wide, stop=bool(explicit or wide))
+    if failure is not None:
+        if explicit or wide:
+            raise LegacyCsvError('cannot be decoded as %s: byte 0x%02x at line %d (%s); use '
+                                 'encoding: auto or name the right codec'
+                                 % (source.encoding, failure.byte, failure.line, failure.reason),
+                                 failure.line)
+        _choose_8bit(source, classify_lines(source.chunks(), shape.newline, max_listed))
+    else:
+        source.codec = codec
+    source.newline = shape.newline
+    source.plain = shape.plain
+    if source.newline == '\r':
+        source.warnings.append('the lines end with a CR alone (classic Mac OS): each CR was read '
+                               'as a line end')
+    if wide:
+        _choose_delimiter(source)
+    return source
+
+
+def _codecs_of_bom(bom):
+    """The codecs (canonical names) that can read a file starting with this BOM."""
+    if bom == 'utf-8':
+        return ('utf-8', 'utf-8-sig')
+    return (bom, bom[:6])           # utf-16-le: utf-16-le, or utf-16 that reads the BOM
+
+
+def _choose_8bit(source, found):
+    """The encoding of a file that is not all UTF-8, from :func:`classify_lines`."""
+    others = [codec for codec in ('cp1252', 'latin-1') if codec in found]
+    if 'utf-8' not in found:
+        source.codec = source.encoding = others[-1] if others else 'cp1252'
+        return
+    source.codec = None
+    source.encoding = 'mixed: ' + ' + '.join(['utf-8'] + others)
+    source.encoding_lines = found
+    for codec in others:
+        source.warnings.append(
+            'mixed encodings: %d line(s) are UTF-8 and %d are not, read as %s (line %s): check '
+            'their accented letters' % (found['utf-8']['count'], found[codec]['count'], codec,
+                                        summarize_items(found[codec]['lines'], render=str)))
+
+
+def _choose_delimiter(source):
+    """Excel's "Unicode text" export is UTF-16 and tab-separated: a tab delimiter when the header
+    (the first non-blank line) holds tabs and no '|'."""
+    stream = source.open()
+    try:
+        for line in stream:
+            if line.strip():
+                if '\t' in line and DELIMITER not in line:
+                    source.delimiter = '\t'
+                    source.warnings.append('tab-separated %s file (Excel "Unicode text"): read '
+                                           'with the tab as the delimiter' % source.encoding)
+                break
+    finally:
+        stream.close()
 
 
 # --------------------------------------------------------------------------- PHP fgetcsv
 
-class _PipeDialect(csv.Dialect):
-    """PHP fgetcsv's quoting for a record on one line, where the two agree; strict, so a
-    quote that PHP would read differently (an unterminated one) raises csv.Error."""
-    delimiter = DELIMITER
-    quotechar = ENCLOSURE
-    doublequote = True
-    skipinitialspace = False
-    strict = True
-    lineterminator = '\n'
-    quoting = csv.QUOTE_MINIMAL
+class _Syntax(object):
+    """What PHP fgetcsv's reading depends on for one delimiter: the csv dialect that reads a
+    record the same way (strict, so that a quote PHP reads differently, such as text after a
+    closing quote or an unterminated one, raises csv.Error), the blanks PHP skips before an
+    opening quote (white space but the delimiter), and a search for them."""
+
+    def __init__(self, delimiter):
+        self.delimiter = delimiter
+        self.dialect = type('_Dialect', (csv.Dialect,), dict(
+            delimiter=delimiter, quotechar=ENCLOSURE, doublequote=True, skipinitialspace=False,
+            strict=True, lineterminator='\n', quoting=csv.QUOTE_MINIMAL))
+        self.blanks = ' \t'.replace(delimiter, '')
+        # The csv module would keep those blanks and the quote as text.
+        self.blank_before_quote = re.compile(r'(?:^|%s)[%s]+"' % (re.escape(delimiter),
+                                                                  re.escape(self.blanks)))
 
 
-# PHP skips blanks before an opening quote; the csv module would keep them and the quote.
-_SPACE_BEFORE_QUOTE = re.compile(r'(?:^|\|)[ \t]+"')
+SYNTAX = {DELIMITER: _Syntax(DELIMITER), '\t': _Syntax('\t')}
 
 
 def _strip_eol(text):
@@ -125,15 +515,21 @@ def _strip_eol(text):
     return text
 
 
-def iter_records(lines):
-    """Split text lines (each with its ``\\n``) into records like PHP ``fgetcsv`` with ``|``
-    and ``"``: a quoted cell may hold ``|``, ``""`` (one quote), line breaks, and PHP escapes
-    (``\\"`` is read as a quote; a backslash before another character is kept with it);
-    text after a closing quote is appended up to the next ``|``; quotes inside an unquoted
-    cell are literal. Yields ``(line, cells, flags)``, ``line`` being the 1-based physical line
-    where the record starts; a blank line yields ``cells == []``.
+def iter_records(lines, delimiter=DELIMITER, csv_lines=True, first_line=1):
+    """Split text lines (each with its line end) into records like PHP ``fgetcsv`` with ``|``
+    (or ``delimiter``) and ``"``: a quoted cell may hold ``|``, ``""`` (one quote), line breaks,
+    and PHP escapes (``\\"`` is read as a quote; a backslash before another character is kept
+    with it); text after a closing quote is appended up to the next ``|``; quotes inside an
+    unquoted cell are literal. Yields ``(line, cells, flags)``, ``line`` being the physical line
+    where the record starts, counted from ``first_line``; a blank line yields ``cells == []``.
+    ``csv_lines``: read the one-line records that plain CSV quoting reads like PHP with the
+    csv module (faster); False runs PHP's state machine on every quoted line.
     """
-    lineno = 0
+    syntax = SYNTAX[delimiter]
+    blanks = syntax.blanks
+    dialect = syntax.dialect
+    blank_before_quote = syntax.blank_before_quote.search
+    lineno = first_line - 1
     source = iter(lines)
     for line in source:
         lineno += 1
@@ -146,16 +542,16 @@ def iter_records(lines):
             if not line:
                 yield start, [], 0
             else:
-                yield start, line.split(DELIMITER), (F_NEWLINE if '\r' in line else 0)
+                yield start, line.split(delimiter), (F_NEWLINE if '\r' in line else 0)
             continue
 
         # Most quoted lines are plain CSV quoting on one line: the csv module reads them as
         # PHP does, in C. Anything else takes PHP's state machine below.
-        if ESCAPE not in line:
+        if csv_lines and ESCAPE not in line:
             text = _strip_eol(line)
-            if '\r' not in text and not _SPACE_BEFORE_QUOTE.search(text):
+            if '\r' not in text and not blank_before_quote(text):
                 try:
-                    cells = next(csv.reader((text,), _PipeDialect), None)
+                    cells = next(csv.reader((text,), dialect), None)
                 except csv.Error:
                     cells = None
                 if cells is not None:
@@ -170,7 +566,7 @@ def iter_records(lines):
         flags = F_NEWLINE if '\r' in _strip_eol(line) else 0
         while True:
             scan = pos
-            while scan < size and buf[scan] in ' \t':
+            while scan < size and buf[scan] in blanks:
                 scan += 1
             if scan < size and buf[scan] == ENCLOSURE:
                 pos = scan + 1
@@ -212,7 +608,7 @@ def iter_records(lines):
                 if ended:
                     cells.append(''.join(parts))
                     break
-                cut = buf.find(DELIMITER, pos)
+                cut = buf.find(delimiter, pos)
                 if cut == -1:
                     parts.append(_strip_eol(buf[pos:]))
                     cells.append(''.join(parts))
@@ -221,7 +617,7 @@ def iter_records(lines):
                 cells.append(''.join(parts))
                 pos = cut + 1
             else:
-                cut = buf.find(DELIMITER, pos)
+                cut = buf.find(delimiter, pos)
                 if cut == -1:
                     cells.append(_strip_eol(buf[pos:]))
                     break
@@ -230,6 +626,40 @@ def iter_records(lines):
         if len(cells) == 1 and not cells[0]:
             cells = []
         yield start, cells, flags
+
+
+def iter_plain_records(open_lines, delimiter=DELIMITER):
+    """:func:`iter_records` for a file with no backslash, no CR and no blank before a quote
+    (what :class:`_Shape` calls plain), in one C csv reader over the whole file: there, strict
+    CSV quoting reads every record as PHP does, a quoted line break included, or raises
+    csv.Error (text after a closing quote, an unterminated quote, a cell over the csv field
+    limit). On csv.Error the file is opened again (``open_lines()``) and read from the start of
+    that record by :func:`iter_records`."""
+    lines = open_lines()
+    reader = csv.reader(lines, SYNTAX[delimiter].dialect)
+    start = 1
+    try:
+        for cells in reader:
+            end = reader.line_num
+            if end == start:
+                if len(cells) == 1 and not cells[0]:        # a line holding only ""
+                    cells = []
+                yield start, cells, 0
+            else:
+                yield start, cells, F_NEWLINE
+            start = end + 1
+        return
+    except csv.Error:
+        pass
+    finally:
+        lines.close()
+    lines = open_lines()
+    try:
+        for record in iter_records(itertools.islice(lines, start - 1, None), delimiter,
+                                   first_line=start):
+            yield record
+    finally:
+        lines.close()
 
 
 # --------------------------------------------------------------------------- conversion
@@ -304,7 +734,7 @@ class Converter(object):
                     confd_of.append(None)
                     continue
             else:
-                unknown.append((position + 1, raw.strip(), lm.closest_header(name)))
+                unknown.append((position + 1, raw.strip()))
                 confd_of.append(None)
                 continue
             if target in legacy_of:
@@ -315,15 +745,13 @@ class Converter(object):
                 invert = target
             confd_of.append(target)
         if unknown:
-            described = '; '.join(
-                '%r (column %d)%s' % (name, number, ', did you mean %r?' % near if near else '')
-                for number, name, near in unknown)
+            described = describe_unknown(unknown)
             if self.unknown_columns != 'drop':
                 raise LegacyCsvError('unknown legacy header(s): %s. Fix the header, map them with '
                                      'column_map, or set unknown_columns=drop.%s'
                                      % (described, _delimiter_hint(cells)), line)
             self.warnings.append('unknown column(s) dropped: %s' % described)
-            dropped.extend(name for dummy, name, dummy2 in unknown)
+            dropped.extend(name for dummy, name in unknown)
         if na:
             self.warnings.append('column(s) with no confd equivalent dropped: %s' % ', '.join(na))
             dropped.extend(na)
@@ -348,7 +776,7 @@ class Converter(object):
         columns = [c for c in IMPORT_COLUMNS if c in present or c in added]
         if 'firstname' not in columns:
             raise LegacyCsvError('the header has no firstname column, which confd requires: %s'
-                                 % '|'.join(c.strip() for c in cells), line)
+                                 % summarize_items([c.strip() for c in cells]), line)
         self.columns = columns
         self.legacy_of = legacy_of
         pos = dict((c, i) for i, c in enumerate(columns))
@@ -441,14 +869,16 @@ class Converter(object):
         vm_booleans = self._vm_booleans
         defaults_all = self._defaults_all
         defaults_vm = self._defaults_vm
-        replacement = self.newline_replacement
         validate = self.validate
         if validate:
-            validate_values = RowValidator(columns)
+            quick = RowValidator(columns).quick
             check_duplicates = self._index.bind(columns)
         inverse = {'0': '1', '1': '0'}
         map_profile = lm.map_profile
+        transfer_default = lm.LEGACY_TRANSFER_DEFAULT
 
+        # An output column the file lacks takes the empty cell appended past the last one.
+        added = width in take
         if len(take) == 1:
             only = take[0]
 
@@ -458,104 +888,135 @@ class Converter(object):
             pick = operator.itemgetter(*take)
         strip = str.strip
 
-        for line, cells, flags in records:
-            count = len(cells)
-            if count != width:
-                if count == 0:
+        # Counted in locals (one row costs a few attribute writes less), stored at the end or
+        # when the caller stops early.
+        rows = data_rows = 0
+        try:
+            for line, cells, flags in records:
+                count = len(cells)
+                if count != width:
+                    if count == 0:
+                        self.blank_lines += 1
+                        continue
+                    if count < width:
+                        cells.extend([''] * (width - count))
+                        extra = None
+                    else:
+                        extra = cells[width:]
+                        del cells[width:]
+                else:
+                    extra = False
+                if added:
+                    cells.append('')
+                values = list(map(strip, pick(cells)))
+                # Blank: nothing but white space, in the columns kept or in the others.
+                if not any(values) and not ''.join(cells).strip():
                     self.blank_lines += 1
                     continue
-                if count < width:
-                    cells.extend([''] * (width - count))
-                    extra = None
-                else:
-                    extra = cells[width:]
-                    del cells[width:]
-            else:
-                extra = False
-            if not ''.join(cells).strip():
-                self.blank_lines += 1
-                continue
-            self.data_rows += 1
-            if extra is not False:
-                if extra is None:
-                    self._notice(line, None, 'row has %d cell(s), the header %d: padded with empty '
-                                             'cells' % (count, width), 'short')
-                else:
-                    filled = [str(width + i + 1) for i, c in enumerate(extra) if c.strip()]
-                    if filled:
-                        self._notice(line, None, 'row has %d cell(s), the header %d: cut %d extra '
-                                                 'cell(s), non-empty at position %s'
-                                     % (count, width, len(extra), ', '.join(filled)), 'long')
-            cells.append('')
-            values = list(map(strip, pick(cells)))
-            if flags:
-                if flags & F_NEWLINE:
-                    for i, cell in enumerate(values):
-                        if '\n' in cell or '\r' in cell:
-                            values[i] = cell.replace('\r\n', replacement).replace(
-                                '\n', replacement).replace('\r', replacement).strip()
-                            self._notice(line, columns[i], 'line break inside the value replaced '
-                                                           'by %r' % replacement, 'newline')
-                if flags & F_ESCAPE:
-                    self._notice(line, None, 'PHP \\" escape read as a quote', 'escape')
-                if flags & F_UNTERMINATED:
-                    self._notice(line, None, 'the file ends inside a quoted value', 'unterminated')
-
-            for pos, value in defaults_all:
-                if not values[pos]:
-                    values[pos] = value
-            if defaults_vm and vm_number is not None and values[vm_number]:
-                for pos, value in defaults_vm:
+                data_rows += 1
+                if extra is not False:
+                    self._size_notice(line, count, extra)
+                if flags:
+                    self._flag_notices(line, flags, values)
+                for pos, value in defaults_all:
                     if not values[pos]:
                         values[pos] = value
-            if not values[xfer]:
-                values[xfer] = lm.LEGACY_TRANSFER_DEFAULT
-            if invert is not None:
-                value = values[invert]
-                values[invert] = inverse.get(value, value)
-            if protocol is not None:
-                values[protocol] = values[protocol].lower()
-            if profile is not None and values[profile]:
-                values[profile] = map_profile(values[profile])
-            if mobile is not None:
-                value = values[mobile]
-                if value and (' ' in value or '.' in value or '-' in value):
-                    values[mobile] = value.replace(' ', '').replace('.', '').replace('-', '')
-                    self._notice(line, 'mobile_phone_number', 'spaces, dots and dashes removed',
-                                 'mobile')
-            if pre1515 and values[vm_number] and not values[vm_context]:
-                values[vm_context] = values[context] if context is not None else ''
-            if vm_name is not None and (
-                    (vm_number is not None and values[vm_number])
-                    or (vm_context is not None and values[vm_context])):
-                if not values[vm_name]:
-                    values[vm_name] = ('%s %s' % (values[firstname], values[lastname]
-                                                  if lastname is not None else '')).strip()
-                for pos, value in vm_booleans:
-                    if not values[pos]:
-                        values[pos] = value
+                if defaults_vm and vm_number is not None and values[vm_number]:
+                    for pos, value in defaults_vm:
+                        if not values[pos]:
+                            values[pos] = value
+                if not values[xfer]:
+                    values[xfer] = transfer_default
+                if invert is not None:
+                    value = values[invert]
+                    values[invert] = inverse.get(value, value)
+                if protocol is not None:
+                    values[protocol] = values[protocol].lower()
+                if profile is not None and values[profile]:
+                    values[profile] = map_profile(values[profile])
+                if mobile is not None:
+                    value = values[mobile]
+                    if value and (' ' in value or '.' in value or '-' in value):
+                        values[mobile] = value.replace(' ', '').replace('.', '').replace('-', '')
+                        self._notice(line, 'mobile_phone_number', 'spaces, dots and dashes removed',
+                                     'mobile')
+                if pre1515 and values[vm_number] and not values[vm_context]:
+                    values[vm_context] = values[context] if context is not None else ''
+                if vm_name is not None and (
+                        (vm_number is not None and values[vm_number])
+                        or (vm_context is not None and values[vm_context])):
+                    if not values[vm_name]:
+                        values[vm_name] = ('%s %s' % (values[firstname], values[lastname]
+                                                      if lastname is not None else '')).strip()
+                    for pos, value in vm_booleans:
+                        if not values[pos]:
+                            values[pos] = value
 
-            if validate:
-                problems = validate_values(values)
-                if problems:
+                if validate:
+                    if quick(values):
+                        errors = check_duplicates(values, line)
+                        if not errors:
+                            rows += 1
+                            yield values
+                            continue
+                        self._invalid(line, errors)
+                        continue
+                    problems = validate_row(dict(zip(columns, values)))
                     errors = [p for p in problems if p.severity == ERROR]
                     errors.extend(check_duplicates(values, line, not errors))
-                else:
-                    errors = check_duplicates(values, line)
-                    if not errors:
-                        self.rows += 1
-                        yield values
+                    if len(errors) != len(problems):
+                        for problem in problems:
+                            if problem.severity != ERROR:
+                                self._notice(line, problem.column, problem.reason,
+                                             'protocol' if problem.column == 'line_protocol'
+                                             else None)
+                    if errors:
+                        self._invalid(line, errors)
                         continue
-                if len(errors) != len(problems):
-                    for problem in problems:
-                        if problem.severity != ERROR:
-                            self._notice(line, problem.column, problem.reason,
-                                         'protocol' if problem.column == 'line_protocol' else None)
-                if errors:
-                    self._invalid(line, errors)
-                    continue
-            self.rows += 1
-            yield values
+                rows += 1
+                yield values
+        finally:
+            self.rows += rows
+            self.data_rows += data_rows
+
+    def _size_notice(self, line, count, extra):
+        """A row shorter (``extra`` None) or longer than the header."""
+        width = self.width
+        if extra is None:
+            self._notice(line, None, 'row has %d cell(s), the header %d: padded with empty '
+                                     'cells' % (count, width), 'short')
+            return
+        filled = [str(width + i + 1) for i, c in enumerate(extra) if c.strip()]
+        if filled:
+            self._notice(line, None, 'row has %d cell(s), the header %d: cut %d extra '
+                                     'cell(s), non-empty at position %s'
+                         % (count, width, len(extra), ', '.join(filled)), 'long')
+
+    def _flag_notices(self, line, flags, values):
+        """Line breaks replaced in ``values``, PHP escapes, an unterminated last quote."""
+        replacement = self.newline_replacement
+        if flags & F_NEWLINE:
+            for i, cell in enumerate(values):
+                if '\n' in cell or '\r' in cell:
+                    values[i] = cell.replace('\r\n', replacement).replace(
+                        '\n', replacement).replace('\r', replacement).strip()
+                    self._notice(line, self.columns[i], 'line break inside the value replaced '
+                                                        'by %r' % replacement, 'newline')
+        if flags & F_ESCAPE:
+            self._notice(line, None, 'PHP \\" escape read as a quote', 'escape')
+        if flags & F_UNTERMINATED:
+            self._notice(line, None, 'the file ends inside a quoted value', 'unterminated')
+
+
+def describe_unknown(unknown, limit=MAX_LISTED):
+    """"'phonenumbre' (column 3, did you mean 'phonenumber'?), ... and 9990 more" for the
+    (position, header) pairs of unknown headers: 10,000 columns give one short text, and only
+    the headers named are compared with the known ones (difflib is slow)."""
+    def render(item):
+        number, name = item
+        near = lm.closest_header(name)
+        return '%r (column %d%s)' % (name, number, ', did you mean %r?' % near if near else '')
+    return summarize_items(unknown, limit, render)
 
 
 def _delimiter_hint(cells):
@@ -566,6 +1027,9 @@ def _delimiter_hint(cells):
         if separator in cells[0]:
             hint = (' The header is one cell holding %s: legacy web-interface files are '
                     "separated by '|'." % what)
+            if separator == '\t':
+                hint += (' A tab-separated file is read when it is UTF-16 with a BOM, as Excel '
+                         'saves "Unicode text".')
             if separator == ',':
                 hint += (' A file already in the confd format goes to xivo.confd.user_import '
                          '(role: xivo_user_migration_csv) without conversion.')
@@ -582,24 +1046,38 @@ def _text(value):
 def convert_file(path, encoding='auto', **options):
     """Convenience for tests and scripts: (converter, encoding used, list of output rows).
     Holds every row in memory; the action plugin streams instead."""
-    stream, used = open_text(path, encoding)
-    with stream:
-        converter, rows = convert_lines(stream, **options)
+    with open_source(path, encoding) as source:
+        converter, rows = convert_source(source, **options)
         rows = list(rows)
-    return converter, used, rows
+    return converter, source.encoding, rows
 
 
-def convert_lines(lines, **options):
-    """Read the header from ``lines`` and return (converter, generator of output rows)."""
+def convert_source(source, **options):
+    """Read the header of a :class:`LegacySource` and return (converter, generator of output
+    rows); the source's file-level warnings open the converter's."""
     converter = Converter(**options)
-    records = iter_records(lines)
-    for line, cells, _flags in records:
+    converter.warnings.extend(source.warnings)
+    return converter, _start(converter, source.records())
+
+
+def convert_lines(lines, delimiter=DELIMITER, **options):
+    """Read the header from text ``lines`` and return (converter, generator of output rows)."""
+    converter = Converter(**options)
+    return converter, _start(converter, iter_records(lines, delimiter))
+
+
+def _start(converter, records):
+    """Give the converter the first non-blank record as its header; the rows that follow."""
+    for line, cells, flags in records:
         if cells and any(c.strip() for c in cells):
-            if _flags & F_NEWLINE:
+            if flags & F_UNTERMINATED:
+                raise LegacyCsvError('the header opens a quote (") that is never closed, so the '
+                                     'whole file would be one header cell', line)
+            if flags & F_NEWLINE:
                 raise LegacyCsvError('the header holds a line break inside quotes', line)
             converter.read_header(cells, line)
             break
         converter.blank_lines += 1
     else:
         raise LegacyCsvError('the file has no header line (it is empty or blank)', 1)
-    return converter, converter.convert(records)
+    return converter.convert(records)

@@ -43,15 +43,36 @@ description:
     column and the reason, never the value.
   - Writes O(dest) in UTF-8 without BOM, C(,)-separated, minimal quoting with doubled quotes,
     C(\\n) line ends, every row with every column, columns in confd's order. The file is replaced
-    atomically and only when its content changes, with mode O(mode).
-  - The source is read as a stream and each row is written as soon as it is converted, so memory
-    grows only with the duplicate-key index (and, in diff mode, with the previous O(dest)).
+    atomically and only when its content changes, with mode O(mode). Missing directories of
+    O(dest) are created with mode 0700.
+  - "Reads what spreadsheets and old systems write: UTF-8 with or without BOM, UTF-16 and UTF-32
+    with a BOM (little- or big-endian), cp1252 or latin-1, files mixing UTF-8 and cp1252 lines
+    (see O(encoding)), CR-only line ends of classic Mac OS (read as line ends, with a warning),
+    and Excel's C(Unicode text) export (UTF-16LE with BOM, tab-separated, CRLF: the tab is the
+    delimiter when the file is UTF-16 and its header holds tabs and no C(|); RV(delimiter) says
+    which was used)."
+  - A file that is not a legacy CSV is refused with what it really is, before anything is
+    written - a gzip, bzip2 or xz file, a ZIP archive (such as an C(.xlsx) workbook), an
+    C(.xls) workbook, a PDF, UTF-16 without a BOM, a binary file. Messages never hold raw
+    binary bytes (they are written as escapes) and are bounded (the first 10 unknown headers
+    are named, the others counted).
+  - A regular O(src) is read twice as a stream (once to learn its encoding and line ends, once
+    to convert it) and each row is written as soon as it is converted, so memory grows only with
+    the duplicate-key index (and, in diff mode, with the previous O(dest)). Any other O(src) (a
+    FIFO, a pipe such as C(/dev/stdin), a device) can be read only once, so it is read once into
+    memory, and refused when it holds more than 256 MiB.
 author:
   - xivo.confd developers (@xivo-confd)
 options:
   src:
     description:
       - The legacy CSV file on the controller.
+      - May be a FIFO or a pipe (C(/dev/stdin)), read once, into memory, at most 256 MiB (the
+        task fails naming the file and the limit past that). Opening a FIFO waits for a writer,
+        like C(cat) does; set the task's C(timeout) when none may come.
+      - Must not be the same file as O(dest), by any path (a link, C(..), another spelling); the
+        task fails before reading it, since writing O(dest) would overwrite the legacy file and
+        lose the rows left out.
       - A relative path is searched like other controller-side file options (M(ansible.builtin.copy)
         C(src)), in the role's or the playbook's C(files/) directory, then relative to the role
         or playbook.
@@ -59,18 +80,34 @@ options:
     required: true
   dest:
     description:
-      - The confd-format CSV to write on the controller. Its directory must exist.
+      - The confd-format CSV to write on the controller.
+      - Its missing directories are created with mode 0700 (only the owner can enter them), like
+        M(xivo.confd.user_import) does for its reports. In check mode they are not created;
+        RV(created_directories) and a warning say they would be.
+      - The new content is written to a temporary file beside it, C(.DEST.HOST-PID.RANDOM.tmp)
+        (mode 0600), then renamed. A temporary file of the same O(dest) left by a conversion that
+        was killed (its process, on this controller, is gone) is removed by the next run and
+        reported in RV(stale_temp_files); the files of running conversions, of other hosts
+        sharing the directory, and any other file are left alone.
       - A relative path is relative to the playbook's directory.
     type: path
     required: true
   encoding:
     description:
       - The encoding of O(src).
-      - V(auto) reads UTF-8 (a BOM is removed), else cp1252 (the Windows Excel encoding), else
-        latin-1 when the file holds bytes cp1252 does not define. The detection reads the file in
-        chunks.
-      - Any other value is a Python codec name such as V(utf-8), V(cp1252) or V(latin-1); a byte
-        that does not decode fails the task.
+      - "V(auto) believes a BOM (UTF-8, UTF-16 or UTF-32, little- or big-endian; it is removed);
+        else reads UTF-8 when the whole file is UTF-8; else, when some lines are UTF-8 and others
+        are not (a file edited by two tools), decodes each line on its own, as UTF-8 when it is
+        valid UTF-8, else as cp1252 (latin-1 for a line holding bytes cp1252 does not define), so no
+        C(HÃ©lÃ¨ne). RV(encoding) then says for example C(mixed: utf-8 + cp1252),
+        RV(encoding_lines) which lines took which encoding, and a warning names the lines that
+        are not UTF-8, to be checked. Otherwise the whole file is cp1252 (the Windows Excel
+        encoding), or latin-1 when it holds bytes cp1252 does not define. The detection reads
+        the file in chunks."
+      - Any other value is a Python codec name such as V(utf-8), V(cp1252), V(latin-1) or
+        V(utf-16-le) (for UTF-16 saved without a BOM); a byte that does not decode fails the
+        task, naming its line, before anything is written. A BOM of another encoding fails the
+        task too.
       - The encoding used is returned in RV(encoding).
     type: str
     default: auto
@@ -151,7 +188,10 @@ extends_documentation_fragment:
 attributes:
   check_mode:
     support: full
-    details: Converts and validates everything, compares with O(dest), and writes nothing.
+    details: >-
+      Converts and validates everything, compares with O(dest), and writes nothing: no directory
+      is created and no stale temporary file removed (RV(created_directories) and
+      RV(stale_temp_files) say what would be).
   become:
     support: none
   connection:
@@ -168,6 +208,12 @@ attributes:
 notes:
   - The legacy importer read only as many cells as the header has; the converter does the same
     and reports what it cut. Trailing empty cells are cut silently.
+  - A file mixing encodings is read line by line rather than refused, because the other choice
+    (one encoding for the whole file) writes wrong letters silently; a line of cp1252 text that
+    happens to be valid UTF-8 (rare, it takes sequences such as C(Ã©)) is read as UTF-8, so the
+    lines named in the warning are the ones to check.
+  - A file with no line feed but carriage returns is read with CR line ends; in a file with line
+    feeds, a CR alone inside a line stays part of the value (and is replaced like a line break).
   - Problems that need the server (contexts, extension ranges, entities, CTI profiles, call
     permissions, users already on the server) are not checked here; M(xivo.confd.user_import)
     reports them per user.
@@ -227,10 +273,47 @@ dest:
   type: str
   sample: /srv/migration/users-confd.csv
 encoding:
-  description: The encoding O(src) was read with (C(utf-8-sig) means UTF-8 with a BOM).
-  returned: when the file could be opened
+  description:
+    - The encoding O(src) was read with (C(utf-8-sig) means UTF-8 with a BOM; C(utf-16-le),
+      C(utf-16-be), C(utf-32-le), C(utf-32-be) were read from a BOM).
+    - "C(mixed: utf-8 + cp1252) (or C(+ latin-1)) when each line was decoded on its own, see
+      RV(encoding_lines)."
+  returned: when the file could be read
   type: str
   sample: cp1252
+encoding_lines:
+  description:
+    - For a file of mixed encodings, per encoding the number of lines (holding other than ASCII)
+      decoded with it and the first of them (at most O(max_reported)).
+  returned: when RV(encoding) starts with C(mixed)
+  type: dict
+  sample: {utf-8: {count: 240, lines: [2, 3, 5]}, cp1252: {count: 2, lines: [4, 9]}}
+delimiter:
+  description: The delimiter the cells of O(src) were split on, C(|), or a tab for a UTF-16 file
+    whose header holds tabs and no C(|) (Excel's C(Unicode text)).
+  returned: when the file could be read
+  type: str
+  sample: '|'
+line_ends:
+  description: C(LF) (LF or CRLF line ends), or C(CR) for a file whose lines end with a CR alone.
+  returned: when the file could be read
+  type: str
+  sample: LF
+stale_temp_files:
+  description:
+    - The temporary files of O(dest) left by conversions that were killed, removed by this run
+      (in check mode, those that would be removed).
+  returned: success or invalid rows
+  type: list
+  elements: str
+  sample: [/srv/migration/.users-confd.csv.3f2a9c1b-4242.k2j4h5g6.tmp]
+created_directories:
+  description: The directories of O(dest) that did not exist and were created with mode 0700
+    (in check mode, those that would be created).
+  returned: success or invalid rows
+  type: list
+  elements: str
+  sample: [/srv/migration]
 rows:
   description: The number of user rows written (0 when the task failed).
   returned: success or invalid rows

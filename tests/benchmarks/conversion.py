@@ -1,6 +1,9 @@
 # -*- coding: utf-8 -*-
 """Benchmark 1: user_csv's conversion code vs a bare csv.reader -> csv.writer pass, and the
-peak memory of a conversion (in a subprocess) as the file grows."""
+peak memory of a conversion (in a subprocess) as the file grows.
+
+``python -m tests.benchmarks.conversion --baseline REV`` times a git revision and this checkout
+side by side in one run (fresh processes, repetitions interleaved, medians)."""
 
 from __future__ import annotations
 
@@ -26,10 +29,9 @@ def plugin_pass(src, dest, validate=True):
     mapping, validation with the duplicate index, atomic write of only-changed content."""
     from ansible_collections.xivo.confd.plugins.module_utils.file_output import AtomicOutput
     from ansible_collections.xivo.confd.plugins.module_utils.legacy_csv import (
-        convert_lines, open_text)
-    stream, _encoding = open_text(src, 'auto')
-    with stream:
-        converter, rows = convert_lines(stream, validate=validate)
+        convert_source, open_source)
+    with open_source(src, 'auto') as source:
+        converter, rows = convert_source(source, validate=validate)
         with AtomicOutput(dest, mode=0o600) as handle:
             writer = csv.writer(handle, lineterminator='\n')
             writer.writerow(converter.columns)
@@ -108,3 +110,89 @@ def probe_memory(workdir, count, validate):
     result = json.loads(out.stdout)
     log('memory: %d rows, validate=%s: peak +%.1f MB' % (count, validate, result['peak_mb']))
     return result
+
+
+# ---------------------------------------------------------------- before/after, side by side
+
+# Run in a fresh process from the root of the tree being measured, with that tree as the
+# collection: its own floor_pass and plugin_pass, timed like run() does.
+_TIMER = r'''
+import json, sys, time
+from tests.benchmarks.conversion import floor_pass, plugin_pass
+src, out = sys.argv[1], sys.argv[2]
+def timed(function, *args, **kwargs):
+    start = time.perf_counter()
+    function(*args, **kwargs)
+    return time.perf_counter() - start
+print(json.dumps(dict(floor=timed(floor_pass, src, out + '.floor'),
+                      plugin=timed(plugin_pass, src, out + '.plugin'),
+                      novalidate=timed(plugin_pass, src, out + '.novalidate', validate=False))))
+'''
+
+
+def _export(revision, workdir):
+    """``revision`` of this repository as a collection tree; returns (tree root, its
+    ANSIBLE_COLLECTIONS_PATH-style root)."""
+    root = os.path.join(workdir, 'baseline')
+    tree = os.path.join(root, 'ansible_collections', 'xivo', 'confd')
+    os.makedirs(tree)
+    archive = subprocess.run(['git', '-C', REPO, 'archive', revision], capture_output=True,
+                             check=True).stdout
+    subprocess.run(['tar', '-x', '-C', tree], input=archive, check=True)
+    return tree, root
+
+
+def _time_tree(tree, collections, src, out):
+    env = dict(os.environ, PYTHONPATH=collections)
+    proc = subprocess.run([sys.executable, '-c', _TIMER, src, out], cwd=tree, env=env,
+                          capture_output=True, text=True, check=True)
+    return json.loads(proc.stdout)
+
+
+def compare(baseline, rows=100000, repeat=3):
+    """The conversion ratio of ``baseline`` (a git revision) and of this checkout, measured in
+    the same run on the same file, repetitions interleaved; prints a table, returns it."""
+    import shutil
+    import tempfile
+    workdir = tempfile.mkdtemp(prefix='xivo-confd-compare-')
+    try:
+        src = os.path.join(workdir, 'legacy.csv')
+        data.write_legacy(src, rows, first_exten=100000, incall_offset=rows)
+        here = os.environ.get('PYTHONPATH', '')
+        trees = [('baseline %s' % baseline,) + _export(baseline, workdir),
+                 ('this checkout', REPO, here)]
+        times = dict((label, []) for label, dummy, dummy2 in trees)
+        for number in range(repeat):
+            # Alternate the order so that a slow spell of the machine hits both alike.
+            for label, tree, collections in (trees if number % 2 == 0 else trees[::-1]):
+                times[label].append(_time_tree(tree, collections, src,
+                                               os.path.join(workdir, 'out-%d' % number)))
+                log('%s, run %d: %s' % (label, number + 1, times[label][-1]))
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    # The floor is the same code in both trees: its runs are pooled into one median, so that a
+    # slow spell during one tree's floor does not move that tree's ratio alone.
+    floor = median([t['floor'] for label in times for t in times[label]])
+    lines = ['| %s rows, median of %d | user_csv | ratio to the floor (%.3f s, median of %d) '
+             '| without validation |' % (format(rows, ','), repeat, floor, 2 * repeat),
+             '|---|---|---|---|']
+    for label, dummy, dummy2 in trees:
+        plugin = median([t['plugin'] for t in times[label]])
+        novalidate = median([t['novalidate'] for t in times[label]])
+        lines.append('| %s | %.3f s | %.2f× | %.2f× |' % (
+            label, plugin, plugin / floor, novalidate / floor))
+    text = '\n'.join(lines) + '\n'
+    sys.stdout.write(text)
+    return text
+
+
+if __name__ == '__main__':
+    import argparse
+    parser = argparse.ArgumentParser(
+        prog='python -m tests.benchmarks.conversion',
+        description='The conversion ratio of a git revision and of this checkout, side by side.')
+    parser.add_argument('--baseline', required=True, help='a git revision, e.g. main')
+    parser.add_argument('--rows', type=int, default=100000)
+    parser.add_argument('--repeat', type=int, default=3)
+    options = parser.parse_args()
+    compare(options.baseline, options.rows, options.repeat)

@@ -13,7 +13,8 @@ import pytest
 from ansible_collections.xivo.confd.plugins.module_utils import confd_rules, import_plan
 from ansible_collections.xivo.confd.plugins.module_utils.confd_columns import IMPORT_COLUMNS
 from ansible_collections.xivo.confd.plugins.module_utils.legacy_csv import (
-    LegacyCsvError, convert_lines, open_text)
+    LegacyCsvError, convert_source, open_source)
+from ansible_collections.xivo.confd.plugins.module_utils.text import printable
 from tests.emulator import EmulatorServer
 from tests.integration.playbook import run_playbook
 from tests.reliability import harness
@@ -48,14 +49,21 @@ def convert(path):
     """What the user_csv action does, without Ansible: (error message or None, converter, rows)."""
     converter = None
     try:
-        stream, _encoding = open_text(path, 'auto')
-        with stream:
-            converter, rows = convert_lines(stream)
+        with open_source(path, 'auto') as source:
+            converter, rows = convert_source(source)
             rows = list(rows)
     except LegacyCsvError as exc:
         assert exc.line is None or exc.line >= 1
-        return '%s line %s: %s' % (path, exc.line, exc), converter, []
+        return '%s%s: %s' % (path, ' line %d' % exc.line if exc.line else '', exc), converter, []
     return None, converter, rows
+
+
+# What a refusal of a whole file says when no line is at fault: what the file really is.
+FILE_CAUSES = ('cannot be read as a legacy CSV: it is ', 'cannot be decoded as ')
+
+
+def names_line_or_cause(message):
+    return ' line ' in message or any(cause in message for cause in FILE_CAUSES)
 
 
 @pytest.mark.parametrize('path', LEGACY + ['big:legacy', 'big:legacy_only'], ids=os.path.basename)
@@ -64,7 +72,8 @@ def test_legacy_file_is_converted_or_refused_with_line_and_reason(path, big_file
         path = big_files[path[4:]]
     error, converter, rows = convert(path)
     if error:
-        assert 'line' in error and len(error) > len(path) + 10
+        assert names_line_or_cause(error) and len(error) > len(path) + 10, error
+        assert printable(error) == error, 'raw bytes in %r' % error
         return
     # Accounting of the converter: every data row is written or reported invalid.
     assert converter.rows + converter.invalid_count == converter.data_rows == len(rows) + converter.invalid_count
@@ -74,6 +83,28 @@ def test_legacy_file_is_converted_or_refused_with_line_and_reason(path, big_file
     for values in rows:
         assert len(values) == len(converter.columns)
         assert not any('\x00' in v or '\r' in v or '\n' in v for v in values), values
+
+
+@pytest.mark.parametrize('name,cause', [
+    ('gzip_magic.csv', 'it is a gzip file (compressed)'),
+    ('binary_random.csv', 'it is a binary file, not text'),
+    ('quote_in_header.csv', 'the header opens a quote (") that is never closed'),
+])
+def test_files_that_cannot_be_read_say_why(name, cause):
+    error, dummy, dummy2 = convert(os.path.join(HERE, 'legacy', name))
+    assert cause in error
+
+
+@pytest.mark.parametrize('name,encoding', [
+    ('utf16_with_bom.csv', 'utf-16-le'), ('cr_only.csv.bin', 'utf-8'),
+    ('mixed_encodings.csv.bin', 'mixed: utf-8 + cp1252')])
+def test_utf16_cr_only_and_mixed_files_are_read(name, encoding):
+    with open_source(os.path.join(HERE, 'legacy', name)) as source:
+        converter, rows = convert_source(source)
+        rows = list(rows)
+    assert source.encoding == encoding and converter.data_rows == len(rows) >= 1
+    text = repr(rows)
+    assert '\\x00' not in text and '\xc3' not in text      # no NUL, no mojibake (Ã)
 
 
 def test_formula_looking_values_are_kept_as_data_not_refused_or_evaluated():
@@ -153,7 +184,8 @@ def test_user_csv_and_user_import_refuse_the_corpus_cleanly_through_ansible(tmp_
         assert 'Traceback' not in str(item.get('exception', '')), item
         if item.get('failed'):
             assert item['item'] in item['msg'], item['msg']
-            assert ' line ' in item['msg'] or 'cannot be decoded' in item['msg'], item['msg']
+            assert names_line_or_cause(item['msg']), item['msg']
+            assert printable(item['msg']) == item['msg'] and len(item['msg']) < 8100, item['msg']
             assert not os.path.exists(str(tmp_path / 'out' / (os.path.basename(item['item']) + '.csv')))
         for problem in item.get('invalid_rows') or ():
             assert problem['line'] and problem['reason']

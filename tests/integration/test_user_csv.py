@@ -235,7 +235,7 @@ def test_unknown_headers(workdir, first):
     results = first[0]
     msg = results['unknown']['msg']
     assert results['unknown']['failed'] and 'unknown_header.csv line 1' in msg
-    assert "'phonenumbre' (column 3), did you mean 'phonenumber'?" in msg and "'emial'" in msg
+    assert "'phonenumbre' (column 3, did you mean 'phonenumber'?)" in msg and "'emial'" in msg
     assert not os.path.exists(str(tmp_path / 'out' / 'unknown.csv'))
     mapped = results['mapped']
     assert mapped['dropped_columns'] == ['emial']

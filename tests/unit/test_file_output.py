@@ -8,6 +8,9 @@ __metaclass__ = type
 
 import os
 import stat
+import subprocess
+import sys
+import time
 
 import pytest
 
@@ -87,3 +90,155 @@ def test_digest_and_backup_of_missing(tmp_path):
     F.write_atomically(str(tmp_path / 'f'), b'abc')
     assert F.file_digest(str(tmp_path / 'f')) == \
         'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad'
+
+
+# ---------------------------------------------------------------- same file
+
+def test_same_file_through_links_and_spellings(tmp_path):
+    src = tmp_path / 'users.csv'
+    src.write_text('x')
+    (tmp_path / 'sub').mkdir()
+    os.symlink(str(src), str(tmp_path / 'link.csv'))
+    os.link(str(src), str(tmp_path / 'hard.csv'))
+    assert F.same_file(str(src), str(src))
+    assert F.same_file(str(src), str(tmp_path / 'sub' / '..' / 'users.csv'))
+    assert F.same_file(str(src), str(tmp_path / 'link.csv'))
+    assert F.same_file(str(src), str(tmp_path / 'hard.csv'))
+    (tmp_path / 'other.csv').write_text('x')
+    assert not F.same_file(str(src), str(tmp_path / 'other.csv'))
+    assert not F.same_file(str(src), str(tmp_path / 'missing.csv'))
+
+
+# ---------------------------------------------------------------- directories
+
+def test_make_directories_gives_every_level_the_mode_whatever_the_umask(tmp_path):
+    target = tmp_path / 'a' / 'b' / 'c'
+    old = os.umask(0o022)
+    try:
+        assert F.make_directories(str(target), check_mode=True) == [
+            str(tmp_path / 'a'), str(tmp_path / 'a' / 'b'), str(target)]
+        assert not (tmp_path / 'a').exists()
+        assert F.make_directories(str(target)) == [
+            str(tmp_path / 'a'), str(tmp_path / 'a' / 'b'), str(target)]
+    finally:
+        os.umask(old)
+    assert [mode_of(str(p)) for p in (tmp_path / 'a', tmp_path / 'a' / 'b', target)] == [0o700] * 3
+    assert F.make_directories(str(target)) == []
+
+
+def test_atomic_output_creates_the_directory_only_when_asked(tmp_path):
+    dest = tmp_path / 'new' / 'out.csv'
+    out = F.AtomicOutput(str(dest), check_mode=True, create_directory=True)
+    with out as stream:
+        stream.write('x\n')
+    assert out.changed and out.created_directories == [str(tmp_path / 'new')]
+    assert not (tmp_path / 'new').exists()
+    out = F.AtomicOutput(str(dest), create_directory=True)
+    with out as stream:
+        stream.write('x\n')
+    assert out.created_directories == [str(tmp_path / 'new')] and dest.read_text() == 'x\n'
+    assert mode_of(str(tmp_path / 'new')) == 0o700
+
+
+# ---------------------------------------------------------------- stale temporary files
+
+def dead_pid():
+    """The pid of a process that has just ended (not reused within the test)."""
+    proc = subprocess.Popen([sys.executable, '-c', 'pass'])
+    proc.wait()
+    return proc.pid
+
+
+def temp_name(dest, pid, tag=None):
+    """A temp file name of ``dest`` as AtomicOutput makes it (mkstemp's part fixed); ``tag``: as
+    another controller sharing the directory would name it."""
+    prefix = F.temp_prefix(str(dest), pid)
+    if tag is not None:
+        prefix = prefix.replace(F.host_tag(), tag)
+    return prefix + 'abcd_123' + F.TEMP_SUFFIX
+
+
+def test_temp_file_name_carries_host_and_pid(tmp_path):
+    dest = tmp_path / 'out.csv'
+    seen = []
+
+    class Spy(F.AtomicOutput):
+        def _finish(self):
+            seen.append(os.path.basename(self._tmp_path))
+            super(Spy, self)._finish()
+
+    with Spy(str(dest)) as stream:
+        stream.write('x')
+    assert seen[0].startswith(F.temp_prefix(str(dest))) and seen[0].endswith('.tmp')
+    assert '-%d.' % os.getpid() in seen[0]
+
+
+def test_only_temp_files_of_gone_writers_of_this_dest_are_stale(tmp_path):
+    dest = tmp_path / 'out.csv'
+    sleeper = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'])
+    try:
+        stale = tmp_path / temp_name(dest, dead_pid())
+        running = tmp_path / temp_name(dest, sleeper.pid)
+        mine = tmp_path / temp_name(dest, os.getpid())
+        other_host = tmp_path / temp_name(dest, dead_pid(), tag='0badf00d')
+        other_dest = tmp_path / temp_name(tmp_path / 'other.csv', dead_pid())
+        old_style = tmp_path / '.out.csv.k2j4h5g6.tmp'
+        for path in (stale, running, mine, other_host, other_dest, old_style):
+            path.write_text('secret')
+        assert F.stale_temp_files(str(dest)) == [str(stale)]
+        # The sleeper started after this file was last written: its pid was reused.
+        reused = tmp_path / temp_name(dest, sleeper.pid).replace('abcd_123', 'zzzz_999')
+        reused.write_text('secret')
+        os.utime(str(reused), (time.time() - 3600, time.time() - 3600))
+        if F.process_start_time(sleeper.pid) is not None:
+            assert F.stale_temp_files(str(dest)) == sorted([str(stale), str(reused)])
+            reused.unlink()
+        assert F.remove_stale_temp_files(str(dest), check_mode=True) == [str(stale)]
+        assert stale.exists()
+        assert F.remove_stale_temp_files(str(dest)) == [str(stale)]
+        assert not stale.exists()
+        assert all(p.exists() for p in (running, mine, other_host, other_dest, old_style))
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+
+
+def test_a_writer_killed_with_sigkill_leaves_a_temp_file_the_next_one_removes(tmp_path):
+    dest = tmp_path / 'out.csv'
+    code = ('import sys, time\n'
+            'from ansible_collections.xivo.confd.plugins.module_utils.file_output import AtomicOutput\n'
+            'with AtomicOutput(sys.argv[1]) as out:\n'
+            '    out.write("password\\n"); out.flush(); print("written", flush=True); time.sleep(60)\n')
+    writer = subprocess.Popen([sys.executable, '-c', code, str(dest)], stdout=subprocess.PIPE,
+                              universal_newlines=True)
+    try:
+        assert writer.stdout.readline() == 'written\n'
+        left = [n for n in os.listdir(str(tmp_path)) if n.endswith('.tmp')]
+        assert len(left) == 1 and mode_of(str(tmp_path / left[0])) == 0o600
+        assert F.stale_temp_files(str(dest)) == []       # still being written
+    finally:
+        writer.kill()
+        writer.wait()
+        writer.stdout.close()
+    out = F.AtomicOutput(str(dest))
+    with out as stream:
+        stream.write('new\n')
+    assert out.stale_temp_files == [str(tmp_path / left[0])]
+    assert sorted(os.listdir(str(tmp_path))) == ['out.csv']
+
+
+def test_same_content_and_the_digest_of_what_was_written(tmp_path):
+    first, second = tmp_path / 'a', tmp_path / 'b'
+    first.write_bytes(b'x' * (F.CHUNK + 1))
+    second.write_bytes(b'x' * F.CHUNK + b'y')
+    assert not F.same_content(str(first), str(second))
+    second.write_bytes(b'x' * (F.CHUNK + 1))
+    assert F.same_content(str(first), str(second))
+    out = F.AtomicOutput(str(tmp_path / 'c'))
+    with out as stream:
+        stream.write('abc')
+    assert out.digest == 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad'
+    check = F.AtomicOutput(str(tmp_path / 'c'), check_mode=True)
+    with check as stream:
+        stream.write('abc')
+    assert not check.changed and check.digest == out.digest

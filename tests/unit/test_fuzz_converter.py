@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from ansible_collections.xivo.confd.plugins.module_utils import legacy_mapping as lm
 from ansible_collections.xivo.confd.plugins.module_utils.confd_columns import IMPORT_COLUMNS
 from ansible_collections.xivo.confd.plugins.module_utils.legacy_csv import (
-    LegacyCsvError, convert_lines, open_text)
+    LegacyCsvError, convert_lines, convert_source, open_source)
 
 HEADERS = [name for name, _confd in lm.LEGACY_COLUMNS] + ['voicemailmailbox', 'voicemailskippass', 'bogus']
 CELL = st.one_of(st.sampled_from(['', '1', '0', 'sip', 'SCCP', 'default', '1001', '5000', 'abc', '"', '|', '\n',
@@ -21,9 +21,16 @@ CELL = st.one_of(st.sampled_from(['', '1', '0', 'sip', 'SCCP', 'default', '1001'
                  st.text(max_size=12))
 
 
-def run(lines, **options):
+ENCODINGS = ('utf-8', 'utf-8-sig', 'cp1252', 'latin-1', 'utf-16-le', 'utf-16-be', 'utf-32-le',
+             'utf-32-be')
+
+
+def run(lines, source=None, **options):
     try:
-        converter, rows = convert_lines(lines, **options)
+        if source is not None:
+            converter, rows = convert_source(source, **options)
+        else:
+            converter, rows = convert_lines(lines, **options)
         rows = list(rows)
     except LegacyCsvError as exc:
         assert str(exc) and (exc.line is None or exc.line >= 1)
@@ -46,10 +53,14 @@ def test_random_bytes_never_raise_anything_but_a_legacy_error(data):
     try:
         with os.fdopen(fd, 'wb') as handle:
             handle.write(data)
-        stream, encoding = open_text(path, 'auto')
-        assert encoding in ('utf-8', 'utf-8-sig', 'cp1252', 'latin-1')
-        with stream:
-            run(stream, unknown_columns='drop')
+        try:
+            source = open_source(path, 'auto')
+        except LegacyCsvError as exc:          # not text: the message says what it is
+            assert str(exc).startswith('cannot be read as a legacy CSV: it is ')
+            return
+        assert source.encoding in ENCODINGS or source.encoding.startswith('mixed: utf-8 + ')
+        with source:
+            run(None, source, unknown_columns='drop')
     finally:
         os.remove(path)
 

@@ -68,9 +68,9 @@ def test_random_tables_round_trip(table, encoding, validate):
     dest = os.path.join(directory, 'confd.csv')
     with io.open(src, 'w', encoding=encoding, newline='') as handle:
         handle.write(text)
-    stream, used = L.open_text(src, 'auto')
-    with stream:
-        converter, produced = L.convert_lines(stream, validate=validate)
+    with L.open_source(src, 'auto') as source:
+        used = source.encoding
+        converter, produced = L.convert_source(source, validate=validate)
         written = []
         with AtomicOutput(dest) as out:
             writer = csv.writer(out, lineterminator='\n')
