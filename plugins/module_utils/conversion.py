@@ -14,12 +14,23 @@ invalid rows, warnings). A re-run finds both and reads nothing but the legacy fi
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import json
 import os
 
 from ansible_collections.xivo.confd.plugins.module_utils import legacy_csv
-from ansible_collections.xivo.confd.plugins.module_utils.file_output import file_digest
+from ansible_collections.xivo.confd.plugins.module_utils.confd_rules import RowDiff
+from ansible_collections.xivo.confd.plugins.module_utils.file_output import (
+    DIRECTORY_MODE, AtomicOutput, file_digest, same_file)
+from ansible_collections.xivo.confd.plugins.module_utils.legacy_csv import (
+    LegacyCsvError, byte_at, convert_source, open_source)
+from ansible_collections.xivo.confd.plugins.module_utils.text import (
+    sanitize_message, summarize_items)
+
+MAX_IN_MESSAGE = 20
+MAX_MESSAGE = 8000      # the invalid-rows message lists up to MAX_IN_MESSAGE problems
 
 # Bump when the conversion of the same bytes with the same options changes.
 CONVERTER_VERSION = '2'
@@ -28,8 +39,13 @@ KEPT = ('failed', 'msg', 'encoding', 'rows', 'data_rows', 'columns', 'dropped_co
 
 
 def cache_key(src, options):
+    """A hash of the file's bytes, the options and the converter's version. A file that is not
+    regular (a pipe) cannot be read twice: it gets a key of its own each time, never reused."""
     digest = hashlib.sha256()
-    digest.update((file_digest(src) or '').encode('ascii'))
+    if os.path.isfile(src):
+        digest.update((file_digest(src) or '').encode('ascii'))
+    else:
+        digest.update(os.urandom(16))
     digest.update(json.dumps(options, sort_keys=True).encode('utf-8'))
     digest.update(CONVERTER_VERSION.encode('ascii'))
     return digest.hexdigest()
@@ -71,46 +87,146 @@ class _InvalidRows(Exception):
     """Raised inside the output block so that nothing is written."""
 
 
+def _read_old_rows(path):
+    with io.open(path, 'r', encoding='utf-8', errors='replace', newline='') as handle:
+        yield from csv.DictReader(handle)
+
+
+def _source_keys(result, source):
+    """What the result says of how src was read, once it was scanned."""
+    if source is None or source.encoding is None:
+        return
+    result.update(encoding=source.encoding, delimiter=source.delimiter,
+                  line_ends='CR' if source.newline == '\r' else 'LF')
+    if source.encoding_lines:
+        result['encoding_lines'] = source.encoding_lines
+
+
 def convert_to_path(src, dest, encoding='auto', unknown_columns='fail', column_map=None,
-                    defaults=None, invalid_rows='fail', mode=0o600, newline_replacement=' ',
-                    validate=True, max_reported=legacy_csv.DEFAULT_MAX_REPORTED,
-                    check_mode=False):
-    """Convert the legacy file ``src`` into the confd file ``dest`` (atomically): the result
-    keys of xivo.confd.user_csv, ``failed`` and ``msg`` when it cannot be done."""
-    import csv
-    from ansible_collections.xivo.confd.plugins.module_utils.file_output import AtomicOutput
-    out = AtomicOutput(dest, mode=mode, check_mode=check_mode)
+                    defaults=None, invalid_rows='fail', mode=0o600, backup=False,
+                    newline_replacement=' ', validate=True,
+                    max_reported=legacy_csv.DEFAULT_MAX_REPORTED, check_mode=False, diff=False):
+    """Convert the legacy file ``src`` into the confd file ``dest`` (atomically, only when it
+    changes): what xivo.confd.user_csv does, for it and for the role's conversion cache.
+    Returns the result keys of user_csv; ``failed`` and ``msg`` when it cannot be done."""
+    result = {}
+    skip = invalid_rows == 'skip'
+    want_diff = diff
+    if same_file(src, dest):
+        # Writing dest would replace the legacy file: the rows left out would be lost.
+        return dict(failed=True, msg=sanitize_message(
+            'src and dest are the same file (%s): the conversion would overwrite the legacy '
+            'file; write dest elsewhere' % os.path.realpath(src)))
+    differ = None
+    if want_diff:
+        old = _read_old_rows(dest) if os.path.isfile(dest) else ()
+        differ = RowDiff(old)
+
+    out = AtomicOutput(dest, mode=mode, backup=backup, check_mode=check_mode,
+                       create_directory=True)
     converter = None
-    used = None
+    source = None
     try:
-        stream, used = legacy_csv.open_text(src, encoding)
-        with stream:
-            converter, rows = legacy_csv.convert_lines(
-                stream, column_map=column_map or {}, defaults=defaults or {},
-                unknown_columns=unknown_columns, newline_replacement=newline_replacement,
+        with open_source(src, encoding, max_listed=max_reported) as source:
+            converter, rows = convert_source(
+                source, column_map=column_map or {}, defaults=defaults or {},
+                unknown_columns=unknown_columns,
+                newline_replacement=newline_replacement,
                 validate=validate, max_reported=max_reported)
+            columns = converter.columns
             with out as handle:
                 writer = csv.writer(handle, lineterminator='\n')
-                writer.writerow(converter.columns)
-                writer.writerows(rows)
-                if converter.invalid_count and invalid_rows == 'fail':
+                writer.writerow(columns)
+                if differ is None:
+                    writer.writerows(rows)
+                else:
+                    for values in rows:
+                        writer.writerow(values)
+                        differ.add(dict(zip(columns, values)))
+                if converter.invalid_count and not skip:
                     raise _InvalidRows()
-    except legacy_csv.LegacyCsvError as exc:
+    except LegacyCsvError as exc:
         where = ' line %d' % exc.line if exc.line else ''
-        return dict(failed=True, msg='%s%s: %s' % (src, where, exc), encoding=used)
+        result.update(failed=True, msg=sanitize_message('%s%s: %s' % (src, where, str(exc))))
+        _source_keys(result, source)
+        return result
     except UnicodeDecodeError as exc:
-        return dict(failed=True, encoding=used, msg='%s: cannot be decoded as %s (%s)'
-                    % (src, used, exc.reason))
+        # The scan decoded the whole file: it changed since.
+        _source_keys(result, source)
+        result.update(failed=True, msg=sanitize_message(
+            '%s: cannot be decoded as %s (byte 0x%02x, %s)%s; use encoding=auto or name the '
+            'right codec' % (src, source.encoding, byte_at(exc.object, exc.start), exc.reason,
+                             ' after line %d' % (converter.header_line + converter.data_rows
+                                                 + converter.blank_lines)
+                             if converter else '')))
+        return result
     except _InvalidRows:
         pass
     except (IOError, OSError) as exc:
-        return dict(failed=True, msg='%s: %s' % (dest, exc))
-    result = dict(encoding=used, rows=converter.rows, data_rows=converter.data_rows,
-                  columns=list(converter.columns), dropped_columns=converter.dropped_columns,
-                  invalid_rows=converter.invalid_rows, invalid_count=converter.invalid_count,
-                  row_warnings=converter.row_warnings,
-                  conversion_warnings=converter.summary_warnings(), changed=out.changed)
-    if converter.invalid_count and invalid_rows == 'fail':
-        result.update(failed=True, rows=0, msg='%d of %d rows are invalid, nothing was written '
-                      'to %s' % (converter.invalid_count, converter.data_rows, dest))
+        # Reading src and writing dest both raise it; it names its file when it has one.
+        result.update(failed=True, msg=sanitize_message('%s: %s' % (
+            exc.filename or dest, str(exc.strerror or exc))))
+        _source_keys(result, source)
+        return result
+
+    warnings = converter.summary_warnings()
+    _source_keys(result, source)
+    result.update(
+        rows=converter.rows,
+        data_rows=converter.data_rows,
+        columns=list(converter.columns),
+        dropped_columns=converter.dropped_columns,
+        invalid_rows=converter.invalid_rows,
+        invalid_count=converter.invalid_count,
+        row_warnings=converter.row_warnings,
+        conversion_warnings=warnings,
+        stale_temp_files=out.stale_temp_files,
+        created_directories=out.created_directories,
+    )
+    # Task warnings only: conversion_warnings stays about the file's content.
+    extra = []
+    if out.stale_temp_files:
+        extra.append('%s %d temporary file(s) left beside dest by a conversion that was '
+                     'killed (they hold passwords): %s' % (
+                         'would remove' if check_mode else 'removed',
+                         len(out.stale_temp_files), summarize_items(out.stale_temp_files)))
+    if out.created_directories and check_mode:
+        extra.append('the directory of dest does not exist: it would be created (mode %04o): %s'
+                     % (DIRECTORY_MODE, summarize_items(out.created_directories)))
+    if converter.invalid_count and not skip:
+        shown = converter.invalid_rows[:MAX_IN_MESSAGE]
+        lines = ['%s line %s, column %s%s: %s' % (
+            src, p['line'], p['column'] or '-',
+            ' (legacy %s)' % p['legacy_column'] if p['legacy_column'] else '', p['reason'])
+            for p in shown]
+        more = converter.problem_count - len(shown)
+        result.update(
+            failed=True, rows=0,
+            msg=sanitize_message(
+                '%d of %d rows are invalid, nothing was written to %s (set invalid_rows=skip '
+                'to write the valid rows):\n%s%s' % (
+                    converter.invalid_count, converter.data_rows, dest, '\n'.join(lines),
+                    '\n... and %d more problem(s), see invalid_rows' % more if more > 0 else ''),
+                limit=MAX_MESSAGE))
+        if warnings or extra:
+            result['warnings'] = [sanitize_message(w) for w in warnings + extra]
+        return result
+    if converter.invalid_count:
+        warnings.append('%d of %d rows left out of %s because they are invalid (see invalid_rows)'
+                        % (converter.invalid_count, converter.data_rows, dest))
+    if warnings or extra:
+        result['warnings'] = [sanitize_message(w) for w in warnings + extra]
+    result['changed'] = out.changed
+    if out.backup_file:
+        result['backup_file'] = out.backup_file
+    if differ is not None:
+        summary = differ.summary()
+        before, after = differ.texts()
+        head = '# %d added, %d removed, %d changed, %d unchanged\n' % (
+            summary['added'], summary['removed'], summary['changed'], summary['unchanged'])
+        if out.mode_changed:
+            head += '# mode set to %04o\n' % mode
+        result['diff_summary'] = summary
+        result['diff'] = dict(before_header='%s (before)' % dest, after_header='%s (after)' % dest,
+                              before=before, after=head + after)
     return result

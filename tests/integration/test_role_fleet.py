@@ -222,7 +222,7 @@ def test_progress_lines_show_while_servers_import(fleet, tmp_path):
 
 def test_the_fleet_summary_is_given_to_set_stats(fleet, tmp_path):
     hosts = inventory(fleet, tmp_path)
-    callback = tmp_path / 'stats_callback.py'
+    callback = tmp_path / 'stats_file.py'
     callback.write_text('''from ansible.plugins.callback import CallbackBase
 import json, os
 DOCUMENTATION = '''+"'''"+'''
