@@ -354,8 +354,8 @@ class Preflight:
         # B14 CTI profile (exact name).
         profile = get('cti_profile_name') or ''
         if profile and self.cti_profiles is not None and profile not in self.cti_profiles:
-            add("cti_profile_name: the CTI profile %r does not exist on the server (names are "
-                "case-sensitive; confd: Resource Not Found - CtiProfile was not found "
+            add("cti_profile_name: the CTI profile %r does not exist on the server, names being "
+                "case-sensitive (confd: Resource Not Found - CtiProfile was not found "
                 "('name': %s))" % (profile, py2_text(profile)))
         # B15 + C4: an existing SIP name is reused, and refused when a line already has it.
         sip_name = get('sip_username') or ''
@@ -382,8 +382,9 @@ class Preflight:
                 add('exten: %s@%s is the extension of %s %s%s (confd: Resource Error - Extension '
                     'is associated with a %s)' % (exten, context_name, _article(kind), kind,
                                                   _owner_text(owner), kind))
-        if has_line and (extension is None or extension[0] in ('free', 'orphan')) and exten \
-                and context is not None and context.get('type') != 'internal':
+        # A wrong context type is a reason whatever holds the number (confd names the holder
+        # first): the operator fixes both at once.
+        if has_line and exten and context is not None and context.get('type') != 'internal':
             add("context: a user's line cannot be in the %s context %r (confd: Resource Error "
                 "- ContextType '%s' cannot be associated)" % (context.get('type'), context_name,
                                                               context.get('type')))
@@ -401,8 +402,7 @@ class Preflight:
             elif kind in ('group', 'outcall', 'queue', 'conference'):
                 add('incall_exten: %s@%s is the extension of %s %s' % (
                     incall_exten, incall_context_name, _article(kind), kind))
-        if incall_exten and incall_context_name and (incall_extension is None or
-                                                     incall_extension[0] in ('free', 'orphan')):
+        if incall_exten and incall_context_name:
             incall_context = self._context(incall_context_name)
             if incall_context is not None and incall_context.get('type') != 'incall':
                 add("incall_context: an incall number cannot be in the %s context %r (confd: "

@@ -156,9 +156,11 @@ def test_rows_meet_what_earlier_rows_create_but_not_what_refused_rows_would_have
                  voicemail_context='')]
     results, dummy, dummy2 = check_all(rows)
     assert results[0] == []
+    assert [p.split(':')[0] for p in results[1]] == ['exten', 'context', 'incall_exten',
+                                                     'incall_context']
     assert 'associated with a incall' in results[1][0]       # row 1's incall number
-    assert 'Extension is associated with a user' in results[1][1]
     assert 'an earlier row of this file' in results[1][0]
+    assert 'Extension is associated with a user' in results[1][2]
     assert [p.split(':')[0] for p in results[2]] == ['entity_id']
     # Row 3 was refused (not sent): its 1500 does not exist for row 4, which only breaks the
     # incall context type.

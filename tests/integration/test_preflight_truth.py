@@ -1,0 +1,157 @@
+# -*- coding: utf-8 -*-
+"""A dry run that tells the truth (issue #12): on a file breaking each server-side rule, alone
+and several per row, with rows that depend on earlier rows, check mode predicts exactly what
+the real run then does on the same server state - every row, every reason - and what confd
+itself refuses when nothing is predicted."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+import requests
+
+from tests.emulator import Fleet
+from tests.integration.playbook import run_playbook
+
+WS_USER, WS_PASSWORD = 'preflight', 'Ws-Pre-5c2e'
+HOSTS = {'localhost': {'ws_password': WS_PASSWORD}}
+COLUMNS = ['firstname', 'lastname', 'username', 'password', 'exten', 'context', 'line_protocol',
+           'sip_username', 'voicemail_name', 'voicemail_number', 'voicemail_context',
+           'incall_exten', 'incall_context', 'cti_profile_name', 'call_permissions', 'entity_id']
+EXISTING = ('firstname,lastname,username,exten,context,line_protocol,sip_username,incall_exten,'
+            'incall_context\nAlice,Smith,asmith,1001,default,sip,asmithsip,2001,from-extern\n')
+
+# (name, values, the columns the prediction must name); every row is a new person.
+ROWS = [
+    ('good', {}, []),
+    ('unknown context', {'context': 'nosuch'}, ['context']),
+    ('out of range', {'exten': '5000'}, ['exten']),
+    ('incall out of range', {'incall_exten': '3500', 'incall_context': 'from-extern'}, ['incall_exten']),
+    ('line in an incall context', {'exten': '2500', 'context': 'from-extern'}, ['context']),
+    ('an incall of Alice', {'exten': '2001', 'context': 'from-extern'}, ['exten', 'context']),
+    ('incall number taken', {'incall_exten': '2001', 'incall_context': 'from-extern'}, ['incall_exten']),
+    ('incall in an internal context', {'incall_exten': '1500', 'incall_context': 'default'}, ['incall_context']),
+    ('unknown entity', {'entity_id': '99'}, ['entity_id']),
+    ('entity zero', {'entity_id': '0'}, []),
+    ('unknown CTI profile', {'cti_profile_name': 'client'}, ['cti_profile_name']),
+    ('unknown call permission', {'call_permissions': 'nosuch'}, ['call_permissions']),
+    ('permission twice', {'call_permissions': 'perm1;perm1'}, ['call_permissions']),
+    ('unknown voicemail context', {'voicemail_name': 'VM', 'voicemail_number': '1199',
+                                   'voicemail_context': 'nosuch'}, ['voicemail_context']),
+    ('SIP name of an orphan line', {'sip_username': 'orphansip'}, ['sip_username']),
+    ('a group number', {'exten': '1600'}, ['exten']),
+    ('several at once', {'entity_id': '99', 'exten': '5001', 'cti_profile_name': 'Nope',
+                         'call_permissions': 'x'}, ['entity_id', 'call_permissions', 'exten',
+                                                   'cti_profile_name']),
+    ('incall number of the first row', {'incall_exten': '2100', 'incall_context': 'from-extern'}, []),
+    ('line number = an earlier incall', {'exten': '2100', 'context': 'from-extern'}, ['exten', 'context']),
+    ('line number of an earlier row', {'exten': '1300'}, []),
+    ('incall = an earlier line', {'incall_exten': '1300', 'incall_context': 'default'},
+     ['incall_exten', 'incall_context']),
+]
+
+
+@pytest.fixture(scope='module')
+def fleet():
+    seed = {'ws_users': [{'login': WS_USER, 'password': WS_PASSWORD, 'acls': ['confd.#']}],
+            'call_permissions': [{'id': 1, 'name': 'perm1'}],
+            'extensions': [{'exten': '1600', 'context': 'default', 'owner': 'group'}]}
+    with Fleet(2, first_address='127.0.9.40', port=0, auth_port=0, seed=seed) as servers:
+        yield servers
+
+
+def prepare(server, ca_path):
+    """Alice (a line, an incall) and an orphan line left by a user deleted alone (§14.3)."""
+    server.reset()
+    server.apply_seed({'users': EXISTING})
+    status, payload, dummy = server.do_import(
+        b'firstname,username,exten,context,line_protocol,sip_username\nOrphan,orph,1900,default,'
+        b'sip,orphansip\n', 'utf-8')
+    assert status == 201, payload
+    entry = payload['created'][0]
+    token = requests.post(server.auth_url + '/0.1/token', auth=(WS_USER, WS_PASSWORD),
+                          json={'backend': 'xivo_service', 'expiration': 600},
+                          verify=ca_path, timeout=30).json()['data']['token']
+    for path in ('/1.1/users/%s/lines/%s' % (entry['user_uuid'], entry['line_id']),
+                 '/1.1/users/%s' % entry['user_uuid']):
+        answer = requests.delete(server.url + path, headers={'X-Auth-Token': token},
+                                 verify=ca_path, timeout=30)
+        assert answer.status_code == 204, answer.text
+
+
+def file_of(rows):
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator='\n')
+    writer.writerow(COLUMNS)
+    for number, (dummy, values, dummy2) in enumerate(rows):
+        row = dict.fromkeys(COLUMNS, '')
+        row.update(firstname='P%d' % number, lastname='Test', username='p%d' % number,
+                   password='Pw-%04d' % number, exten=str(1100 + number), context='default',
+                   line_protocol='sip', sip_username='p%dsip' % number)
+        if number == len(rows) - 4:          # the row the next ones depend on
+            row.update(incall_exten='2100', incall_context='from-extern')
+        if number == len(rows) - 2:
+            row['exten'] = '1300'
+        row.update(values)
+        writer.writerow([row[c] for c in COLUMNS])
+    return out.getvalue()
+
+
+def task(name, server, src, **extra):
+    args = dict(host=server.address, port=server.port, auth_port=server.auth_port,
+                username=WS_USER, password='{{ ws_password }}', ca_path=fleet_ca[0], src=str(src))
+    args.update(extra)
+    return {'name': name, 'xivo.confd.user_import': args, 'ignore_errors': True}
+
+
+fleet_ca = []
+
+
+def test_check_mode_predicts_every_row_and_every_reason_of_the_real_run(fleet, tmp_path):
+    fleet_ca[:] = [fleet.ca_path]
+    server, plain = fleet.servers
+    src = tmp_path / 'users.csv'
+    src.write_text(file_of(ROWS), encoding='utf-8')
+    prepare(server, fleet.ca_path)
+    prepare(plain, fleet.ca_path)
+    logged = len(server.request_log)
+    run = run_playbook(tmp_path, [dict(task('check', server, src), check_mode=True),
+                                  task('real', server, src),
+                                  task('no preflight', plain, src, preflight=False)], hosts=HOSTS)
+    check, real, without = (run.result(n) for n in ('check', 'real', 'no preflight'))
+    assert check['summary']['would_fail'] == real['summary']['failed'], (check['summary'], real['summary'])
+    for number, ((name, values, columns), predicted, done) in enumerate(
+            zip(ROWS, check['users'], real['users'])):
+        if columns:
+            assert predicted['status'] == 'would_fail', (name, predicted)
+            assert done['status'] == 'failed' and done['error'] == predicted['error'], (name, done)
+            reasons = predicted['error'][len('invalid: '):].split('; ')
+            assert [r.split(':')[0] for r in reasons] == columns, (name, reasons)
+        else:
+            assert predicted['status'] == 'would_create' and done['status'] == 'created', \
+                (name, predicted, done)
+    assert not real.get('warnings'), real.get('warnings')     # no wrong prediction
+    # Only the rows predicted good reached the server, in one request.
+    posts = [r for r in server.request_log[logged:] if r['path'] == '/1.1/users/import']
+    assert [r['rows'] for r in posts] == [len([r for r in ROWS if not r[2]])]
+    # Without the preflight, confd refuses the same rows (one reason each), and nothing else.
+    for (name, values, columns), done in zip(ROWS, without['users']):
+        assert (done['status'] == 'failed') == bool(columns), (name, done)
+    assert len(plain.users()) == len(server.users())
+
+
+def test_a_refused_configuration_read_names_its_acl(fleet, tmp_path):
+    fleet_ca[:] = [fleet.ca_path]
+    server = fleet.servers[0]
+    server.reset()
+    server.apply_seed({'ws_users': [{'login': WS_USER, 'password': WS_PASSWORD,
+                                     'acls': ['confd.users.#']}]})
+    src = tmp_path / 'users.csv'
+    src.write_text(file_of(ROWS[:1]), encoding='utf-8')
+    run = run_playbook(tmp_path, [task('import', server, src),
+                                  task('no preflight', server, src, preflight=False)], hosts=HOSTS)
+    result = run.result('import')
+    assert result['failed'] and 'confd.contexts.read' in result['msg'] and 'preflight: false' in result['msg']
+    assert run.result('no preflight')['summary']['created'] == 1
