@@ -40,7 +40,7 @@ class Target:
         self.name = name
         self.row = row
         self.line = line
-        self.ids = ids or {}
+        self.ids = ids           # None: not from a report (rows of a CSV), ids unknown
         self.created_with = created_with or {}
         self.reused = list(reused)
         self.status = None
@@ -117,6 +117,8 @@ def differences(target, user):
             if mine != theirs:
                 found.append('%s is now %r (created as %r)' % (column, user.get(column) or '',
                                                                 target.created_with[column]))
+    if target.ids is None:
+        return found    # matched by its row: only its identity columns can be compared
     lines = [_ident(line) for line in user.get('lines') or []]
     line_id = target.ids.get('line_id')
     if lines != ([line_id] if line_id else []) and (line_id or lines):
@@ -213,7 +215,7 @@ class Remover:
                 self._step(target, '/voicemails/%s' % voicemail, 'voicemail %s' % voicemail, True)
         for incall in user.get('incalls') or []:
             numbers = [_ident(e) for e in incall.get('extensions') or []]
-            created = target.ids.get('incall_extension_id')
+            created = (target.ids or {}).get('incall_extension_id')
             if created and created not in numbers:
                 continue   # not the incall this import created
             self._step(target, '/incalls/%s' % incall['id'], 'incall %s' % incall['id'], True)

@@ -1,0 +1,188 @@
+# -*- coding: utf-8 -*-
+"""A way back (issue #15): import -> rollback -> rollback again (nothing to do) -> re-import
+(the same users, none twice, no orphan in the way), users changed since are conflicts, what is
+shared or existed before is kept; the module and the role's rollback entry point."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import requests
+
+from tests.emulator import Fleet
+from tests.integration.playbook import run_playbook
+
+WS_USER, WS_PASSWORD = 'rollback', 'Ws-Back-8e21'
+HOSTS = {'localhost': {'ws_password': WS_PASSWORD}}
+USERS = ('firstname,lastname,username,password,email,exten,context,line_protocol,sip_username,'
+         'voicemail_name,voicemail_number,voicemail_context,incall_exten,incall_context,'
+         'cti_profile_name,cti_profile_enabled,call_permissions\n'
+         'Alice,Smith,asmith,secret1,alice@example.com,1001,default,sip,asmithsip,Alice VM,1001,'
+         'default,2001,from-extern,Client,1,perm1\n'
+         'Bob,Jones,bjones,secret2,,1002,default,sccp,,,,,,,,,\n'
+         'Carl,Nolan,cnolan,secret3,,1003,default,sip,,Carl VM,1003,default,,,,,perm1\n')
+COUNTED = ('users', 'lines', 'sip', 'sccp', 'voicemails', 'incalls', 'extensions')
+
+
+@pytest.fixture(scope='module')
+def fleet():
+    seed = {'ws_users': [{'login': WS_USER, 'password': WS_PASSWORD, 'acls': ['confd.#']}],
+            'call_permissions': [{'id': 1, 'name': 'perm1'}]}
+    with Fleet(1, first_address='127.0.9.60', port=0, auth_port=0, seed=seed) as servers:
+        yield servers
+
+
+@pytest.fixture
+def server(fleet):
+    server = fleet.servers[0]
+    server.reset()
+    return server
+
+
+def counts(server):
+    with server.store.lock:
+        found = dict((name, len(server.store.tables[name].rows)) for name in COUNTED)
+    return found
+
+
+def connection(server, fleet, **extra):
+    args = dict(host=server.address, port=server.port, auth_port=server.auth_port,
+                username=WS_USER, password='{{ ws_password }}', ca_path=fleet.ca_path)
+    args.update(extra)
+    return args
+
+
+def imported(server, fleet, tmp_path, text=USERS, name='import'):
+    src = tmp_path / ('%s.csv' % name)
+    src.write_text(text, encoding='utf-8')
+    report = tmp_path / ('%s-report.json' % name)
+    run = run_playbook(tmp_path, [{'name': name, 'xivo.confd.user_import': connection(
+        server, fleet, src=str(src), report_dest=str(report)), 'ignore_errors': True}],
+        hosts=HOSTS, name=name)
+    assert not run.result(name).get('failed'), run.result(name)
+    return src, report
+
+
+def remove(server, fleet, tmp_path, name, check=False, **args):
+    task = {'name': name, 'xivo.confd.user_remove': connection(server, fleet, **args),
+            'ignore_errors': True}
+    if check:
+        task['check_mode'] = True
+    return run_playbook(tmp_path, [task], hosts=HOSTS, name=name,
+                        extra_args=['--diff']).result(name)
+
+
+def test_import_rollback_rollback_again_reimport(server, fleet, tmp_path):
+    before = counts(server)
+    src, report = imported(server, fleet, tmp_path)
+    after_import = counts(server)
+    assert after_import['users'] == before['users'] + 3
+    check = remove(server, fleet, tmp_path, 'check', check=True, from_report=str(report))
+    assert check['summary']['would_remove'] == 3 and check['changed']
+    assert counts(server) == after_import, 'check mode removed something'
+    alice = next(u for u in check['users'] if u['name'] == 'Alice Smith')
+    assert any(what.startswith('voicemail') for what in alice['removed'])
+    assert any(what.startswith('incall') for what in alice['removed'])
+
+    first = remove(server, fleet, tmp_path, 'rollback', from_report=str(report),
+                   report_dest=str(tmp_path / 'rollback.json'))
+    assert first['summary']['removed'] == 3 and first['changed'] and not first.get('failed'), first
+    # Everything the import created is gone: no orphan line, endpoint, extension, voicemail.
+    assert counts(server) == before
+    assert 'secret1' not in json.dumps(first) + (tmp_path / 'rollback.json').read_text()
+    # The call permission and the CTI profile are shared configuration: they stay.
+    assert server.store.call_permissions.find_one('name', 'perm1') is not None
+
+    again = remove(server, fleet, tmp_path, 'again', from_report=str(report))
+    assert again['summary']['absent'] == 3 and not again['changed']
+
+    src2, report2 = imported(server, fleet, tmp_path, name='reimport')
+    back = json.loads(report2.read_text())
+    assert back['summary']['created'] == 3, back['summary']
+    assert counts(server) == after_import
+    assert sorted(u['exten'] for u in server.users()) == ['1001', '1002', '1003']
+
+
+def test_users_changed_since_are_conflicts_and_left_alone_unless_forced(server, fleet, tmp_path):
+    src, report = imported(server, fleet, tmp_path)
+    data = json.loads(report.read_text())
+    uuids = dict((u['name'], u['uuid']) for u in data['users'])
+    # Bob is renamed on the server, Carl gets his voicemail removed by someone.
+    token = requests.post(server.auth_url + '/0.1/token', auth=(WS_USER, WS_PASSWORD),
+                          json={'backend': 'xivo_service', 'expiration': 600},
+                          verify=fleet.ca_path, timeout=30).json()['data']['token']
+    status, payload, dummy = server.do_import(
+        ('uuid,lastname\n%s,Jonas\n' % uuids['Bob Jones']).encode('utf-8'), 'utf-8', update=True)
+    assert status == 201, payload
+    answer = requests.delete(server.url + '/1.1/users/%s/voicemail' % uuids['Carl Nolan'],
+                             headers={'X-Auth-Token': token}, verify=fleet.ca_path, timeout=30)
+    assert answer.status_code == 204
+    result = remove(server, fleet, tmp_path, 'rollback', from_report=str(report))
+    by_name = dict((u['name'], u) for u in result['users'])
+    assert result['failed'] and result['summary'] == dict(
+        removed=1, absent=0, conflict=2, failed=0, would_remove=0, total=3)
+    assert "lastname is now 'Jonas'" in by_name['Bob Jones']['error']
+    assert 'its voicemail is now none' in by_name['Carl Nolan']['error']
+    assert sorted(u['firstname'] for u in server.users()) == ['Bob', 'Carl']
+    forced = remove(server, fleet, tmp_path, 'forced', from_report=str(report), force=True)
+    assert forced['summary']['removed'] == 2 and not server.users()
+
+
+def test_a_voicemail_shared_with_a_user_the_run_did_not_create_is_kept(server, fleet, tmp_path):
+    server.apply_seed({'users': 'firstname,lastname,exten,context,line_protocol,voicemail_name,'
+                                'voicemail_number,voicemail_context\n'
+                                'Old,Timer,1500,default,sip,Old VM,1500,default\n'})
+    src, report = imported(server, fleet, tmp_path, text=(
+        'firstname,lastname,exten,context,line_protocol,voicemail_name,voicemail_number,'
+        'voicemail_context\nNew,Comer,1501,default,sip,Shared,1500,default\n'))
+    result = remove(server, fleet, tmp_path, 'rollback', from_report=str(report))
+    assert result['summary']['removed'] == 1, result
+    assert any('voicemail' in kept for kept in result['users'][0]['kept'])
+    old, = server.users()
+    assert old['firstname'] == 'Old' and old['voicemail_number'] == '1500'
+
+
+def test_rows_of_a_csv_are_matched_like_the_import_matches_them(server, fleet, tmp_path):
+    src, report = imported(server, fleet, tmp_path)
+    other = tmp_path / 'other.csv'
+    other.write_text('firstname,lastname,exten,context,line_protocol\n'
+                     'Bob,Jones,1002,default,sccp\nEve,Other,1001,default,sip\n'
+                     'Zed,Nobody,1999,default,sip\n', encoding='utf-8')
+    result = remove(server, fleet, tmp_path, 'by rows', src=str(other))
+    assert [u['status'] for u in result['users']] == ['removed', 'conflict', 'absent'], result
+    assert sorted(u['firstname'] for u in server.users()) == ['Alice', 'Carl']
+
+
+def test_the_role_rolls_back_the_latest_run_that_created_users(server, fleet, tmp_path):
+    legacy = tmp_path / 'legacy.csv'
+    legacy.write_text('firstname|lastname|phonenumber|context|protocol|username\n'
+                      'Jean|Dupont|1001|default|sip|jdupont\nZoé|Martin|1002|default|sip|zmartin\n',
+                      encoding='utf-8')
+    hosts = {'xivo-a/../b': {'ansible_host': server.address, 'ws_password': WS_PASSWORD,
+                             'xivo_user_migration_api_port': server.port,
+                             'xivo_user_migration_auth_port': server.auth_port,
+                             'xivo_user_migration_username': WS_USER,
+                             'xivo_user_migration_password': '{{ ws_password }}',
+                             'xivo_user_migration_ca_path': fleet.ca_path,
+                             'xivo_user_migration_legacy_csv': str(legacy),
+                             'xivo_user_migration_work_dir': str(tmp_path / 'work'),
+                             'xivo_user_migration_report_dir': str(tmp_path / 'reports')}}
+    migrate = [{'name': 'migrate', 'ansible.builtin.import_role': {'name': 'xivo.confd.user_migration'}}]
+    rollback = [{'name': 'rollback', 'ansible.builtin.include_role': {
+        'name': 'xivo.confd.user_migration', 'tasks_from': 'rollback'}}]
+    assert run_playbook(tmp_path, migrate, hosts=hosts, name='migrate').returncode == 0
+    assert run_playbook(tmp_path, migrate, hosts=hosts, name='rerun').returncode == 0  # nothing created
+    assert len(server.users()) == 2
+    run = run_playbook(tmp_path, rollback, hosts=hosts, name='rollback')
+    assert run.returncode == 0, run.stdout[-3000:]
+    result = next(v for k, v in run.results.items()
+                  if k.endswith('Remove what the chosen run created on this server'))['xivo-a/../b']
+    assert result['summary']['removed'] == 2 and result['changed'], result
+    assert not server.users()
+    assert list((tmp_path / 'reports' / 'rollbacks').glob('latest-*.json'))
+    again = run_playbook(tmp_path, rollback, hosts=hosts, name='again')
+    # The latest run that created users is still the first one: its users are absent now.
+    result = next(v for k, v in again.results.items()
+                  if k.endswith('Remove what the chosen run created on this server'))['xivo-a/../b']
+    assert result['summary']['absent'] == 2 and not result['changed']
