@@ -12,14 +12,19 @@ from tests.reliability import campaign
 
 RUNS = int(os.environ.get('XIVO_CONFD_CAMPAIGN_RUNS', '200'))
 BUDGET = float(os.environ.get('XIVO_CONFD_CAMPAIGN_BUDGET', '60'))
+TRIALS = int(os.environ.get('XIVO_CONFD_CAMPAIGN_TRIALS', '10'))
 
 
 def test_seeded_fault_campaign_keeps_every_invariant():
     records, elapsed = campaign.run_campaign(RUNS, first_seed=1, servers=4,
-                                             first_address='127.0.5.30', budget=BUDGET)
+                                             first_address='127.0.5.30', budget=BUDGET,
+                                             trials=TRIALS)
     assert elapsed < BUDGET + 30
     # Bounded in time: on a slow machine fewer seeds run, but never too few to mean something.
     assert len(records) >= min(RUNS, 50), 'only %d runs in %.0fs' % (len(records), elapsed)
+    assert all(table_runs for table_runs in [
+        len([r for r in records if r['faults'] == [name]]) for name in campaign.trust.CLASSES]), \
+        'a class of trust.py was not tried'
     bad = [(r['seed'], r['faults'], r['problems']) for r in records if r['problems']]
     assert not bad, bad[:5]
     table = campaign.aggregate(records)

@@ -24,7 +24,7 @@ import threading
 import time
 
 from tests.emulator import Fleet
-from tests.reliability import harness
+from tests.reliability import harness, trust
 
 # name -> (description, function(rng) -> (faults to set, client options))
 FAULTS = collections.OrderedDict()
@@ -82,6 +82,36 @@ def _auth_down(rng):
 @fault('refuse', 'confd resets every connection')
 def _refuse(rng):
     return {'refuse': True}, {}
+
+
+@fault('gateway_after_commit', "a proxy's 504 page after the Nth import committed")
+def _gateway(rng):
+    return {'answer_after_commit': {'n': rng.randint(1, 2), 'status': 504}}, {}
+
+
+@fault('html_after_commit', 'an HTML 200 page (a captive portal, a proxy) after the Nth import committed')
+def _html(rng):
+    return {'answer_after_commit': {'n': rng.randint(1, 2), 'status': 200,
+                                    'body': '<html><body>Welcome</body></html>',
+                                    'content_type': 'text/html'}}, {}
+
+
+@fault('garbage_201', 'a 201 whose body is not JSON after the Nth import committed')
+def _garbage(rng):
+    return {'answer_after_commit': {'n': rng.randint(1, 2), 'status': 201, 'body': 'Created',
+                                    'content_type': 'text/plain'}}, {}
+
+
+@fault('mangled_created', 'the created list without row numbers, in reverse order')
+def _mangled(rng):
+    return {'mangle_created': {'n': rng.randint(1, 2), 'drop_row_number': True, 'reverse': True}}, {}
+
+
+@fault('redirect', 'a redirect to another host on the Nth request (never followed)')
+def _redirect(rng):
+    return {'redirect': {'status': rng.choice((301, 302, 307, 308)),
+                         'location': 'http://127.0.0.99:1/1.1/users/import',
+                         'n': rng.randint(1, 4)}}, {}
 
 
 def pick_faults(rng):
@@ -175,24 +205,30 @@ def one_run(seed, server, ca_path):
     return record
 
 
-def run_campaign(runs=200, first_seed=1, servers=4, first_address='127.0.5.30', budget=None):
-    """Run seeds first_seed .. first_seed+runs-1 over a small fleet (one thread per server).
-    Stops starting new runs once ``budget`` seconds have passed. Returns the records."""
+def run_campaign(runs=200, first_seed=1, servers=4, first_address='127.0.5.30', budget=None,
+                 trials=25):
+    """Run seeds first_seed .. first_seed+runs-1 over a small fleet (one thread per server),
+    then ``trials`` seeds of each class of trust.py. Stops starting new runs once ``budget``
+    seconds have passed. Returns the records."""
     started = time.time()
     seeds = queue.Queue()
+    # The trials first: they are short, and a budget must not leave a class untried.
+    for trial in trust.TRIALS:
+        for seed in range(first_seed, first_seed + trials):
+            seeds.put((trial, seed))
     for seed in range(first_seed, first_seed + runs):
-        seeds.put(seed)
+        seeds.put((one_run, seed))
     records = []
     lock = threading.Lock()
     with Fleet(servers, first_address=first_address, port=0, auth_port=0, seed=harness.SEED) as fleet:
         def worker(server):
             while budget is None or time.time() - started < budget:
                 try:
-                    seed = seeds.get_nowait()
+                    function, seed = seeds.get_nowait()
                 except queue.Empty:
                     return
                 try:
-                    record = one_run(seed, server, fleet.ca_path)
+                    record = function(seed, server, fleet.ca_path)
                 except Exception as exc:  # a traceback is a finding too: keep going, report it
                     record = dict(seed=seed, faults=['?'], rows=0, problems=['traceback: %r' % exc],
                                   duplicates=0, lost=0, leaks=0, tokens_left=0, requests=0,
@@ -204,13 +240,14 @@ def run_campaign(runs=200, first_seed=1, servers=4, first_address='127.0.5.30', 
             thread.start()
         for thread in threads:
             thread.join()
-    records.sort(key=lambda r: r['seed'])
+    records.sort(key=lambda r: (r['faults'][0] in trust.CLASSES, r['seed']))
     return records, time.time() - started
 
 
 def aggregate(records):
     """Per fault: runs, rows, duplicates, lost users, leaks, unrevoked tokens, other problems."""
-    table = collections.OrderedDict((name, collections.Counter()) for name in FAULTS)
+    table = collections.OrderedDict((name, collections.Counter())
+                                    for name in list(FAULTS) + list(trust.CLASSES))
     for record in records:
         for name in record['faults']:
             line = table.setdefault(name, collections.Counter())
@@ -232,13 +269,15 @@ def main(argv=None):
     parser.add_argument('--servers', type=int, default=4)
     parser.add_argument('--address', default='127.0.5.30')
     parser.add_argument('--budget', type=float, default=None, help='seconds; stop starting runs after')
+    parser.add_argument('--trials', type=int, default=25, help='seeds of each class of trust.py')
     parser.add_argument('--out', default=None, help='JSON file for the records')
     args = parser.parse_args(argv)
-    records, elapsed = run_campaign(args.runs, args.first_seed, args.servers, args.address, args.budget)
+    records, elapsed = run_campaign(args.runs, args.first_seed, args.servers, args.address, args.budget,
+                                    args.trials)
     data = dict(command='python -m tests.reliability.campaign ' + ' '.join(argv if argv is not None else sys.argv[1:]),
                 date=datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%d %H:%M UTC'),
                 elapsed=round(elapsed, 1), runs=len(records), python=platform.python_version(),
-                faults=dict((k, v[0]) for k, v in FAULTS.items()),
+                faults=dict(list((k, v[0]) for k, v in FAULTS.items()) + list(trust.CLASSES.items())),
                 table=dict((k, dict(v)) for k, v in aggregate(records).items()), records=records)
     text = json.dumps(data, indent=1, sort_keys=True, default=str)
     if args.out:

@@ -28,6 +28,18 @@ CHECKS = (
      '0 hits in output, results, reports; files holding secrets are 0600'),
     ('Security defaults', 'same file',
      'TLS verified by default; no credential in URLs; no subprocess in plugins; tokens revoked, a given token kept'),
+    ('Wrong-person matches through ansible-playbook (a key of another user, an exten reused by another person, '
+     'names only, uuid and secret keys)', '`tests/integration/test_import_trust.py`, `tests/unit/test_user_identity.py`',
+     '`conflict` in check mode and for real, the server user untouched, with or without update'),
+    ('Two ansible-playbook runs into one server at once; kill -9 and Ctrl-C of ansible-playbook mid-import',
+     '`tests/integration/test_import_trust.py`',
+     'the second run refused (or waiting) and nothing sent twice; the worker stops at the next batch and the '
+     'report (complete: false) says exactly what is on the server'),
+    ('Redirects, ambiguous answers (504/200 HTML/201 not JSON/unnumbered created list), plain HTTP on the HTTPS '
+     'port', '`tests/unit/test_confd_client.py`, `tests/unit/test_import_plan.py`, '
+     '`tests/integration/test_import_answers.py`', 'never followed, never resent; settled by reading the server'),
+    ('Hostile inventory host names (`../../x`, `a/b`, dots) through the role', '`tests/integration/test_role_fleet.py`',
+     'every report, failed-rows file and backup inside its directory'),
 )
 FIXED = '\n'.join(['', '## What else is checked on every test run', '', '| Check | Test | Expected |', '|---|---|---|']
                   + ['| %s | %s | %s |' % check for check in CHECKS]) + '\n'
@@ -46,24 +58,42 @@ def render(data):
              '* Every run checks: every row in exactly one of created / updated / unchanged / failed-with-reason '
              'and counts adding up (both runs); no two server users for one key; every row reported done is on '
              'the server; after the re-run every good row is there exactly once with its values and no bad row '
-             'is; no secret in any result or message; every token the client created is revoked.', '',
-             '| Fault | What was tried | Runs | Rows | Aborted first runs | Duplicates | Lost users | Leaks | Tokens left | Other problems |',
-             '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|']
-    total = dict(runs=0, rows=0, aborted=0, duplicates=0, lost=0, leaks=0, tokens_left=0, problems=0)
+             'is; no other person was changed; no secret in any result or message; every token the client '
+             'created is revoked. None of these ran against the real confd 16.15: they run against the emulator, '
+             'built from what the real server answered (reference §11-§15).', '',
+             '| Fault or class | What was tried | Runs | Rows | Aborted first runs | Duplicates | Lost users | '
+             'Wrong-person updates | Leaks | Tokens left | Other problems |',
+             '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|']
+    total = dict(runs=0, rows=0, aborted=0, duplicates=0, lost=0, leaks=0, tokens_left=0, problems=0,
+                 wrong_person_updates=0, wrong_person_rows=0)
     for name, line in data['table'].items():
-        lines.append('| `%s` | %s | %d | %d | %d | %d | %d | %d | %d | %d |' % (
+        lines.append('| `%s` | %s | %d | %d | %d | %d | %d | %d | %d | %d | %d |' % (
             name, data['faults'].get(name, ''), line.get('runs', 0), line.get('rows', 0), line.get('aborted', 0),
-            line.get('duplicates', 0), line.get('lost', 0), line.get('leaks', 0), line.get('tokens_left', 0),
-            line.get('problems', 0)))
+            line.get('duplicates', 0), line.get('lost', 0), line.get('wrong_person_updates', 0),
+            line.get('leaks', 0), line.get('tokens_left', 0), line.get('problems', 0)))
     for record in data['records']:
         total['runs'] += 1
         total['rows'] += record['rows']
         total['aborted'] += 'aborted' in (record.get('first') or {})
-        for key in ('duplicates', 'lost', 'leaks', 'tokens_left'):
-            total[key] += record[key]
+        for key in ('duplicates', 'lost', 'leaks', 'tokens_left', 'wrong_person_updates'):
+            total[key] += record.get(key, 0)
+        total['wrong_person_rows'] += (record.get('kinds') or {}).get('wrong_person', 0)
         total['problems'] += len(record['problems'])
     lines.append('| **all runs** | (a run with two faults counts in both lines) | %(runs)d | %(rows)d | %(aborted)d | '
-                 '%(duplicates)d | %(lost)d | %(leaks)d | %(tokens_left)d | %(problems)d |' % total)
+                 '%(duplicates)d | %(lost)d | %(wrong_person_updates)d | %(leaks)d | %(tokens_left)d | %(problems)d |'
+                 % total)
+    lines.append('')
+    lines.append('Rows of every fault run include, at random, rows already on the server, rows to update, rows '
+                 'with names only (no key: imported once, found by their name), and **rows that meet another '
+                 'person** on the server (the server holds someone else at their number): %(wrong_person_rows)d '
+                 'such rows were tried; each must end `conflict` in both runs, and the other person must be '
+                 'unchanged ("wrong-person updates"). The answers that are not confd\'s (`gateway_after_commit`, '
+                 '`html_after_commit`, `garbage_201`, `mangled_created`) come after a commit: the import must settle '
+                 'them by reading the server, never resend; a `redirect` is never followed. The classes `concurrent_runs`, `interrupted`, '
+                 '`hostile_names` and `mixed_encodings` are trials of `tests/reliability/trust.py`: two imports at once into one server (the '
+                 'lock lets one in at a time), an import stopped at a random batch then re-run, hostile host names '
+                 '(a file of its directory every time), mixed UTF-8/cp1252 legacy files (every name as written).'
+                 % total)
     lines.append('')
     lines.append('"Aborted first runs": the first import could not read the server at all (server refusing, '
                  'xivo-auth down, every request timing out): nothing is sent, the module fails every row with '
