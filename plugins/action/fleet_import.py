@@ -12,7 +12,6 @@ import hashlib
 import json
 import os
 import threading
-import time
 
 import yaml
 from ansible.errors import AnsibleError
@@ -90,8 +89,8 @@ class ActionModule(ActionBase):
         check_mode = bool(self._task.check_mode)
         plans = self._plans(batch, task_vars)
         first = plans[batch[0]].options
-        work_dir = first.get('work_dir') or os.path.join(task_vars.get('playbook_dir', '.'),
-                                                          'xivo_user_migration', 'work')
+        work_dir = first.get('work_dir') or os.path.join(
+            task_vars.get('playbook_dir', '.'), 'xivo_user_migration', 'work')
         run_id = self._run_id(work_dir)
         run_dir = os.path.join(work_dir, 'runs', run_id)
         os.makedirs(run_dir, mode=0o700, exist_ok=True)
@@ -378,4 +377,3 @@ def _first_line(exc):
 def _no_secrets(message, args):
     return scrub_text(message, set(v for k, v in args.items()
                                    if k in ('password', 'token') and v))
-

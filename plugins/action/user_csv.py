@@ -31,6 +31,7 @@ ARGUMENT_SPEC = dict(
     max_reported=dict(type='int', default=1000),
 )
 
+
 class ActionModule(ActionBase):
 
     TRANSFERS_FILES = False

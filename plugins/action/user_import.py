@@ -66,6 +66,6 @@ def progress_printer(label, every, clock=time.monotonic, show=display.display):
         if done < total and now - state['last'] < every:
             return
         state['last'] = now
-        show('%s: %d of %d rows sent (%d imported, %d failed)' % (label, done, total,
-                                                                imported, failed))
+        show('%s: %d of %d rows sent (%d imported, %d failed)'
+             % (label, done, total, imported, failed))
     return progress

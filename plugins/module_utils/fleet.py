@@ -91,8 +91,8 @@ def failure(outcome, invalid_rows_policy, fail_on_error, users=(), errors_shown=
             ' (fix them in %s and import that file again)' % failed_file if failed_file else ''))
         shown = [u for u in users if u.get('status') in ('failed', 'conflict', 'would_fail')]
         for user in shown[:errors_shown]:
-            parts.append('row %s (%s): %s' % (user.get('row'), user.get('key') or 'no key',
-                                               user.get('error')))
+            parts.append('row %s (%s): %s'
+                         % (user.get('row'), user.get('key') or 'no key', user.get('error')))
         if len(shown) > errors_shown:
             parts.append('... and %d more in %s' % (len(shown) - errors_shown,
                                                     outcome['files'].get('report', 'the report')))
@@ -128,8 +128,8 @@ def server_line(outcome):
     if conversion.get('invalid_count'):
         extra += ', %d invalid rows left out of the legacy file' % conversion['invalid_count']
     if conversion.get('encoding'):
-        extra += '; %s read as %s' % (os.path.basename(conversion.get('src', '')),
-                                     conversion['encoding'])
+        extra += '; %s read as %s' % (
+            os.path.basename(conversion.get('src', '')), conversion['encoding'])
     if outcome.get('interrupted'):
         extra += '; INTERRUPTED: %s' % outcome['interrupted']
     if outcome['files'].get('report'):

@@ -655,9 +655,8 @@ def iter_plain_records(open_lines, delimiter=DELIMITER):
         lines.close()
     lines = open_lines()
     try:
-        for record in iter_records(itertools.islice(lines, start - 1, None), delimiter,
-                                   first_line=start):
-            yield record
+        yield from iter_records(itertools.islice(lines, start - 1, None), delimiter,
+                                first_line=start)
     finally:
         lines.close()
 

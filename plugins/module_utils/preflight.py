@@ -235,7 +235,7 @@ class Preflight:
                 if exten and context and (exten, context) not in self.export_extens \
                         and (exten, context) not in self.export_incalls:
                     extens.add((exten, context))
-        self.extensions.prefetch(extens, lambda context: self._export_count(context))
+        self.extensions.prefetch(extens, self._export_count)
         names = set(row['sip_username'] for row in rows
                     if row.get('sip_username') and row.get('line_protocol') == 'sip'
                     and row['sip_username'] not in self.export_sip)

@@ -47,15 +47,15 @@ def check_keys(keys):
         columns = key_columns(spec)
         unknown = [c for c in columns if c not in KNOWN_COLUMNS]
         if unknown:
-            raise KeySpecError('keys: %r names no confd column (%s); use columns joined by @ or +, '
-                            'e.g. exten@context, username, email'
-                            % (spec, ', '.join(repr(c) for c in unknown)))
+            raise KeySpecError('keys: %r names no confd column (%s); use columns joined by @ or '
+                               '+, e.g. exten@context, username, email'
+                               % (spec, ', '.join(repr(c) for c in unknown)))
         secret = [c for c in columns if c in SECRET_COLUMNS]
         if secret:
             # A key is printed in every result and report: a secret must never be one.
-            raise KeySpecError('keys: %r uses the secret column %s: secrets are never keys (they '
-                            'would be printed in every result and report)'
-                            % (spec, ', '.join(repr(c) for c in secret)))
+            raise KeySpecError('keys: %r uses the secret column %s: secrets are never keys '
+                               '(they would be printed in every result and report)'
+                               % (spec, ', '.join(repr(c) for c in secret)))
         if 'uuid' in columns and len(columns) > 1:
             raise KeySpecError('keys: %r: uuid is a key on its own (a uuid names one user)' % spec)
 

@@ -115,8 +115,8 @@ def differences(target, user):
             mine = user_identity.normalize(column, target.created_with[column])
             theirs = user_identity.normalize(column, user.get(column))
             if mine != theirs:
-                found.append('%s is now %r (created as %r)' % (column, user.get(column) or '',
-                                                                target.created_with[column]))
+                found.append('%s is now %r (created as %r)'
+                             % (column, user.get(column) or '', target.created_with[column]))
     if target.ids is None:
         return found    # matched by its row: only its identity columns can be compared
     lines = [_ident(line) for line in user.get('lines') or []]

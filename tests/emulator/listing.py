@@ -150,7 +150,7 @@ ENDPOINTS_SIP = Config('sip', {'username': _field('username'), 'type': lambda db
 LINES = Config('lines', {'context': _field('context'), 'provisioning_code': _field('provisioning_code'),
                          'provisioning_extension': _field('provisioning_code'), 'position': lambda db, rec: 1,
                          'device_slot': lambda db, rec: 1, 'protocol': _field('protocol'),
-                         'device_id': lambda db, rec: None, 'name': lambda db, rec: it.line_name(db, rec)},
+                         'device_id': lambda db, rec: None, 'name': it.line_name},
                'name', it.line_item)
 
 

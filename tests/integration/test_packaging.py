@@ -37,7 +37,7 @@ TOOL_LEFTOVERS = (
     'changelogs/.plugin-cache.yaml',
     'context/Containerfile',
     'docs/ee/context/Containerfile',
-    'docs/ee/xivo-confd-1.0.0.tar.gz',
+    'docs/ee/xivo-confd-1.1.0.tar.gz',
     'plugins/modules/__pycache__/user_csv.cpython-311.pyc',
     'tests/output/junit/x.xml',
     'demo-output/report.json',

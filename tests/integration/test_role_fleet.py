@@ -225,12 +225,12 @@ def test_the_fleet_summary_is_given_to_set_stats(fleet, tmp_path):
     callback = tmp_path / 'stats_file.py'
     callback.write_text('''from ansible.plugins.callback import CallbackBase
 import json, os
-DOCUMENTATION = '''+"'''"+'''
+DOCUMENTATION = """
 name: stats_file
 type: aggregate
 short_description: write the custom stats to a file (test)
 description: Writes the custom stats to the file named by STATS_FILE.
-'''+"'''"+'''
+"""
 class CallbackModule(CallbackBase):
     CALLBACK_VERSION = 2.0
     CALLBACK_TYPE = 'aggregate'

@@ -64,7 +64,7 @@ def concurrent_runs(seed, server, ca_path):
     record = _record('concurrent_runs', seed)
     server.reset()
     server.speed.set(row_cost=0.002)
-    rows = [(k, v) for k, v in harness.random_users(rng, rng.randint(5, 25), tag='c%d_' % seed)]
+    rows = harness.random_users(rng, rng.randint(5, 25), tag='c%d_' % seed)
     record['rows'] = len(rows)
     harness.preload(server, rows)
     path = _write(harness.csv_bytes(rows))

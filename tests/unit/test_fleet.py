@@ -56,8 +56,8 @@ def test_a_server_fails_for_its_failed_rows_and_left_out_legacy_rows_naming_them
     good = outcome('a', created=1)
     good['conversion'] = {'invalid_count': 1, 'src': 'a.csv',
                           'invalid_rows': [{'line': 3, 'column': 'firstname', 'reason': 'empty'}]}
-    assert fleet.failure(good, 'skip', True) == ('a: 1 invalid rows of a.csv were left out; line 3, '
-                                                  'column firstname: empty')
+    assert fleet.failure(good, 'skip', True) == (
+        'a: 1 invalid rows of a.csv were left out; line 3, column firstname: empty')
     assert fleet.failure(good, 'ignore', True) == ''
     down = outcome('c', status=fleet.UNREACHABLE, msg='cannot connect')
     assert fleet.failure(down, 'skip', False) == 'c: cannot connect'
