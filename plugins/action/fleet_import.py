@@ -279,7 +279,7 @@ class ActionModule(ActionBase):
         try:
             run = import_run.ImportRun(
                 client, src, run_options, host=plan.host, check_mode=check_mode,
-                diff=False, should_stop=stop.reason,
+                diff=bool(self._task.diff), should_stop=stop.reason,
                 source=None if isinstance(source, Exception) else source,
                 progress=progress_printer(plan.host, _progress_seconds(options)))
             result = run.run()
@@ -300,6 +300,8 @@ class ActionModule(ActionBase):
                                        check_mode=check_mode)
         if warnings:
             outcome['warnings'] = warnings[:10]
+        if result.get('diff'):
+            outcome['diff'] = result['diff']   # the counts and the first diff_limit users
         outcome['failure'] = fleet.failure(
             dict(outcome, files=dict(outcome['files'], **_public(files))),
             options.get('invalid_rows'), options.get('fail_on_error', True),

@@ -37,6 +37,8 @@ class ActionModule(ActionBase):
                       server=outcome['server'])
         if outcome.get('warnings'):
             result['warnings'] = list(outcome['warnings'])
+        if outcome.get('diff') and self._task.diff:
+            result['diff'] = outcome['diff']
         if outcome['status'] == fleet.UNREACHABLE:
             result.update(unreachable=True, msg=outcome['failure'] or outcome['msg'])
         elif outcome.get('failure'):

@@ -56,7 +56,9 @@ attributes:
       conflicts) and sends nothing; the converted files are written in the work directory (the
       plan needs them), no backup or report is written.
   diff_mode:
-    support: none
+    support: full
+    details: Each server's diff (the counts, then at most C(xivo_user_migration_diff_limit) users
+      created or updated, secrets masked) is shown by its M(xivo.confd.fleet_result) task.
   bypass_host_loop:
     support: none
     details: Run it with C(run_once=true), as the role does; it works on the whole batch.

@@ -39,7 +39,9 @@ attributes:
     support: full
     details: Reports the outcome of the check-mode run (would create, would update, would fail).
   diff_mode:
-    support: none
+    support: full
+    details: Shows the server's diff recorded by M(xivo.confd.fleet_import) (the counts, then the
+      first users; secrets masked).
   platform:
     support: full
     platforms: posix

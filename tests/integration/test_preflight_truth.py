@@ -155,3 +155,20 @@ def test_a_refused_configuration_read_names_its_acl(fleet, tmp_path):
     result = run.result('import')
     assert result['failed'] and 'confd.contexts.read' in result['msg'] and 'preflight: false' in result['msg']
     assert run.result('no preflight')['summary']['created'] == 1
+
+
+def test_a_refusal_the_preflight_did_not_predict_keeps_confds_answer_and_warns(fleet, tmp_path):
+    fleet_ca[:] = [fleet.ca_path]
+    server = fleet.servers[1]
+    server.reset()
+    server.apply_seed({'ws_users': [{'login': WS_USER, 'password': WS_PASSWORD, 'acls': ['confd.#']}]})
+    # Something the lists cannot show: the import itself is refused (a 400 naming no row).
+    server.faults.set(fail_nth={'n': 1, 'status': 400, 'path': '/1.1/users/import'})
+    src = tmp_path / 'users.csv'
+    src.write_text(file_of(ROWS[:1]), encoding='utf-8')
+    result = run_playbook(tmp_path, [task('import', server, src)], hosts=HOSTS).result('import')
+    row, = result['users']
+    assert row['status'] == 'failed' and 'confd answered 400: Injected fault' in row['error']
+    assert row['warnings'] == ['the preflight predicted this row would be accepted; confd refused it']
+    assert any('1 rows were refused by confd although the preflight predicted' in w
+               for w in result['warnings']), result['warnings']

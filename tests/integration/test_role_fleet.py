@@ -250,3 +250,18 @@ class CallbackModule(CallbackBase):
     data = json.loads(stats_file.read_text())['_run']['xivo_user_migration']
     assert data['totals']['created'] == 8 and data['servers']['xivo-3']['status'] == 'imported'
     assert data['servers']['xivo-3']['report'].startswith(str(tmp_path / 'reports' / 'runs'))
+
+
+def test_check_diff_of_a_large_server_is_summarised(fleet, tmp_path):
+    legacy = tmp_path / 'legacy.csv'
+    legacy.write_text('firstname|lastname|phonenumber|context|protocol\n' + ''.join(
+        'U%d|T|%d|default|sip\n' % (i, 1100 + i) for i in range(300)), encoding='utf-8')
+    hosts = inventory(fleet, tmp_path)
+    run = run_playbook(tmp_path, ROLE, hosts=hosts, extra_args=['--check', '--diff', '-l', 'xivo-0'])
+    assert run.returncode == 0, run.stdout[-3000:]
+    result = results(run, 'Give this server its result')['xivo-0']
+    after = result['diff']['after'].splitlines()
+    assert after[0] == ('# 300 users created, 0 updated; the first 50 are shown, the others are in '
+                        'the users result')
+    assert len(after) == 51 and after[1].startswith('+ exten@context=1100@default')
+    assert len(run.stdout.splitlines()) < 300
