@@ -209,36 +209,34 @@ class ActionModule(ActionBase):
 
     def _migrate(self, plans, batch, run_id, run_dir, check_mode):
         todo = [plans[host] for host in batch]
-        self._convert(todo)
-        sources = {}
-        lock = threading.Lock()
+        # Each server converts its file and reads it in its own thread, so that a server
+        # imports as soon as its file is ready; a file shared by several servers is converted
+        # (and read) once.
+        shared = OnceEach()
         concurrency = max(1, todo[0].options.get('concurrency') or 1)
         with StopWatch() as stop:
             with concurrent.futures.ThreadPoolExecutor(max_workers=concurrency) as pool:
-                futures = [pool.submit(self._one_server, plan, run_id, check_mode, stop,
-                                       sources, lock) for plan in todo]
+                futures = [pool.submit(self._one_server, plan, run_id, check_mode, stop, shared)
+                           for plan in todo]
                 return [future.result() for future in futures]
 
-    def _convert(self, plans):
-        """Each distinct legacy file (and options) is converted once, and not again while its
-        content and the options stay the same (conversion.cached)."""
-        wanted = {}
-        for plan in plans:
-            if plan.error is None and plan.legacy:
-                options = dict((name, plan.options[name]) for name in CONVERSION_VARS)
-                options['invalid_rows'] = 'fail' if options['invalid_rows'] == 'fail' else 'skip'
-                wanted.setdefault((plan.source, json.dumps(options, sort_keys=True)),
-                                  (options, []))[1].append(plan)
-        for (source, dummy), (options, users) in wanted.items():
-            work_dir = users[0].options['work_dir']
-            outcome = conversion.cached(source, work_dir, options)
-            for plan in users:
-                plan.conversion = outcome
-                if outcome.get('failed'):
-                    plan.fail('the legacy file %s could not be converted: %s'
-                              % (source, outcome.get('msg', '')))
+    @staticmethod
+    def _convert(plan, shared):
+        """The legacy file of the host converted once per distinct file and options, and not
+        again while its content and the options stay the same (conversion.cached)."""
+        if plan.error is not None or not plan.legacy:
+            return
+        options = dict((name, plan.options[name]) for name in CONVERSION_VARS)
+        options['invalid_rows'] = 'fail' if options['invalid_rows'] == 'fail' else 'skip'
+        plan.conversion = shared.get(
+            ('convert', plan.source, json.dumps(options, sort_keys=True)),
+            lambda: conversion.cached(plan.source, plan.options['work_dir'], options))
+        if plan.conversion.get('failed'):
+            plan.fail('the legacy file %s could not be converted: %s'
+                      % (plan.source, plan.conversion.get('msg', '')))
 
-    def _one_server(self, plan, run_id, check_mode, stop, sources, lock):
+    def _one_server(self, plan, run_id, check_mode, stop, shared):
+        self._convert(plan, shared)
         options = plan.options
         report_dir = options.get('report_dir') or ''
         stem = reports.safe_stem(plan.host)
@@ -256,13 +254,7 @@ class ActionModule(ActionBase):
             self._not_imported_report(plan, run_id, files, check_mode)
             return self._finish(outcome, files)
         src = plan.conversion.get('dest') if plan.legacy else plan.source
-        with lock:
-            if src not in sources:
-                try:
-                    sources[src] = import_plan.read_confd_csv(src)
-                except import_plan.CsvFileError as exc:
-                    sources[src] = exc
-        source = sources[src]
+        source = shared.get(('read', src), lambda: _read_source(src))
         backup = ''
         if options.get('backup_dir') and not check_mode:
             backup = reports.inside(options['backup_dir'], '%s-%s.csv' % (stem, run_id))
@@ -346,6 +338,30 @@ class ActionModule(ActionBase):
                 data, indent=2, sort_keys=True) + '\n').encode('utf-8'))
             import_run.write_private_file(os.path.join(directory, 'fleet.md'),
                                           fleet.fleet_markdown(data, directory).encode('utf-8'))
+
+
+class OnceEach:
+    """Work done once per key, whichever thread asks first; the others wait for its result."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._slots = {}
+
+    def get(self, key, work):
+        with self._lock:
+            slot = self._slots.setdefault(key, [threading.Lock(), None, False])
+        with slot[0]:
+            if not slot[2]:
+                slot[1], slot[2] = work(), True
+        return slot[1]
+
+
+def _read_source(src):
+    """The rows of a confd file, or the reason it cannot be read (ImportRun reports it)."""
+    try:
+        return import_plan.read_confd_csv(src)
+    except import_plan.CsvFileError as exc:
+        return exc
 
 
 def _private(path):

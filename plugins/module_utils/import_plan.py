@@ -623,8 +623,9 @@ class Importer:
         return True
 
 
-def summarize(outcomes):
-    summary = dict((status, 0) for status in STATUSES)
+def summarize(outcomes, statuses=STATUSES):
+    """Counts per status (every status named, 0 when none), and the total."""
+    summary = dict((status, 0) for status in statuses)
     for outcome in outcomes:
         summary[outcome.status] = summary.get(outcome.status, 0) + 1
     summary['total'] = len(outcomes)

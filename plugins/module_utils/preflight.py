@@ -28,6 +28,8 @@ REQUEST_COST = 0.02
 ITEM_COST = {'users': 0.004, 'endpoints/sip': 0.0035, 'extensions': 0.0057, 'lines': 0.0079}
 DEFAULT_ITEM_COST = 0.005
 ROW_COST = 0.2          # one imported row (§15.1)
+# Keys alike enough to be searched together rather than looked up one by one.
+SEARCH_GROUP = 3
 
 ACLS = {
     'contexts': 'confd.contexts.read',
@@ -87,8 +89,9 @@ class Objects:
     (exten, context), SIP endpoints by username): some keys known, some scopes (a context, or
     everything) known completely."""
 
-    def __init__(self, reader, collection, key_of, scope_of, lookup_params):
+    def __init__(self, reader, collection, key_of, scope_of, lookup_params, term_of):
         self.reader = reader
+        self.term_of = term_of          # key -> the text a substring search finds it by
         self.collection = collection
         self.key_of = key_of            # item -> key
         self.scope_of = scope_of        # key -> scope (a context name, or None)
@@ -123,6 +126,33 @@ class Objects:
             if list_cost <= REQUEST_COST * len(wanted):
                 dummy, items = self.reader.list(self.collection, **filters)
                 self.add_items(items, scope)
+            else:
+                self._search(wanted, filters)
+
+    def _search(self, wanted, filters):
+        """Keys made alike (extensions 5000-5099, SIP names newsip1...) are found together: a
+        substring search (``search=``, ILIKE) on what a group shares returns every object of
+        the group, and only a few others. A count first says whether it is cheaper than one
+        lookup per key; the keys left are looked up one by one when needed."""
+        groups = {}
+        for key in wanted:
+            term = self.term_of(key)
+            # Names by their stem (newsip1, newsip2: newsip), numbers by their tens (5001, 5007).
+            stem = term.rstrip('0123456789')
+            groups.setdefault(stem if len(stem) >= 2 else term[:max(2, len(term) - 1)],
+                              []).append(key)
+        for keys in groups.values():
+            if len(keys) < SEARCH_GROUP:
+                continue
+            shared = _common_prefix([self.term_of(key) for key in keys])
+            total, dummy = self.reader.list(self.collection, search=shared, limit=1, **filters)
+            if request_cost(self.collection, total) >= REQUEST_COST * (len(keys) - 1):
+                continue
+            dummy, items = self.reader.list(self.collection, search=shared, **filters)
+            for item in items:
+                self.known[self.key_of(item)] = item
+            for key in keys:
+                self.known.setdefault(key, None)   # a search that did not return it: absent
 
     def find(self, key):
         if key in self.known:
@@ -140,6 +170,14 @@ class Objects:
 
     def put(self, key, item):
         self.known[key] = item
+
+
+def _common_prefix(texts):
+    first, last = min(texts), max(texts)
+    size = 0
+    while size < min(len(first), len(last)) and first[size] == last[size]:
+        size += 1
+    return first[:size]
 
 
 def _ranges(context, kinds=('user', 'group', 'queue', 'conference_room', 'incall')):
@@ -202,9 +240,10 @@ class Preflight:
         self.extensions = Objects(self.reader, 'extensions',
                                   lambda item: (item.get('exten'), item.get('context')),
                                   lambda key: key[1],
-                                  lambda key: {'exten': key[0], 'context': key[1]})
+                                  lambda key: {'exten': key[0], 'context': key[1]},
+                                  lambda key: key[0])
         self.sip = Objects(self.reader, 'endpoints/sip', lambda item: item.get('username'),
-                           lambda key: None, lambda key: {'username': key})
+                           lambda key: None, lambda key: {'username': key}, lambda key: key)
         self.lines = {}
         self.notes = []         # what the last checked row will share or reuse (not refusals)
         self.reused = []        # the server objects it will reuse: a rollback must keep them
@@ -302,11 +341,7 @@ class Preflight:
         add = problems.append
         get = row.get
         # B4 entity (0 is "no entity" on 16.15: the default one).
-        entity = get('entity_id') or ''
-        if entity and entity != '0' and entity.isdigit() and self.entities is not None \
-                and int(entity) not in self.entities:
-            add("entity_id: entity %s does not exist on the server (confd: Resource Not Found - "
-                "Entity was not found ('id': %s))" % (entity, entity))
+        problems.extend(self._entity(get('entity_id') or ''))
         # B5-B7 voicemail: an existing number@context is reused (and then shared), else it is
         # created and its context must exist. A voicemail exists only in an existing context,
         # so the contexts alone tell whether the row can pass.
@@ -321,12 +356,7 @@ class Preflight:
                                   % (number, vm_context, _owner_text(other).strip(' ()')))
         # B8 call permissions: each name, exactly.
         names = [name for name in (get('call_permissions') or '').split(';') if name]
-        if names and self.call_permissions is not None:
-            for name in names:
-                if name not in self.call_permissions:
-                    add("call_permissions: the call permission %r does not exist on the server "
-                        "(confd: Resource Not Found - CallPermission was not found ('name': %s))"
-                        % (name, py2_text(name)))
+        problems.extend(self._call_permissions(names))
         # B9 line, B10-B11 extension.
         context_name, protocol, exten = get('context') or '', get('line_protocol') or '', \
             get('exten') or ''
@@ -352,11 +382,7 @@ class Preflight:
                 if incall_extension is None and not _in_range(incall_exten, incall_context):
                     add(_out_of_range('incall_exten', incall_exten, incall_context_name))
         # B14 CTI profile (exact name).
-        profile = get('cti_profile_name') or ''
-        if profile and self.cti_profiles is not None and profile not in self.cti_profiles:
-            add("cti_profile_name: the CTI profile %r does not exist on the server, names being "
-                "case-sensitive (confd: Resource Not Found - CtiProfile was not found "
-                "('name': %s))" % (profile, py2_text(profile)))
+        problems.extend(self._cti_profile(get('cti_profile_name') or ''))
         # B15 + C4: an existing SIP name is reused, and refused when a line already has it.
         sip_name = get('sip_username') or ''
         if protocol == 'sip' and sip_name and has_line:
@@ -414,17 +440,36 @@ class Preflight:
                 'User is associated with a CallPermission)')
         return problems
 
+    def _entity(self, entity):
+        if entity and entity != '0' and entity.isdigit() and self.entities is not None \
+                and int(entity) not in self.entities:
+            return ["entity_id: entity %s does not exist on the server (confd: Resource Not "
+                    "Found - Entity was not found ('id': %s))" % (entity, entity)]
+        return []
+
+    def _call_permissions(self, names):
+        if self.call_permissions is None:
+            return []
+        return ["call_permissions: the call permission %r does not exist on the server (confd: "
+                "Resource Not Found - CallPermission was not found ('name': %s))"
+                % (name, py2_text(name)) for name in names if name not in self.call_permissions]
+
+    def _cti_profile(self, profile):
+        if profile and self.cti_profiles is not None and profile not in self.cti_profiles:
+            return ["cti_profile_name: the CTI profile %r does not exist on the server, names "
+                    "being case-sensitive (confd: Resource Not Found - CtiProfile was not found "
+                    "('name': %s))" % (profile, py2_text(profile))]
+        return []
+
     def _check_update(self, row, user):
         """The refusals of a PUT of the changed columns (§12.18): what the sent cells name."""
         problems = []
         add = problems.append
         get = row.get
         entity = get('entity_id') or ''
-        if entity and entity != '0' and entity.isdigit() and self.entities is not None \
-                and int(entity) not in self.entities:
-            add("entity_id: entity %s does not exist on the server (confd: Resource Not Found - "
-                "Entity was not found ('id': %s))" % (entity, entity))
-        elif entity and user is not None and entity != user.get('entity_id') \
+        missing = self._entity(entity)
+        problems.extend(missing)
+        if not missing and entity and user is not None and entity != user.get('entity_id') \
                 and user.get('line_protocol'):
             add('entity_id: confd does not move a user that has a line to another entity '
                 '(confd: Resource Error - User is associated with a Line)')
@@ -441,18 +486,9 @@ class Preflight:
                     (extension[0] != 'user' or extension[1] is not user):
                 add('exten: %s@%s already exists (confd: Resource Error - Extension already '
                     'exists)' % (exten, context_name))
-        profile = get('cti_profile_name') or ''
-        if profile and self.cti_profiles is not None and profile not in self.cti_profiles:
-            add("cti_profile_name: the CTI profile %r does not exist on the server (confd: "
-                "Resource Not Found - CtiProfile was not found ('name': %s))"
-                % (profile, py2_text(profile)))
-        names = [name for name in (get('call_permissions') or '').split(';') if name]
-        if names and self.call_permissions is not None:
-            for name in names:
-                if name not in self.call_permissions:
-                    add("call_permissions: the call permission %r does not exist on the server "
-                        "(confd: Resource Not Found - CallPermission was not found ('name': %s))"
-                        % (name, py2_text(name)))
+        problems.extend(self._cti_profile(get('cti_profile_name') or ''))
+        problems.extend(self._call_permissions(
+            [name for name in (get('call_permissions') or '').split(';') if name]))
         sip_name = get('sip_username') or ''
         if sip_name and user is not None and sip_name != user.get('sip_username') \
                 and self._sip_endpoint(sip_name) is not None:

@@ -18,7 +18,7 @@ it; call permissions and CTI profiles are shared configuration and stay).
 
 from __future__ import annotations
 
-from ansible_collections.xivo.confd.plugins.module_utils import user_identity
+from ansible_collections.xivo.confd.plugins.module_utils import import_plan, user_identity
 from ansible_collections.xivo.confd.plugins.module_utils.confd_client import (
     API_PREFIX, ConfdError, describe_error_body)
 from ansible_collections.xivo.confd.plugins.module_utils.text import sanitize_message
@@ -261,11 +261,7 @@ def _acl(method, path):
 
 
 def summarize(targets):
-    summary = dict((status, 0) for status in STATUSES)
-    for target in targets:
-        summary[target.status] = summary.get(target.status, 0) + 1
-    summary['total'] = len(targets)
-    return summary
+    return import_plan.summarize(targets, STATUSES)
 
 
 def find_report(report_dir, host, run_id=None):

@@ -24,7 +24,7 @@ from tests.benchmarks.common import REPO, log
 SIZES = {
     'full': dict(conversion_rows=100000, memory_rows=(100000, 1000000), import_users=10000,
                  large_batch=10000, calibrated_users=3000, calibrated_speed=10,
-                 fleet_servers=20, fleet_users=200, fleet_speed=5, overhead_hosts=200,
+                 fleet_servers=20, fleet_users=200, fleet_speed=2, overhead_hosts=200,
                  overhead_users=20, preflight_files=(1, 10, 100, 1000), preflight_server=1000,
                  preflight_orphans=50, repeat=3, calibrated_repeat=1),
     'tiny': dict(conversion_rows=1000, memory_rows=(1000, 10000), import_users=200,
@@ -64,7 +64,7 @@ def markdown(report):
         floor = '%s: %s' % (r['floor_name'], fmt(r['floor'], r['unit'])) if r['floor_name'] \
             else '-'
         ratio = '%.2f×' % r['ratio'] if r['ratio'] is not None and r['unit'] == 's' else '-'
-        target = '≤ %.1f×' % r['target'] if r['target'] is not None else '-'
+        target = '≤ %g×' % r['target'] if r['target'] is not None else '-'
         met = '-' if r['met'] is None else ('yes' if r['met'] else '**no**')
         name = r['name'] + (' (%s)' % r['note'] if r['note'] else '')
         lines.append('| %s | %s | %s | %s | %s | %s |' % (

@@ -14,7 +14,7 @@ import ansible_runner
 import pytest
 import yaml
 
-from tests.emulator import Fleet
+from tests.integration.fleets import emulated_fleet
 
 
 
@@ -23,8 +23,7 @@ WS_USER, WS_PASSWORD = 'awx', 'Ws-Awx-6d1f'
 
 @pytest.fixture(scope='module')
 def fleet():
-    seed = {'ws_users': [{'login': WS_USER, 'password': WS_PASSWORD, 'acls': ['confd.#']}]}
-    with Fleet(2, first_address='127.0.9.90', port=0, auth_port=0, seed=seed) as servers:
+    with emulated_fleet(2, '127.0.9.90', WS_USER, WS_PASSWORD) as servers:
         yield servers
 
 

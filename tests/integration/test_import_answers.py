@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.emulator import Fleet
+from tests.integration.fleets import emulated_fleet
 from tests.integration.playbook import run_playbook
 
 WS_USER, WS_PASSWORD = 'answers', 'Ws-Ans-2b77'
@@ -18,8 +18,7 @@ ROWS = ('firstname,lastname,exten,context,line_protocol\n'
 
 @pytest.fixture(scope='module')
 def fleet():
-    seed = {'ws_users': [{'login': WS_USER, 'password': WS_PASSWORD, 'acls': ['confd.#']}]}
-    with Fleet(1, first_address='127.0.9.80', port=0, auth_port=0, seed=seed) as servers:
+    with emulated_fleet(1, '127.0.9.80', WS_USER, WS_PASSWORD) as servers:
         yield servers
 
 

@@ -16,7 +16,7 @@ import time
 import pytest
 import yaml
 
-from tests.emulator import Fleet
+from tests.integration.fleets import emulated_fleet
 from tests.integration.playbook import run_playbook
 
 WS_USER, WS_PASSWORD = 'migration', 'Ws-Trust-77c1'
@@ -25,8 +25,7 @@ HOSTS = {'localhost': {'ws_password': WS_PASSWORD}}
 
 @pytest.fixture(scope='module')
 def fleet():
-    seed = {'ws_users': [{'login': WS_USER, 'password': WS_PASSWORD, 'acls': ['confd.#']}]}
-    with Fleet(2, first_address='127.0.7.10', port=0, auth_port=0, seed=seed) as servers:
+    with emulated_fleet(2, '127.0.7.10', WS_USER, WS_PASSWORD) as servers:
         yield servers
 
 

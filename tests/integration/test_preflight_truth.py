@@ -12,7 +12,7 @@ import io
 import pytest
 import requests
 
-from tests.emulator import Fleet
+from tests.integration.fleets import emulated_fleet
 from tests.integration.playbook import run_playbook
 
 WS_USER, WS_PASSWORD = 'preflight', 'Ws-Pre-5c2e'
@@ -55,10 +55,9 @@ ROWS = [
 
 @pytest.fixture(scope='module')
 def fleet():
-    seed = {'ws_users': [{'login': WS_USER, 'password': WS_PASSWORD, 'acls': ['confd.#']}],
-            'call_permissions': [{'id': 1, 'name': 'perm1'}],
-            'extensions': [{'exten': '1600', 'context': 'default', 'owner': 'group'}]}
-    with Fleet(2, first_address='127.0.9.40', port=0, auth_port=0, seed=seed) as servers:
+    with emulated_fleet(2, '127.0.9.40', WS_USER, WS_PASSWORD,
+                        call_permissions=[{'id': 1, 'name': 'perm1'}],
+                        extensions=[{'exten': '1600', 'context': 'default', 'owner': 'group'}]) as servers:
         yield servers
 
 

@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from tests.emulator import Fleet
+from tests.integration.fleets import emulated_fleet
 from tests.integration.playbook import run_playbook
 
 WS_USER, WS_PASSWORD = 'fleetuser', 'Ws-Fleet-31b9'
@@ -25,8 +25,7 @@ ROLE = [{'name': 'migrate', 'ansible.builtin.import_role': {'name': 'xivo.confd.
 
 @pytest.fixture(scope='module')
 def fleet():
-    seed = {'ws_users': [{'login': WS_USER, 'password': WS_PASSWORD, 'acls': ['confd.#']}]}
-    with Fleet(4, first_address='127.0.9.10', port=0, auth_port=0, seed=seed) as servers:
+    with emulated_fleet(4, '127.0.9.10', WS_USER, WS_PASSWORD) as servers:
         yield servers
 
 

@@ -10,7 +10,7 @@ import json
 import pytest
 import requests
 
-from tests.emulator import Fleet
+from tests.integration.fleets import emulated_fleet
 from tests.integration.playbook import run_playbook
 
 WS_USER, WS_PASSWORD = 'rollback', 'Ws-Back-8e21'
@@ -27,9 +27,8 @@ COUNTED = ('users', 'lines', 'sip', 'sccp', 'voicemails', 'incalls', 'extensions
 
 @pytest.fixture(scope='module')
 def fleet():
-    seed = {'ws_users': [{'login': WS_USER, 'password': WS_PASSWORD, 'acls': ['confd.#']}],
-            'call_permissions': [{'id': 1, 'name': 'perm1'}]}
-    with Fleet(1, first_address='127.0.9.60', port=0, auth_port=0, seed=seed) as servers:
+    with emulated_fleet(1, '127.0.9.60', WS_USER, WS_PASSWORD,
+                        call_permissions=[{'id': 1, 'name': 'perm1'}]) as servers:
         yield servers
 
 

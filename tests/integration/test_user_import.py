@@ -11,7 +11,7 @@ import stat
 
 import pytest
 
-from tests.emulator import Fleet
+from tests.integration.fleets import emulated_fleet
 from tests.integration.playbook import run_playbook
 
 WS_USER, WS_PASSWORD = 'migration', 'Ws-Pa55-4d3f'
@@ -33,8 +33,7 @@ HOSTS = {'localhost': {'ws_password': WS_PASSWORD}}
 
 @pytest.fixture(scope='module')
 def fleet():
-    seed = {'ws_users': [{'login': WS_USER, 'password': WS_PASSWORD, 'acls': ['confd.#']}]}
-    with Fleet(2, first_address='127.0.2.10', seed=seed) as servers:
+    with emulated_fleet(2, '127.0.2.10', WS_USER, WS_PASSWORD) as servers:
         yield servers
 
 

@@ -253,6 +253,7 @@ def test_a_fifo_is_read_once(tmp_path):
     reader.join(20)
     assert outcome, 'the conversion of a FIFO hangs (opened twice?)'
     source, converter, rows = outcome[0]
+    writer.join(20)  # the writer marks itself done after its close, maybe after the reader
     assert done.is_set() and not source.regular and source.encoding == 'cp1252'
     assert rows[0]['lastname'] == u'Dupré'
 

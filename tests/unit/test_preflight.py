@@ -49,7 +49,12 @@ class FakeConfig:
             raise ConfdError('confd at x:9486 refused the list of %s (401): the credentials may '
                              'lack the ACL %s' % (collection, acl))
         items = [item for item in self.data[collection]
-                 if all(str(item.get(k)) == str(v) for k, v in params.items() if k != 'limit')]
+                 if all(str(item.get(k)) == str(v) for k, v in params.items()
+                        if k not in ('limit', 'search'))]
+        if 'search' in params:     # ILIKE over the route's search columns (§13.2)
+            term = params['search'].lower()
+            items = [item for item in items
+                     if any(term in str(item.get(c) or '').lower() for c in ('exten', 'context', 'username'))]
         total = len(items)
         if 'limit' in params:
             items = items[:params['limit']]
@@ -225,9 +230,10 @@ def test_reads_are_chosen_by_cost_a_small_list_or_one_lookup_per_key():
     assert _extension_reads(few) == [('extensions', {'limit': 1, 'context': 'default'}),
                                      ('extensions', {'context': 'default'})]
     many = FakeConfig(extensions=[ext(i, str(5000 + i), 'default') for i in range(2000)])
-    check_all(rows[:3], server=many)
+    spread = [dict(rows[0], exten=exten) for exten in ('1200', '1350', '1999')]
+    check_all(spread, server=many)
     assert _extension_reads(many) == [('extensions', {'limit': 1, 'context': 'default'})] + [
-        ('extensions', {'exten': str(1200 + i), 'context': 'default'}) for i in range(3)]
+        ('extensions', {'exten': exten, 'context': 'default'}) for exten in ('1200', '1350', '1999')]
 
 
 def test_the_estimated_server_cost_follows_the_reference():
@@ -265,3 +271,27 @@ def test_updates_check_what_they_send():
     assert 'SIPEndpoint already exists' in problems[2][0]
     assert 'CtiProfile was not found' in problems[3][0]
     assert problems[4] == []
+
+
+def test_keys_made_alike_are_found_by_one_search_not_one_lookup_each():
+    server = FakeConfig(extensions=[ext(i, str(2000 + i), 'default') for i in range(3000)],
+                        sip=[{'id': i, 'username': 'old%d' % i, 'line': {'id': i}} for i in range(3000)]
+                        + [{'id': 9999, 'username': 'newsip7', 'line': {'id': 1}}])
+    rows = [dict(ROW, exten=str(5000 + i), username='n%d' % i, email='', sip_username='newsip%d' % i,
+                 voicemail_number='', voicemail_context='', incall_exten='', incall_context='')
+            for i in range(20)]
+    contexts = [dict(CONTEXTS[0], user_ranges=[{'start': '1000', 'end': '9999'}])] + CONTEXTS[1:]
+    server.data['contexts'] = contexts
+    results, checker, dummy = check_all(rows, server=server)
+    assert [i for i, problems in enumerate(results) if problems] == [7]
+    assert 'already belongs to a line' in results[7][0]
+    reads = [c for c in server.calls if c[0] in ('extensions', 'endpoints/sip')]
+    assert reads == [
+        ('extensions', {'limit': 1, 'context': 'default'}),
+        ('extensions', {'search': '500', 'limit': 1, 'context': 'default'}),
+        ('extensions', {'search': '500', 'context': 'default'}),
+        ('extensions', {'search': '501', 'limit': 1, 'context': 'default'}),
+        ('extensions', {'search': '501', 'context': 'default'}),
+        ('endpoints/sip', {'limit': 1}),
+        ('endpoints/sip', {'search': 'newsip', 'limit': 1}),
+        ('endpoints/sip', {'search': 'newsip'})], reads
