@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 """python -m tests.benchmarks [--size tiny|full] [--repeat N] [--out DIR] [--only NAME...]
 
-Runs the three benchmarks (conversion, one server, fleet), prints the table and writes it as
+Runs the four benchmarks (conversion, one server, fleet, preflight), prints the table and writes it as
 benchmarks.md and benchmarks.json in DIR. Every ratio is measured / floor, both medians of the
 repetitions of the same run (absolute times on a shared machine are noise; ratios are not)."""
 
