@@ -32,17 +32,5 @@ class ActionModule(ActionBase):
             result.update(failed=True, msg='%s: no outcome in %s (%s): was xivo.confd.fleet_import '
                                            'run for this host?' % (host, args['run_dir'], exc))
             return result
-        result.update(changed=outcome['changed'], status=outcome['status'],
-                      summary=outcome['summary'], files=outcome['files'],
-                      server=outcome['server'])
-        if outcome.get('warnings'):
-            result['warnings'] = list(outcome['warnings'])
-        if outcome.get('diff') and self._task.diff:
-            result['diff'] = outcome['diff']
-        if outcome['status'] == fleet.UNREACHABLE:
-            result.update(unreachable=True, msg=outcome['failure'] or outcome['msg'])
-        elif outcome.get('failure'):
-            result.update(failed=True, msg=outcome['failure'])
-        else:
-            result['msg'] = fleet.server_line(outcome)
+        result.update(fleet.host_result(outcome, diff=bool(self._task.diff)))
         return result

@@ -259,6 +259,24 @@ def read_outcomes(run_dir, hosts=None):
     return found
 
 
+def host_result(outcome, diff=False):
+    """The task result of one host, from its outcome: changed, failed (with the reason) or
+    unreachable in the recap, its summary, files and warnings; its diff when asked."""
+    result = dict(changed=outcome['changed'], status=outcome['status'],
+                  summary=outcome['summary'], files=outcome['files'], server=outcome['server'])
+    if outcome.get('warnings'):
+        result['warnings'] = list(outcome['warnings'])
+    if diff and outcome.get('diff'):
+        result['diff'] = outcome['diff']
+    if outcome['status'] == UNREACHABLE:
+        result.update(unreachable=True, msg=outcome.get('failure') or outcome['msg'])
+    elif outcome.get('failure'):
+        result.update(failed=True, msg=outcome['failure'])
+    else:
+        result['msg'] = server_line(outcome)
+    return result
+
+
 def outcome_path(run_dir, host):
     return reports.inside(run_dir, reports.safe_stem(host) + '.outcome.json')
 

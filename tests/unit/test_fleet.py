@@ -96,3 +96,27 @@ def test_outcomes_are_read_back_by_host(tmp_path):
             json.dump(outcome(host, created=1), handle)
     found = fleet.read_outcomes(str(tmp_path), {'../b'})
     assert list(found) == ['../b'] and found['../b']['summary']['created'] == 1
+
+
+def test_each_host_result_says_changed_failed_or_unreachable_from_its_outcome():
+    done = outcome('a', created=3, unchanged=1)
+    done['failure'] = ''
+    result = fleet.host_result(done)
+    assert result['changed'] and not result.get('failed') and not result.get('unreachable')
+    assert result['msg'] == fleet.server_line(done) and result['summary']['created'] == 3
+    nothing = outcome('b', unchanged=4)
+    nothing['failure'] = ''
+    assert not fleet.host_result(nothing)['changed']
+    refused = outcome('c', failed=1, created=1)
+    refused['failure'] = 'c: 1 row failed (line 3: exten: outside of range)'
+    refused['diff'] = {'before': '', 'after': 'x'}
+    result = fleet.host_result(refused, diff=True)
+    assert result['failed'] and result['msg'] == refused['failure'] and result['changed']
+    assert result['diff'] == refused['diff']
+    assert 'diff' not in fleet.host_result(refused)
+    down = outcome('d', status=fleet.UNREACHABLE, msg='cannot connect to 10.0.0.1:9486')
+    down['failure'] = ''
+    down['warnings'] = ['a read was retried']
+    result = fleet.host_result(down)
+    assert result['unreachable'] and result['msg'] == 'cannot connect to 10.0.0.1:9486'
+    assert result['warnings'] == ['a read was retried'] and not result.get('failed')
