@@ -27,7 +27,7 @@ from ansible_collections.xivo.confd.plugins.module_utils.confd_client import (
     CONNECTION_ARGSPEC, ConfdError)
 from ansible_collections.xivo.confd.plugins.module_utils.secrets import scrub_text
 from ansible_collections.xivo.confd.plugins.plugin_utils.confd_action import (
-    StopWatch, client_from_args)
+    StopWatch, client_from_args, exit_if_orphaned)
 
 display = Display()
 
@@ -76,6 +76,7 @@ class ActionModule(ActionBase):
     _supports_check_mode = True
 
     def run(self, tmp=None, task_vars=None):
+        parent = os.getppid()
         result = super().run(tmp, task_vars)
         del tmp
         task_vars = task_vars or {}
@@ -122,6 +123,7 @@ class ActionModule(ActionBase):
             result['ansible_stats'] = dict(per_host=False, aggregate=False, data={
                 'xivo_user_migration': fleet.stats(run_id, report_dir, everything,
                                                    len(expected), check_mode)})
+        exit_if_orphaned(parent)
         return result
 
     # -- what each host is given ------------------------------------------------------------

@@ -71,6 +71,8 @@ class ActionModule(ConfdActionBase):
         out.update(changed=bool(summary['removed'] or summary['would_remove']),
                    users=[t.as_dict() for t in targets], summary=summary,
                    requests=remover.requests)
+        if remover.interrupted:
+            out['interrupted'] = remover.interrupted
         if self._task.diff:
             out['diff'] = dict(
                 before_header='server users', after_header='server users after the rollback',

@@ -135,7 +135,8 @@ class Objects:
         the group, and only a few others. A count first says whether it is cheaper than one
         lookup per key; the keys left are looked up one by one when needed."""
         groups = {}
-        for key in wanted:
+        # In a fixed order: the same file sends the same requests, whatever the hash seed.
+        for key in sorted(wanted, key=lambda key: (self.term_of(key), str(key))):
             term = self.term_of(key)
             # Names by their stem (newsip1, newsip2: newsip), numbers by their tens (5001, 5007).
             stem = term.rstrip('0123456789')

@@ -145,6 +145,7 @@ class Remover:
         self.check_mode = check_mode
         self.force = force
         self.should_stop = should_stop or (lambda: None)
+        self.interrupted = None     # why the removal stopped before the last user
         self.requests = 0
 
     # -- requests -------------------------------------------------------------------------
@@ -177,6 +178,7 @@ class Remover:
             return target
         reason = self.should_stop()
         if reason:
+            self.interrupted = reason
             target.status, target.error = 'failed', 'not removed: %s' % reason
             return target
         try:

@@ -365,6 +365,7 @@ preflight:
            "params": {}, "items": 4, "cost": 0.04}]}
 interrupted:
   description: Why the import stopped before the end (the playbook was interrupted or is gone).
+    RV(users) is then empty (the report has every user).
   returned: when the import was interrupted
   type: str
 failed_file_formula_cells:

@@ -176,6 +176,12 @@ requests:
   description: How many requests were sent to confd.
   returned: always
   type: int
+interrupted:
+  description: Why the removal stopped before the last user (the playbook was interrupted or
+    is gone); the users not tried are C(failed). RV(users) is then empty (the report has every
+    user).
+  returned: when the removal was interrupted
+  type: str
 report_file:
   description: The report written.
   returned: when O(report_dest) is set and not in check mode

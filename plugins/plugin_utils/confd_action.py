@@ -30,6 +30,7 @@ class ConfdActionBase(ActionBase):
     REQUIRED_ONE_OF = [('token', 'username')]
 
     def run(self, tmp=None, task_vars=None):
+        parent = os.getppid()
         result = super().run(tmp, task_vars)
         del tmp
         spec = dict(CONNECTION_ARGSPEC)
@@ -67,8 +68,15 @@ class ConfdActionBase(ActionBase):
                 warnings.extend(scrub_text(event, secrets, public) for event in client.events)
         if result.get('msg'):
             result['msg'] = scrub_text(result['msg'], secrets, public)
+        if result.get('interrupted') and result.get('users'):
+            # An interrupted ansible-core 2.16 waits for its workers without reading their
+            # results: a large one would never be written. The report holds every user.
+            warnings.append('interrupted: the result of each of the %d users is left out of the '
+                            'task result; the report file has them' % len(result['users']))
+            result['users'] = []
         if not warnings:
             result.pop('warnings')
+        exit_if_orphaned(parent)
         return result
 
     def run_confd(self, client, args, task_vars, result):
@@ -77,6 +85,15 @@ class ConfdActionBase(ActionBase):
     def local_path(self, path):
         """Resolve a controller path like other modules do (relative to the playbook)."""
         return self._loader.path_dwim(path)
+
+
+def exit_if_orphaned(parent):
+    """End this worker when its playbook is gone (its parent ``parent`` ended, e.g. kill -9):
+    no one can receive the result any more, and an ansible-core 2.16 worker would then wait
+    for ever to write it into the pipe of its dead parent. Call it once the task's reports are
+    written and its tokens revoked."""
+    if os.getppid() != parent:
+        os._exit(1)
 
 
 def client_from_args(args):

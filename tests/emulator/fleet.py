@@ -1,7 +1,9 @@
 """Many emulated servers on consecutive loopback addresses, certificates from ONE test CA."""
 import ipaddress
 import os
+import shutil
 import tempfile
+import weakref
 
 from .server import EmulatorServer
 
@@ -12,6 +14,7 @@ class Fleet:
         self.ca = trustme.CA()
         if ca_path is None:
             self._tmpdir = tempfile.mkdtemp(prefix='confd-fleet-')
+            weakref.finalize(self, shutil.rmtree, self._tmpdir, True)
             ca_path = os.path.join(self._tmpdir, 'ca.pem')
         self.ca_path = ca_path
         self.ca.cert_pem.write_to_path(ca_path)

@@ -4,6 +4,7 @@ import ipaddress
 import json
 import os
 import socket
+import shutil
 import ssl
 import struct
 import tempfile
@@ -11,6 +12,7 @@ import threading
 import time
 import urllib.parse
 import uuid as uuidlib
+import weakref
 from http.cookies import SimpleCookie
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -433,6 +435,9 @@ class EmulatorServer:
     def _make_cert(self, ca):
         import trustme
         self._tmpdir = tempfile.mkdtemp(prefix='confd-emulator-')
+        # The key goes when the emulator does (or the interpreter ends): a stopped emulator
+        # may be started again with the same certificate.
+        weakref.finalize(self, shutil.rmtree, self._tmpdir, True)
         if ca is None:
             ca = trustme.CA()
             self.ca_path = os.path.join(self._tmpdir, 'ca.pem')

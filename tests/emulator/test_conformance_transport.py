@@ -246,3 +246,21 @@ def test_s12_14_caller_id_over_160_is_500_leaking_values(emu, c):
     assert msg.startswith('Unexpected error: (StringDataRightTruncation) value too long for type '
                           'character varying(160)')
     assert 'leak@example.com' in msg
+
+
+def test_an_emulator_and_a_fleet_leave_no_key_behind():
+    # Not confd behaviour: the test servers' private keys must not outlive them.
+    import gc
+    import os
+    from tests.emulator import EmulatorServer
+    from tests.emulator.fleet import Fleet
+    server = EmulatorServer(address='127.0.0.1', port=0, auth_port=0).start()
+    fleet = Fleet(2, first_address='127.0.0.1', port=0, auth_port=0).start()
+    made = [os.path.dirname(server.keyfile), os.path.dirname(fleet.ca_path)]
+    made += [os.path.dirname(s.keyfile) for s in fleet]
+    assert all(os.path.isfile(os.path.join(d, name)) for d in made[:1] for name in ('server.key',))
+    server.stop()
+    fleet.stop()
+    del server, fleet
+    gc.collect()
+    assert [d for d in made if os.path.exists(d)] == []
