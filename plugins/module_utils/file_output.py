@@ -151,7 +151,12 @@ def host_tag():
     """A short, file-name-safe tag of this host: a temp file of another controller sharing the
     directory (NFS) is never taken for a stale one of ours."""
     name = socket.gethostname() or 'localhost'
-    return hashlib.sha256(name.encode('utf-8', 'replace')).hexdigest()[:8]
+    if _HOST_TAG.get(name) is None:
+        _HOST_TAG[name] = hashlib.sha256(name.encode('utf-8', 'replace')).hexdigest()[:8]
+    return _HOST_TAG[name]
+
+
+_HOST_TAG = {}
 
 
 def _temp_base(dest):
@@ -217,12 +222,18 @@ def stale_temp_files(dest):
     SIGKILL, or the machine stopped), oldest name first. Another writer's file, one still being
     written, or any file of another shape is not listed."""
     directory = os.path.dirname(os.path.abspath(dest))
-    pattern = _temp_pattern(dest)
     stale = []
     try:
         names = os.listdir(directory)
     except OSError:
         return stale
+    # A directory holds the files of many destinations (a report per server): a prefix test
+    # first, so that the pattern is only built and matched for this destination's temp files.
+    prefix = '.%s.%s-' % (_temp_base(dest), host_tag())
+    names = [name for name in names if name.startswith(prefix)]
+    if not names:
+        return stale
+    pattern = _temp_pattern(dest)
     for name in sorted(names):
         match = pattern.match(name)
         if not match or int(match.group(1)) == os.getpid():
