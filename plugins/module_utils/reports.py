@@ -43,9 +43,11 @@ def inside(directory, file_name):
 
 
 def new_run_id(now=None):
-    """A run id that sorts by time: 20261201T211000Z-1a2b3c."""
+    """A run id that sorts by time, to the millisecond (two runs within a second must not sort
+    by chance: the newest backups are kept by name): 20261201T211000.123Z-1a2b3c."""
     now = now or datetime.datetime.now(datetime.timezone.utc)
-    return '%s-%s' % (now.strftime('%Y%m%dT%H%M%SZ'), uuid.uuid4().hex[:6])
+    return '%s.%03dZ-%s' % (now.strftime('%Y%m%dT%H%M%S'), now.microsecond // 1000,
+                            uuid.uuid4().hex[:6])
 
 
 def utc_now():

@@ -341,7 +341,7 @@ run_id:
   description: The identifier of this run (also in the report).
   returned: always
   type: str
-  sample: 20261201T211000Z-1a2b3c
+  sample: 20261201T211000.123Z-1a2b3c
 timings:
   description: Seconds spent in each phase (C(read_file), C(lock_wait), C(read_server), C(plan),
     C(import), C(reports)).

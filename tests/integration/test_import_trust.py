@@ -16,24 +16,14 @@ import time
 import pytest
 import yaml
 
-from tests.integration.fleets import emulated_fleet
+from tests.integration.fleets import fleet_fixtures
 from tests.integration.playbook import run_playbook
 
 WS_USER, WS_PASSWORD = 'migration', 'Ws-Trust-77c1'
 HOSTS = {'localhost': {'ws_password': WS_PASSWORD}}
 
 
-@pytest.fixture(scope='module')
-def fleet():
-    with emulated_fleet(2, '127.0.7.10', WS_USER, WS_PASSWORD) as servers:
-        yield servers
-
-
-@pytest.fixture(autouse=True)
-def clean(fleet):
-    for server in fleet:
-        server.reset()
-    yield
+fleet, clean = fleet_fixtures(2, '127.0.7.10', WS_USER, WS_PASSWORD)
 
 
 def task(name, server, fleet, src, **extra):

@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from tests.integration.fleets import emulated_fleet
+from tests.integration.fleets import fleet_fixtures
 from tests.integration.playbook import run_playbook
 
 WS_USER, WS_PASSWORD = 'fleetuser', 'Ws-Fleet-31b9'
@@ -23,17 +23,7 @@ LEGACY = ('firstname|lastname|phonenumber|context|protocol|username\n'
 ROLE = [{'name': 'migrate', 'ansible.builtin.import_role': {'name': 'xivo.confd.user_migration'}}]
 
 
-@pytest.fixture(scope='module')
-def fleet():
-    with emulated_fleet(4, '127.0.9.10', WS_USER, WS_PASSWORD) as servers:
-        yield servers
-
-
-@pytest.fixture(autouse=True)
-def clean(fleet):
-    for server in fleet:
-        server.reset()
-    yield
+fleet, clean = fleet_fixtures(4, '127.0.9.10', WS_USER, WS_PASSWORD)
 
 
 def inventory(fleet, tmp_path, names=None, credentials=True, **extra):

@@ -11,7 +11,7 @@ import stat
 
 import pytest
 
-from tests.integration.fleets import emulated_fleet
+from tests.integration.fleets import fleet_fixtures
 from tests.integration.playbook import run_playbook
 
 WS_USER, WS_PASSWORD = 'migration', 'Ws-Pa55-4d3f'
@@ -31,17 +31,7 @@ USERS_CSV = (
 HOSTS = {'localhost': {'ws_password': WS_PASSWORD}}
 
 
-@pytest.fixture(scope='module')
-def fleet():
-    with emulated_fleet(2, '127.0.2.10', WS_USER, WS_PASSWORD) as servers:
-        yield servers
-
-
-@pytest.fixture(autouse=True)
-def clean(fleet):
-    for server in fleet:
-        server.reset()
-    yield
+fleet, clean = fleet_fixtures(2, '127.0.2.10', WS_USER, WS_PASSWORD)
 
 
 def play(tmp_path, tasks, **options):

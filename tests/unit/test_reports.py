@@ -41,4 +41,9 @@ def test_run_ids_sort_by_time():
     import datetime
     early = reports.new_run_id(datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc))
     late = reports.new_run_id(datetime.datetime(2026, 12, 1, tzinfo=datetime.timezone.utc))
-    assert early < late and early.startswith('20260101T000000Z-')
+    assert early < late and early.startswith('20260101T000000.000Z-')
+    # Within one second, by the millisecond, whatever the random part.
+    first = reports.new_run_id(datetime.datetime(2026, 1, 1, 0, 0, 0, 9000, tzinfo=datetime.timezone.utc))
+    ids = [reports.new_run_id(datetime.datetime(2026, 1, 1, 0, 0, 0, 10000 + i * 1000,
+                                                tzinfo=datetime.timezone.utc)) for i in range(50)]
+    assert sorted([first] + ids) == [first] + ids
