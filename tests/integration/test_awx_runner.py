@@ -16,8 +16,6 @@ import yaml
 
 from tests.integration.fleets import emulated_fleet
 
-
-
 WS_USER, WS_PASSWORD = 'awx', 'Ws-Awx-6d1f'
 
 

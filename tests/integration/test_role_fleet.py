@@ -11,8 +11,6 @@ import os
 import stat
 import time
 
-import pytest
-
 from tests.integration.fleets import fleet_fixtures
 from tests.integration.playbook import run_playbook
 
