@@ -7,7 +7,7 @@ import sys
 import threading
 
 from .fleet import Fleet
-from .server import EmulatorServer
+from .server import EmulatorServer, stop_all
 
 
 def main(argv=None):
@@ -92,8 +92,7 @@ def main(argv=None):
         sys.stdout.flush()
         stop.wait()
     finally:
-        for srv in started:
-            srv.stop()
+        stop_all(started)
     return 0
 
 

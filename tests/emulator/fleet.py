@@ -5,7 +5,7 @@ import shutil
 import tempfile
 import weakref
 
-from .server import EmulatorServer
+from .server import EmulatorServer, stop_all
 
 
 class Fleet:
@@ -29,14 +29,12 @@ class Fleet:
                 server.start()
                 started.append(server)
         except Exception:
-            for server in started:
-                server.stop()
+            stop_all(started)
             raise
         return self
 
     def stop(self):
-        for server in self.servers:
-            server.stop()
+        stop_all(self.servers)
 
     def __enter__(self):
         return self.start()

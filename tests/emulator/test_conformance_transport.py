@@ -1,4 +1,7 @@
 """§1: routes, auth, negotiation, request headers (with §12 corrections)."""
+import os
+import tempfile
+
 import requests
 from requests.auth import HTTPDigestAuth
 
@@ -251,7 +254,6 @@ def test_s12_14_caller_id_over_160_is_500_leaking_values(emu, c):
 def test_an_emulator_and_a_fleet_leave_no_key_behind():
     # Not confd behaviour: the test servers' private keys must not outlive them.
     import gc
-    import os
     from tests.emulator import EmulatorServer
     from tests.emulator.fleet import Fleet
     server = EmulatorServer(address='127.0.0.1', port=0, auth_port=0).start()
@@ -264,3 +266,31 @@ def test_an_emulator_and_a_fleet_leave_no_key_behind():
     del server, fleet
     gc.collect()
     assert [d for d in made if os.path.exists(d)] == []
+
+
+def test_a_large_emulated_fleet_stops_at_once_and_leaves_no_key_behind(tmp_path):
+    # Not confd behaviour: a benchmark stops its 200-server fleet with SIGTERM and kills it
+    # after 30 s; servers stopped one by one took longer, and the killed process left its keys.
+    import signal
+    import subprocess
+    import sys
+    import time
+    before = set(os.listdir(tempfile.gettempdir()))
+    proc = subprocess.Popen([sys.executable, '-m', 'tests.emulator', '--address', '127.0.11.10',
+                             '--fleet', '60', '--port', '0', '--auth-port', '0',
+                             '--ca-out', str(tmp_path / 'ca.pem')],
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        started = [proc.stdout.readline() for dummy in range(60)]
+        assert all(line.startswith('listening https://127.0.11.') for line in started), started
+        start = time.monotonic()
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(30) == 0
+        assert time.monotonic() - start < 10
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    left = [name for name in set(os.listdir(tempfile.gettempdir())) - before
+            if name.startswith(('confd-emulator-', 'confd-fleet-'))]
+    assert left == []
