@@ -252,3 +252,35 @@ def test_check_diff_of_a_large_server_is_summarised(fleet, tmp_path):
                         'the users result')
     assert len(after) == 51 and after[1].startswith('+ exten@context=1100@default')
     assert len(run.stdout.splitlines()) < 300
+
+
+def test_the_demo_report_printer_reads_what_the_role_wrote(fleet, tmp_path):
+    # demo/show_report.py is what ./scripts/demo prints: it follows the fleet report of the
+    # latest run, and a server that was not reached shows its reason.
+    import socket
+    import subprocess
+    import sys
+    with socket.socket() as probe:
+        probe.bind(('127.0.0.1', 0))
+        closed = probe.getsockname()[1]
+    hosts = inventory(fleet, tmp_path)
+    hosts['xivo-3'].update(ansible_host='127.0.0.1', xivo_user_migration_api_port=closed,
+                           xivo_user_migration_auth_port=closed)
+    run = run_playbook(tmp_path, ROLE, hosts=hosts)
+    assert run.returncode != 0
+    printer = os.path.join(os.path.dirname(__file__), '..', '..', 'demo', 'show_report.py')
+    shown = subprocess.run([sys.executable, printer, str(tmp_path / 'reports')],
+                           capture_output=True, text=True, check=True).stdout
+    lines = shown.splitlines()
+    for host in ('xivo-0', 'xivo-1', 'xivo-2'):
+        assert any(line.startswith(host) and '2 created' in line for line in lines), shown
+    down = lines.index(next(line for line in lines if line.startswith('xivo-3')))
+    assert lines[down + 1].startswith('  unreachable: ') and 'cannot connect' in lines[down + 1], shown
+    assert any('Zoé Martin' in line and '1002@default' in line and 'created' in line
+               for line in lines), shown
+    assert lines[-1].split()[:3] == ['fleet', '4', 'servers'] and '6 created' in lines[-1], shown
+    again = run_playbook(tmp_path, ROLE, hosts=hosts, name='again')
+    assert again.returncode != 0
+    summary = subprocess.run([sys.executable, printer, str(tmp_path / 'reports'), '--summary'],
+                             capture_output=True, text=True, check=True).stdout.splitlines()
+    assert len(summary) == 6 and '6 unchanged' in summary[-1], summary
