@@ -151,12 +151,13 @@ def host_tag():
     """A short, file-name-safe tag of this host: a temp file of another controller sharing the
     directory (NFS) is never taken for a stale one of ours."""
     name = socket.gethostname() or 'localhost'
-    if _HOST_TAG.get(name) is None:
-        _HOST_TAG[name] = hashlib.sha256(name.encode('utf-8', 'replace')).hexdigest()[:8]
-    return _HOST_TAG[name]
+    tag = _HOST_TAGS.get(name)
+    if tag is None:         # hashed once per name: every file written asks for it
+        tag = _HOST_TAGS[name] = hashlib.sha256(name.encode('utf-8', 'replace')).hexdigest()[:8]
+    return tag
 
 
-_HOST_TAG = {}
+_HOST_TAGS = {}
 
 
 def _temp_base(dest):
@@ -164,15 +165,20 @@ def _temp_base(dest):
     return os.path.basename(dest)[:200]
 
 
+def _temp_stem(dest):
+    """What every temporary file of ``dest`` made on this host starts with (the pid follows)."""
+    return '.%s.%s-' % (_temp_base(dest), host_tag())
+
+
 def temp_prefix(dest, pid=None):
     """The prefix of the temporary files of ``dest`` made by process ``pid`` on this host."""
-    return '.%s.%s-%d.' % (_temp_base(dest), host_tag(), os.getpid() if pid is None else pid)
+    return '%s%d.' % (_temp_stem(dest), os.getpid() if pid is None else pid)
 
 
 def _temp_pattern(dest):
     # mkstemp's random part: 8 characters of [a-z0-9_].
-    return re.compile(r'\A\.%s\.%s-([0-9]+)\.[a-z0-9_]{8}%s\Z'
-                      % (re.escape(_temp_base(dest)), host_tag(), re.escape(TEMP_SUFFIX)))
+    return re.compile(r'\A%s([0-9]+)\.[a-z0-9_]{8}%s\Z'
+                      % (re.escape(_temp_stem(dest)), re.escape(TEMP_SUFFIX)))
 
 
 def _boot_time():
@@ -229,8 +235,8 @@ def stale_temp_files(dest):
         return stale
     # A directory holds the files of many destinations (a report per server): a prefix test
     # first, so that the pattern is only built and matched for this destination's temp files.
-    prefix = '.%s.%s-' % (_temp_base(dest), host_tag())
-    names = [name for name in names if name.startswith(prefix)]
+    stem = _temp_stem(dest)
+    names = [name for name in names if name.startswith(stem)]
     if not names:
         return stale
     pattern = _temp_pattern(dest)

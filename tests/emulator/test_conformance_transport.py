@@ -259,7 +259,7 @@ def test_an_emulator_and_a_fleet_leave_no_key_behind():
     fleet = Fleet(2, first_address='127.0.0.1', port=0, auth_port=0).start()
     made = [os.path.dirname(server.keyfile), os.path.dirname(fleet.ca_path)]
     made += [os.path.dirname(s.keyfile) for s in fleet]
-    assert all(os.path.isfile(os.path.join(d, name)) for d in made[:1] for name in ('server.key',))
+    assert all(os.path.isfile(s.keyfile) for s in [server] + fleet.servers)
     server.stop()
     fleet.stop()
     del server, fleet

@@ -64,10 +64,10 @@ def test_random_tables_round_trip(table, encoding, validate):
     header, rows, eol, final = table
     text, starts = render(header, rows, eol, final)
     with tempfile.TemporaryDirectory() as directory:
-        check_round_trip(directory, header, rows, eol, final, text, starts, encoding, validate)
+        check_round_trip(directory, header, rows, text, starts, encoding, validate)
 
 
-def check_round_trip(directory, header, rows, eol, final, text, starts, encoding, validate):
+def check_round_trip(directory, header, rows, text, starts, encoding, validate):
     src = os.path.join(directory, 'legacy.csv')
     dest = os.path.join(directory, 'confd.csv')
     with io.open(src, 'w', encoding=encoding, newline='') as handle:
