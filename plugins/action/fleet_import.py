@@ -9,6 +9,7 @@ from __future__ import annotations
 import concurrent.futures
 import fcntl
 import hashlib
+import itertools
 import json
 import os
 import threading
@@ -43,12 +44,13 @@ IMPORT_VARS = ('keys', 'batch_size', 'batch_seconds', 'update', 'update_password
                'update_identity', 'name_identity', 'validate', 'preflight', 'fail_on_error',
                'lock_timeout', 'diff_limit')
 CONVERSION_VARS = ('encoding', 'unknown_columns', 'column_map', 'defaults', 'invalid_rows')
-PATH_VARS = ('legacy_csv', 'csv', 'work_dir', 'report_dir', 'backup_dir', 'ca_path')
 
 
 def role_options(entrypoint='main'):
     with open(ROLE_SPEC) as handle:
-        return yaml.safe_load(handle)['argument_specs'][entrypoint]['options']
+        # The C loader when PyYAML has it: the pure-Python one takes 0.2 s over this file.
+        loader = getattr(yaml, 'CSafeLoader', yaml.SafeLoader)
+        return yaml.load(handle, Loader=loader)['argument_specs'][entrypoint]['options']
 
 
 class HostPlan:
@@ -89,9 +91,10 @@ class ActionModule(ActionBase):
         expected = list(task_vars.get('ansible_play_hosts_all') or batch)
         check_mode = bool(self._task.check_mode)
         plans = self._plans(batch, task_vars)
-        first = plans[batch[0]].options
-        work_dir = first.get('work_dir') or os.path.join(
-            task_vars.get('playbook_dir', '.'), 'xivo_user_migration', 'work')
+        first_plan = next(plans)
+        first = first_plan.options
+        playbook_dir = task_vars.get('playbook_dir', '.')
+        work_dir = first.get('work_dir') or fleet.default_dir(playbook_dir, 'work_dir')
         run_id = self._run_id(work_dir)
         run_dir = os.path.join(work_dir, 'runs', run_id)
         os.makedirs(run_dir, mode=0o700, exist_ok=True)
@@ -107,14 +110,11 @@ class ActionModule(ActionBase):
                 result['msg'] = 'this batch was migrated by another host\'s task of the same run'
                 return result
             started = reports.utc_now()
-            outcomes = self._migrate(plans, batch, run_id, run_dir, check_mode)
-            for outcome in outcomes:
-                import_run.write_private_file(fleet.outcome_path(run_dir, outcome['host']),
-                                              json.dumps(outcome).encode('utf-8'))
+            outcomes = self._migrate(itertools.chain([first_plan], plans), run_id, run_dir,
+                                     check_mode)
         everything = list(fleet.read_outcomes(run_dir, set(expected)).values())
         lines = fleet.summary_lines(outcomes, everything, len(expected), check_mode)
-        report_dir = first.get('report_dir') or os.path.join(
-            task_vars.get('playbook_dir', '.'), 'xivo_user_migration', 'reports')
+        report_dir = first.get('report_dir') or fleet.default_dir(playbook_dir, 'report_dir')
         if not check_mode:
             self._fleet_reports(report_dir, run_id, everything, len(expected), started)
         # Changes are reported by each host's fleet_result, not by the host that ran this.
@@ -129,52 +129,82 @@ class ActionModule(ActionBase):
     # -- what each host is given ------------------------------------------------------------
 
     def _plans(self, batch, task_vars):
-        """Each host's role variables, templated with its own variables (as a task of that host
-        would see them), checked against the role's argument specification."""
-        spec = role_options()
+        """Each host's plan, made as the caller asks for it (so that the first servers import
+        while the next hosts are planned); which hosts are the same server is settled first,
+        from their address and port only, before any server is touched."""
         manager = self._task.get_variable_manager()
         play = self._task.get_play()
-        plans = {}
+        host_vars = {}
         servers = {}
         for host in batch:
-            plan = HostPlan(host)
-            plans[host] = plan
             try:
-                host_vars = manager.get_vars(
+                host_vars[host] = variables = manager.get_vars(
                     play=play, host=manager._inventory.get_host(host), task=self._task,
                     _hosts=task_vars.get('ansible_play_batch'),
                     _hosts_all=task_vars.get('ansible_play_hosts_all'))
-                templar = Templar(loader=self._loader, variables=host_vars)
-                values = dict((name, templar.template(host_vars[name]))
-                              for name in spec if name in host_vars)
+                servers[host] = self._server_of(host, variables)
             except AnsibleError as exc:
-                plan.fail('a role variable cannot be templated: %s' % _first_line(exc))
-                continue
-            checked = ArgumentSpecValidator(spec).validate(values)
-            if checked.error_messages:
-                plan.fail('; '.join(checked.error_messages))
-                continue
-            self._fill(plan, dict((name[len(fleet.PREFIX):], value) for name, value in
-                                  checked.validated_parameters.items()),
-                       host_vars.get('playbook_dir', '.'))
-            if plan.error is None:
-                servers[host] = (plan.connection['host'], plan.connection['port'])
-        for host, (identity, others) in fleet.duplicate_servers(servers).items():
-            plans[host].fail(fleet.duplicate_message(host, identity, others))
-        return plans
+                host_vars[host] = exc
+        duplicates = fleet.duplicate_servers(dict((h, s) for h, s in servers.items() if s))
+        spec = role_options()
+        for host in batch:
+            plan = self._plan(host, host_vars.pop(host), spec)
+            if host in duplicates:
+                plan.fail(fleet.duplicate_message(host, *duplicates[host]))
+            yield plan
 
-    def _fill(self, plan, values, playbook_dir):
-        for name in PATH_VARS:
-            if values.get(name):
-                values[name] = os.path.join(playbook_dir, os.path.expanduser(values[name]))
-        plan.options = values
-        # A role variable that is set wins; else module_defaults (this task's arguments, from
-        # group/xivo.confd.confd), else the XIVO_CONFD_* environment, else the default.
+    def _plan(self, host, variables, spec):
+        """What one host is given: its role variables, templated with its own variables (as a
+        task of that host would see them), checked against the role's argument specification."""
+        plan = HostPlan(host)
+        if isinstance(variables, AnsibleError):
+            plan.fail('a role variable cannot be templated: %s' % _first_line(variables))
+            return plan
+        try:
+            templar = Templar(loader=self._loader, variables=variables)
+            values = dict((name, _templated(templar, variables[name]))
+                          for name in spec if name in variables)
+            values[fleet.PREFIX + 'api_host'] = _api_host(templar, host, variables)
+        except AnsibleError as exc:
+            plan.fail('a role variable cannot be templated: %s' % _first_line(exc))
+            return plan
+        checked = ArgumentSpecValidator(spec).validate(values)
+        if checked.error_messages:
+            plan.fail('; '.join(checked.error_messages))
+            return plan
+        self._fill(plan, fleet.host_options(checked.validated_parameters,
+                                            variables.get('playbook_dir', '.')))
+        return plan
+
+    def _server_of(self, host, variables):
+        """(address, port) of the host's server, from those variables alone; None when they
+        are wrong (its plan then says why)."""
+        templar = Templar(loader=self._loader, variables=variables)
+        port = variables.get(fleet.PREFIX + 'api_port')
+        values = dict(api_host=_api_host(templar, host, variables),
+                      api_port=_templated(templar, port))
+        where = dict((k, v) for k, v in self._connection_args(values).items()
+                     if k in ('host', 'port'))
+        checked = ArgumentSpecValidator(dict(
+            (k, CONNECTION_ARGSPEC[k]) for k in ('host', 'port'))).validate(where)
+        if checked.error_messages:
+            return None
+        return checked.validated_parameters['host'], checked.validated_parameters['port']
+
+    def _connection_args(self, values):
+        """A role variable that is set wins; else module_defaults (this task's arguments, from
+        group/xivo.confd.confd); the XIVO_CONFD_* environment and the defaults come after, from
+        the argument specification."""
         args = dict((option, self._task.args[option]) for option in CONNECTION_ARGSPEC
                     if self._task.args.get(option) not in (None, ''))
         for var, option in CONNECTION_VARS.items():
             if values.get(var) not in (None, ''):
                 args[option] = values[var]
+        return args
+
+    def _fill(self, plan, values):
+        plan.options = values
+        args = self._connection_args(values)
         checked = ArgumentSpecValidator(
             CONNECTION_ARGSPEC, mutually_exclusive=[('token', 'username'), ('token', 'password')],
             required_together=[('username', 'password')],
@@ -209,18 +239,27 @@ class ActionModule(ActionBase):
 
     # -- the work ---------------------------------------------------------------------------
 
-    def _migrate(self, plans, batch, run_id, run_dir, check_mode):
-        todo = [plans[host] for host in batch]
-        # Each server converts its file and reads it in its own thread, so that a server
-        # imports as soon as its file is ready; a file shared by several servers is converted
-        # (and read) once.
+    def _migrate(self, plans, run_id, run_dir, check_mode):
+        """Every host's server in the pool, each submitted as soon as its plan is made (the
+        first plan's options size the pool). Each server converts its file and reads it in its
+        own thread, so that a server imports as soon as its file is ready; a file shared by
+        several servers is converted (and read) once."""
         shared = OnceEach()
-        concurrency = max(1, todo[0].options.get('concurrency') or 1)
+        first = next(plans)
+        concurrency = max(1, first.options.get('concurrency') or 1)
         with StopWatch() as stop:
             with concurrent.futures.ThreadPoolExecutor(max_workers=concurrency) as pool:
-                futures = [pool.submit(self._one_server, plan, run_id, check_mode, stop, shared)
-                           for plan in todo]
+                futures = [pool.submit(self._recorded_server, plan, run_id, run_dir, check_mode,
+                                       stop, shared) for plan in itertools.chain([first], plans)]
                 return [future.result() for future in futures]
+
+    def _recorded_server(self, plan, run_id, run_dir, check_mode, stop, shared):
+        """A server's work, its outcome then written for fleet_result (in the server's thread:
+        the writes of a large fleet overlap)."""
+        outcome = self._one_server(plan, run_id, check_mode, stop, shared)
+        import_run.write_private_file(fleet.outcome_path(run_dir, outcome['host']),
+                                      json.dumps(outcome).encode('utf-8'))
+        return outcome
 
     @staticmethod
     def _convert(plan, shared):
@@ -309,8 +348,8 @@ class ActionModule(ActionBase):
         data = dict(run_id=run_id, host=plan.host, server=plan.server, src=plan.source,
                     started=reports.utc_now(), finished=reports.utc_now(), complete=False,
                     error=plan.error, summary=import_plan.summarize([]), users=[])
-        import_run.write_private_file(files['report'], (json.dumps(
-            data, indent=2, sort_keys=True) + '\n').encode('utf-8'))
+        import_run.write_private_file(files['report'],
+                                      reports.report_json(data).encode('utf-8'))
 
     @staticmethod
     def _finish(outcome, files):
@@ -335,9 +374,9 @@ class ActionModule(ActionBase):
     def _fleet_reports(self, report_dir, run_id, outcomes, expected, started):
         run_reports = os.path.join(report_dir, 'runs', run_id)
         data = fleet.fleet_report(run_id, outcomes, expected, False, started, reports.utc_now())
+        text = reports.report_json(data).encode('utf-8')
         for directory in (run_reports, report_dir):
-            import_run.write_private_file(os.path.join(directory, 'fleet.json'), (json.dumps(
-                data, indent=2, sort_keys=True) + '\n').encode('utf-8'))
+            import_run.write_private_file(os.path.join(directory, 'fleet.json'), text)
             import_run.write_private_file(os.path.join(directory, 'fleet.md'),
                                           fleet.fleet_markdown(data, directory).encode('utf-8'))
 
@@ -384,6 +423,25 @@ def _conversion_summary(plan):
     summary['src'] = plan.source
     summary['invalid_rows'] = (summary.get('invalid_rows') or [])[:plan.options.get('errors_shown', 20)]
     return summary
+
+
+def _templated(templar, value):
+    """A role variable templated for its host, as plain data. A scalar that cannot hold a
+    template is taken as it is (40 variables per host: the templar's setup is not free)."""
+    if isinstance(value, (bool, int, float)) or value is None or (
+            isinstance(value, str) and '{' not in value):
+        return fleet.plain(value)
+    return fleet.plain(templar.template(value))
+
+
+def _api_host(templar, host, variables):
+    """The documented default of xivo_user_migration_api_host: the host's ansible_host, else
+    its inventory name."""
+    value = variables.get(fleet.PREFIX + 'api_host')
+    value = _templated(templar, value) if value not in (None, '') else ''
+    if value in (None, ''):
+        value = _templated(templar, variables.get('ansible_host') or host)
+    return value
 
 
 def _progress_seconds(options):

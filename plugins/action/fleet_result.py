@@ -7,6 +7,7 @@ server's own result of a fleet_import run, so that the recap shows it per host."
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 
 from ansible.plugins.action import ActionBase
 
@@ -22,9 +23,20 @@ class ActionModule(ActionBase):
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
         del tmp
-        dummy, args = self.validate_argument_spec(argument_spec=dict(
-            run_dir=dict(type='path', required=True)))
-        host = (task_vars or {}).get('inventory_hostname')
+        dummy, args = self.validate_argument_spec(
+            argument_spec=dict(run_dir=dict(type='path'), from_result=dict(type='str')),
+            mutually_exclusive=[('run_dir', 'from_result')],
+            required_one_of=[('run_dir', 'from_result')])
+        task_vars = task_vars or {}
+        host = task_vars.get('inventory_hostname')
+        if args['from_result']:
+            registered = task_vars.get(args['from_result'])
+            run_dir = registered.get('run_dir') if isinstance(registered, Mapping) else None
+            if not run_dir:
+                result.update(failed=True, msg='%s: the variable %s holds no result of '
+                              'xivo.confd.fleet_import (no run_dir)' % (host, args['from_result']))
+                return result
+            args['run_dir'] = str(run_dir)
         try:
             with open(fleet.outcome_path(args['run_dir'], host)) as handle:
                 outcome = json.load(handle)

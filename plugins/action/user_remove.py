@@ -82,10 +82,9 @@ class ActionModule(ConfdActionBase):
                 after='')
         if args['report_dest'] and not self._task.check_mode:
             path = self.local_path(args['report_dest'])
-            import_run.write_private_file(path, (json.dumps(dict(
+            import_run.write_private_file(path, reports.report_json(dict(
                 out, server='%s:%s' % (args['host'], args['port']), started=started,
-                finished=reports.utc_now()), indent=2, sort_keys=True, default=str)
-                + '\n').encode('utf-8'))
+                finished=reports.utc_now()), default=str).encode('utf-8'))
             out['report_file'] = path
         text = ('%(removed)d removed, %(would_remove)d would be removed, %(absent)d absent, '
                 '%(conflict)d conflict, %(failed)d failed' % summary)

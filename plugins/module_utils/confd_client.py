@@ -9,6 +9,7 @@ Server behaviour: reference confd-user-import.md §1 (auth, routes) and §12.
 
 from __future__ import annotations
 
+import os
 import re
 import time
 import warnings
@@ -169,12 +170,20 @@ class ConfdClient:
         self._token_is_ours = False
         # requests ignores Session.verify when REQUESTS_CA_BUNDLE is set: pass it per request.
         self.verify = ca_path if (ca_path and validate_certs) else bool(validate_certs)
+        if self.verify is True:
+            # The CA bundle variables requests would apply to each request (trust_env), once.
+            self.verify = os.environ.get('REQUESTS_CA_BUNDLE') or os.environ.get(
+                'CURL_CA_BUNDLE') or True
         self.timeout = timeout
         self.retries = max(0, retries)
         self.backoff = backoff
         self._sleep = sleep
         self.session = session or requests.Session()
-        self.session.trust_env = True
+        # The environment's proxies (HTTPS_PROXY, NO_PROXY...) are looked up once per server
+        # and port rather than by requests on every request (it walks the whole environment
+        # each time); .netrc is not consulted: only the credentials given here are sent.
+        self.session.trust_env = False
+        self._proxies = {}
         self.events = []  # what went wrong and was retried: shown as warnings
         self._digest = None
         if not token and auth_method == 'digest':
@@ -224,7 +233,8 @@ class ConfdClient:
                     with warnings.catch_warnings():
                         warnings.simplefilter('ignore')
                         self.session.delete(url, verify=self.verify, allow_redirects=False,
-                                            timeout=min(self.timeout, 30))
+                                            timeout=min(self.timeout, 30),
+                                            proxies=self._proxies_for(self.auth_url))
                 except requests.RequestException:
                     pass  # the token expires by itself; nothing else to do
                 self._token = None
@@ -245,7 +255,16 @@ class ConfdClient:
             if self.verify is False:
                 warnings.simplefilter('ignore')
             return self.session.request(method, url, verify=self.verify, timeout=self.timeout,
-                                        allow_redirects=False, **kwargs)
+                                        allow_redirects=False,
+                                        proxies=self._proxies_for(url), **kwargs)
+
+    def _proxies_for(self, url):
+        """The environment's proxies for the server and port of ``url``, as requests finds
+        them (NO_PROXY included)."""
+        where = url.split('/', 3)[2]
+        if where not in self._proxies:
+            self._proxies[where] = requests.utils.get_environ_proxies('https://%s/' % where)
+        return self._proxies[where]
 
     def _retry(self, attempt, what, why):
         """Wait before another try of an idempotent request, and say so (a retry is a warning)."""

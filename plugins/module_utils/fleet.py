@@ -11,6 +11,7 @@ Used by the action plugins xivo.confd.fleet_import and xivo.confd.fleet_result.
 
 from __future__ import annotations
 
+import concurrent.futures
 import json
 import os
 
@@ -22,18 +23,57 @@ PREFIX = 'xivo_user_migration_'
 COUNTED = ('created', 'updated', 'unchanged', 'conflict', 'failed', 'would_create',
            'would_update', 'would_fail')
 
+# The role's directories when their variable is empty, under the playbook directory (the role
+# defaults hold no Jinja: Ansible compiles a default's template again for every host and task).
+DEFAULT_DIRS = dict(work_dir='xivo_user_migration/work', report_dir='xivo_user_migration/reports')
+# Role variables (without the prefix) that name files: relative to the playbook directory.
+PATH_OPTIONS = ('legacy_csv', 'csv', 'work_dir', 'report_dir', 'backup_dir', 'ca_path')
+
 # Outcome statuses of a server.
 IMPORTED = 'imported'               # every row was tried (some may have failed)
 NOT_IMPORTED = 'not imported'       # configuration, conversion or file problem: nothing sent
 UNREACHABLE = 'unreachable'         # the server could not be reached
 
 
+def plain(value):
+    """A templated value as plain str / int / list / dict (Ansible's tagged strings copy slowly,
+    and the argument validator copies every value)."""
+    if isinstance(value, str):
+        return str(value)
+    if isinstance(value, dict):
+        return dict((plain(k), plain(v)) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    return value
+
+
+def default_dir(playbook_dir, name):
+    return os.path.join(playbook_dir, DEFAULT_DIRS[name])
+
+
+def host_options(validated, playbook_dir):
+    """A host's checked role variables, without the prefix, with their paths taken from the
+    playbook directory and the empty directories given their default."""
+    values = dict((name[len(PREFIX):], value) for name, value in validated.items())
+    for name in DEFAULT_DIRS:
+        if not values.get(name):
+            values[name] = DEFAULT_DIRS[name]
+    for name in PATH_OPTIONS:
+        if values.get(name):
+            values[name] = os.path.join(playbook_dir, os.path.expanduser(values[name]))
+    return values
+
+
 def duplicate_servers(servers):
     """{host: [other hosts]} for inventory hosts that reach the same server (address, port):
     two imports into one server at once would import users twice."""
+    hosts = sorted(servers)
+    # Names are resolved at once (a fleet named in DNS would otherwise wait for each in turn).
+    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, min(16, len(hosts)))) as pool:
+        identities = list(pool.map(lambda host: server_identity(*servers[host]), hosts))
     by_server = {}
-    for host, (address, port) in servers.items():
-        by_server.setdefault(server_identity(address, port), []).append(host)
+    for host, identity in zip(hosts, identities):
+        by_server.setdefault(identity, []).append(host)
     duplicates = {}
     for identity, hosts in by_server.items():
         if len(hosts) > 1:

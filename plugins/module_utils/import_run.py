@@ -10,7 +10,6 @@ Pure of Ansible: the client, the clock and the stop condition are injected.
 
 from __future__ import annotations
 
-import json
 import os
 import time
 
@@ -275,8 +274,7 @@ class ImportRun:
             for key in ('error', 'interrupted', 'batches', 'preflight'):
                 if out.get(key):
                     report[key] = out[key]
-            write_private_file(path, (json.dumps(report, indent=2, sort_keys=True)
-                                      + '\n').encode('utf-8'))
+            write_private_file(path, reports.report_json(report).encode('utf-8'))
             written['report_file'] = path
         if options['failed_dest']:
             path = options['failed_dest']

@@ -26,8 +26,15 @@ options:
   run_dir:
     description:
       - The run directory returned by M(xivo.confd.fleet_import) (RV(xivo.confd.fleet_import#module:run_dir)).
+      - Set this or O(from_result).
     type: path
-    required: true
+  from_result:
+    description:
+      - The name of the variable the result of M(xivo.confd.fleet_import) was registered as;
+        its RV(xivo.confd.fleet_import#module:run_dir) is read from it.
+      - A plain name, not a template, so that nothing is compiled for each host of a large fleet.
+      - Set this or O(run_dir).
+    type: str
 attributes:
   action:
     support: full
@@ -53,6 +60,10 @@ EXAMPLES = r'''
 - name: Give this server its result
   xivo.confd.fleet_result:
     run_dir: "{{ batch.run_dir }}"
+
+- name: The same, naming the registered result (no template to compile per host)
+  xivo.confd.fleet_result:
+    from_result: batch
 '''
 
 RETURN = r'''

@@ -284,3 +284,21 @@ def test_the_demo_report_printer_reads_what_the_role_wrote(fleet, tmp_path):
     summary = subprocess.run([sys.executable, printer, str(tmp_path / 'reports'), '--summary'],
                              capture_output=True, text=True, check=True).stdout.splitlines()
     assert len(summary) == 6 and '6 unchanged' in summary[-1], summary
+
+
+def test_fleet_result_says_why_it_has_no_outcome_for_the_host(tmp_path):
+    tasks = [
+        {'name': 'not a result', 'ansible.builtin.set_fact': {'not_a_batch': {'changed': False}}},
+        {'name': 'named', 'xivo.confd.fleet_result': {'from_result': 'not_a_batch'},
+         'ignore_errors': True},
+        {'name': 'run dir', 'xivo.confd.fleet_result': {'run_dir': str(tmp_path / 'none')},
+         'ignore_errors': True},
+        {'name': 'both', 'xivo.confd.fleet_result': {'run_dir': str(tmp_path),
+                                                     'from_result': 'not_a_batch'},
+         'ignore_errors': True}]
+    run = run_playbook(tmp_path, tasks, hosts={'xivo-a': {}})
+    assert run.returncode == 0, run.stdout[-3000:]
+    named, missing, both = (results(run, name)['xivo-a'] for name in ('named', 'run dir', 'both'))
+    assert named['failed'] and 'not_a_batch holds no result of xivo.confd.fleet_import' in named['msg']
+    assert missing['failed'] and 'was xivo.confd.fleet_import run for this host?' in missing['msg']
+    assert both['failed'] and 'mutually exclusive' in both['msg']

@@ -164,13 +164,15 @@ def test_the_role_rolls_back_the_latest_run_that_created_users(server, fleet, tm
                              'xivo_user_migration_username': WS_USER,
                              'xivo_user_migration_password': '{{ ws_password }}',
                              'xivo_user_migration_ca_path': fleet.ca_path,
-                             'xivo_user_migration_legacy_csv': str(legacy),
-                             'xivo_user_migration_work_dir': str(tmp_path / 'work'),
-                             'xivo_user_migration_report_dir': str(tmp_path / 'reports')}}
+                             'xivo_user_migration_legacy_csv': str(legacy)}}
+    # No work_dir, report_dir nor api_host: their defaults (the playbook directory, then
+    # ansible_host) are taken alike by the import and the rollback.
+    reports = tmp_path / 'xivo_user_migration' / 'reports'
     migrate = [{'name': 'migrate', 'ansible.builtin.import_role': {'name': 'xivo.confd.user_migration'}}]
     rollback = [{'name': 'rollback', 'ansible.builtin.include_role': {
         'name': 'xivo.confd.user_migration', 'tasks_from': 'rollback'}}]
     assert run_playbook(tmp_path, migrate, hosts=hosts, name='migrate').returncode == 0
+    assert (reports / 'fleet.json').is_file() and list(reports.glob('xivo-a*.json'))
     assert run_playbook(tmp_path, migrate, hosts=hosts, name='rerun').returncode == 0  # nothing created
     assert len(server.users()) == 2
     run = run_playbook(tmp_path, rollback, hosts=hosts, name='rollback')
@@ -179,7 +181,8 @@ def test_the_role_rolls_back_the_latest_run_that_created_users(server, fleet, tm
                   if k.endswith('Remove what the chosen run created on this server'))['xivo-a/../b']
     assert result['summary']['removed'] == 2 and result['changed'], result
     assert not server.users()
-    assert list((tmp_path / 'reports' / 'rollbacks').glob('latest-*.json'))
+    assert list((reports / 'rollbacks').glob('latest-*.json'))
+    assert list((tmp_path / 'xivo_user_migration' / 'work' / 'runs').iterdir())
     again = run_playbook(tmp_path, rollback, hosts=hosts, name='again')
     # The latest run that created users is still the first one: its users are absent now.
     result = next(v for k, v in again.results.items()

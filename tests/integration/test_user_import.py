@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import os
+import re
 import stat
 
 import pytest
@@ -242,4 +243,7 @@ def test_no_secret_in_any_output_at_high_verbosity(fleet, tmp_path):
     assert 'would_create' in run.stdout and 'Extension' in run.stdout
     output = run.stdout + run.stderr + run.results_text
     for secret in SECRETS + ('4455-Secret',):
-        assert secret not in output, 'secret %r leaked' % secret
+        # A PIN of digits is looked for as a number of its own: the emulator's random port
+        # 44551 is not the voicemail password 4455.
+        pattern = r'(?<!\d)%s(?!\d)' % re.escape(secret) if secret.isdigit() else re.escape(secret)
+        assert not re.search(pattern, output), 'secret %r leaked' % secret

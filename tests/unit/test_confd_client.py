@@ -75,6 +75,28 @@ def test_token_is_requested_used_on_each_call_and_revoked():
     assert session.closed
 
 
+def test_environment_proxies_and_ca_bundle_are_read_once_netrc_never(monkeypatch, tmp_path):
+    monkeypatch.setenv('HTTPS_PROXY', 'http://proxy.example:3128')
+    monkeypatch.setenv('NO_PROXY', 'direct.example')
+    monkeypatch.setenv('REQUESTS_CA_BUNDLE', '/etc/corporate-ca.pem')
+    (tmp_path / '.netrc').write_text('machine xivo.example login other password netrc-secret\n')
+    monkeypatch.setenv('NETRC', str(tmp_path / '.netrc'))
+    api, session = client([('POST', ':9497/0.1/token', TOKEN),
+                           ('GET', ':9486/1.1/users/export', EXPORT)], ca_path=None)
+    api.export_users()
+    assert session.trust_env is False        # requests would read .netrc and the environment
+    assert [call[2]['proxies'] for call in session.calls] == [
+        {'https': 'http://proxy.example:3128', 'no': 'direct.example'}] * 2
+    # validate_certs without ca_path: the bundle the environment names, as requests would.
+    assert [call[2]['verify'] for call in session.calls] == ['/etc/corporate-ca.pem'] * 2
+    direct, session = client([('GET', ':9486/1.1/users/export', EXPORT)], token='given',
+                             username=None, password=None)
+    direct.host = 'direct.example'
+    direct.base_url = 'https://direct.example:9486'
+    direct.export_users()
+    assert not session.calls[0][2]['proxies'].get('https')     # NO_PROXY names it
+
+
 def test_a_given_token_is_used_as_is_and_never_revoked():
     api, session = client([('GET', '/1.1/users/export', EXPORT)], username=None, password=None,
                           token='given')

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 
 import pytest
@@ -47,3 +48,20 @@ def test_run_ids_sort_by_time():
     ids = [reports.new_run_id(datetime.datetime(2026, 1, 1, 0, 0, 0, 10000 + i * 1000,
                                                 tzinfo=datetime.timezone.utc)) for i in range(50)]
     assert sorted([first] + ids) == [first] + ids
+
+
+def test_report_json_puts_each_key_and_each_listed_item_on_its_own_line():
+    data = {'users': [{'row': 2, 'name': 'Zoé Martin', 'status': 'created'},
+                      {'row': 3, 'name': 'Jean', 'status': 'failed', 'error': 'a "quoted" one'}],
+            'summary': {'created': 1, 'failed': 1}, 'complete': True, 'batches': [],
+            'run_id': '20261202T160000.123Z-1a2b3c'}
+    text = reports.report_json(data)
+    assert json.loads(text) == data
+    lines = text.splitlines()
+    assert lines[0] == '{' and lines[-1] == '}' and text.endswith('}\n')
+    assert lines[1] == '  "batches": [],' and lines[2] == '  "complete": true,'
+    assert lines[4] == '  "summary": {"created": 1, "failed": 1},' and lines[5] == '  "users": ['
+    assert lines[6].startswith('    {"name": "Zo\\u00e9 Martin", "row": 2') and lines[6].endswith('},')
+    assert lines[7].endswith('}') and lines[8] == '  ]'
+    assert reports.report_json({}) == '{\n}\n' and json.loads(reports.report_json({})) == {}
+    assert json.loads(reports.report_json({'when': object}, default=str))['when'].startswith('<')
