@@ -110,8 +110,7 @@ class ActionModule(ActionBase):
                 result['msg'] = 'this batch was migrated by another host\'s task of the same run'
                 return result
             started = reports.utc_now()
-            outcomes = self._migrate(itertools.chain([first_plan], plans), run_id, run_dir,
-                                     check_mode)
+            outcomes = self._migrate(first_plan, plans, run_id, run_dir, check_mode)
         everything = list(fleet.read_outcomes(run_dir, set(expected)).values())
         lines = fleet.summary_lines(outcomes, everything, len(expected), check_mode)
         report_dir = first.get('report_dir') or fleet.default_dir(playbook_dir, 'report_dir')
@@ -134,37 +133,41 @@ class ActionModule(ActionBase):
         from their address and port only, before any server is touched."""
         manager = self._task.get_variable_manager()
         play = self._task.get_play()
-        host_vars = {}
+        found = {}      # host -> (its variables, its api_host), or why they cannot be had
         servers = {}
         for host in batch:
             try:
-                host_vars[host] = variables = manager.get_vars(
+                variables = manager.get_vars(
                     play=play, host=manager._inventory.get_host(host), task=self._task,
                     _hosts=task_vars.get('ansible_play_batch'),
                     _hosts_all=task_vars.get('ansible_play_hosts_all'))
-                servers[host] = self._server_of(host, variables)
+                templar = Templar(loader=self._loader, variables=variables)
+                api_host = _api_host(templar, host, variables)
+                found[host] = (variables, api_host)
+                servers[host] = self._server_of(templar, variables, api_host)
             except AnsibleError as exc:
-                host_vars[host] = exc
+                found[host] = exc
         duplicates = fleet.duplicate_servers(dict((h, s) for h, s in servers.items() if s))
         spec = role_options()
         for host in batch:
-            plan = self._plan(host, host_vars.pop(host), spec)
+            plan = self._plan(host, found.pop(host), spec)
             if host in duplicates:
                 plan.fail(fleet.duplicate_message(host, *duplicates[host]))
             yield plan
 
-    def _plan(self, host, variables, spec):
+    def _plan(self, host, found, spec):
         """What one host is given: its role variables, templated with its own variables (as a
         task of that host would see them), checked against the role's argument specification."""
         plan = HostPlan(host)
-        if isinstance(variables, AnsibleError):
-            plan.fail('a role variable cannot be templated: %s' % _first_line(variables))
+        if isinstance(found, AnsibleError):
+            plan.fail('a role variable cannot be templated: %s' % _first_line(found))
             return plan
+        variables, api_host = found
         try:
             templar = Templar(loader=self._loader, variables=variables)
             values = dict((name, _templated(templar, variables[name]))
                           for name in spec if name in variables)
-            values[fleet.PREFIX + 'api_host'] = _api_host(templar, host, variables)
+            values[fleet.PREFIX + 'api_host'] = api_host
         except AnsibleError as exc:
             plan.fail('a role variable cannot be templated: %s' % _first_line(exc))
             return plan
@@ -176,13 +179,11 @@ class ActionModule(ActionBase):
                                             variables.get('playbook_dir', '.')))
         return plan
 
-    def _server_of(self, host, variables):
-        """(address, port) of the host's server, from those variables alone; None when they
-        are wrong (its plan then says why)."""
-        templar = Templar(loader=self._loader, variables=variables)
-        port = variables.get(fleet.PREFIX + 'api_port')
-        values = dict(api_host=_api_host(templar, host, variables),
-                      api_port=_templated(templar, port))
+    def _server_of(self, templar, variables, api_host):
+        """(address, port) of the host's server, from its address and port variables alone;
+        None when they are wrong (its plan then says why)."""
+        values = dict(api_host=api_host,
+                      api_port=_templated(templar, variables.get(fleet.PREFIX + 'api_port')))
         where = dict((k, v) for k, v in self._connection_args(values).items()
                      if k in ('host', 'port'))
         checked = ArgumentSpecValidator(dict(
@@ -239,13 +240,12 @@ class ActionModule(ActionBase):
 
     # -- the work ---------------------------------------------------------------------------
 
-    def _migrate(self, plans, run_id, run_dir, check_mode):
+    def _migrate(self, first, plans, run_id, run_dir, check_mode):
         """Every host's server in the pool, each submitted as soon as its plan is made (the
         first plan's options size the pool). Each server converts its file and reads it in its
         own thread, so that a server imports as soon as its file is ready; a file shared by
         several servers is converted (and read) once."""
         shared = OnceEach()
-        first = next(plans)
         concurrency = max(1, first.options.get('concurrency') or 1)
         with StopWatch() as stop:
             with concurrent.futures.ThreadPoolExecutor(max_workers=concurrency) as pool:
@@ -438,7 +438,8 @@ def _api_host(templar, host, variables):
     """The documented default of xivo_user_migration_api_host: the host's ansible_host, else
     its inventory name."""
     value = variables.get(fleet.PREFIX + 'api_host')
-    value = _templated(templar, value) if value not in (None, '') else ''
+    if value not in (None, ''):
+        value = _templated(templar, value)
     if value in (None, ''):
         value = _templated(templar, variables.get('ansible_host') or host)
     return value
