@@ -15,7 +15,7 @@ from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
 import re
-from collections import namedtuple
+from collections import defaultdict, namedtuple
 
 from ansible_collections.xivo.confd.plugins.module_utils.confd_columns import (
     BOOLEAN_COLUMNS, INTEGER_COLUMNS, SECRET_COLUMNS,
@@ -233,7 +233,9 @@ def validate_row(row):
     return problems
 
 
-# Fast path: the per-column rules as one regular expression over the row joined by NUL.
+# Fast path: the per-column rules as one regular expression over the row joined by NUL, which no
+# cell pattern matches (a cell holding one is an error, found by validate_row).
+JOINED_BY = '\x00'
 _FAST_PATTERNS = {
     'ring_seconds': r'(?:0*(?:[0-9]|[1-5][0-9]|60))?',
     'simultaneous_calls': r'(?:0*(?:[1-9]|1[0-9]|20))?',
@@ -256,8 +258,9 @@ def _fast_pattern(column):
     body = '|'.join(part[1:-1] if part.endswith('$') else part[1:]
                     for part in pattern.split('$|'))
     if maximum is not None:
-        return '(?=[^\x00]{0,%d}(?:\x00|$))(?:%s)?' % (maximum, body)
-    return '(?:%s)?' % body
+        return '(?=[^\x00]{0,%d}(?:\x00|$))(?:%s|)' % (maximum, body)
+    # (?:...|) rather than (?:...)?: the same language, a cheaper loop in the re engine.
+    return '(?:%s|)' % body
 
 
 class RowValidator(object):
@@ -267,83 +270,75 @@ class RowValidator(object):
 
     def __init__(self, columns):
         self.columns = tuple(columns)
-        self._match = re.compile('\x00'.join(_fast_pattern(c) for c in self.columns), re.S).fullmatch
-        pos = dict((c, i) for i, c in enumerate(self.columns))
-        self._pos = pos
-        get = pos.get
-        self._first = get('firstname')
-        self._last = get('lastname')
-        self._vm = [get(c) for c in ('voicemail_number', 'voicemail_context') if c in pos]
-        self._vm_required = [get(c) for c in ('voicemail_name', 'voicemail_number', 'voicemail_context')]
-        self._vm_booleans = [pos[c] for c in ('voicemail_ask_password', 'voicemail_delete_messages')
-                             if c in pos]
-        self._extens = [(pos[e], get(c)) for e, c in (('exten', 'context'),
-                                                      ('incall_exten', 'incall_context')) if e in pos]
-        self._incall_context = get('incall_context')
-        self._incall_exten = get('incall_exten')
-        self._cti = get('cti_profile_enabled')
-        self._credentials = (get('username'), get('password'))
-        self._protocol = get('line_protocol')
-        self._line_parts = [pos[c] for c in ('context', 'exten', 'sip_username', 'sip_secret') if c in pos]
-        self._context = get('context')
-
+        self._match = re.compile(JOINED_BY.join(_fast_pattern(c) for c in self.columns), re.S).fullmatch
         self.quick = self._build_quick()
 
     def _build_quick(self):
-        """quick(values) -> True when the row certainly passes every rule (the common case);
-        False sends it to :func:`validate_row`. A closure over locals: it runs once per row."""
+        """quick(values) -> the row joined by NUL (:data:`JOINED_BY`) when it certainly passes
+        every rule (the common case), which the caller may reuse to write the row; None sends it
+        to :func:`validate_row`. Straight-line code over the positions of the columns (None for
+        an absent one): it runs once per row."""
         match = self._match
-        first = self._first
-        last = self._last
-        vm = tuple(self._vm)
-        vm_required = tuple(self._vm_required)
-        vm_booleans = tuple(self._vm_booleans)
-        extens = tuple(self._extens)
-        incall_context = self._incall_context
-        incall_exten = self._incall_exten
-        cti = self._cti
-        user, password = self._credentials
-        protocol = self._protocol
-        context = self._context
-        line_parts = tuple(i for i in self._line_parts if i != context)
-        join = '\x00'.join
+        get = dict((c, i) for i, c in enumerate(self.columns)).get
+        first, last = get('firstname'), get('lastname')
+        vm_name, vm_number, vm_context = (get('voicemail_name'), get('voicemail_number'),
+                                          get('voicemail_context'))
+        vm_columns = vm_name is not None and vm_number is not None and vm_context is not None
+        vm_booleans = tuple(i for i in (get('voicemail_ask_password'),
+                                        get('voicemail_delete_messages')) if i is not None)
+        exten, context = get('exten'), get('context')
+        incall, incall_context = get('incall_exten'), get('incall_context')
+        cti = get('cti_profile_enabled')
+        username, password = get('username'), get('password')
+        credentials = username is not None and password is not None
+        protocol = get('line_protocol')
+        line_parts = tuple(i for i in (exten, get('sip_username'), get('sip_secret'))
+                           if i is not None)
+        join = JOINED_BY.join
         limit = CALLER_ID_MAX - 3
 
         def quick(values):
-            if first is None or not values[first] or match(join(values)) is None:
-                return False
+            if first is None or not values[first]:
+                return None
+            joined = join(values)
+            if match(joined) is None:
+                return None
             if len(values[first]) + (len(values[last]) if last is not None else 0) > limit:
-                return False
-            for i in vm:
-                if values[i]:
-                    for j in vm_required:
-                        if j is None or not values[j]:
-                            return False
-                    for j in vm_booleans:
-                        if not values[j]:
-                            return False
-                    break
-            for e, c in extens:
-                exten = values[e]
-                if exten:
-                    if c is None or not values[c]:
-                        return False
-                    if exten[0] != '_' and ('*' in exten or '#' in exten):
-                        return False
-            if incall_context is not None and values[incall_context] and (
-                    incall_exten is None or not values[incall_exten]):
-                return False
-            if cti is not None and values[cti] == '1' and (
-                    user is None or password is None or not values[user] or not values[password]):
-                return False
+                return None
+            if ((vm_number is not None and values[vm_number])
+                    or (vm_context is not None and values[vm_context])):
+                if not (vm_columns and values[vm_name] and values[vm_number]
+                        and values[vm_context]):
+                    return None
+                for i in vm_booleans:
+                    if not values[i]:
+                        return None
+            if exten is not None:
+                value = values[exten]
+                if value and (context is None or not values[context] or (
+                        value[0] != '_' and ('*' in value or '#' in value))):
+                    return None
+            if incall is not None:
+                value = values[incall]
+                if value:
+                    if incall_context is None or not values[incall_context] or (
+                            value[0] != '_' and ('*' in value or '#' in value)):
+                        return None
+                elif incall_context is not None and values[incall_context]:
+                    return None
+            elif incall_context is not None and values[incall_context]:
+                return None
+            if cti is not None and values[cti] == '1' and not (
+                    credentials and values[username] and values[password]):
+                return None
             if protocol is not None and values[protocol]:
                 if values[protocol] not in ('sip', 'sccp'):
-                    return False
+                    return None
             elif context is not None and values[context]:
                 for i in line_parts:
                     if values[i]:
-                        return False
-            return True
+                        return None
+            return joined
         return quick
 
     def __call__(self, values):
@@ -369,15 +364,16 @@ DUPLICATE_KEYS = (
 
 
 def row_keys(row):
-    """The values that must be unique among the rows of one import, as (kind, column, key)."""
+    """The values that must be unique among the rows of one import, as (kind, column, key); the
+    key of an extension is (its context, the extension)."""
     keys = []
     get = row.get
     exten = get('exten')
     if exten:
-        keys.append(('exten', 'exten', '%s@%s' % (exten, get('context') or '')))
+        keys.append(('exten', 'exten', (get('context') or '', exten)))
     exten = get('incall_exten')
     if exten:
-        keys.append(('incall', 'incall_exten', '%s@%s' % (exten, get('incall_context') or '')))
+        keys.append(('incall', 'incall_exten', (get('incall_context') or '', exten)))
     for kind in ('username', 'sip_username'):
         value = get(kind)
         if value:
@@ -389,12 +385,23 @@ def row_keys(row):
 
 
 class DuplicateIndex(object):
-    """Remembers the unique keys of the rows seen so far (memory: one entry per key)."""
+    """Remembers the unique keys of the rows seen so far (memory: one entry per key). The
+    extensions are kept per context, {context: {exten: line}}: a row's key is then two lookups
+    of strings it already holds, where 'exten@context' would be a new string per row."""
 
     _WHAT = dict(DUPLICATE_KEYS)
+    _PER_CONTEXT = ('exten', 'incall')
 
     def __init__(self):
-        self._seen = dict((kind, {}) for kind, dummy in DUPLICATE_KEYS)
+        self._seen = dict((kind, defaultdict(dict) if kind in self._PER_CONTEXT else {})
+                          for kind, dummy in DUPLICATE_KEYS)
+
+    def _table(self, kind, key):
+        """(the dict that holds ``key`` of this kind, the key in it)."""
+        if kind in self._PER_CONTEXT:
+            context, exten = key
+            return self._seen[kind][context], exten
+        return self._seen[kind], key
 
     def check(self, row, line, record=True):
         """Problems for the keys of ``row`` already used by an earlier row; with ``record`` and
@@ -402,83 +409,75 @@ class DuplicateIndex(object):
         problems = []
         new = []
         for kind, column, key in row_keys(row):
-            seen = self._seen[kind]
-            first = seen.get(key)
+            table, key = self._table(kind, key)
+            first = table.get(key)
             if first is not None:
                 problems.append(Problem(column, 'same %s as line %s' % (self._WHAT[kind], first)))
             else:
-                new.append((seen, key))
+                new.append((table, key))
         if record and not problems:
-            for seen, key in new:
-                seen[key] = line
+            for table, key in new:
+                table[key] = line
         return problems
 
     def __len__(self):
-        return sum(len(seen) for seen in self._seen.values())
+        return sum(sum(len(table) for table in seen.values()) if kind in self._PER_CONTEXT
+                   else len(seen) for kind, seen in self._seen.items())
 
     def bind(self, columns):
         """A faster ``check(values, line, record=True)`` for rows given as lists in the order
-        of ``columns``; it shares this index."""
-        pos = dict((c, i) for i, c in enumerate(columns))
-        get = pos.get
-        plan = []
-        for kind, column, other in (('exten', 'exten', 'context'),
-                                    ('incall', 'incall_exten', 'incall_context'),
-                                    ('username', 'username', None),
-                                    ('email', 'email', None),
-                                    ('sip_username', 'sip_username', None)):
-            if column in pos:
-                plan.append((self._seen[kind], pos[column], get(other) if other else None,
-                             kind == 'email', column, 'same %s as line %%s' % self._WHAT[kind]))
-        plan = tuple(plan)
-
-        pairs = tuple((seen, i, j, column, reason) for seen, i, j, lower, column, reason in plan
-                      if j is not None)
-        lowered = tuple((seen, i, column, reason) for seen, i, j, lower, column, reason in plan
-                        if lower)
-        plain = tuple((seen, i, column, reason) for seen, i, j, lower, column, reason in plan
-                      if j is None and not lower)
+        of ``columns``; it shares this index. Straight-line code, one test per absent column:
+        it runs once per row of a conversion, and almost every row clashes with nothing."""
+        get = dict((c, i) for i, c in enumerate(columns)).get
+        seen = self._seen
+        exten, context = get('exten'), get('context')
+        incall, incall_context = get('incall_exten'), get('incall_context')
+        username, email, sip_username = get('username'), get('email'), get('sip_username')
+        exten_seen, incall_seen = seen['exten'], seen['incall']
+        username_seen, email_seen, sip_seen = seen['username'], seen['email'], seen['sip_username']
+        reasons = dict((kind, 'same %s as line %%s' % what) for kind, what in DUPLICATE_KEYS)
+        table_of = self._table
 
         def keys(values):
-            for seen, i, j, column, reason in pairs:
-                if values[i]:
-                    yield seen, values[i] + '@' + values[j], column, reason
-            for seen, i, column, reason in lowered:
-                if values[i]:
-                    yield seen, values[i].lower(), column, reason
-            for seen, i, column, reason in plain:
-                if values[i]:
-                    yield seen, values[i], column, reason
-
-        # The no-clash path in as few steps as it can: (seen, i, j) tuples, no messages.
-        fast_pairs = tuple((seen, i, j) for seen, i, j, column, reason in pairs)
-        fast_lowered = tuple((seen, i) for seen, i, column, reason in lowered)
-        fast_plain = tuple((seen, i) for seen, i, column, reason in plain)
+            """(table, key, column, reason) of the row's keys, as :func:`row_keys` makes them."""
+            for kind, column, key in row_keys(dict(zip(columns, values))):
+                table, key = table_of(kind, key)
+                yield table, key, column, reasons[kind]
 
         def check(values, line, record=True):
             clash = False
-            for seen, i, j in fast_pairs:
-                value = values[i]
-                if value and seen.setdefault(value + '@' + values[j], line) != line:
+            if exten is not None:
+                value = values[exten]
+                if value and exten_seen[values[context] if context is not None else ''].setdefault(
+                        value, line) != line:
                     clash = True
-            for seen, i in fast_lowered:
-                value = values[i]
-                if value and seen.setdefault(value.lower(), line) != line:
+            if incall is not None:
+                value = values[incall]
+                if value and incall_seen[values[incall_context] if incall_context is not None
+                                         else ''].setdefault(value, line) != line:
                     clash = True
-            for seen, i in fast_plain:
-                value = values[i]
-                if value and seen.setdefault(value, line) != line:
+            if username is not None:
+                value = values[username]
+                if value and username_seen.setdefault(value, line) != line:
+                    clash = True
+            if email is not None:
+                value = values[email]
+                if value and email_seen.setdefault(value.lower(), line) != line:
+                    clash = True
+            if sip_username is not None:
+                value = values[sip_username]
+                if value and sip_seen.setdefault(value, line) != line:
                     clash = True
             if not clash and record:
                 return []
             problems = []
-            for seen, key, column, reason in keys(values):
-                first = seen[key]
+            for table, key, column, reason in keys(values):
+                first = table[key]
                 if first != line:
                     problems.append(Problem(column, reason % first))
-            for seen, key, column, reason in keys(values):       # undo this row's keys
-                if seen.get(key) == line:
-                    del seen[key]
+            for table, key, column, reason in keys(values):       # undo this row's keys
+                if table.get(key) == line:
+                    del table[key]
             return problems
         return check
 

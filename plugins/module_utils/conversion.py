@@ -129,8 +129,8 @@ def convert_to_path(src, dest, encoding='auto', unknown_columns='fail', column_m
     try:
         with open_source(src, encoding, max_listed=max_reported) as source:
             converter, rows = convert_source(
-                source, column_map=column_map or {}, defaults=defaults or {},
-                unknown_columns=unknown_columns,
+                source, as_csv=differ is None, column_map=column_map or {},
+                defaults=defaults or {}, unknown_columns=unknown_columns,
                 newline_replacement=newline_replacement,
                 validate=validate, max_reported=max_reported)
             columns = converter.columns
@@ -138,7 +138,7 @@ def convert_to_path(src, dest, encoding='auto', unknown_columns='fail', column_m
                 writer = csv.writer(handle, lineterminator='\n')
                 writer.writerow(columns)
                 if differ is None:
-                    writer.writerows(rows)
+                    handle.writelines(rows)         # CSV lines
                 else:
                     for values in rows:
                         writer.writerow(values)

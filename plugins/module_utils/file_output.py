@@ -281,6 +281,10 @@ class HashingWriter(object):
         self.size += len(data)
         return len(text)
 
+    def writelines(self, texts):
+        for text in texts:
+            self.write(text)
+
     def hexdigest(self):
         return self._digest.hexdigest()
 

@@ -33,7 +33,7 @@ from collections import namedtuple
 
 from ansible_collections.xivo.confd.plugins.module_utils.confd_columns import IMPORT_COLUMNS
 from ansible_collections.xivo.confd.plugins.module_utils.confd_rules import (
-    DuplicateIndex, ERROR, RowValidator, validate_row,
+    DuplicateIndex, ERROR, JOINED_BY, RowValidator, validate_row,
 )
 from ansible_collections.xivo.confd.plugins.module_utils import legacy_mapping as lm
 from ansible_collections.xivo.confd.plugins.module_utils.text import MAX_LISTED, summarize_items
@@ -49,6 +49,7 @@ F_ESCAPE = 2         # a PHP \" escape was read
 F_UNTERMINATED = 4   # the file ended inside quotes
 
 DEFAULT_MAX_REPORTED = 1000
+CSV_PIECE_ROWS = 1000     # Converter.convert(as_csv=True) yields the CSV text of this many rows
 
 
 class LegacyCsvError(Exception):
@@ -171,7 +172,10 @@ class _Shape(object):
         self.backslash = self.backslash or backslash in piece
         if not self.blank_quote:
             edge = self._last + piece[:1]          # a blank at the end of the previous chunk
-            self.blank_quote = (space_quote in piece or tab_quote in piece
+            # A one-character search first: a two-character one is slower, and most files
+            # hold no tab.
+            self.blank_quote = (space_quote in piece or (tab_quote[:1] in piece
+                                                         and tab_quote in piece)
                                 or edge in (space_quote, tab_quote))
         self._last = piece[-1:]
 
@@ -214,7 +218,8 @@ def scan(chunks, codec, text_shape=False, stop=True):
         if text_shape:
             shape.feed(text)
         lf += piece.count('\n' if text_shape else b'\n')
-        cr += piece.count('\r' if text_shape else b'\r')
+        if ('\r' if text_shape else b'\r') in piece:
+            cr += piece.count('\r' if text_shape else b'\r')
     if failure is None:
         try:
             decoder.decode(b'', final=True)
@@ -848,8 +853,10 @@ class Converter(object):
         return messages
 
     # -- rows ------------------------------------------------------------------------------
-    def convert(self, records):
-        """Yield one output row (list of str, in ``self.columns`` order) per valid record."""
+    def convert(self, records, as_csv=False):
+        """Yield one output row (list of str, in ``self.columns`` order) per valid record; with
+        ``as_csv``, the text ``csv.writer(lineterminator='\\n')`` writes for those rows instead,
+        in pieces of up to CSV_PIECE_ROWS lines (a write per line costs more than the line)."""
         width = self.width
         take = self._take
         columns = self.columns
@@ -872,6 +879,9 @@ class Converter(object):
         if validate:
             quick = RowValidator(columns).quick
             check_duplicates = self._index.bind(columns)
+        csv_line = CsvLines(len(columns)).line if as_csv else None
+        lines = []                    # as_csv: the CSV lines not yet yielded
+        add_line = lines.append
         inverse = {'0': '1', '1': '0'}
         map_profile = lm.map_profile
         transfer_default = lm.LEGACY_TRANSFER_DEFAULT
@@ -909,7 +919,7 @@ class Converter(object):
                     cells.append('')
                 values = list(map(strip, pick(cells)))
                 # Blank: nothing but white space, in the columns kept or in the others.
-                if not any(values) and not ''.join(cells).strip():
+                if not values[firstname] and not any(values) and not ''.join(cells).strip():
                     self.blank_lines += 1
                     continue
                 data_rows += 1
@@ -917,9 +927,10 @@ class Converter(object):
                     self._size_notice(line, count, extra)
                 if flags:
                     self._flag_notices(line, flags, values)
-                for pos, value in defaults_all:
-                    if not values[pos]:
-                        values[pos] = value
+                if defaults_all:
+                    for pos, value in defaults_all:
+                        if not values[pos]:
+                            values[pos] = value
                 if defaults_vm and vm_number is not None and values[vm_number]:
                     for pos, value in defaults_vm:
                         if not values[pos]:
@@ -952,11 +963,22 @@ class Converter(object):
                             values[pos] = value
 
                 if validate:
-                    if quick(values):
+                    joined = quick(values)
+                    if joined is not None:
                         errors = check_duplicates(values, line)
                         if not errors:
                             rows += 1
-                            yield values
+                            if csv_line is None:
+                                yield values
+                                continue
+                            if not (',' in joined or '"' in joined or '\n' in joined
+                                    or '\r' in joined):
+                                # No cell to quote: the NULs that join the cells are the commas.
+                                add_line(joined.replace(JOINED_BY, ','))
+                            else:
+                                add_line(csv_line(values))
+                            if len(lines) == CSV_PIECE_ROWS:
+                                yield piece(lines)
                             continue
                         self._invalid(line, errors)
                         continue
@@ -973,7 +995,14 @@ class Converter(object):
                         self._invalid(line, errors)
                         continue
                 rows += 1
-                yield values
+                if csv_line is None:
+                    yield values
+                    continue
+                add_line(csv_line(values))
+                if len(lines) == CSV_PIECE_ROWS:
+                    yield piece(lines)
+            if lines:
+                yield piece(lines)
         finally:
             self.rows += rows
             self.data_rows += data_rows
@@ -1005,6 +1034,43 @@ class Converter(object):
             self._notice(line, None, 'PHP \\" escape read as a quote', 'escape')
         if flags & F_UNTERMINATED:
             self._notice(line, None, 'the file ends inside a quoted value', 'unterminated')
+
+
+def piece(lines):
+    """The CSV lines as one text, each with its line end; empties ``lines``."""
+    lines.append('')
+    text = '\n'.join(lines)
+    del lines[:]
+    return text
+
+
+class CsvLines(object):
+    """``line(values)``: the line ``csv.writer(handle, lineterminator='\\n').writerow(values)``
+    writes, without its line end, for rows of ``width`` str cells; a row with no cell to quote
+    is joined by commas, which takes a third of the writer's time (most rows of a conversion)."""
+
+    def __init__(self, width):
+        self._commas = width - 1
+        self._text = None
+        # '\n' as the line end, cut off below: it is also what makes the writer quote a cell
+        # that holds one.
+        self._writer = csv.writer(self, lineterminator='\n')
+        # One cell alone and empty is written "" (an empty line would be no row at all).
+        self.line = self._line if width > 1 else self._written
+
+    def write(self, text):          # the csv writer writes each row in one call
+        self._text = text
+
+    def _written(self, values):
+        self._writer.writerow(values)
+        return self._text[:-1]
+
+    def _line(self, values):
+        text = ','.join(values)
+        if text.count(',') == self._commas and not (
+                '"' in text or '\n' in text or '\r' in text):
+            return text
+        return self._written(values)
 
 
 def describe_unknown(unknown, limit=MAX_LISTED):
@@ -1051,12 +1117,13 @@ def convert_file(path, encoding='auto', **options):
     return converter, source.encoding, rows
 
 
-def convert_source(source, **options):
+def convert_source(source, as_csv=False, **options):
     """Read the header of a :class:`LegacySource` and return (converter, generator of output
-    rows); the source's file-level warnings open the converter's."""
+    rows, or with ``as_csv`` of their CSV text in pieces); the source's file-level warnings open
+    the converter's."""
     converter = Converter(**options)
     converter.warnings.extend(source.warnings)
-    return converter, _start(converter, source.records())
+    return converter, _start(converter, source.records(), as_csv)
 
 
 def convert_lines(lines, delimiter=DELIMITER, **options):
@@ -1065,7 +1132,7 @@ def convert_lines(lines, delimiter=DELIMITER, **options):
     return converter, _start(converter, iter_records(lines, delimiter))
 
 
-def _start(converter, records):
+def _start(converter, records, as_csv=False):
     """Give the converter the first non-blank record as its header; the rows that follow."""
     for line, cells, flags in records:
         if cells and any(c.strip() for c in cells):
@@ -1079,4 +1146,4 @@ def _start(converter, records):
         converter.blank_lines += 1
     else:
         raise LegacyCsvError('the file has no header line (it is empty or blank)', 1)
-    return converter.convert(records)
+    return converter.convert(records, as_csv)

@@ -31,11 +31,11 @@ def plugin_pass(src, dest, validate=True):
     from ansible_collections.xivo.confd.plugins.module_utils.legacy_csv import (
         convert_source, open_source)
     with open_source(src, 'auto') as source:
-        converter, rows = convert_source(source, validate=validate)
+        converter, rows = convert_source(source, as_csv=True, validate=validate)
         with AtomicOutput(dest, mode=0o600) as handle:
             writer = csv.writer(handle, lineterminator='\n')
             writer.writerow(converter.columns)
-            writer.writerows(rows)
+            handle.writelines(rows)
     if converter.invalid_count:
         raise RuntimeError('invalid rows in the generated file: %r' % converter.invalid_rows[:3])
     return converter

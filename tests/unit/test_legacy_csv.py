@@ -6,7 +6,9 @@
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
+import csv
 import glob
+import io
 import os
 
 import pytest
@@ -307,6 +309,29 @@ def test_max_reported_caps_lists(tmp_path):
     data = b'firstname\n' + b'\n'.join(b'"x\ny"' for dummy in range(20)) + b'\n'
     conv, used, rows = convert(tmp_path, data, max_reported=5)
     assert len(rows) == 20 and len(conv.row_warnings) == 5 and conv.row_warning_count == 20
+
+
+def test_csv_text_comes_in_pieces_and_is_the_csv_writers(tmp_path):
+    """2,500 rows, some to quote (a comma, a quote), some invalid: the CSV text of the valid ones
+    comes in pieces of CSV_PIECE_ROWS lines and is what csv.writer writes for the rows."""
+    lines = ['firstname|lastname|phonenumber|context|protocol']
+    for n in range(2500):
+        last = ('Lee, "Jr"' if n % 7 == 0 else 'Lee')
+        exten = '' if n % 11 == 0 else str(1000 + n % 2400)       # some clash: invalid
+        lines.append('"Ann %d"|"%s"|%s|default|sip' % (n, last.replace('"', '""'), exten))
+    path = tmp_path / 'big.csv'
+    path.write_text('\n'.join(lines) + '\n')
+    conv, used, rows = L.convert_file(str(path))
+    with L.open_source(str(path)) as source:
+        text_conv, pieces = L.convert_source(source, as_csv=True)
+        pieces = list(pieces)
+    expected = io.StringIO()
+    csv.writer(expected, lineterminator='\n').writerows(rows)
+    assert ''.join(pieces) == expected.getvalue()
+    assert [piece.count('\n') for piece in pieces[:-1]] == [L.CSV_PIECE_ROWS] * (len(pieces) - 1)
+    assert 0 < pieces[-1].count('\n') <= L.CSV_PIECE_ROWS
+    assert text_conv.rows == conv.rows == len(rows) and conv.invalid_count > 0
+    assert text_conv.invalid_rows == conv.invalid_rows
 
 
 def test_streaming_does_not_read_ahead():
