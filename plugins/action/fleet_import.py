@@ -23,7 +23,7 @@ from ansible.utils.display import Display
 
 from ansible_collections.xivo.confd.plugins.action.user_import import progress_printer
 from ansible_collections.xivo.confd.plugins.module_utils import (
-    conversion, fleet, import_plan, import_run, reports)
+    conversion, file_output, fleet, import_plan, import_run, reports)
 from ansible_collections.xivo.confd.plugins.module_utils.confd_client import (
     CONNECTION_ARGSPEC, ConfdError)
 from ansible_collections.xivo.confd.plugins.module_utils.secrets import scrub_text
@@ -246,6 +246,7 @@ class ActionModule(ActionBase):
         own thread, so that a server imports as soon as its file is ready; a file shared by
         several servers is converted (and read) once."""
         shared = OnceEach()
+        self._files = RunFiles(shared)
         concurrency = max(1, first.options.get('concurrency') or 1)
         with StopWatch() as stop:
             with concurrent.futures.ThreadPoolExecutor(max_workers=concurrency) as pool:
@@ -257,8 +258,8 @@ class ActionModule(ActionBase):
         """A server's work, its outcome then written for fleet_result (in the server's thread:
         the writes of a large fleet overlap)."""
         outcome = self._one_server(plan, run_id, check_mode, stop, shared)
-        import_run.write_private_file(fleet.outcome_path(run_dir, outcome['host']),
-                                      json.dumps(outcome).encode('utf-8'))
+        self._files.write(fleet.outcome_path(run_dir, outcome['host']),
+                          json.dumps(outcome).encode('utf-8'))
         return outcome
 
     @staticmethod
@@ -314,7 +315,8 @@ class ActionModule(ActionBase):
                 client, src, run_options, host=plan.host, check_mode=check_mode,
                 diff=bool(self._task.diff), should_stop=stop.reason,
                 source=None if isinstance(source, Exception) else source,
-                progress=progress_printer(plan.host, _progress_seconds(options)))
+                progress=progress_printer(plan.host, _progress_seconds(options)),
+                write_file=self._files.write)
             result = run.run()
         finally:
             client.close()
@@ -348,21 +350,19 @@ class ActionModule(ActionBase):
         data = dict(run_id=run_id, host=plan.host, server=plan.server, src=plan.source,
                     started=reports.utc_now(), finished=reports.utc_now(), complete=False,
                     error=plan.error, summary=import_plan.summarize([]), users=[])
-        import_run.write_private_file(files['report'],
-                                      reports.report_json(data).encode('utf-8'))
+        self._files.write(files['report'], reports.report_json(data).encode('utf-8'))
 
-    @staticmethod
-    def _finish(outcome, files):
+    def _finish(self, outcome, files):
         """Record the run's files in the outcome, and copy them as the latest of the host."""
         public = _public(files)
         if os.path.exists(files.get('report', '')):
-            with open(files['report'], 'rb') as handle:
-                import_run.write_private_file(files['latest_report'], handle.read())
+            self._files.copy(files['report'], files['latest_report'])
             public['latest_report'] = files['latest_report']
         if files.get('latest_failed'):
             if os.path.exists(files['failed']):
-                with open(files['failed'], 'rb') as handle:
-                    import_run.write_private_file(files['latest_failed'], handle.read())
+                # A copy, not a link: the operator edits this file and feeds it back, and the
+                # run's own list must stay as the run wrote it.
+                self._files.copy(files['failed'], files['latest_failed'], link=False)
                 public['latest_failed'] = files['latest_failed']
             elif os.path.exists(files['latest_failed']):
                 os.remove(files['latest_failed'])  # a stale list of failures would mislead
@@ -379,6 +379,31 @@ class ActionModule(ActionBase):
             import_run.write_private_file(os.path.join(directory, 'fleet.json'), text)
             import_run.write_private_file(os.path.join(directory, 'fleet.md'),
                                           fleet.fleet_markdown(data, directory).encode('utf-8'))
+
+
+class RunFiles:
+    """The files of a run's servers, written from their threads (write_private_file): the
+    stale temporary files of each directory are looked for once, with one listing, not at
+    every file written there (a report directory holds a file per server); the latest report
+    of a server is a second name of this run's (a hard link) where the file system allows."""
+
+    def __init__(self, shared):
+        self._shared = shared
+
+    def _swept(self, path):
+        directory = os.path.dirname(os.path.abspath(path))
+        self._shared.get(('swept', directory),
+                         lambda: file_output.remove_stale_temp_files_in(directory))
+
+    def write(self, path, data):
+        self._swept(path)
+        import_run.write_private_file(path, data, clean_stale=False)
+
+    def copy(self, src, dest, link=True):
+        self._swept(dest)
+        if not (link and file_output.replace_with_link(src, dest)):
+            with open(src, 'rb') as handle:
+                import_run.write_private_file(dest, handle.read(), clean_stale=False)
 
 
 class OnceEach:

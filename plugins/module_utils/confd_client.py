@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 import time
 import warnings
 
@@ -58,6 +59,18 @@ CONNECTION_ARGSPEC = dict(
     timeout=dict(type='float', default=300, fallback=_env('timeout')),
     retries=dict(type='int', default=3, fallback=_env('retries')),
 )
+
+
+def proxies_possible(environ=None, platform=None):
+    """False when no proxy can apply: on Linux and the BSDs, urllib (which requests asks) reads
+    proxies only from ``*_proxy`` variables, so without any the answer is none, for every
+    server; requests would walk the whole environment twice per server to find that out.
+    macOS and Windows also read the system's settings: always ask there."""
+    platform = sys.platform if platform is None else platform
+    if platform.startswith(('darwin', 'win')):
+        return True
+    environ = os.environ if environ is None else environ
+    return any(name[-6:].lower() == '_proxy' for name in environ)
 
 
 class ConfdError(Exception):
@@ -263,7 +276,8 @@ class ConfdClient:
         them (NO_PROXY included)."""
         where = url.split('/', 3)[2]
         if where not in self._proxies:
-            self._proxies[where] = requests.utils.get_environ_proxies('https://%s/' % where)
+            self._proxies[where] = (requests.utils.get_environ_proxies('https://%s/' % where)
+                                    if proxies_possible() else {})
         return self._proxies[where]
 
     def _retry(self, attempt, what, why):

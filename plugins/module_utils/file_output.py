@@ -23,6 +23,7 @@ that the next writer of the same ``dest`` can remove one left by a killed proces
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
+import binascii
 import errno
 import hashlib
 import os
@@ -228,18 +229,31 @@ def stale_temp_files(dest):
     SIGKILL, or the machine stopped), oldest name first. Another writer's file, one still being
     written, or any file of another shape is not listed."""
     directory = os.path.dirname(os.path.abspath(dest))
+    # A directory holds the files of many destinations (a report per server): a prefix test
+    # first, so that the pattern is only built and matched for this destination's temp files.
+    return _stale(directory, _temp_stem(dest), lambda: _temp_pattern(dest))
+
+
+def stale_temp_files_in(directory):
+    """:func:`stale_temp_files` for every destination in ``directory`` at once: one listing,
+    for a writer of many files there (a fleet's reports), instead of one per file."""
+    pattern = r'\A\..+\.%s-([0-9]+)\.[a-z0-9_]{8}%s\Z' % (re.escape(host_tag()),
+                                                          re.escape(TEMP_SUFFIX))
+    return _stale(os.path.abspath(directory), '.', lambda: re.compile(pattern))
+
+
+def _stale(directory, stem, pattern):
+    """The files of ``directory`` named ``stem``... that ``pattern()`` matches, with the pid of
+    a gone writer of this host as its group 1."""
     stale = []
     try:
         names = os.listdir(directory)
     except OSError:
         return stale
-    # A directory holds the files of many destinations (a report per server): a prefix test
-    # first, so that the pattern is only built and matched for this destination's temp files.
-    stem = _temp_stem(dest)
     names = [name for name in names if name.startswith(stem)]
     if not names:
         return stale
-    pattern = _temp_pattern(dest)
+    pattern = pattern()
     for name in sorted(names):
         match = pattern.match(name)
         if not match or int(match.group(1)) == os.getpid():
@@ -256,7 +270,15 @@ def stale_temp_files(dest):
 
 def remove_stale_temp_files(dest, check_mode=False):
     """Remove what :func:`stale_temp_files` finds (not in check mode); returns those paths."""
-    stale = stale_temp_files(dest)
+    return _remove(stale_temp_files(dest), check_mode)
+
+
+def remove_stale_temp_files_in(directory, check_mode=False):
+    """Remove what :func:`stale_temp_files_in` finds (not in check mode); returns those paths."""
+    return _remove(stale_temp_files_in(directory), check_mode)
+
+
+def _remove(stale, check_mode):
     if not check_mode:
         for path in stale:
             try:
@@ -265,6 +287,25 @@ def remove_stale_temp_files(dest, check_mode=False):
                 if exc.errno != errno.ENOENT:      # removed meanwhile by another run
                     raise
     return stale
+
+
+def replace_with_link(src, dest):
+    """Make ``dest`` a second name of the file ``src`` (a hard link, put in place atomically):
+    a copy without reading or writing the content. False when the file system cannot link
+    (then copy); ``src`` is left as it is either way."""
+    directory = os.path.dirname(os.path.abspath(dest))
+    temp = os.path.join(directory, '%s%s%s' % (temp_prefix(dest), binascii.hexlify(
+        os.urandom(4)).decode('ascii'), TEMP_SUFFIX))
+    try:
+        os.link(src, temp)
+    except OSError:
+        return False
+    try:
+        os.replace(temp, dest)
+    except OSError:
+        os.unlink(temp)
+        raise
+    return True
 
 
 class HashingWriter(object):
@@ -308,7 +349,7 @@ class AtomicOutput(object):
     """
 
     def __init__(self, dest, mode=0o600, backup=False, check_mode=False, encoding='utf-8',
-                 newline='', create_directory=False):
+                 newline='', create_directory=False, clean_stale=True):
         self.dest = os.path.abspath(os.path.expanduser(dest))
         self.mode = parse_mode(mode)
         self.backup = backup
@@ -323,6 +364,7 @@ class AtomicOutput(object):
         self._digest = None
         self._finished = False
         self.create_directory = create_directory
+        self.clean_stale = clean_stale    # False: the caller swept the directory already
         self.created_directories = []
         self.stale_temp_files = []
         self._tmp_path = None
@@ -337,7 +379,8 @@ class AtomicOutput(object):
             self.created_directories = make_directories(directory, check_mode=self.check_mode)
         if os.path.isdir(self.dest):
             raise IOError('dest is a directory: %s' % self.dest)
-        self.stale_temp_files = remove_stale_temp_files(self.dest, self.check_mode)
+        if self.clean_stale:
+            self.stale_temp_files = remove_stale_temp_files(self.dest, self.check_mode)
         if self.check_mode:
             self._stream = HashingWriter(self.encoding)
             return self._stream
@@ -409,12 +452,14 @@ class AtomicOutput(object):
         self._finished = True
 
 
-def write_atomically(dest, content, mode=0o600, backup=False, check_mode=False, encoding='utf-8'):
+def write_atomically(dest, content, mode=0o600, backup=False, check_mode=False, encoding='utf-8',
+                     clean_stale=True):
     """Write a whole text (or bytes) to ``dest`` with :class:`AtomicOutput`; returns a dict
     ``changed``, ``backup_file`` (when made), ``dest``."""
     if isinstance(content, bytes):
         content = content.decode(encoding)
-    out = AtomicOutput(dest, mode=mode, backup=backup, check_mode=check_mode, encoding=encoding)
+    out = AtomicOutput(dest, mode=mode, backup=backup, check_mode=check_mode, encoding=encoding,
+                       clean_stale=clean_stale)
     with out as stream:
         stream.write(content)
     result = {'changed': out.changed, 'dest': out.dest}

@@ -51,8 +51,9 @@ def check_options(options):
     import_plan.check_keys(options['keys'])
 
 
-def write_private_file(path, data, check_mode=False):
+def write_private_file(path, data, check_mode=False, clean_stale=True):
     """Write bytes atomically, mode 0600, only when they differ (creating the directory).
+    ``clean_stale=False``: the caller removed the stale temporary files of the directory.
 
     Returns True when the file changed (or would have, in check mode).
     """
@@ -61,7 +62,8 @@ def write_private_file(path, data, check_mode=False):
         os.makedirs(directory, mode=0o700, exist_ok=True)
     if not os.path.isdir(directory):
         return True
-    return write_atomically(path, data, mode=0o600, check_mode=check_mode)['changed']
+    return write_atomically(path, data, mode=0o600, check_mode=check_mode,
+                            clean_stale=clean_stale)['changed']
 
 
 class ImportRun:
@@ -73,7 +75,8 @@ class ImportRun:
     """
 
     def __init__(self, client, src, options, host=None, check_mode=False, diff=False,
-                 progress=None, should_stop=None, source=None, clock=time.monotonic):
+                 progress=None, should_stop=None, source=None, clock=time.monotonic,
+                 write_file=write_private_file):
         self.client = client
         self.src = src
         self.options = dict(DEFAULTS, **options)
@@ -85,6 +88,7 @@ class ImportRun:
         self.should_stop = should_stop
         self.source = source            # (header, rows) already read, shared by several servers
         self.clock = clock
+        self.write_file = write_file    # write_private_file(path, data), or a caller's
         self.run_id = self.options['run_id'] or reports.new_run_id()
         self.timings = {}
         self.warnings = []
@@ -179,7 +183,7 @@ class ImportRun:
         self._timed('read_server', started)
         if options['backup_dest'] and not self.check_mode:
             out['backup_file'] = options['backup_dest']
-            write_private_file(out['backup_file'], import_plan.users_csv_body(headers, users))
+            self.write_file(out['backup_file'], import_plan.users_csv_body(headers, users))
         started = self.clock()
         outcomes = import_plan.plan(
             header, rows, users, keys=options['keys'], update=options['update'],
@@ -274,14 +278,14 @@ class ImportRun:
             for key in ('error', 'interrupted', 'batches', 'preflight'):
                 if out.get(key):
                     report[key] = out[key]
-            write_private_file(path, reports.report_json(report).encode('utf-8'))
+            self.write_file(path, reports.report_json(report).encode('utf-8'))
             written['report_file'] = path
         if options['failed_dest']:
             path = options['failed_dest']
             if failed:
                 # The only output that holds secrets: the operator fixes it and feeds it back,
                 # so it is written byte for byte, and cells a spreadsheet would run are named.
-                write_private_file(path, import_plan.csv_body(
+                self.write_file(path, import_plan.csv_body(
                     header, [outcome.row.values for outcome in failed]))
                 written['failed_file'] = path
                 cells = reports.formula_cells([(o.row.line, o.row.values) for o in failed],

@@ -59,7 +59,11 @@ def safe_stem(name):
 def inside(directory, file_name):
     """The path of ``file_name`` in ``directory``; raises ValueError if it would leave it."""
     base = os.path.realpath(directory)
-    path = os.path.realpath(os.path.join(base, file_name))
+    path = os.path.join(base, file_name)
+    # A plain name that is not a symbolic link resolves to itself in the resolved directory;
+    # anything else is resolved in full (a fleet asks for thousands of paths).
+    if os.sep in file_name or file_name in ('.', '..', '') or os.path.islink(path):
+        path = os.path.realpath(path)
     if os.path.dirname(path) != base:
         raise ValueError('%r would be written outside %s' % (file_name, base))
     return path

@@ -7,7 +7,7 @@ import pytest
 import requests
 
 from ansible_collections.xivo.confd.plugins.module_utils.confd_client import (
-    ConfdClient, ConfdError, ConfdRedirect, ConfdUncertain)
+    ConfdClient, ConfdError, ConfdRedirect, ConfdUncertain, proxies_possible)
 
 
 class Answer:
@@ -95,6 +95,14 @@ def test_environment_proxies_and_ca_bundle_are_read_once_netrc_never(monkeypatch
     direct.base_url = 'https://direct.example:9486'
     direct.export_users()
     assert not session.calls[0][2]['proxies'].get('https')     # NO_PROXY names it
+
+
+def test_without_proxy_variables_no_proxy_applies_on_linux():
+    assert not proxies_possible({'PATH': '/bin', 'HOME': '/root'}, 'linux')
+    assert proxies_possible({'NO_PROXY': 'x'}, 'linux')       # requests answers {'no': 'x'}
+    assert proxies_possible({'https_proxy': 'http://p:3128'}, 'linux')
+    assert proxies_possible({'ALL_PROXY': 'socks5://p'}, 'freebsd13')
+    assert proxies_possible({}, 'darwin') and proxies_possible({}, 'win32')
 
 
 def test_a_given_token_is_used_as_is_and_never_revoked():

@@ -247,3 +247,38 @@ def test_same_content_and_the_digest_of_what_was_written(tmp_path):
     with check as stream:
         stream.write('abc')
     assert not check.changed and check.digest == out.digest
+
+
+def test_one_listing_finds_the_stale_temp_files_of_every_destination(tmp_path):
+    """stale_temp_files_in: what stale_temp_files finds for each destination of a directory,
+    in one listing; a live writer's file and other names are left alone."""
+    gone = dead_pid()
+    stale = []
+    for dest in ('a.json', 'b-failed.csv'):
+        name = temp_name(tmp_path / dest, gone)
+        (tmp_path / name).write_text('secret')
+        stale.append(str(tmp_path / name))
+    live = temp_name(tmp_path / 'c.json', os.getppid())                  # its writer runs
+    other_host = temp_name(tmp_path / 'd.json', gone, tag='otherhost')   # not ours to judge
+    for name in (live, other_host, '.a.json.notatemp'):
+        (tmp_path / name).write_text('left alone')
+    (tmp_path / 'a.json').write_text('{}')
+    assert F.stale_temp_files_in(str(tmp_path)) == sorted(stale)
+    assert sorted(F.stale_temp_files(str(tmp_path / 'a.json')) + F.stale_temp_files(
+        str(tmp_path / 'b-failed.csv'))) == sorted(stale)
+    assert F.remove_stale_temp_files_in(str(tmp_path)) == sorted(stale)
+    assert sorted(os.listdir(str(tmp_path))) == sorted(['a.json', live, other_host,
+                                                        '.a.json.notatemp'])
+
+
+def test_a_link_replaces_dest_without_copying(tmp_path):
+    src, dest = tmp_path / 'run.json', tmp_path / 'latest.json'
+    src.write_text('new')
+    os.chmod(str(src), 0o600)
+    dest.write_text('old')
+    assert F.replace_with_link(str(src), str(dest))
+    assert dest.read_text() == 'new' and os.path.samefile(str(src), str(dest))
+    assert oct(os.stat(str(dest)).st_mode & 0o777) == '0o600'
+    assert sorted(os.listdir(str(tmp_path))) == ['latest.json', 'run.json']
+    assert not F.replace_with_link(str(tmp_path / 'missing.json'), str(dest))
+    assert dest.read_text() == 'new'

@@ -29,6 +29,14 @@ def test_plain_names_are_kept_and_lookalikes_stay_apart():
 def test_inside_refuses_a_path_that_leaves_the_directory(tmp_path):
     with pytest.raises(ValueError):
         reports.inside(str(tmp_path), '../escape.json')
+    reports_dir = tmp_path / 'reports'
+    reports_dir.mkdir()
+    (reports_dir / 'xivo.json').symlink_to(tmp_path / 'elsewhere.json')     # a planted link
+    with pytest.raises(ValueError):
+        reports.inside(str(reports_dir), 'xivo.json')
+    (tmp_path / 'link').symlink_to(reports_dir)        # the directory through a link: resolved
+    assert reports.inside(str(tmp_path / 'link'), 'other.json') == str(reports_dir / 'other.json')
+    assert reports.inside(str(tmp_path / 'link'), 'a/../b.json') == str(reports_dir / 'b.json')
 
 
 def test_formula_cells_are_named_by_line_and_column():
