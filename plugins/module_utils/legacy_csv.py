@@ -978,7 +978,7 @@ class Converter(object):
                             else:
                                 add_line(csv_line(values))
                             if len(lines) == CSV_PIECE_ROWS:
-                                yield piece(lines)
+                                yield csv_piece(lines)
                             continue
                         self._invalid(line, errors)
                         continue
@@ -1000,9 +1000,9 @@ class Converter(object):
                     continue
                 add_line(csv_line(values))
                 if len(lines) == CSV_PIECE_ROWS:
-                    yield piece(lines)
+                    yield csv_piece(lines)
             if lines:
-                yield piece(lines)
+                yield csv_piece(lines)
         finally:
             self.rows += rows
             self.data_rows += data_rows
@@ -1036,7 +1036,7 @@ class Converter(object):
             self._notice(line, None, 'the file ends inside a quoted value', 'unterminated')
 
 
-def piece(lines):
+def csv_piece(lines):
     """The CSV lines as one text, each with its line end; empties ``lines``."""
     lines.append('')
     text = '\n'.join(lines)
