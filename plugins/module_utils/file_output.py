@@ -176,10 +176,13 @@ def temp_prefix(dest, pid=None):
     return '%s%d.' % (_temp_stem(dest), os.getpid() if pid is None else pid)
 
 
-def _temp_pattern(dest):
-    # mkstemp's random part: 8 characters of [a-z0-9_].
-    return re.compile(r'\A%s([0-9]+)\.[a-z0-9_]{8}%s\Z'
-                      % (re.escape(_temp_stem(dest)), re.escape(TEMP_SUFFIX)))
+def _temp_pattern(dest=None):
+    """The names of the temporary files of ``dest`` made on this host (of any destination
+    when ``dest`` is None), the pid as group 1; mkstemp's random part: 8 characters of
+    [a-z0-9_]."""
+    stem = (re.escape(_temp_stem(dest)) if dest is not None
+            else r'\..+\.%s-' % re.escape(host_tag()))
+    return re.compile(r'\A%s([0-9]+)\.[a-z0-9_]{8}%s\Z' % (stem, re.escape(TEMP_SUFFIX)))
 
 
 def _boot_time():
@@ -237,9 +240,7 @@ def stale_temp_files(dest):
 def stale_temp_files_in(directory):
     """:func:`stale_temp_files` for every destination in ``directory`` at once: one listing,
     for a writer of many files there (a fleet's reports), instead of one per file."""
-    pattern = r'\A\..+\.%s-([0-9]+)\.[a-z0-9_]{8}%s\Z' % (re.escape(host_tag()),
-                                                          re.escape(TEMP_SUFFIX))
-    return _stale(os.path.abspath(directory), '.', lambda: re.compile(pattern))
+    return _stale(os.path.abspath(directory), '.', _temp_pattern)
 
 
 def _stale(directory, stem, pattern):
@@ -294,6 +295,7 @@ def replace_with_link(src, dest):
     a copy without reading or writing the content. False when the file system cannot link
     (then copy); ``src`` is left as it is either way."""
     directory = os.path.dirname(os.path.abspath(dest))
+    # Named like mkstemp's files of dest, so that one left by a killed writer is found stale.
     temp = os.path.join(directory, '%s%s%s' % (temp_prefix(dest), binascii.hexlify(
         os.urandom(4)).decode('ascii'), TEMP_SUFFIX))
     try:

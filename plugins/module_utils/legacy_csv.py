@@ -973,7 +973,8 @@ class Converter(object):
                                 continue
                             if not (',' in joined or '"' in joined or '\n' in joined
                                     or '\r' in joined):
-                                # No cell to quote: the NULs that join the cells are the commas.
+                                # No cell to quote: the NULs that join the cells are the commas
+                                # (CsvLines' rule, inlined: a call per row costs 2-3% here).
                                 add_line(joined.replace(JOINED_BY, ','))
                             else:
                                 add_line(csv_line(values))
