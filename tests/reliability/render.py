@@ -22,21 +22,21 @@ CHECKS = (
      '`tests/integration/test_reliability_malformed.py`, corpus `tests/integration/files/malformed/`',
      'no traceback; refusal names file, line, column, reason; nothing reaches the server from a refused file'),
     ('Hypothesis fuzz of the converter and of the import reader/planner (random bytes, random tables)',
-     '`tests/unit/test_fuzz_*.py`', 'only the documented errors; one decision per row; never a double creation'),
+     '`tests/unit/plugins/module_utils/test_fuzz_*.py`', 'only the documented errors; one decision per row; never a double creation'),
     ('Secrets at `-vvvv --diff`, check mode and failure paths, every module and the role',
      '`tests/integration/test_security_secrets.py`',
      '0 hits in output, results, reports; files holding secrets are 0600'),
     ('Security defaults', 'same file',
      'TLS verified by default; no credential in URLs; no subprocess in plugins; tokens revoked, a given token kept'),
     ('Wrong-person matches through ansible-playbook (a key of another user, an exten reused by another person, '
-     'names only, uuid and secret keys)', '`tests/integration/test_import_trust.py`, `tests/unit/test_user_identity.py`',
+     'names only, uuid and secret keys)', '`tests/integration/test_import_trust.py`, `tests/unit/plugins/module_utils/test_user_identity.py`',
      '`conflict` in check mode and for real, the server user untouched, with or without update'),
     ('Two ansible-playbook runs into one server at once; kill -9 and Ctrl-C of ansible-playbook mid-import',
      '`tests/integration/test_import_trust.py`',
      'the second run refused (or waiting) and nothing sent twice; the worker stops at the next batch and the '
      'report (complete: false) says exactly what is on the server'),
     ('Redirects, ambiguous answers (504/200 HTML/201 not JSON/unnumbered created list), plain HTTP on the HTTPS '
-     'port', '`tests/unit/test_confd_client.py`, `tests/unit/test_import_plan.py`, '
+     'port', '`tests/unit/plugins/module_utils/test_confd_client.py`, `tests/unit/plugins/module_utils/test_import_plan.py`, '
      '`tests/integration/test_import_answers.py`', 'never followed, never resent; settled by reading the server'),
     ('Hostile inventory host names (`../../x`, `a/b`, dots) through the role', '`tests/integration/test_role_fleet.py`',
      'every report, failed-rows file and backup inside its directory'),

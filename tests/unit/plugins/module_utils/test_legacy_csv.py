@@ -16,7 +16,8 @@ import pytest
 from ansible_collections.xivo.confd.plugins.module_utils import legacy_csv as L
 from ansible_collections.xivo.confd.plugins.module_utils import legacy_mapping as M
 
-SAMPLES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+# tests/unit/plugins/module_utils/ -> tests/integration/files/samples
+SAMPLES = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', '..',
                        'integration', 'files', 'samples')
 
 

@@ -214,8 +214,15 @@ def test_a_writer_killed_with_sigkill_leaves_a_temp_file_the_next_one_removes(tm
             'from ansible_collections.xivo.confd.plugins.module_utils.file_output import AtomicOutput\n'
             'with AtomicOutput(sys.argv[1]) as out:\n'
             '    out.write("password\\n"); out.flush(); print("written", flush=True); time.sleep(60)\n')
+    # The writer imports the collection from where this test found it (ansible-test units puts the
+    # collection on no PYTHONPATH): file_output.py -> the directory that holds ansible_collections.
+    collections_root = F.__file__
+    for dummy in range(6):
+        collections_root = os.path.dirname(collections_root)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+        filter(None, [collections_root, os.environ.get('PYTHONPATH')])))
     writer = subprocess.Popen([sys.executable, '-c', code, str(dest)], stdout=subprocess.PIPE,
-                              universal_newlines=True)
+                              universal_newlines=True, env=env)
     try:
         assert writer.stdout.readline() == 'written\n'
         left = [n for n in os.listdir(str(tmp_path)) if n.endswith('.tmp')]
