@@ -10,7 +10,7 @@ from ansible_collections.xivo.confd.plugins.module_utils.reports import safe_ste
 DOCUMENTATION = r'''
 name: safe_stem
 short_description: A file name made from an inventory host name that cannot leave its directory
-version_added: 1.1.0
+version_added: 2.0.0
 description:
   - Replaces anything but letters, digits, C(.), C(_) and C(-) by C(_), drops leading dots, and
     adds a short hash of the original when it changed anything, so that C(a/b) and C(a_b) stay

@@ -9,7 +9,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 module: fleet_import
 short_description: Migrate the users of every XiVO server of a play batch at once
-version_added: 1.1.0
+version_added: 2.0.0
 description:
   - The work of the role C(xivo.confd.user_migration) for every host of the current play batch
     (C(ansible_play_batch)), in one task run once. Use the role; this module is documented for

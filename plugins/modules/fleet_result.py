@@ -9,7 +9,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 module: fleet_result
 short_description: Give one XiVO server its own result of a fleet migration
-version_added: 1.1.0
+version_added: 2.0.0
 description:
   - Reads the outcome that M(xivo.confd.fleet_import) recorded for this inventory host and
     returns it as the host's own result, so that the recap shows each server as changed

@@ -9,7 +9,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 module: user_remove
 short_description: Undo what a user import created on a XiVO server, user by user
-version_added: 1.1.0
+version_added: 2.0.0
 description:
   - Removes the users a run of M(xivo.confd.user_import) (or of the role
     the role C(xivo.confd.user_migration)) created, from its report (O(from_report), or the role's report

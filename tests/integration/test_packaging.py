@@ -37,7 +37,7 @@ TOOL_LEFTOVERS = (
     'changelogs/.plugin-cache.yaml',
     'context/Containerfile',
     'docs/ee/context/Containerfile',
-    'docs/ee/xivo-confd-1.1.0.tar.gz',
+    'docs/ee/xivo-confd-2.0.0.tar.gz',
     'plugins/modules/__pycache__/user_csv.cpython-311.pyc',
     'tests/output/junit/x.xml',
     'demo-output/report.json',
@@ -110,14 +110,20 @@ def test_tarball_ships_the_packaging_files_and_no_tool_leftovers(tmp_path):
     assert manifest['license'] == ['GPL-3.0-or-later']
 
 
-def test_changelog_has_the_1_0_0_release_and_lints():
+def test_changelog_has_the_releases_and_lints():
     run(['antsibull-changelog', 'lint'], cwd=REPO)
     run(['antsibull-changelog', 'lint-changelog-yaml', os.path.join('changelogs', 'changelog.yaml')],
         cwd=REPO)
     releases = _yaml('changelogs', 'changelog.yaml')['releases']
     assert releases['1.0.0']['release_date'] == '2026-11-25'
+    # 2.0.0 holds breaking changes (SemVer: a major release), a summary, and the plugins it added.
+    release = releases['2.0.0']
+    assert release['changes']['breaking_changes'] and release['changes']['release_summary']
+    assert {m['name'] for m in release['modules']} == {'fleet_import', 'fleet_result', 'user_remove'}
+    assert galaxy_metadata()['version'] == '2.0.0'
     assert Version(galaxy_metadata()['version']) >= max(Version(v) for v in releases)
-    assert '## v1\\.0\\.0' in _read('CHANGELOG.md')
+    for version in releases:
+        assert '## v%s' % version.replace('.', '\\.') in _read('CHANGELOG.md')
     config = _yaml('changelogs', 'config.yaml')
     assert os.path.isdir(os.path.join(REPO, 'changelogs', config['notesdir']))
 
