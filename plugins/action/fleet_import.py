@@ -25,7 +25,8 @@ from ansible_collections.xivo.confd.plugins.action.user_import import progress_p
 from ansible_collections.xivo.confd.plugins.module_utils import (
     conversion, file_output, fleet, import_plan, import_run, reports)
 from ansible_collections.xivo.confd.plugins.module_utils.confd_client import (
-    CONNECTION_ARGSPEC, ConfdError)
+    CONNECTION_ARGSPEC, ConfdError, check_connection_numbers)
+from ansible_collections.xivo.confd.plugins.module_utils.import_plan import NOT_TRIED
 from ansible_collections.xivo.confd.plugins.module_utils.secrets import scrub_text
 from ansible_collections.xivo.confd.plugins.plugin_utils.confd_action import (
     StopWatch, client_from_args, exit_if_orphaned)
@@ -115,7 +116,13 @@ class ActionModule(ActionBase):
         lines = fleet.summary_lines(outcomes, everything, len(expected), check_mode)
         report_dir = first.get('report_dir') or fleet.default_dir(playbook_dir, 'report_dir')
         if not check_mode:
-            self._fleet_reports(report_dir, run_id, everything, len(expected), started)
+            try:
+                self._fleet_reports(report_dir, run_id, everything, len(expected), started)
+            except (OSError, ValueError) as exc:
+                # Each server's result is still given by its own fleet_result.
+                lines.append('the fleet report could not be written in %s: %s'
+                             % (report_dir, exc))
+                result.setdefault('warnings', []).append(lines[-1])
         # Changes are reported by each host's fleet_result, not by the host that ran this.
         result.update(msg=lines, _ansible_verbose_always=True)
         if first.get('stats', True):
@@ -145,12 +152,18 @@ class ActionModule(ActionBase):
                 api_host = _api_host(templar, host, variables)
                 found[host] = (variables, api_host)
                 servers[host] = self._server_of(templar, variables, api_host)
-            except AnsibleError as exc:
+            except Exception as exc:  # pylint: disable=broad-except
+                # Whatever goes wrong with one host's variables is that host's failure.
                 found[host] = exc
         duplicates = fleet.duplicate_servers(dict((h, s) for h, s in servers.items() if s))
         spec = role_options()
         for host in batch:
-            plan = self._plan(host, found.pop(host), spec)
+            try:
+                plan = self._plan(host, found.pop(host), spec)
+            except Exception as exc:  # pylint: disable=broad-except
+                plan = HostPlan(host)
+                plan.fail('its variables cannot be used: %s: %s'
+                          % (type(exc).__name__, _first_line(exc)))
             if host in duplicates:
                 plan.fail(fleet.duplicate_message(host, *duplicates[host]))
             yield plan
@@ -161,6 +174,10 @@ class ActionModule(ActionBase):
         plan = HostPlan(host)
         if isinstance(found, AnsibleError):
             plan.fail('a role variable cannot be templated: %s' % _first_line(found))
+            return plan
+        if isinstance(found, Exception):
+            plan.fail('its variables cannot be used: %s: %s'
+                      % (type(found).__name__, _first_line(found)))
             return plan
         variables, api_host = found
         try:
@@ -223,6 +240,19 @@ class ActionModule(ActionBase):
                       'web-interface file) or xivo_user_migration_csv (a file in the confd '
                       'format) for this host')
         plan.source, plan.legacy = (legacy, True) if legacy else (confd, False)
+        # Every input of the host is checked here, before any server of the batch is sent
+        # anything: a wrong path fails this host alone, named, with its reason.
+        for problem in fleet.input_problems(values, plan.connection):
+            plan.fail('%s: nothing was sent to %s' % (problem, plan.server))
+        try:
+            import_run.check_options(dict(import_run.DEFAULTS, **dict(
+                (name, values[name]) for name in IMPORT_VARS if values.get(name) is not None)))
+            check_connection_numbers(**dict(
+                (k, plan.connection[k]) for k in ('port', 'auth_port', 'timeout', 'retries',
+                                                  'token_expiration')
+                if plan.connection.get(k) is not None))
+        except (ConfdError, TypeError, ValueError) as exc:
+            plan.fail(str(exc))
 
     def _run_id(self, work_dir):
         """One id for the whole ansible-playbook run of this play, whatever the batches."""
@@ -247,17 +277,39 @@ class ActionModule(ActionBase):
         several servers is converted (and read) once."""
         shared = OnceEach()
         self._files = RunFiles(shared)
+        # Set once every host's inputs are checked: no server is sent anything before (a
+        # server converts and reads its file meanwhile).
+        self._planned = threading.Event()
         concurrency = max(1, first.options.get('concurrency') or 1)
         with StopWatch() as stop:
             with concurrent.futures.ThreadPoolExecutor(max_workers=concurrency) as pool:
-                futures = [pool.submit(self._recorded_server, plan, run_id, run_dir, check_mode,
-                                       stop, shared) for plan in itertools.chain([first], plans)]
+                futures = []
+                try:
+                    for plan in itertools.chain([first], plans):
+                        futures.append(pool.submit(self._recorded_server, plan, run_id, run_dir,
+                                                   check_mode, stop, shared))
+                finally:
+                    self._planned.set()
                 return [future.result() for future in futures]
 
     def _recorded_server(self, plan, run_id, run_dir, check_mode, stop, shared):
         """A server's work, its outcome then written for fleet_result (in the server's thread:
         the writes of a large fleet overlap)."""
-        outcome = self._one_server(plan, run_id, check_mode, stop, shared)
+        progress = {}
+        try:
+            outcome = self._one_server(plan, run_id, check_mode, stop, shared, progress)
+        except Exception as exc:  # pylint: disable=broad-except
+            # Whatever breaks in one server's work is that server's failure, never the
+            # batch's: the other servers finish, and the fleet report is written.
+            run = progress.get('run')
+            outcome = fleet.crashed(plan.host, plan.server, exc,
+                                    outcomes=run.outcomes if run is not None else (),
+                                    check_mode=check_mode,
+                                    secrets=run.secrets if run is not None else _secrets_of(plan))
+            outcome['failure'] = fleet.failure(outcome, None, True)
+            self._crash_report(plan, run_id, progress.get('files') or {}, outcome, run,
+                               check_mode)
+            outcome['files'] = _existing(progress.get('files') or {})
         self._files.write(fleet.outcome_path(run_dir, outcome['host']),
                           json.dumps(outcome).encode('utf-8'))
         return outcome
@@ -277,7 +329,7 @@ class ActionModule(ActionBase):
             plan.fail('the legacy file %s could not be converted: %s'
                       % (plan.source, plan.conversion.get('msg', '')))
 
-    def _one_server(self, plan, run_id, check_mode, stop, shared):
+    def _one_server(self, plan, run_id, check_mode, stop, shared, progress):
         self._convert(plan, shared)
         options = plan.options
         report_dir = options.get('report_dir') or ''
@@ -289,6 +341,7 @@ class ActionModule(ActionBase):
                          failed=reports.inside(run_reports, stem + '-failed.csv'),
                          latest_report=reports.inside(report_dir, stem + '.json'),
                          latest_failed=reports.inside(report_dir, stem + '-failed.csv'))
+        progress['files'] = files
         conversion_summary = _conversion_summary(plan)
         if plan.error is not None:
             outcome = fleet.Outcome.of(plan.host, plan.server, fleet.NOT_IMPORTED, plan.error,
@@ -304,6 +357,7 @@ class ActionModule(ActionBase):
         run_options.update(run_id=run_id, return_unchanged=False,
                            backup_dest=backup or None, report_dest=files.get('report'),
                            failed_dest=files.get('failed'))
+        self._planned.wait()
         try:
             client = client_from_args(plan.connection)
         except ConfdError as exc:
@@ -317,6 +371,7 @@ class ActionModule(ActionBase):
                 source=None if isinstance(source, Exception) else source,
                 progress=progress_printer(plan.host, _progress_seconds(options)),
                 write_file=self._files.write)
+            progress['run'] = run
             result = run.run()
         finally:
             client.close()
@@ -352,6 +407,24 @@ class ActionModule(ActionBase):
                     error=plan.error, summary=import_plan.summarize([]), users=[])
         self._files.write(files['report'], reports.report_json(data).encode('utf-8'))
 
+    def _crash_report(self, plan, run_id, files, outcome, run, check_mode):
+        """The report of a server whose work broke: what happened to each row, as far as it
+        went (a rollback needs the users that were created); nothing when it cannot be written."""
+        if check_mode or not files.get('report'):
+            return
+        users = [o.as_dict() for o in run.outcomes] if run is not None else []
+        for user in users:
+            if user['status'] not in outcome['summary']:
+                user.update(status=NOT_TRIED, error='not tried: ' + outcome['msg'])
+        data = dict(run_id=run_id, host=plan.host, server=plan.server, src=plan.source,
+                    started=reports.utc_now(), finished=reports.utc_now(), complete=False,
+                    error=outcome['msg'], summary=dict(outcome['summary']), users=users)
+        try:
+            self._files.write(files['report'], reports.report_json(data).encode('utf-8'))
+            self._files.copy(files['report'], files['latest_report'])
+        except (OSError, ValueError):
+            pass    # the outcome says why this server failed; its report is what could not be
+
     def _finish(self, outcome, files):
         """Record the run's files in the outcome, and copy them as the latest of the host."""
         public = _public(files)
@@ -367,8 +440,8 @@ class ActionModule(ActionBase):
             elif os.path.exists(files['latest_failed']):
                 os.remove(files['latest_failed'])  # a stale list of failures would mislead
         outcome['files'] = dict((k, v) for k, v in public.items() if v and os.path.exists(v))
-        outcome.setdefault('failure', outcome['msg'] if outcome['status'] != fleet.IMPORTED
-                           else '')
+        outcome.setdefault('failure', '' if outcome['status'] in fleet.DONE
+                           else '%s: %s' % (outcome['host'], outcome['msg']))
         return outcome
 
     def _fleet_reports(self, report_dir, run_id, outcomes, expected, started):
@@ -434,6 +507,14 @@ def _private(path):
     """A file of the run directory opened for reading and writing, mode 0600 (the work
     directory holds the users' secrets; nothing in it is readable by others)."""
     return os.fdopen(os.open(path, os.O_RDWR | os.O_CREAT, 0o600), 'r+')
+
+
+def _existing(files):
+    return dict((k, v) for k, v in _public(files).items() if os.path.exists(v))
+
+
+def _secrets_of(plan):
+    return set(plan.connection[k] for k in ('password', 'token') if plan.connection.get(k))
 
 
 def _public(files):

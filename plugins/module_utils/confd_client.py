@@ -77,6 +77,11 @@ class ConfdError(Exception):
     """A failure a person can act on; the message never holds a secret."""
 
 
+class ConfdAuthRefused(ConfdError):
+    """xivo-auth or confd refused our credentials (401/403): nothing of the request was read,
+    so no row of it was tried."""
+
+
 class ConfdUncertain(ConfdError):
     """The server may or may not have committed the request (timeout, connection lost)."""
 
@@ -227,12 +232,13 @@ class ConfdClient:
                 self._token = token
                 self._token_is_ours = True
                 return
-        if response.status_code == 401:
-            raise ConfdError(
-                'xivo-auth at %s:%s refused the credentials of user %r for backend %r (401). '
+        if response.status_code in (401, 403):
+            raise ConfdAuthRefused(
+                'xivo-auth at %s:%s refused the credentials of user %r for backend %r (%s). '
                 'Check username/password, or auth_backend (xivo_service for a web-services '
                 'user, xivo_admin for a web-interface admin).'
-                % (self.host, self.auth_port, self.username, self.auth_backend))
+                % (self.host, self.auth_port, self.username, self.auth_backend,
+                   response.status_code))
         raise ConfdError('xivo-auth at %s:%s answered %s to the token request: %s'
                          % (self.host, self.auth_port, response.status_code,
                             describe_error_body(_decode_body(response), response.text)))
@@ -365,7 +371,7 @@ class ConfdClient:
                 continue
             break
         if response.status_code in (401, 403):
-            raise ConfdError(self._auth_failure_message(response.status_code, what, acl))
+            raise ConfdAuthRefused(self._auth_failure_message(response.status_code, what, acl))
         _refuse_redirect(response, self.host, self.port, what)
         return ConfdResponse(response.status_code, _decode_body(response), response.text,
                              response.headers.get('Content-Type', ''))

@@ -16,12 +16,14 @@ import json
 import os
 
 from ansible_collections.xivo.confd.plugins.module_utils import reports
+from ansible_collections.xivo.confd.plugins.module_utils.import_plan import summarize
+from ansible_collections.xivo.confd.plugins.module_utils.secrets import scrub_text
 from ansible_collections.xivo.confd.plugins.module_utils.server_lock import server_identity
 from ansible_collections.xivo.confd.plugins.module_utils.text import sanitize_message
 
 PREFIX = 'xivo_user_migration_'
 COUNTED = ('created', 'updated', 'unchanged', 'conflict', 'failed', 'would_create',
-           'would_update', 'would_fail')
+           'would_update', 'would_fail', 'not_tried')
 
 # The role's directories when their variable is empty, under the playbook directory (the role
 # defaults hold no Jinja: Ansible compiles a default's template again for every host and task).
@@ -31,6 +33,8 @@ PATH_OPTIONS = ('legacy_csv', 'csv', 'work_dir', 'report_dir', 'backup_dir', 'ca
 
 # Outcome statuses of a server.
 IMPORTED = 'imported'               # every row was tried (some may have failed)
+CHECKED = 'checked'                 # check mode: every row was checked, nothing was imported
+DONE = (IMPORTED, CHECKED)
 NOT_IMPORTED = 'not imported'       # configuration, conversion or file problem: nothing sent
 UNREACHABLE = 'unreachable'         # the server could not be reached
 
@@ -88,6 +92,59 @@ def duplicate_message(host, identity, others):
             'users twice).' % (host, identity, ', '.join(others)))
 
 
+def unreadable_file(path, what, directory_allowed=False):
+    """Why the input ``path`` (``what`` it is, for the message) cannot be read; '' when it
+    can. Asked for every host before any server is touched: a wrong path fails its host
+    alone, with this reason, instead of an error in the middle of the fleet's work."""
+    if not os.path.exists(path):
+        return '%s %s does not exist' % (what, path)
+    if os.path.isdir(path):
+        if directory_allowed:
+            return '' if os.access(path, os.R_OK | os.X_OK) else \
+                '%s %s is a directory that cannot be read' % (what, path)
+        return '%s %s is a directory, not a file' % (what, path)
+    try:
+        with open(path, 'rb') as handle:
+            handle.read(1)
+    except OSError as exc:
+        return '%s %s cannot be read: %s' % (what, path, exc.strerror or exc)
+    return ''
+
+
+def input_problems(options, connection):
+    """Every reason a host's inputs cannot be used, from its role options (host_options) and
+    its checked connection options: the files it reads (the source, the CA file)."""
+    problems = []
+    if options.get('legacy_csv'):
+        problems.append(unreadable_file(options['legacy_csv'],
+                                        'the legacy file (xivo_user_migration_legacy_csv)'))
+    if options.get('csv'):
+        problems.append(unreadable_file(options['csv'],
+                                        'the confd file (xivo_user_migration_csv)'))
+    if connection.get('ca_path') and connection.get('validate_certs', True):
+        # A directory of certificates is what requests takes as well as a file.
+        problems.append(unreadable_file(connection['ca_path'], 'the CA file (ca_path)',
+                                        directory_allowed=True))
+    return [p for p in problems if p]
+
+
+def crashed(host, server, exc, outcomes=(), check_mode=False, secrets=()):
+    """The outcome of a server whose work raised ``exc`` (a bug, or a file that could not be
+    written): that server fails, with the reason; the others carry on. The rows handled
+    before are counted (changed when users were created), the others are not tried."""
+    summary = summarize(outcomes)
+    for pending in [k for k in summary if k not in COUNTED and k != 'total']:
+        summary['not_tried'] = summary.get('not_tried', 0) + summary.pop(pending)
+    reason = sanitize_message(scrub_text('%s: %s' % (type(exc).__name__, exc), set(secrets)),
+                              2000)
+    done = summary.get('created', 0) + summary.get('updated', 0)
+    msg = 'stopped by an unexpected error (%s)%s' % (
+        reason, '; %d users were created or updated before it: see the report' % done
+        if done else '; nothing was imported')
+    return Outcome.of(host, server, NOT_IMPORTED, msg, result=dict(summary=summary),
+                      check_mode=check_mode)
+
+
 class Outcome(dict):
     """What one server's migration ended with: the small record fleet_result reads."""
 
@@ -95,6 +152,8 @@ class Outcome(dict):
     def of(cls, host, server, status, msg='', result=None, conversion=None, files=None,
            check_mode=False):
         result = result or {}
+        if status == IMPORTED and check_mode:
+            status = CHECKED            # a dry run imports nothing: it never says "imported"
         summary = dict((k, (result.get('summary') or {}).get(k, 0)) for k in COUNTED)
         summary['total'] = (result.get('summary') or {}).get('total', 0)
         outcome = cls(host=host, server=server, status=status, msg=msg, summary=summary,
@@ -153,7 +212,7 @@ def failure(outcome, invalid_rows_policy, fail_on_error, users=(), errors_shown=
 def server_line(outcome):
     """One readable line for one server."""
     host, status = outcome['host'], outcome['status']
-    if status != IMPORTED:
+    if status not in DONE:
         return '%s (%s): %s: %s' % (host, outcome['server'], status.upper(), outcome['msg'])
     s = outcome['summary']
     if outcome['check_mode']:
@@ -178,22 +237,27 @@ def server_line(outcome):
 
 
 def totals(outcomes):
+    """The fleet's figures: each one the sum of the servers' own, whatever their status (the
+    rows of a server that was not imported are counted too, as what happened to them: not
+    tried), and the number of servers per status."""
     total = dict((k, 0) for k in COUNTED)
-    total.update(servers=len(outcomes), imported=0, not_imported=0, unreachable=0, left_out=0)
+    total.update(servers=len(outcomes), imported=0, checked=0, not_imported=0, unreachable=0,
+                 left_out=0, total=0)
     for outcome in outcomes:
         key = outcome['status'].replace(' ', '_')
         total[key] = total.get(key, 0) + 1
-        if outcome['status'] == IMPORTED:
-            for k in COUNTED:
-                total[k] += outcome['summary'][k]
-            total['left_out'] += outcome['conversion'].get('invalid_count', 0)
+        for k in COUNTED:
+            total[k] += outcome['summary'].get(k, 0)
+        total['total'] += outcome['summary'].get('total', 0)
+        total['left_out'] += (outcome.get('conversion') or {}).get('invalid_count', 0)
     return total
 
 
 def fleet_line(outcomes, expected, check_mode):
     """The fleet's line: every server of the play once, whatever the batches."""
     t = totals(outcomes)
-    done = '%d of %d servers %s' % (t['imported'], expected, 'checked' if check_mode else 'imported')
+    done = '%d of %d servers %s' % (t['checked'] if check_mode else t['imported'], expected,
+                                    'checked' if check_mode else 'imported')
     if t['servers'] < expected:
         done += ' (%d of %d servers done so far)' % (t['servers'], expected)
     if check_mode:
@@ -206,6 +270,8 @@ def fleet_line(outcomes, expected, check_mode):
     for key in ('unreachable', 'not_imported'):
         if t[key]:
             extra += ', %d %s' % (t[key], key.replace('_', ' '))
+    if t['not_tried']:
+        extra += ', %d rows not tried' % t['not_tried']
     if t['left_out']:
         extra += ', %d invalid rows left out' % t['left_out']
     return 'fleet: %s: %s%s' % (done, counts, extra)
@@ -241,18 +307,22 @@ def fleet_markdown(report, base_dir):
                                'Check mode: nothing was changed.' if report['check_mode'] else ''),
              '']
     t = report['totals']
-    lines.append('Servers: %d of %d expected (%d imported, %d not imported, %d unreachable).'
-                 % (t['servers'], report['servers_expected'], t['imported'], t['not_imported'],
+    lines.append('Servers: %d of %d expected (%d %s, %d not imported, %d unreachable).'
+                 % (t['servers'], report['servers_expected'],
+                    t.get('checked', 0) if report['check_mode'] else t['imported'],
+                    'checked' if report['check_mode'] else 'imported', t['not_imported'],
                     t['unreachable']))
     lines.append('')
     header = ['server', 'address', 'status', 'created', 'updated', 'unchanged', 'conflict',
-              'failed', 'report', 'failed rows']
+              'failed', 'not tried', 'rows', 'report', 'failed rows']
     if report['check_mode']:
         header[3:8] = ['would create', 'would update', 'unchanged', 'conflict', 'would fail']
     lines.append('| %s |' % ' | '.join(header))
     lines.append('|%s|' % '|'.join(['---'] * len(header)))
     keys = ('would_create', 'would_update', 'unchanged', 'conflict', 'would_fail') \
         if report['check_mode'] else ('created', 'updated', 'unchanged', 'conflict', 'failed')
+    # Every row of a server under one status: not tried when its server could not be read.
+    keys += ('not_tried', 'total')
     for server in report['servers']:
         summary = server['summary']
         cells = [server['host'], server['server'], server['status']]
@@ -261,7 +331,7 @@ def fleet_markdown(report, base_dir):
                   _link(server['files'].get('failed'), base_dir)]
         lines.append('| %s |' % ' | '.join(c.replace('|', '\\|') for c in cells))
     lines.append('| **total** | | | %s | | |' % ' | '.join(str(t[k]) for k in keys))
-    problems = [s for s in report['servers'] if s['status'] != IMPORTED]
+    problems = [s for s in report['servers'] if s['status'] not in DONE]
     if problems:
         lines += ['', '## Not imported', '']
         lines += ['- **%s**: %s' % (s['host'], s['msg'].replace('\n', ' ')) for s in problems]

@@ -18,7 +18,7 @@ import time
 from ansible_collections.xivo.confd.plugins.module_utils import user_identity
 from ansible_collections.xivo.confd.plugins.module_utils.confd_columns import SECRET_COLUMNS
 from ansible_collections.xivo.confd.plugins.module_utils.confd_client import (
-    ConfdError, ConfdUncertain, describe_error_body)
+    ConfdAuthRefused, ConfdError, ConfdUncertain, describe_error_body)
 from ansible_collections.xivo.confd.plugins.module_utils.secrets import public_values, scrub_text
 from ansible_collections.xivo.confd.plugins.module_utils.text import MAX_LISTED, sanitize_message
 
@@ -43,7 +43,10 @@ MAX_RECONCILE = 3
 key_value = user_identity.key_value
 
 STATUSES = ('created', 'updated', 'unchanged', 'conflict', 'failed', 'would_create', 'would_update',
-            'would_fail')
+            'would_fail', 'not_tried')
+# A row that was never sent nor checked against the server (the server could not be read: its
+# credentials refused, unreachable, busy): not 'failed', the operator has nothing to fix in it.
+NOT_TRIED = 'not_tried'
 
 
 class CsvFileError(ConfdError):
@@ -194,6 +197,10 @@ class Outcome:
     def fail(self, error):
         self.status = 'failed'
         self.error = error
+
+    def not_tried(self, reason):
+        self.status = NOT_TRIED
+        self.error = reason
 
     def conflict(self, reasons, involved):
         self.status = 'conflict'
@@ -426,6 +433,13 @@ class Importer:
             for outcome in outcomes:
                 if outcome.status in ('create', 'update'):
                     outcome.fail(reason)
+        except ConfdAuthRefused as exc:
+            # confd checks the credentials before it reads a request: the rows left were
+            # never tried, there is nothing in them to fix.
+            reason = 'not tried: authentication refused: %s' % self._scrub(str(exc))
+            for outcome in outcomes:
+                if outcome.status in ('create', 'update'):
+                    outcome.not_tried(reason)
         except ConfdError as exc:
             reason = 'not imported: %s' % self._scrub(str(exc))
             for outcome in outcomes:

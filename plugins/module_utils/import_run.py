@@ -15,7 +15,7 @@ import time
 
 from ansible_collections.xivo.confd.plugins.module_utils import confd_rules, import_plan, reports
 from ansible_collections.xivo.confd.plugins.module_utils.confd_client import (
-    ConfdError, ConfdUnreachable)
+    ConfdAuthRefused, ConfdError, ConfdUnreachable)
 from ansible_collections.xivo.confd.plugins.module_utils.confd_columns import SECRET_COLUMNS
 from ansible_collections.xivo.confd.plugins.module_utils.file_output import write_atomically
 from ansible_collections.xivo.confd.plugins.module_utils.preflight import Preflight
@@ -93,6 +93,7 @@ class ImportRun:
         self.timings = {}
         self.warnings = []
         self.secrets = set(client.secrets)
+        self.outcomes = []              # every row's outcome as far as the run went
 
     def _timed(self, phase, started):
         self.timings[phase] = round(self.timings.get(phase, 0) + self.clock() - started, 3)
@@ -128,16 +129,22 @@ class ImportRun:
             except ServerBusy as exc:
                 error = str(exc)
             except ConfdError as exc:
-                # The server cannot be read: every row is accounted for as not imported, and
-                # the report says so rather than leaving the previous run's report in place.
+                # The server cannot be read, so nothing was sent: every row is accounted for
+                # as not tried (not failed: there is nothing in it to fix, and it goes to no
+                # failed-rows file), and the report says so rather than leaving the previous
+                # run's report in place.
                 error = self._scrub(str(exc))
                 if isinstance(exc, ConfdUnreachable):
                     out['unreachable'] = True
+                if isinstance(exc, ConfdAuthRefused):
+                    out['auth_refused'] = True
+                    error = 'authentication refused: ' + error
         if error is not None:
             out['error'] = error
             outcomes = import_plan.plan(header, rows, [], keys=options['keys'])
             for outcome in outcomes:
-                outcome.fail('not imported: ' + error)
+                outcome.not_tried('not tried: ' + error)
+        self.outcomes = outcomes
         summary = import_plan.summarize(outcomes)
         failed = [o for o in outcomes if o.status in ('failed', 'conflict')]
         out.update(
@@ -154,7 +161,8 @@ class ImportRun:
                 out['interrupted'] = importer.interrupted
         if self.diff:
             out['diff'] = import_diff(outcomes, {u.get('uuid'): u for u in users},
-                                      options['diff_limit'], options['report_dest'])
+                                      options['diff_limit'], options['report_dest'],
+                                      check_mode=self.check_mode)
         if not self.check_mode:
             started = self.clock()
             out.update(self._write_reports(header, outcomes, failed, summary, started_at, out))
@@ -167,7 +175,8 @@ class ImportRun:
             out['msg'] = import_message(self.src, summary, failed)
         if out.get('interrupted'):
             out['msg'] = 'interrupted: %s. %s' % (out['interrupted'], out['msg'])
-        if bad_file or ((failed or error or out.get('interrupted')) and options['fail_on_error']):
+        if bad_file or ((failed or error or out.get('interrupted') or summary['not_tried'])
+                        and options['fail_on_error']):
             out['failed'] = True
         if self.warnings:
             out['warnings'] = self.warnings
@@ -189,6 +198,7 @@ class ImportRun:
             header, rows, users, keys=options['keys'], update=options['update'],
             update_password=options['update_password'],
             update_identity=options['update_identity'], name_fallback=options['name_identity'])
+        self.outcomes = outcomes
         self._timed('plan', started)
         started = self.clock()
         self._check_rows(outcomes, users, out)
@@ -198,12 +208,12 @@ class ImportRun:
                 if outcome.status in ('create', 'update', 'failed'):
                     outcome.status = 'would_' + outcome.status.replace('failed', 'fail')
             return outcomes, users, None
+        sent = [o for o in outcomes if o.status in ('create', 'update')]
         importer = import_plan.Importer(
             self.client, header, keys=options['keys'], batch_size=options['batch_size'],
             batch_seconds=options['batch_seconds'], secrets=self.secrets,
-            should_stop=self.should_stop, progress=self._progress(outcomes))
+            should_stop=self.should_stop, progress=self._progress(sent))
         started = self.clock()
-        sent = [o for o in outcomes if o.status in ('create', 'update')]
         importer.run(outcomes)
         self._timed('import', started)
         if options['preflight']:
@@ -256,13 +266,15 @@ class ImportRun:
                 'messages): %s' % (len(wrong), '; '.join('line %d: %s' % (o.row.line, o.error)
                                                          for o in wrong[:5]))))
 
-    def _progress(self, outcomes):
+    def _progress(self, sent):
+        """Progress of the rows sent: imported and refused count only rows sent (rows refused
+        before sending are not among the "N of M rows sent")."""
         if self.progress is None:
             return None
 
         def report(done, total):
-            created = sum(1 for o in outcomes if o.status in ('created', 'updated'))
-            failed = sum(1 for o in outcomes if o.status == 'failed')
+            created = sum(1 for o in sent if o.status in ('created', 'updated'))
+            failed = sum(1 for o in sent if o.status == 'failed')
             self.progress(done, total, created, failed)
         return report
 
@@ -313,6 +325,8 @@ def import_message(src, summary, failed):
     if summary['would_create'] or summary['would_update'] or summary['would_fail']:
         text += (', %(would_create)d would be created, %(would_update)d would be updated, '
                  '%(would_fail)d would fail' % summary)
+    if summary.get('not_tried'):
+        text += ', %(not_tried)d not tried' % summary
     if failed:
         details = ['line %d (%s): %s' % (o.row.line, o.key or 'no key', o.error)
                    for o in failed[:MAX_FAILURES_IN_MSG]]
@@ -327,9 +341,10 @@ def _show(column, value):
     return MASK if column in SECRET_COLUMNS and value else value
 
 
-def import_diff(outcomes, users_by_uuid, limit=DEFAULT_DIFF_LIMIT, report=None):
+def import_diff(outcomes, users_by_uuid, limit=DEFAULT_DIFF_LIMIT, report=None, check_mode=False):
     """A secret-free before/after of the users that are (or would be) created or updated:
-    the counts, then at most ``limit`` users (the rest are in the report)."""
+    the counts, then at most ``limit`` users (the rest are in the report). In check mode it
+    says what would be done: nothing was."""
     before, after = [], []
     shown = 0
     changing = [o for o in outcomes
@@ -347,11 +362,16 @@ def import_diff(outcomes, users_by_uuid, limit=DEFAULT_DIFF_LIMIT, report=None):
             after.append('~ %s: %s' % (outcome.key, ', '.join(
                 '%s=%s' % (c, _show(c, values.get(c, ''))) for c in outcome.changes)))
     creating = sum(1 for o in changing if o.status in ('created', 'would_create'))
-    head = '# %d users created, %d updated' % (creating, len(changing) - creating)
+    if check_mode:
+        head = '# %d users would be created, %d would be updated' % (
+            creating, len(changing) - creating)
+    else:
+        head = '# %d users created, %d updated' % (creating, len(changing) - creating)
     if len(changing) > shown:
         head += '; the first %d are shown, the others are in %s' % (
             shown, 'the report ' + report if report else 'the users result')
     after.insert(0, head)
-    return dict(before_header='server users', after_header='server users after import',
+    return dict(before_header='server users', after_header='server users after the import'
+                + (' (predicted: check mode, nothing was changed)' if check_mode else ''),
                 before='\n'.join(before) + ('\n' if before else ''),
                 after='\n'.join(after) + '\n')

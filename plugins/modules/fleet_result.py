@@ -68,7 +68,9 @@ EXAMPLES = r'''
 
 RETURN = r'''
 status:
-  description: C(imported), C(not imported) or C(unreachable).
+  description: C(imported), C(checked) (check mode, nothing imported), C(not imported) (the
+    host's inputs, the credentials refused, a file that could not be written) or
+    C(unreachable).
   returned: when the outcome was found
   type: str
 server:

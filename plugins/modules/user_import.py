@@ -300,7 +300,9 @@ users:
       description: C(created), C(updated), C(unchanged), C(conflict) (the row's keys point at
         another server user, or its identity columns disagree with its match; nothing was done),
         C(failed), or in check mode C(would_create), C(would_update) and C(would_fail) (the row
-        would be refused, every reason in RV(users[].error)).
+        would be refused, every reason in RV(users[].error)). C(not_tried) when the row was never
+        sent because the server could not be read or refused the credentials (401/403): nothing
+        in the row to fix, it is in no failed-rows file, and the task fails; a re-run tries it.
       type: str
       sample: created
     uuid:
@@ -336,7 +338,7 @@ summary:
   returned: always
   type: dict
   sample: {"created": 2, "updated": 0, "unchanged": 1, "conflict": 0, "failed": 1,
-           "would_create": 0, "would_update": 0, "would_fail": 0, "total": 4}
+           "would_create": 0, "would_update": 0, "would_fail": 0, "not_tried": 0, "total": 4}
 run_id:
   description: The identifier of this run (also in the report).
   returned: always

@@ -248,8 +248,8 @@ def test_check_diff_of_a_large_server_is_summarised(fleet, tmp_path):
     assert run.returncode == 0, run.stdout[-3000:]
     result = results(run, 'Give this server its result')['xivo-0']
     after = result['diff']['after'].splitlines()
-    assert after[0] == ('# 300 users created, 0 updated; the first 50 are shown, the others are in '
-                        'the users result')
+    assert after[0] == ('# 300 users would be created, 0 would be updated; the first 50 are '
+                        'shown, the others are in the users result')
     assert len(after) == 51 and after[1].startswith('+ exten@context=1100@default')
     assert len(run.stdout.splitlines()) < 300
 

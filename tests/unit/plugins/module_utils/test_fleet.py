@@ -68,7 +68,7 @@ def test_the_fleet_report_links_each_server_file_from_the_table(tmp_path):
                                 False, 'start', 'end')
     assert report['complete'] is False and report['totals']['created'] == 1
     table = fleet.fleet_markdown(report, '/r/runs/x')
-    assert '| a | 10.0.0.1:9486 | imported | 1 | 0 | 0 | 0 | 0 | [a.json](a.json) |  |' in table
+    assert '| a | 10.0.0.1:9486 | imported | 1 | 0 | 0 | 0 | 0 | 0 | 1 | [a.json](a.json) |  |' in table
     assert 'b\\|x' in table  # a pipe in a host name does not break the table
     assert '| **total** |' in table
 
