@@ -301,8 +301,9 @@ users:
         another server user, or its identity columns disagree with its match; nothing was done),
         C(failed), or in check mode C(would_create), C(would_update) and C(would_fail) (the row
         would be refused, every reason in RV(users[].error)). C(not_tried) when the row was never
-        sent because the server could not be read or refused the credentials (401/403): nothing
-        in the row to fix, it is in no failed-rows file, and the task fails; a re-run tries it.
+        sent because the server could not be read or refused the credentials (401/403); there is
+        nothing in the row to fix, it is in no failed-rows file, and the task fails; a re-run
+        tries it.
       type: str
       sample: created
     uuid:

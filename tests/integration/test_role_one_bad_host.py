@@ -10,7 +10,7 @@ import json
 
 from tests.integration.fleets import fleet_fixtures
 from tests.integration.playbook import run_playbook
-from tests.integration.test_role_fleet import LEGACY, ROLE, WS_PASSWORD, WS_USER, inventory, results
+from tests.integration.test_role_fleet import ROLE, WS_PASSWORD, WS_USER, inventory, results
 
 fleet, clean = fleet_fixtures(4, '127.0.61.10', WS_USER, WS_PASSWORD)
 

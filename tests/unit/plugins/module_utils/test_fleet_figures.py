@@ -238,8 +238,8 @@ def test_progress_counts_only_the_rows_sent(tmp_path):
 
     src = tmp_path / 'users.csv'
     src.write_text(CONFD.replace(',5000,', ',50a0,'))
-    run = import_run.ImportRun(Accepting(), str(src), dict(lock_dir=str(tmp_path / 'locks'),
-                                                          preflight=False), host='h',
+    options = dict(lock_dir=str(tmp_path / 'locks'), preflight=False)
+    run = import_run.ImportRun(Accepting(), str(src), options, host='h',
                                progress=lambda *args: seen.append(args))
     result = run.run()
     # 50a0 is not an extension: refused by the local check, never sent.
