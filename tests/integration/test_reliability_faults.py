@@ -147,9 +147,10 @@ def test_module_fault_matrix_then_rerun_finishes_the_job(fleet, tmp_path):
             if name == 'refuse':  # the wording is test_refused_connection_is_not_called_a_tls_failure's
                 assert 'cannot connect to' in result['msg'] or 'TLS verification failed' in result['msg']
             assert 'Traceback' not in result['msg'], (name, result)
-            if 'users' in result:  # the server could not be read: every row failed, with why
-                assert result['error'] and result['summary']['failed'] == count, (name, result)
-                assert all(u['error'] == 'not imported: ' + result['error']
+            if 'users' in result:  # the server could not be read: no row was tried, with why
+                assert result['error'] and result['summary']['not_tried'] == count, (name, result)
+                assert result['summary']['failed'] == 0, (name, result)
+                assert all(u['status'] == 'not_tried' and u['error'] == 'not tried: ' + result['error']
                            for u in result['users']), (name, result)
         else:
             assert not harness.accounting_problems(count, result['users']), (name, result)

@@ -24,7 +24,7 @@ from ansible_collections.xivo.confd.plugins.module_utils import confd_rules, imp
 from ansible_collections.xivo.confd.plugins.module_utils.confd_client import ConfdClient, ConfdError
 from ansible_collections.xivo.confd.plugins.module_utils.secrets import secret_values
 
-FINAL = ('created', 'updated', 'unchanged', 'conflict', 'failed')
+FINAL = ('created', 'updated', 'unchanged', 'conflict', 'failed', 'not_tried')
 COLUMNS = ['firstname', 'lastname', 'exten', 'context', 'line_protocol', 'username', 'password',
            'sip_secret', 'mobile_phone_number', 'voicemail_name', 'voicemail_number',
            'voicemail_context', 'voicemail_password', 'call_permission_password']
@@ -184,9 +184,9 @@ def accounting_problems(count, users, allowed=FINAL):
     if sum(statuses.values()) != count:
         problems.append('counts %s do not add up to %d' % (dict(statuses), count))
     for user in users:
-        if user.get('status') in ('failed', 'conflict') and not (user.get('error') or '').strip():
+        if user.get('status') in ('failed', 'conflict', 'not_tried') and not (user.get('error') or '').strip():
             problems.append('row %s failed without a reason' % user.get('row'))
-        if user.get('status') not in ('failed', 'conflict') and user.get('error'):
+        if user.get('status') not in ('failed', 'conflict', 'not_tried') and user.get('error'):
             problems.append('row %s is %s but has an error' % (user.get('row'), user.get('status')))
     return problems
 

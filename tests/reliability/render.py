@@ -40,6 +40,20 @@ CHECKS = (
      '`tests/integration/test_import_answers.py`', 'never followed, never resent; settled by reading the server'),
     ('Hostile inventory host names (`../../x`, `a/b`, dots) through the role', '`tests/integration/test_role_fleet.py`',
      'every report, failed-rows file and backup inside its directory'),
+    ('One bad host in a fleet (emulator only: the real server was not involved), through `ansible-'
+     'playbook`, 4 servers per run: a CA file that does not exist, a legacy file that is a directory, a '
+     'confd file that does not exist (3 hosts of one run); a backup directory that is a regular file (the '
+     "host's work raises after its server was read); wrong credentials (xivo-auth 401) on a server already"
+     ' holding a user of the file and an export refused with 403 (2 hosts of one run). 4 playbook runs and'
+     ' 7 bad hosts per test run, repeated 5 times while writing it (20 runs, 35 bad hosts)',
+     '`tests/integration/test_role_one_bad_host.py`; totals in every outcome (success, conflicts, '
+     'failures, unreachable, bad input, credentials refused, check mode; alone and mixed with a good '
+     'server): `tests/unit/plugins/module_utils/test_fleet_figures.py`',
+     'each bad host fails alone, named, with its reason, and nothing is sent to its server; the other '
+     'servers imported (`changed`), the batch task never fails; a fleet report for every run; rows of a '
+     'server that refused the credentials `not_tried`, in no failed-rows file, a user already there not '
+     'counted failed; every figure of `fleet.json`/`fleet.md` the sum of the per-host reports. Lost users:'
+     ' 0; users imported twice: 0; secrets in a failed-rows file because of refused credentials: 0'),
 )
 FIXED = '\n'.join(['', '## What else is checked on every test run', '', '| Check | Test | Expected |', '|---|---|---|']
                   + ['| %s | %s | %s |' % check for check in CHECKS]) + '\n'
@@ -96,8 +110,9 @@ def render(data):
                  % total)
     lines.append('')
     lines.append('"Aborted first runs": the first import could not read the server at all (server refusing, '
-                 'xivo-auth down, every request timing out): nothing is sent, the module fails every row with '
-                 'that one reason (and says so in its report), and the re-run does the whole job. After an '
+                 'xivo-auth down, every request timing out): nothing is sent, the module fails and every row is '
+                 '`not_tried` with that one reason (not `failed`: nothing in the row to fix, no failed-rows file; '
+                 'its report says so), and the re-run does the whole job. After an '
                  'import timeout the rows not yet on the server are failed with "re-run later" rather than '
                  'sent again, since confd may still commit them (reference 12.26).')
     lines.append(FIXED)
