@@ -437,8 +437,10 @@ class ActionModule(ActionBase):
                 # run's own list must stay as the run wrote it.
                 self._files.copy(files['failed'], files['latest_failed'], link=False)
                 public['latest_failed'] = files['latest_failed']
-            elif os.path.exists(files['latest_failed']):
-                os.remove(files['latest_failed'])  # a stale list of failures would mislead
+            elif outcome['status'] in fleet.DONE and os.path.exists(files['latest_failed']):
+                # A stale list of failures would mislead; but a run that tried no row (its
+                # server could not be read) leaves the previous list as true as it was.
+                os.remove(files['latest_failed'])
         outcome['files'] = dict((k, v) for k, v in public.items() if v and os.path.exists(v))
         outcome.setdefault('failure', '' if outcome['status'] in fleet.DONE
                            else '%s: %s' % (outcome['host'], outcome['msg']))

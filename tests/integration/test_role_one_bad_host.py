@@ -138,8 +138,10 @@ def test_wrong_credentials_on_one_server_leave_its_rows_not_tried(fleet, tmp_pat
     assert 'Wrong-password-42' not in run.stdout + run.results_text
     run_dir = latest_run_dir(tmp_path)
     assert not (run_dir / 'xivo-1-failed.csv').exists()
-    assert not (tmp_path / 'reports' / 'xivo-1-failed.csv').exists() or \
-        'Secret-1001' not in (tmp_path / 'reports' / 'xivo-1-failed.csv').read_text()
+    assert not (run_dir / 'xivo-2-failed.csv').exists()
+    # The list of the previous run (its bad row) is still the one to fix: nothing was tried.
+    latest_failed = (tmp_path / 'reports' / 'xivo-1-failed.csv').read_text()
+    assert 'Secret-5000' in latest_failed and 'Secret-1001' not in latest_failed
     report = json.loads((run_dir / 'xivo-1.json').read_text())
     assert set(u['status'] for u in report['users']) == {'not_tried'}
     assert per_host['xivo-2']['failed'] and 'authentication refused' in per_host['xivo-2']['msg']
@@ -149,3 +151,30 @@ def test_wrong_credentials_on_one_server_leave_its_rows_not_tried(fleet, tmp_pat
     fleet_report = assert_figures_add_up(run_dir, sorted(hosts))
     assert fleet_report['totals']['not_tried'] >= 3
     assert fleet_report['totals']['failed'] == sum(per_host[h]['summary']['failed'] for h in hosts)
+
+
+def test_a_dry_run_of_a_mixed_fleet_says_checked_and_its_totals_add_up(fleet, tmp_path):
+    hosts = inventory(fleet, tmp_path)
+    hosts['xivo-1']['xivo_user_migration_ca_path'] = str(tmp_path / 'no-such-ca.crt')
+    hosts['xivo-2']['ws_password'] = 'Wrong-password-42'
+    run = run_playbook(tmp_path, ROLE, hosts=hosts, extra_args=['--check', '--diff'])
+    assert run.returncode == 2, run.stdout[-3000:]
+    per_host = results(run, PER_HOST)
+    batch = next(iter(results(run, BATCH).values()))
+    assert not batch.get('failed'), batch
+    good = per_host['xivo-0']
+    assert good['status'] == 'checked' and good['changed'] and not good.get('failed'), good
+    assert good['summary']['would_create'] == 2 and 'would be created' in good['diff']['after']
+    assert 'users created' not in good['diff']['after']
+    assert per_host['xivo-1']['failed'] and 'no-such-ca.crt' in per_host['xivo-1']['msg']
+    assert per_host['xivo-2']['failed'] and 'authentication refused' in per_host['xivo-2']['msg']
+    assert per_host['xivo-2']['summary']['not_tried'] == 2
+    assert not any(r.get('status') == 'imported' for r in per_host.values())
+    totals = batch['ansible_stats']['data']['xivo_user_migration']['totals']
+    for key, value in totals.items():
+        if key in good['summary']:
+            assert value == sum(r['summary'][key] for r in per_host.values()), (key, totals)
+    assert totals['checked'] == 2 and totals['not_imported'] == 2 and totals['imported'] == 0
+    assert batch['msg'][-1].startswith('fleet: 2 of 4 servers checked'), batch['msg']
+    assert not (tmp_path / 'reports').exists()
+    assert not any(server.users() for server in fleet)
