@@ -110,6 +110,35 @@ def test_tarball_ships_the_packaging_files_and_no_tool_leftovers(tmp_path):
     assert manifest['license'] == ['GPL-3.0-or-later']
 
 
+# What an installed collection does not use: the development tools, and the tests that need the
+# development venv, with what only they read (galaxy.yml build_ignore says why).
+NOT_SHIPPED = ('scripts/', 'demo/', 'extensions/', 'requirements-dev.txt', '.gitignore', '.ansible-lint',
+               'tests/reliability/', 'tests/benchmarks/', 'tests/molecule/',
+               'tests/integration/files/malformed/', 'tests/integration/files/legacy/',
+               'tests/integration/callback_plugins/', 'tests/emulator/test_', 'tests/emulator/conftest.py')
+
+
+def test_tarball_ships_what_an_installed_collection_runs_and_no_development_tool(collection_tarball):
+    with tarfile.open(collection_tarball) as archive:
+        members = archive.getmembers()
+    names = {m.name for m in members}
+    shipped = sorted(n for n in names if n.startswith(NOT_SHIPPED))
+    assert not shipped, shipped
+    # The pytest suite of tests/integration stays home; its targets directory is ansible-test's.
+    assert not [n for n in names if n.startswith('tests/integration/') and n.count('/') == 2
+                and n.endswith('.py')]
+    # ansible-test units and integration run from the installed collection: their tests, the
+    # samples the unit tests read, the emulator the integration targets start.
+    for wanted in ('tests/unit/requirements.txt', 'tests/unit/plugins/module_utils/test_legacy_csv.py',
+                   'tests/integration/files/samples/doc_15.19_basic.csv', 'tests/emulator/__main__.py',
+                   'tests/conftest.py', 'docs/guide_awx.md', 'docs/guide_migrating_a_fleet.md',
+                   'docs/guide_troubleshooting.md', 'docs/docsite/links.yml'):
+        assert wanted in names, wanted
+    unpacked = sum(m.size for m in members if m.isfile())
+    tests = sum(m.size for m in members if m.isfile() and m.name.startswith('tests/'))
+    assert tests < unpacked / 2, (tests, unpacked)
+
+
 def test_changelog_has_the_releases_and_lints():
     run(['antsibull-changelog', 'lint'], cwd=REPO)
     run(['antsibull-changelog', 'lint-changelog-yaml', os.path.join('changelogs', 'changelog.yaml')],
