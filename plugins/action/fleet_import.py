@@ -91,14 +91,9 @@ class ActionModule(ActionBase):
         batch = list(task_vars.get('ansible_play_batch') or [task_vars['inventory_hostname']])
         expected = list(task_vars.get('ansible_play_hosts_all') or batch)
         check_mode = bool(self._task.check_mode)
-        plans = self._plans(batch, task_vars)
-        first_plan = next(plans)
-        first = first_plan.options
         playbook_dir = task_vars.get('playbook_dir', '.')
-        work_dir = first.get('work_dir') or fleet.default_dir(playbook_dir, 'work_dir')
-        run_id = self._run_id(work_dir)
-        run_dir = os.path.join(work_dir, 'runs', run_id)
-        os.makedirs(run_dir, mode=0o700, exist_ok=True)
+        first_plan, plans, first, run_id, run_dir = self._batch_settings(
+            self._plans(batch, task_vars), playbook_dir)
         result.update(run_id=run_id, run_dir=run_dir, changed=False)
         # Under strategy free every host runs this task: the first one does the batch's work,
         # the others wait for it and find the outcomes.
@@ -111,18 +106,30 @@ class ActionModule(ActionBase):
                 result['msg'] = 'this batch was migrated by another host\'s task of the same run'
                 return result
             started = reports.utc_now()
-            outcomes = self._migrate(first_plan, plans, run_id, run_dir, check_mode)
+            outcomes = self._migrate(first_plan, plans, first, run_id, run_dir, check_mode)
         everything = list(fleet.read_outcomes(run_dir, set(expected)).values())
         lines = fleet.summary_lines(outcomes, everything, len(expected), check_mode)
         report_dir = first.get('report_dir') or fleet.default_dir(playbook_dir, 'report_dir')
         if not check_mode:
-            try:
-                self._fleet_reports(report_dir, run_id, everything, len(expected), started)
-            except (OSError, ValueError) as exc:
-                # Each server's result is still given by its own fleet_result.
-                lines.append('the fleet report could not be written in %s: %s'
-                             % (report_dir, exc))
-                result.setdefault('warnings', []).append(lines[-1])
+            # The batch's report directory; if it cannot be written, the one where a server of
+            # the run wrote its own report (a run that sent anything has its fleet report).
+            # Each server's result is given by its own fleet_result anyway.
+            candidates = [report_dir] + sorted(set(
+                _report_dir_of(o) for o in everything if o['files'].get('report')))
+            for number, directory in enumerate(candidates):
+                if number and directory == report_dir:
+                    continue
+                try:
+                    self._fleet_reports(directory, run_id, everything, len(expected), started)
+                except (OSError, ValueError) as exc:
+                    lines.append('the fleet report could not be written in %s: %s'
+                                 % (directory, exc))
+                    result.setdefault('warnings', []).append(lines[-1])
+                    continue
+                if directory != report_dir:
+                    lines.append('the fleet report was written in %s' % directory)
+                    report_dir = directory
+                break
         # Changes are reported by each host's fleet_result, not by the host that ran this.
         result.update(msg=lines, _ansible_verbose_always=True)
         if first.get('stats', True):
@@ -254,6 +261,41 @@ class ActionModule(ActionBase):
         except (ConfdError, TypeError, ValueError) as exc:
             plan.fail(str(exc))
 
+    def _batch_settings(self, plans, playbook_dir):
+        """The batch's settings (its work and report directories, its concurrency) from the
+        first host whose variables could be read and whose work directory can be used: a
+        wrong directory, or wrong variables, in the first host of the batch fail that host
+        alone. Returns (first plan, all the plans, settings, run id, run directory)."""
+        taken = []
+        settings, found = {}, None
+        for plan in plans:
+            taken.append(plan)
+            if not plan.options:
+                continue            # its variables could not be read: its plan says why
+            work_dir = plan.options.get('work_dir') or fleet.default_dir(playbook_dir, 'work_dir')
+            try:
+                found = self._run_dir(work_dir)
+            except OSError as exc:
+                plan.fail('its work directory %s cannot be used (%s): nothing was sent to %s'
+                          % (work_dir, exc.strerror or exc, plan.server))
+                continue
+            settings = plan.options
+            break
+        if found is None:
+            # No host can say where: every one of them fails with its reason, recorded in the
+            # default work directory.
+            found = self._run_dir(fleet.default_dir(playbook_dir, 'work_dir'))
+            settings = dict((name, spec.get('default')) for name, spec in role_options().items()
+                            if name.startswith(fleet.PREFIX))
+            settings = dict((name[len(fleet.PREFIX):], value) for name, value in settings.items())
+        return (taken[0], itertools.chain(taken[1:], plans), settings) + found
+
+    def _run_dir(self, work_dir):
+        run_id = self._run_id(work_dir)
+        run_dir = os.path.join(work_dir, 'runs', run_id)
+        os.makedirs(run_dir, mode=0o700, exist_ok=True)
+        return run_id, run_dir
+
     def _run_id(self, work_dir):
         """One id for the whole ansible-playbook run of this play, whatever the batches."""
         index = os.path.join(work_dir, 'runs', 'by-play')
@@ -270,9 +312,9 @@ class ActionModule(ActionBase):
 
     # -- the work ---------------------------------------------------------------------------
 
-    def _migrate(self, first, plans, run_id, run_dir, check_mode):
+    def _migrate(self, first, plans, settings, run_id, run_dir, check_mode):
         """Every host's server in the pool, each submitted as soon as its plan is made (the
-        first plan's options size the pool). Each server converts its file and reads it in its
+        batch's settings size the pool). Each server converts its file and reads it in its
         own thread, so that a server imports as soon as its file is ready; a file shared by
         several servers is converted (and read) once."""
         shared = OnceEach()
@@ -280,7 +322,7 @@ class ActionModule(ActionBase):
         # Set once every host's inputs are checked: no server is sent anything before (a
         # server converts and reads its file meanwhile).
         self._planned = threading.Event()
-        concurrency = max(1, first.options.get('concurrency') or 1)
+        concurrency = max(1, settings.get('concurrency') or 1)
         with StopWatch() as stop:
             with concurrent.futures.ThreadPoolExecutor(max_workers=concurrency) as pool:
                 futures = []
@@ -509,6 +551,11 @@ def _private(path):
     """A file of the run directory opened for reading and writing, mode 0600 (the work
     directory holds the users' secrets; nothing in it is readable by others)."""
     return os.fdopen(os.open(path, os.O_RDWR | os.O_CREAT, 0o600), 'r+')
+
+
+def _report_dir_of(outcome):
+    """The report directory of a server's run report: <report_dir>/runs/<run id>/<host>.json."""
+    return os.path.dirname(os.path.dirname(os.path.dirname(outcome['files']['report'])))
 
 
 def _existing(files):

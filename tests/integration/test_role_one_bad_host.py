@@ -7,6 +7,9 @@ fleet report; every figure of the fleet report is the sum of the per-host report
 from __future__ import annotations
 
 import json
+import time
+
+import pytest
 
 from tests.integration.fleets import fleet_fixtures
 from tests.integration.playbook import run_playbook
@@ -23,7 +26,16 @@ CONFD = ('firstname,lastname,exten,context,line_protocol,username,password\n'
 
 
 def only_imports(server):
-    return [r for r in server.request_log if r['path'].startswith('/1.1/users')]
+    """The user requests the server received in this test (the log outlives a reset)."""
+    return [r for r in server.request_log if r['path'].startswith('/1.1/users')
+            and r['time'] >= server.test_started]
+
+
+@pytest.fixture(autouse=True)
+def _test_started(fleet, clean):
+    del clean
+    for server in fleet:
+        server.test_started = time.time()
 
 
 def latest_run_dir(tmp_path):
@@ -178,3 +190,40 @@ def test_a_dry_run_of_a_mixed_fleet_says_checked_and_its_totals_add_up(fleet, tm
     assert batch['msg'][-1].startswith('fleet: 2 of 4 servers checked'), batch['msg']
     assert not (tmp_path / 'reports').exists()
     assert not any(server.users() for server in fleet)
+
+
+def test_wrong_directories_of_the_first_host_fail_that_host_alone(fleet, tmp_path):
+    (tmp_path / 'a-file').write_text('x')
+    hosts = inventory(fleet, tmp_path)
+    # The first host of the batch names the batch's directories: a work directory that is a
+    # file fails it alone, the batch takes the next host's.
+    hosts['xivo-0']['xivo_user_migration_work_dir'] = str(tmp_path / 'a-file')
+    run = run_playbook(tmp_path, ROLE, hosts=hosts)
+    assert run.returncode == 2, run.stdout[-3000:]
+    per_host = results(run, PER_HOST)
+    assert per_host['xivo-0']['failed'] and 'a-file' in per_host['xivo-0']['msg'], per_host
+    assert 'work directory' in per_host['xivo-0']['msg']
+    assert not only_imports(fleet.servers[0])
+    for host in ('xivo-1', 'xivo-2', 'xivo-3'):
+        assert per_host[host]['changed'] and not per_host[host].get('failed'), per_host[host]
+    assert_figures_add_up(latest_run_dir(tmp_path), sorted(hosts))
+    # A report directory that is a file: that host fails (its report cannot be written), the
+    # fleet report goes where the other servers wrote theirs.
+    for server in fleet:
+        server.reset()
+        server.test_started = time.time()
+    hosts = inventory(fleet, tmp_path)
+    hosts['xivo-0']['xivo_user_migration_report_dir'] = str(tmp_path / 'a-file')
+    run = run_playbook(tmp_path, ROLE, hosts=hosts, name='reports')
+    assert run.returncode == 2, run.stdout[-3000:]
+    per_host = results(run, PER_HOST)
+    assert per_host['xivo-0']['failed'] and 'a-file' in per_host['xivo-0']['msg'], per_host
+    for host in ('xivo-1', 'xivo-2', 'xivo-3'):
+        assert per_host[host]['changed'] and not per_host[host].get('failed'), per_host[host]
+    fleet_report = json.loads((latest_run_dir(tmp_path) / 'fleet.json').read_text())
+    assert fleet_report['run_id'] == latest_run_dir(tmp_path).name
+    assert fleet_report['totals']['not_imported'] == 1
+    assert fleet_report['totals']['created'] == sum(r['summary']['created'] for r in per_host.values())
+    # Its recap is true whichever way it failed: changed if and only if users were created.
+    assert per_host['xivo-0']['changed'] == bool(fleet.servers[0].users()), per_host['xivo-0']
+    assert per_host['xivo-0']['summary']['created'] == len(fleet.servers[0].users())
