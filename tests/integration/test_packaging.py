@@ -131,7 +131,9 @@ def test_tarball_ships_what_an_installed_collection_runs_and_no_development_tool
     # samples the unit tests read, the emulator the integration targets start.
     for wanted in ('tests/unit/requirements.txt', 'tests/unit/plugins/module_utils/test_legacy_csv.py',
                    'tests/integration/files/samples/doc_15.19_basic.csv', 'tests/emulator/__main__.py',
-                   'tests/conftest.py', 'docs/guide_awx.md', 'docs/guide_migrating_a_fleet.md',
+                   'tests/conftest.py', 'tests/integration/requirements.txt',
+                   'tests/integration/targets/setup_emulator/emulator.sh',
+                   'tests/integration/targets/user_import/runme.sh', 'docs/guide_awx.md', 'docs/guide_migrating_a_fleet.md',
                    'docs/guide_troubleshooting.md', 'docs/docsite/links.yml'):
         assert wanted in names, wanted
     unpacked = sum(m.size for m in members if m.isfile())
