@@ -17,7 +17,7 @@ import os
 import sys
 
 COUNTED = ('created', 'updated', 'unchanged', 'conflict', 'failed', 'would_create',
-           'would_update', 'would_fail')
+           'would_update', 'would_fail', 'not_tried')
 
 
 def counts(summary):

@@ -172,7 +172,8 @@ class ImportRun:
         elif error is not None:
             out['msg'] = 'nothing was imported into %s: %s' % (self.server, error)
         else:
-            out['msg'] = import_message(self.src, summary, failed)
+            out['msg'] = import_message(self.src, summary, failed, outcomes=outcomes,
+                                        check_mode=self.check_mode)
         if out.get('interrupted'):
             out['msg'] = 'interrupted: %s. %s' % (out['interrupted'], out['msg'])
         if bad_file or ((failed or error or out.get('interrupted') or summary['not_tried'])
@@ -319,12 +320,18 @@ def formula_warning(path, cells):
             'failed-rows file").' % (path, len(cells), shown, more))
 
 
-def import_message(src, summary, failed):
-    text = ('%(created)d created, %(updated)d updated, %(unchanged)d unchanged, '
-            '%(conflict)d conflict, %(failed)d failed' % summary)
-    if summary['would_create'] or summary['would_update'] or summary['would_fail']:
-        text += (', %(would_create)d would be created, %(would_update)d would be updated, '
-                 '%(would_fail)d would fail' % summary)
+def import_message(src, summary, failed, outcomes=(), check_mode=False):
+    """The one-line summary: what was done, or in check mode what would be (a dry run
+    imports nothing, so it never counts rows "created"), then the rows not imported."""
+    if check_mode:
+        text = ('%(would_create)d would be created, %(would_update)d would be updated, '
+                '%(unchanged)d unchanged, %(conflict)d conflict, %(would_fail)d would fail'
+                % summary)
+        # The rows a real run would refuse are named like the real run's failures.
+        failed = [o for o in outcomes if o.status in ('would_fail', 'conflict')] or failed
+    else:
+        text = ('%(created)d created, %(updated)d updated, %(unchanged)d unchanged, '
+                '%(conflict)d conflict, %(failed)d failed' % summary)
     if summary.get('not_tried'):
         text += ', %(not_tried)d not tried' % summary
     if failed:
@@ -333,7 +340,8 @@ def import_message(src, summary, failed):
         if len(failed) > MAX_FAILURES_IN_MSG:
             details.append('... and %d more (see the users result)'
                            % (len(failed) - MAX_FAILURES_IN_MSG))
-        text += '. Rows of %s not imported: %s' % (src, '; '.join(details))
+        text += '. Rows of %s %s: %s' % (src, 'that would not be imported' if check_mode
+                                         else 'not imported', '; '.join(details))
     return sanitize_message(text, 20000)
 
 

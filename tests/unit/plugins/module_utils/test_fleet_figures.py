@@ -252,3 +252,16 @@ def import_plan_response(count):
     from ansible_collections.xivo.confd.plugins.module_utils.confd_client import ConfdResponse
     created = [dict(row_number=n, user_id=n, user_uuid='new-%d' % n) for n in range(1, count + 1)]
     return ConfdResponse(201, {'created': created}, '')
+
+
+def test_the_message_of_a_dry_run_says_what_would_be_done():
+    outcomes = _planned(['would_create', 'would_create', 'would_fail', 'unchanged'])
+    outcomes[2].error = 'invalid: exten: 50a0 is not an extension'
+    summary = import_plan.summarize(outcomes)
+    text = import_run.import_message('users.csv', summary, [], outcomes=outcomes, check_mode=True)
+    assert text.startswith('2 would be created, 0 would be updated, 1 unchanged, 0 conflict, '
+                           '1 would fail. Rows of users.csv that would not be imported: line 4')
+    assert 'created, ' not in text.replace('would be created, ', '')
+    real = import_plan.summarize(_planned(['created', 'failed']))
+    assert import_run.import_message('users.csv', real, []).startswith(
+        '1 created, 0 updated, 0 unchanged, 0 conflict, 1 failed')
