@@ -42,7 +42,8 @@ CONNECTION_VARS = dict(api_host='host', api_port='port', auth_port='auth_port',
                        token_expiration='token_expiration', validate_certs='validate_certs',
                        ca_path='ca_path', timeout='timeout', retries='retries')
 IMPORT_VARS = ('keys', 'batch_size', 'batch_seconds', 'update', 'update_password',
-               'update_identity', 'name_identity', 'validate', 'preflight', 'fail_on_error',
+               'update_identity', 'name_identity', 'validate', 'preflight', 'share_voicemails',
+               'fail_on_error',
                'lock_timeout', 'diff_limit')
 CONVERSION_VARS = ('encoding', 'unknown_columns', 'column_map', 'defaults', 'invalid_rows')
 

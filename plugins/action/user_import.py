@@ -29,6 +29,7 @@ class ActionModule(ConfdActionBase):
         name_identity=dict(type='bool', default=True),
         validate=dict(type='bool', default=True),
         preflight=dict(type='bool', default=True),
+        share_voicemails=dict(type='bool', default=False),
         backup_dest=dict(type='path'),
         report_dest=dict(type='path'),
         failed_dest=dict(type='path'),

@@ -20,6 +20,7 @@ from collections import defaultdict, namedtuple
 from ansible_collections.xivo.confd.plugins.module_utils.confd_columns import (
     BOOLEAN_COLUMNS, INTEGER_COLUMNS, SECRET_COLUMNS,
 )
+from ansible_collections.xivo.confd.plugins.module_utils.user_identity import normalize
 
 ERROR = 'error'
 WARNING = 'warning'
@@ -374,13 +375,12 @@ def row_keys(row):
     exten = get('incall_exten')
     if exten:
         keys.append(('incall', 'incall_exten', (get('incall_context') or '', exten)))
-    for kind in ('username', 'sip_username'):
+    # Usernames and emails as identity compares them (user_identity.normalize: one Unicode
+    # form, emails without case): the same person typed twice is one duplicate.
+    for kind in ('username', 'sip_username', 'email'):
         value = get(kind)
         if value:
-            keys.append((kind, kind, value))
-    value = get('email')
-    if value:
-        keys.append(('email', 'email', value.lower()))
+            keys.append((kind, kind, normalize(kind, value)))
     return keys
 
 
@@ -458,15 +458,17 @@ class DuplicateIndex(object):
                     clash = True
             if username is not None:
                 value = values[username]
-                if value and username_seen.setdefault(value, line) != line:
+                if value and username_seen.setdefault(normalize('username', value),
+                                                      line) != line:
                     clash = True
             if email is not None:
                 value = values[email]
-                if value and email_seen.setdefault(value.lower(), line) != line:
+                if value and email_seen.setdefault(normalize('email', value), line) != line:
                     clash = True
             if sip_username is not None:
                 value = values[sip_username]
-                if value and sip_seen.setdefault(value, line) != line:
+                if value and sip_seen.setdefault(normalize('sip_username', value),
+                                                 line) != line:
                     clash = True
             if not clash and record:
                 return []

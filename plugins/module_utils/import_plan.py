@@ -168,7 +168,11 @@ def differing_columns(values, user, header, update_password, update_identity=Fal
             if set(p for p in wanted.split(';') if p) != set(p for p in current.split(';') if p):
                 changed.append(column)
             continue
-        if column == 'email':
+        # The same text in another Unicode form is no change to make; nor, for an email,
+        # in another case (confd compares emails without case).
+        wanted = user_identity.unicode_form(wanted)
+        current = user_identity.unicode_form(current)
+        if column in user_identity.CASELESS_COLUMNS:
             wanted, current = wanted.lower(), current.lower()
         if wanted != current:
             changed.append(column)
@@ -179,7 +183,7 @@ class Outcome:
     """The result of one source row."""
 
     __slots__ = ('row', 'key', 'identity', 'status', 'uuid', 'error', 'ids', 'changes',
-                 'involved', 'warnings', 'reused')
+                 'involved', 'warnings', 'reused', 'shared_voicemail')
 
     def __init__(self, row, key=None):
         self.row = row
@@ -193,6 +197,7 @@ class Outcome:
         self.involved = []
         self.warnings = []
         self.reused = []
+        self.shared_voicemail = None
 
     def fail(self, error):
         self.status = 'failed'
@@ -220,6 +225,11 @@ class Outcome:
             result['created_with'] = dict((c, values[c]) for c in CREATED_WITH if values.get(c))
             if self.reused:
                 result['reused'] = list(self.reused)
+        if self.shared_voicemail and self.status in ('created', 'would_create', 'updated',
+                                                     'would_update'):
+            # Another person's voicemail this row shares, and the name confd gives it: what a
+            # rollback puts back.
+            result['shared_voicemail'] = dict(self.shared_voicemail)
         if self.changes:
             result['changed_columns'] = list(self.changes)
         if self.involved:
@@ -230,7 +240,7 @@ class Outcome:
 
 
 def plan(header, rows, users, keys=DEFAULT_KEYS, update=False, update_password=False,
-         validate=None, update_identity=False, name_fallback=True):
+         validate=None, update_identity=False, name_fallback=True, share_voicemails=False):
     """Decide, for every row, create / update / unchanged / conflict / failed; nothing is sent.
 
     A row is the server user its identity (first key with a value, else its name) points at,
@@ -238,6 +248,8 @@ def plan(header, rows, users, keys=DEFAULT_KEYS, update=False, update_password=F
     validate(values, line) -> list of 'column: reason' strings, for local checks of the rows
     that would be sent (in file order); a row already on the server and unchanged is not sent,
     so it is not checked, which keeps a re-run cheap.
+    share_voicemails: a row may share another person's voicemail (confd renames it), else that
+    row is a conflict.
     Returns the list of Outcomes (status 'create', 'update', 'unchanged', 'conflict' or
     'failed').
     """
@@ -270,7 +282,12 @@ def plan(header, rows, users, keys=DEFAULT_KEYS, update=False, update_password=F
         for spec, value in row_keys:
             seen[(spec, value)] = row.line
         match = user_identity.match_row(row.values, header, index, keys, identity,
-                                        identity_may_change=update and update_identity)
+                                        identity_may_change=update and update_identity,
+                                        share_voicemails=share_voicemails)
+        outcome.warnings.extend(sanitize_message(note) for note in match.notes)
+        if match.shared_voicemail:
+            outcome.shared_voicemail = match.shared_voicemail
+            outcome.reused.append('voicemail')
         if match.error:
             outcome.fail(match.error)
             continue

@@ -31,7 +31,7 @@ DEFAULT_DIFF_LIMIT = 50
 DEFAULTS = dict(
     keys=list(import_plan.DEFAULT_KEYS), batch_size=100, batch_seconds=30.0, update=False,
     update_password=False, update_identity=False, name_identity=True, validate=True,
-    preflight=True,
+    preflight=True, share_voicemails=False,
     backup_dest=None, report_dest=None, failed_dest=None, fail_on_error=True,
     return_unchanged=True, lock_timeout=0.0, lock_dir=None, run_id=None,
     diff_limit=DEFAULT_DIFF_LIMIT,
@@ -198,7 +198,8 @@ class ImportRun:
         outcomes = import_plan.plan(
             header, rows, users, keys=options['keys'], update=options['update'],
             update_password=options['update_password'],
-            update_identity=options['update_identity'], name_fallback=options['name_identity'])
+            update_identity=options['update_identity'], name_fallback=options['name_identity'],
+            share_voicemails=options['share_voicemails'])
         self.outcomes = outcomes
         self._timed('plan', started)
         started = self.clock()

@@ -10,13 +10,19 @@ A row's identity is the first of the configured keys that has a value; when none
 user's name (firstname, then lastname) is a last resort. A match is only trusted when the
 row's other keys do not belong to another server user and the identity columns (firstname,
 lastname, username, email, exten@context) agree with the matched user: otherwise the row
-could rename or move the wrong person, so it is a conflict.
+could rename or move the wrong person, so it is a conflict. A row whose voicemail
+(number@context) is another person's is a conflict too, unless sharing is allowed: confd 16.15
+then shares that voicemail with the new user and renames it to the new user's name.
+
+Every identity value is compared in one Unicode normal form (NFC), ignoring case where confd
+does (emails) or where a person would (names); a match that only normalisation made is said.
 Server facts: reference confd-user-import.md §5, §7 (keys), §12.22 (username/email unique).
 """
 
 from __future__ import annotations
 
 import functools
+import unicodedata
 
 from ansible_collections.xivo.confd.plugins.module_utils.confd_columns import (
     EXPORT_COLUMNS, SECRET_COLUMNS, UPDATE_COLUMNS)
@@ -29,6 +35,15 @@ NAME_KEY = 'firstname+lastname'
 UNIQUE_KEYS = ('exten@context', 'username', 'email')
 # Columns that say who a user is: a match that disagrees on one of them is another person.
 IDENTITY_COLUMNS = ('firstname', 'lastname', 'username', 'email')
+# A voicemail is found by its number@context: confd 16.15 reuses an existing one for a new user
+# (shared), and renames it to the new user's name when that user gets a line.
+VOICEMAIL_KEY = 'voicemail_number@voicemail_context'
+# Compared without case: emails, as confd does (SQL lower()); names, as a person would. confd
+# compares usernames, SIP names, extensions and context names with their case.
+CASELESS_COLUMNS = frozenset(('email',))
+NAME_COLUMNS = frozenset(('firstname', 'lastname'))
+UNICODE_FORM = 'NFC'
+
 LINE_PROTOCOLS = ('sip', 'sccp')
 KNOWN_COLUMNS = frozenset(UPDATE_COLUMNS) | frozenset(EXPORT_COLUMNS)
 
@@ -65,16 +80,75 @@ def check_keys(keys):
             raise KeySpecError('keys: %r: uuid is a key on its own (a uuid names one user)' % spec)
 
 
-def normalize(column, value):
-    """A cell as keys compare it: trimmed; email without case; names without case or extra
-    spaces (the same person typed twice); anything else exact (confd compares usernames, SIP
-    names and extensions with case, §13.3)."""
+def unicode_form(text):
+    """``text`` in the one Unicode normal form identity values are compared in (NFC): 'e' plus a
+    combining acute accent and the precomposed 'é' are the same letter, typed on two systems."""
+    if text.isascii():
+        return text
+    return unicodedata.normalize(UNICODE_FORM, text)
+
+
+def _folded(column, value, form):
     value = (value or '').strip()
-    if column == 'email':
+    if form:
+        value = unicode_form(value)
+    if column in CASELESS_COLUMNS:
         return value.lower()
-    if column in ('firstname', 'lastname'):
-        return ' '.join(value.split()).casefold()
+    if column in NAME_COLUMNS:
+        value = ' '.join(value.split()).casefold()
+        return unicode_form(value) if form else value
     return value
+
+
+def normalize(column, value):
+    """A cell as identity compares it: trimmed and in NFC; email without case (as confd); names
+    without case or extra spaces (the same person typed twice); anything else exact (confd
+    compares usernames, SIP names and extensions with case, §13.3)."""
+    return _folded(column, value, True)
+
+
+def form_name(text):
+    """Which normal form a string is in, for a person: 'NFC', 'NFD' or 'mixed'."""
+    if unicodedata.is_normalized('NFC', text):
+        return 'NFC'
+    if unicodedata.is_normalized('NFD', text):
+        return 'NFD'
+    return 'neither NFC nor NFD'
+
+
+def normalisation_note(column, mine, theirs):
+    """A note when ``mine`` and ``theirs`` are the same identity value only in NFC, else None."""
+    mine, theirs = (mine or '').strip(), (theirs or '').strip()
+    if _folded(column, mine, False) == _folded(column, theirs, False) or \
+            normalize(column, mine) != normalize(column, theirs):
+        return None
+    return ('matched after Unicode normalisation: %s file %r (%s), server %r (%s)'
+            % (column, mine, form_name(mine), theirs, form_name(theirs)))
+
+
+def code_points(text):
+    return ' '.join('U+%04X' % ord(char) for char in text) or 'nothing'
+
+
+def _plain(text):
+    return text.isascii() and text.isprintable()
+
+
+def contrast(column, mine, theirs):
+    """'column (file 'x', server 'y')', with the code points where they differ when the two may
+    render alike (anything but printable ASCII): never "file 'Hélène', server 'Hélène'"."""
+    text = '%s (file %r, server %r' % (column, mine, theirs)
+    if not (_plain(mine) and _plain(theirs)):
+        start = 0
+        while start < min(len(mine), len(theirs)) and mine[start] == theirs[start]:
+            start += 1
+        end = 0
+        while end < min(len(mine), len(theirs)) - start and mine[-1 - end] == theirs[-1 - end]:
+            end += 1
+        text += '; from character %d the file has %s where the server has %s' % (
+            start + 1, code_points(mine[start:len(mine) - end]),
+            code_points(theirs[start:len(theirs) - end]))
+    return text + ')'
 
 
 def name_value(values):
@@ -159,7 +233,8 @@ class UserIndex:
 
 
 def index_for(users, keys):
-    specs = list(keys) + [s for s in cross_specs(keys) if s not in keys] + [NAME_KEY]
+    specs = list(keys) + [s for s in cross_specs(keys) if s not in keys] + [NAME_KEY,
+                                                                             VOICEMAIL_KEY]
     return UserIndex(users, specs)
 
 
@@ -185,7 +260,7 @@ def _compared(keys):
 
 
 def disagreements(values, user, header, keys):
-    """[(spec, file value, server value)] where both have a value and they differ."""
+    """[(spec, file value, server value)] where both have a value and they differ (in NFC)."""
     present = set(header)
     found = []
     for spec in _compared(keys):
@@ -198,6 +273,18 @@ def disagreements(values, user, header, keys):
     return found
 
 
+def agreement_notes(values, user, header, keys):
+    """The notes of the identity values that agree only in NFC (see normalisation_note)."""
+    present = set(header)
+    notes = []
+    for spec in _compared(keys):
+        if set(key_columns(spec)) <= present:
+            note = normalisation_note(spec, _shown(spec, values), _shown(spec, user))
+            if note:
+                notes.append(note)
+    return notes
+
+
 def _shown(spec, values):
     return '@'.join((values.get(c) or '').strip() for c in key_columns(spec)) \
         if '@' in spec else '+'.join((values.get(c) or '').strip() for c in key_columns(spec))
@@ -205,22 +292,69 @@ def _shown(spec, values):
 
 class Match:
     """What a row is on the server: ``user`` (or None: a new user), or a ``conflict`` (a list
-    of reasons) with the server users involved, or an ``error`` (the row cannot be keyed)."""
+    of reasons) with the server users involved, or an ``error`` (the row cannot be keyed).
+    ``notes``: what the operator should know of a trusted match (normalisation decided it,
+    another person's voicemail will be shared); ``shared_voicemail``: that voicemail, with the
+    name it has before the import (what a rollback restores)."""
 
-    __slots__ = ('user', 'conflict', 'involved', 'error')
+    __slots__ = ('user', 'conflict', 'involved', 'error', 'notes', 'shared_voicemail')
 
-    def __init__(self, user=None, conflict=None, involved=(), error=None):
+    def __init__(self, user=None, conflict=None, involved=(), error=None, notes=(),
+                 shared_voicemail=None):
         self.user = user
         self.conflict = conflict or []
         self.involved = list(involved)
         self.error = error
+        self.notes = list(notes)
+        self.shared_voicemail = shared_voicemail
 
 
-def match_row(values, header, index, keys, identity, identity_may_change=False):
+def has_line(values):
+    """confd creates a line only with a context and line_protocol sip or sccp (§3.3)."""
+    return bool((values.get('context') or '').strip()) and \
+        (values.get('line_protocol') or '').strip() in LINE_PROTOCOLS
+
+
+def full_name(values):
+    return ' '.join(p for p in ((values.get('firstname') or '').strip(),
+                                (values.get('lastname') or '').strip()) if p)
+
+
+def voicemail_owners(values, index, user):
+    """The server users, other than the row's own ``user``, whose voicemail is the row's
+    number@context; [] when the row names none or its own user already has it."""
+    value = key_value(VOICEMAIL_KEY, values)
+    if value is None:
+        return []
+    owners = index.find(VOICEMAIL_KEY, value)
+    if user is not None and any(owner is user for owner in owners):
+        return []       # already shared with the row's own user: the row changes nothing
+    return [owner for owner in owners if owner is not user]
+
+
+def shared_voicemail(values, owners):
+    """What sharing another person's voicemail changes, for the report (a rollback puts the
+    name back): the voicemail, its users, its name before, and the name confd gives it."""
+    return dict(number=values.get('voicemail_number', '').strip(),
+                context=values.get('voicemail_context', '').strip(),
+                users=[owner.get('uuid') for owner in owners if owner.get('uuid')],
+                previous_name=owners[0].get('voicemail_name') or '',
+                renamed_to=full_name(values) if has_line(values) else None)
+
+
+def _voicemail_text(values, owners):
+    return '%s=%s' % (VOICEMAIL_KEY, _shown(VOICEMAIL_KEY, values)), \
+        '; '.join(describe_user(u) for u in owners[:5])
+
+
+def match_row(values, header, index, keys, identity, identity_may_change=False,
+              share_voicemails=False):
     """Match one row, by its identity, to a server user, and check that it is the same person.
 
     ``identity_may_change``: the operator updates identity columns on purpose, so a match
     that disagrees on them is not a conflict (their other keys must still be their own).
+    ``share_voicemails``: a voicemail of another person may be shared with the row's user (and
+    renamed by confd); otherwise it is a conflict, like a key of another person.
     """
     spec, value = identity
     candidates = index.find(spec, value)
@@ -233,7 +367,7 @@ def match_row(values, header, index, keys, identity, identity_may_change=False):
             spec, value, len(candidates), '; '.join(describe_user(u) for u in candidates[:5]))],
             involved=candidates)
     user = candidates[0] if candidates else None
-    reasons, involved = [], []
+    reasons, involved, notes = [], [], []
     for other in cross_specs(keys):
         if other == spec:
             continue
@@ -243,16 +377,34 @@ def match_row(values, header, index, keys, identity, identity_may_change=False):
             reasons.append('%s=%s belongs to %s' % (
                 other, _shown(other, values), '; '.join(describe_user(u) for u in owners[:5])))
             involved.extend(o for o in owners if o not in involved)
+    voicemail_of = voicemail_owners(values, index, user)
+    shared = None
+    if voicemail_of:
+        key, people = _voicemail_text(values, voicemail_of)
+        previous = voicemail_of[0].get('voicemail_name') or ''
+        rename = ('rename it from %r to %r' % (previous, full_name(values))
+                  if has_line(values) else 'keep its name %r' % previous)
+        if share_voicemails:
+            shared = shared_voicemail(values, voicemail_of)
+            notes.append('%s is the voicemail of %s: it will be shared with this user, and confd '
+                         'will %s (share_voicemails is on)' % (key, people, rename))
+        else:
+            reasons.append('%s is the voicemail of %s: confd would share it with this user and '
+                           '%s; choose another voicemail number, or set share_voicemails to '
+                           'allow it' % (key, people, rename))
+            involved.extend(o for o in voicemail_of if o not in involved)
     if user is not None and not identity_may_change:
         differing = disagreements(values, user, header, keys)
         if differing:
             reasons.append('%s=%s is %s, and the file disagrees on %s' % (
                 spec, value, describe_user(user), ', '.join(
-                    '%s (file %r, server %r)' % item for item in differing)))
+                    contrast(*item) for item in differing)))
+    if user is not None:
+        notes[:0] = agreement_notes(values, user, header, keys)
     if not reasons:
-        return Match(user=user)
+        return Match(user=user, notes=notes, shared_voicemail=shared)
     if user is None:
         reasons = ['%s=%s is on no server user, but %s' % (spec, value, '; and '.join(reasons))]
     elif user not in involved:
         involved.insert(0, user)
-    return Match(user=user, conflict=reasons, involved=involved)
+    return Match(user=user, conflict=reasons, involved=involved, notes=notes)

@@ -92,6 +92,18 @@ options:
       - With V(false), such a row is C(failed) rather than imported.
     type: bool
     default: true
+  share_voicemails:
+    description:
+      - A row whose voicemail (C(voicemail_number)@C(voicemail_context)) is already the voicemail of
+        another server user is a C(conflict) naming that user, like a key of another person:
+        confd 16.15 does not refuse it, it gives that person's voicemail to the new user as well
+        (the two share one mailbox) and renames it to the new user's name when the new user gets
+        a line.
+      - With V(true), such a row is imported; confd then shares the voicemail and renames it. The
+        row's RV(users[].warnings) says so, and RV(users[].shared_voicemail) (also in the report)
+        records the voicemail, its users and its name before the import.
+    type: bool
+    default: false
   update_identity:
     description:
       - With O(update=true), a matched user whose identity columns (C(firstname), C(lastname),
@@ -325,10 +337,21 @@ users:
       returned: when the row differs from its server user
     warnings:
       description: What the row reuses or shares on the server (a voicemail of another user),
-        and a prediction of the preflight that confd contradicted.
+        an identity value that matched only after Unicode normalisation (NFC), and a prediction
+        of the preflight that confd contradicted.
       type: list
       elements: str
       returned: when there is something to say
+    shared_voicemail:
+      description: Another server user's voicemail that this row shares (with
+        O(share_voicemails=true)) - C(number), C(context), C(users) (the uuids it belonged to),
+        C(previous_name) (its name before the import, what a rollback puts back) and
+        C(renamed_to) (the name confd gives it, or null when the row gets no line and confd
+        keeps the name).
+      type: dict
+      returned: when the row is (or would be) created or updated with another person's voicemail
+      sample: {"number": "1001", "context": "default", "users": ["7c5b6b3a-0d0e-4b6c-9e4f-2f9c4b1f0a11"],
+               "previous_name": "Bob Jones", "renamed_to": "Alice Smith"}
     server_users:
       description: The uuids of the server users a conflict involves.
       type: list
