@@ -42,6 +42,12 @@ ACLS = {
 }
 
 LINE_PROTOCOLS = ('sip', 'sccp')
+# Fields of a /1.1/extensions and a /1.1/endpoints/sip item that say nothing of an owner: any
+# other field with a value names what holds the object (confd 16.15 lists group, incall and
+# outcall on an extension, trunk on an endpoint; a later version may list more).
+EXTENSION_FIELDS = frozenset(('id', 'exten', 'context', 'commented', 'links', 'lines'))
+ENDPOINT_FIELDS = frozenset(('id', 'username', 'secret', 'type', 'host', 'options', 'links',
+                             'line'))
 
 
 def py2_text(value):
@@ -291,7 +297,8 @@ class Preflight:
 
     def _extension(self, exten, context):
         """(owner kind, description) of an existing extension, or None when it is free to
-        create. Owner kinds: user, incall, group, outcall, queue, free, orphan."""
+        create. Owner kinds: user, orphan (on a line with no user: reused), unlisted (held by
+        nothing the lists show), or what holds it (incall, group, outcall, ...)."""
         key = (exten, context)
         if key in self.export_extens:
             user = self.export_extens[key]
@@ -305,7 +312,7 @@ class Preflight:
             return item['_kind'], item
         if item.get('incall'):
             return 'incall', item
-        for kind in ('group', 'outcall', 'queue', 'conference'):
+        for kind in sorted(set(item) - EXTENSION_FIELDS):
             if item.get(kind):
                 return kind, item
         lines = item.get('lines') or []
@@ -314,7 +321,9 @@ class Preflight:
             if line and line.get('users'):
                 return 'user', line
             return 'orphan', item
-        return 'free', item
+        # Free, or held by what confd 16.15 does not list on an extension (a queue, a
+        # conference room, a meetme...): confd reuses the first and refuses the second.
+        return 'unlisted', item
 
     def _line(self, line_id):
         if line_id not in self.lines:
@@ -388,15 +397,20 @@ class Preflight:
         sip_name = get('sip_username') or ''
         if protocol == 'sip' and sip_name and has_line:
             endpoint = self._sip_endpoint(sip_name)
-            if endpoint is not None and not endpoint.get('line'):
-                self.reused.append('sip')
+            holder = _endpoint_holder(endpoint)
             if endpoint is not None and endpoint.get('line'):
                 add('sip_username: the SIP endpoint %r already belongs to a line%s (confd: '
                     'Resource Error - Line is associated with a Endpoint)'
                     % (sip_name, _owner_text(endpoint)))
-        if extension is not None and extension[0] in ('free', 'orphan'):
+            elif holder is not None:
+                add('sip_username: the SIP endpoint %r belongs to %s %s, not to a user (confd: '
+                    '%s)' % (sip_name, _article(holder), holder,
+                             _endpoint_refusal(holder, endpoint)))
+            elif endpoint is not None:
+                self.reused.append('sip')
+        if extension is not None and extension[0] == 'orphan':
             self.reused.append('extension')
-        if incall_extension is not None and incall_extension[0] in ('free', 'orphan'):
+        if incall_extension is not None and incall_extension[0] == 'orphan':
             self.reused.append('incall_extension')
         # C6 line <-> extension.
         if has_line and extension is not None:
@@ -405,10 +419,12 @@ class Preflight:
                 add('exten: %s@%s is already the extension of another user%s (confd: Resource '
                     'Error - User is associated with a Line)' % (exten, context_name,
                                                                  _owner_text(owner)))
-            elif kind in ('incall', 'group', 'outcall', 'queue', 'conference'):
-                add('exten: %s@%s is the extension of %s %s%s (confd: Resource Error - Extension '
-                    'is associated with a %s)' % (exten, context_name, _article(kind), kind,
-                                                  _owner_text(owner), kind))
+            elif kind == 'unlisted':
+                add(_unlisted('exten', exten, context_name, owner))
+            elif kind not in ('orphan', 'free'):  # free: made by an earlier row
+                add('exten: %s@%s is the extension of %s %s%s (confd: %s)' % (
+                    exten, context_name, _article(kind), kind, _owner_text(owner),
+                    _extension_refusal(kind, owner, ('associated_id', 'id'))))
         # A wrong context type is a reason whatever holds the number (confd names the holder
         # first): the operator fixes both at once.
         if has_line and exten and context is not None and context.get('type') != 'internal':
@@ -426,9 +442,12 @@ class Preflight:
                 add('incall_exten: %s@%s is the extension of a user%s (confd: Resource Error - '
                     'Extension is associated with a user)' % (incall_exten, incall_context_name,
                                                               _owner_text(owner)))
-            elif kind in ('group', 'outcall', 'queue', 'conference'):
-                add('incall_exten: %s@%s is the extension of %s %s' % (
-                    incall_exten, incall_context_name, _article(kind), kind))
+            elif kind == 'unlisted':
+                add(_unlisted('incall_exten', incall_exten, incall_context_name, owner))
+            elif kind not in ('orphan', 'free'):  # free: made by an earlier row
+                add('incall_exten: %s@%s is the extension of %s %s (confd: %s)' % (
+                    incall_exten, incall_context_name, _article(kind), kind,
+                    _extension_refusal(kind, owner, ('associated_id', 'extension_id'))))
         if incall_exten and incall_context_name:
             incall_context = self._context(incall_context_name)
             if incall_context is not None and incall_context.get('type') != 'incall':
@@ -483,7 +502,7 @@ class Preflight:
             extension = self._extension(exten, context_name)
             if extension is None and not _in_range(exten, self._context(context_name)):
                 add(_out_of_range('exten', exten, context_name))
-            elif extension is not None and extension[0] != 'free' and \
+            elif extension is not None and extension[0] not in ('free', 'unlisted') and \
                     (extension[0] != 'user' or extension[1] is not user):
                 add('exten: %s@%s already exists (confd: Resource Error - Extension already '
                     'exists)' % (exten, context_name))
@@ -534,6 +553,56 @@ def _missing_context(column, name):
 def _out_of_range(column, exten, context):
     return ("%s: %s is outside every range of the context %r (confd: Input Error - Extension "
             "'%s' is outside of range for context '%s')" % (column, exten, context, exten, context))
+
+
+def _extension_refusal(kind, item, order):
+    """confd's refusal of an extension held by ``kind``: with the ids when the list gave them
+    ('associated_id' is the holder's id as the database keeps it, a unicode string), as
+    observed on 16.15 for a group: Extension is associated with a group ('associated_id': u'1',
+    'id': 36). ``order``: the two keys in the order confd 16.15 prints them."""
+    text = 'Resource Error - Extension is associated with a %s' % kind
+    holder = item.get(kind) if isinstance(item, dict) else None
+    if isinstance(holder, dict) and holder.get('id') is not None and item.get('id') is not None:
+        ids = {'associated_id': py2_text(str(holder['id'])), 'id': item['id'],
+               'extension_id': item['id']}
+        text += ' (%s)' % ', '.join("'%s': %s" % (key, ids[key]) for key in order)
+    return text
+
+
+def _endpoint_holder(endpoint):
+    """What other than a line holds a SIP endpoint (16.15 lists a trunk), or None."""
+    if not isinstance(endpoint, dict) or endpoint.get('_row'):
+        return None
+    for kind in sorted(set(endpoint) - ENDPOINT_FIELDS):
+        if endpoint.get(kind) and not kind.startswith('_'):
+            return kind
+    return None
+
+
+def _endpoint_refusal(kind, endpoint):
+    """Observed on 16.15 for a trunk: Resource Error - Trunk is associated with a Endpoint
+    ('trunk_id': 1, 'endpoint': 'sip', 'endpoint_id': 2)."""
+    text = 'Resource Error - %s is associated with a Endpoint' % kind.capitalize()
+    holder = endpoint.get(kind)
+    if isinstance(holder, dict) and holder.get('id') is not None and \
+            endpoint.get('id') is not None:
+        text += " ('%s_id': %s, 'endpoint': 'sip', 'endpoint_id': %s)" % (
+            kind, holder['id'], endpoint['id'])
+    return text
+
+
+def _unlisted(column, exten, context, item):
+    """An extension that exists with nothing attached that the server lists: free (confd would
+    reuse it) or held by a queue, a conference room, a meetme... (confd would refuse it), which
+    confd 16.15 does not show. Not predicted as creatable: the operator decides."""
+    ident = item.get('id') if isinstance(item, dict) else None
+    return ('%s: %s@%s already exists on the server (extension id %s) attached to nothing its '
+            'lists show, so it may be free or held by a queue, a conference room or a meetme, '
+            'which confd 16.15 does not list (confd then refuses the row: Resource Error - '
+            'Extension is associated with a queue ...). Choose another number, remove that '
+            'extension if it is free (DELETE /1.1/extensions/%s), or set preflight: false to '
+            'let confd decide' % (column, exten, context, ident if ident is not None else '?',
+                                  ident if ident is not None else '<id>'))
 
 
 def _article(word):

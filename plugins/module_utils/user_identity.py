@@ -233,9 +233,8 @@ class UserIndex:
 
 
 def index_for(users, keys):
-    specs = list(keys) + [s for s in cross_specs(keys) if s not in keys] + [NAME_KEY,
-                                                                             VOICEMAIL_KEY]
-    return UserIndex(users, specs)
+    specs = list(keys) + [s for s in cross_specs(keys) if s not in keys]
+    return UserIndex(users, specs + [NAME_KEY, VOICEMAIL_KEY])
 
 
 def describe_user(user):

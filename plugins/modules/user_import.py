@@ -95,8 +95,8 @@ options:
   share_voicemails:
     description:
       - A row whose voicemail (C(voicemail_number)@C(voicemail_context)) is already the voicemail of
-        another server user is a C(conflict) naming that user, like a key of another person:
-        confd 16.15 does not refuse it, it gives that person's voicemail to the new user as well
+        another server user is a C(conflict) naming that user, like a key of another person, since
+        confd 16.15 does not refuse it. It gives that person's voicemail to the new user as well
         (the two share one mailbox) and renames it to the new user's name when the new user gets
         a line.
       - With V(true), such a row is imported; confd then shares the voicemail and renames it. The

@@ -261,6 +261,9 @@ class Importer:
         line = entry.line
         if entry.sip and line:
             sip = entry.sip
+            if sip.get('trunk_id'):  # observed on 16.15: a trunk's endpoint is found, then refused
+                raise RowError('Resource Error - Trunk is associated with a Endpoint %s' % metadata(
+                    [('trunk_id', sip['trunk_id']), ('endpoint', B('sip')), ('endpoint_id', sip['id'])]))
             if sip['line_id'] is not None and sip['line_id'] != line['id']:
                 if self.version >= (16, 12):
                     raise RowError('Resource Error - Line is associated with a Endpoint %s' % metadata(

@@ -120,7 +120,8 @@ def sip_item(db, sip, base):
     line = db.lines.get(sip['line_id']) if sip.get('line_id') else None
     return {'id': sip['id'], 'username': sip['username'], 'secret': sip['secret'], 'type': 'friend',
             'host': 'dynamic', 'options': options, 'links': links(base, 'endpoint_sip', sip['id'], 'endpoints/sip'),
-            'trunk': None, 'line': ref(base, 'lines', line['id']) if line else None}
+            'trunk': ref(base, 'trunks', sip['trunk_id']) if sip.get('trunk_id') else None,
+            'line': ref(base, 'lines', line['id']) if line else None}
 
 
 def line_name(db, line):

@@ -14,6 +14,9 @@ Seed shape (JSON or dict; every key optional, a given key replaces the default l
                    "owner_name"?: "sales"}],
        (extensions owned by what the emulator does not model: group, queue, outcall, meetme…;
         without "owner" the extension is free, like one made with POST /1.1/extensions)
+   "sip_endpoints": [{"username": "trunksip", "trunk_id"?: 1, "secret"?: "..."}],
+       (SIP endpoints on no line: with "trunk_id", held by that trunk, as after
+        PUT /1.1/trunks/1/endpoints/sip/N on 16.15; without, a free endpoint)
    "ws_users": [{"login": "admin", "password": "passadmin", "acls": ["confd.#"]}],
    "admins": [{"login": "root", "password": "secret"}],
    "users": "<CSV text imported with POST rules at seed time>"}
@@ -37,6 +40,7 @@ DEFAULT_SEED = {
                      {'id': 3, 'name': 'Client'}, {'id': 4, 'name': 'Switchboard'}],
     'call_permissions': [],
     'extensions': [],
+    'sip_endpoints': [],
     'ws_users': [{'login': 'admin', 'password': 'passadmin', 'acls': ['confd.#']}],
     'admins': [{'login': 'root', 'password': 'secret'}],
     'users': '',
@@ -134,6 +138,17 @@ def extension_record(exten, context, kind='user', typeval='0', commented=False, 
 def apply_features(store):
     for exten, feature, commented in FEATURE_EXTENSIONS:
         store.extensions.insert(extension_record(exten, FEATURE_CONTEXT, 'extenfeatures', feature, bool(commented)))
+
+
+def apply_sip_endpoints(store, specs):
+    """The seed's SIP endpoints that are on no line; one already there (username) is left."""
+    for spec in specs:
+        if store.sip.find_one('username', spec['username']):
+            continue
+        trunk = spec.get('trunk_id')
+        store.sip.insert({'username': spec['username'], 'secret': spec.get('secret') or 'trunkpw1',
+                          'line_id': None, 'callerid': None,
+                          'trunk_id': int(trunk) if trunk is not None else None})
 
 
 def apply_extensions(store, specs):

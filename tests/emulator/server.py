@@ -482,6 +482,7 @@ class EmulatorServer:
             seedmod.apply_reference(self.store, self.seed)
             seedmod.apply_features(self.store)
             seedmod.apply_extensions(self.store, self.seed['extensions'])
+            seedmod.apply_sip_endpoints(self.store, self.seed['sip_endpoints'])
             self.auth = Auth(self.seed['ws_users'], self.seed['admins'])
             self.faults.reset()
             self.speed.reset()
@@ -497,6 +498,7 @@ class EmulatorServer:
             self.auth.ws_users = {u['login']: u for u in self.seed['ws_users']}
             self.auth.admins = {u['login']: u for u in self.seed['admins']}
             seedmod.apply_extensions(self.store, data.get('extensions') or [])
+            seedmod.apply_sip_endpoints(self.store, data.get('sip_endpoints') or [])
             if data.get('users'):
                 self._seed_users(data['users'])
         self._save()

@@ -187,7 +187,9 @@ def test_an_extension_the_export_does_not_show_is_looked_up_and_judged_by_its_ow
                      incall_context='from-extern'))
     results, checker, dummy = check_all(rows, server=server)
     assert 'is the extension of a group' in results[0][0]
-    assert results[1] == [] and results[2] == []         # free, and on an orphan line: reused
+    # Attached to nothing the lists show: free, or a queue's (16.15 does not list queues).
+    assert 'attached to nothing its lists show' in results[1][0] and len(results[1]) == 1
+    assert results[2] == []         # on an orphan line: reused
     assert 'already the extension of another user' in results[3][0]
     assert 'already the number of an incall' in results[4][0]
 
@@ -295,3 +297,45 @@ def test_keys_made_alike_are_found_by_one_search_not_one_lookup_each():
         ('endpoints/sip', {'limit': 1}),
         ('endpoints/sip', {'search': 'newsip', 'limit': 1}),
         ('endpoints/sip', {'search': 'newsip'})], reads
+
+
+def test_what_holds_an_extension_or_a_sip_name_gives_confds_exact_refusal():
+    """Observed on the real 16.15: a group's extension and a trunk's SIP name are refused with
+    these messages; the preflight predicts them from /1.1/extensions and /1.1/endpoints/sip."""
+    server = FakeConfig(
+        extensions=[ext(36, '1030', 'default', group={'id': 1, 'name': 'grp1'}),
+                    ext(37, '1031', 'default', queue={'id': 4}),
+                    ext(38, '2030', 'from-extern', group={'id': 2})],
+        sip=[{'id': 2, 'username': 'trunksip', 'line': None, 'trunk': {'id': 1}},
+             {'id': 3, 'username': 'otherheld', 'line': None, 'trunk': None,
+              'custom_owner': {'id': 9}}])
+    base = dict(ROW, voicemail_number='', voicemail_context='', incall_exten='', incall_context='')
+    rows = [dict(base, exten='1030', sip_username='a1sip', username='a1', email=''),
+            dict(base, exten='1040', sip_username='trunksip', username='a2', email=''),
+            dict(base, exten='1031', sip_username='a3sip', username='a3', email=''),
+            dict(base, exten='1041', sip_username='otherheld', username='a4', email=''),
+            dict(base, exten='1042', sip_username='a5sip', username='a5', email='',
+                 incall_exten='2030', incall_context='from-extern')]
+    results, checker, dummy = check_all(rows, server=server)
+    assert results[0] == ["exten: 1030@default is the extension of a group (confd: Resource Error "
+                          "- Extension is associated with a group ('associated_id': u'1', "
+                          "'id': 36))"]
+    assert results[1] == ["sip_username: the SIP endpoint 'trunksip' belongs to a trunk, not to a "
+                          "user (confd: Resource Error - Trunk is associated with a Endpoint "
+                          "('trunk_id': 1, 'endpoint': 'sip', 'endpoint_id': 2))"]
+    # Any holder the list names, even one 16.15 does not list, is never "creatable".
+    assert results[2][0].startswith('exten: 1031@default is the extension of a queue')
+    assert results[3][0].startswith("sip_username: the SIP endpoint 'otherheld' belongs to a "
+                                    "custom_owner")
+    assert "Extension is associated with a group ('associated_id': u'2', 'extension_id': 38)" \
+        in results[4][0]
+    assert checker.reused == []
+
+
+def test_an_extension_or_endpoint_made_by_an_earlier_row_is_still_reused():
+    rows = [dict(ROW, line_protocol='', exten='1050', sip_username='', voicemail_number='',
+                 voicemail_context='', incall_exten='', incall_context=''),
+            dict(ROW, username='b2', email='', exten='1050', sip_username='', voicemail_number='',
+                 voicemail_context='', incall_exten='', incall_context='')]
+    results, dummy, dummy2 = check_all(rows)
+    assert results == [[], []]
