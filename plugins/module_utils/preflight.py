@@ -359,11 +359,17 @@ class Preflight:
         if number and vm_context:
             if self.contexts is not None and self._context(vm_context) is None:
                 add(_missing_context('voicemail_context', vm_context))
-            for other in self.export_voicemails.get((number, vm_context), ()):
+            owners = self.export_voicemails.get((number, vm_context), ())
+            if owners:
                 self.reused.append('voicemail')
-                self.notes.append('the voicemail %s@%s of %s will be shared with this user '
-                                  '(confd reuses an existing voicemail)'
-                                  % (number, vm_context, _owner_text(other).strip(' ()')))
+            # A server user's voicemail is the plan's business (a conflict, or shared with
+            # share_voicemails, said there); an earlier row's is the operator's own file.
+            for other in owners[:1]:
+                if other.get('_row'):
+                    self.notes.append('the voicemail %s@%s of an earlier row of this file will be '
+                                      'shared with this user (confd reuses an existing voicemail, '
+                                      'and renames it when this user gets a line)'
+                                      % (number, vm_context))
         # B8 call permissions: each name, exactly.
         names = [name for name in (get('call_permissions') or '').split(';') if name]
         problems.extend(self._call_permissions(names))

@@ -52,12 +52,13 @@ def connection(server, fleet, **extra):
     return args
 
 
-def imported(server, fleet, tmp_path, text=USERS, name='import'):
+def imported(server, fleet, tmp_path, text=USERS, name='import', **options):
     src = tmp_path / ('%s.csv' % name)
     src.write_text(text, encoding='utf-8')
     report = tmp_path / ('%s-report.json' % name)
     run = run_playbook(tmp_path, [{'name': name, 'xivo.confd.user_import': connection(
-        server, fleet, src=str(src), report_dest=str(report)), 'ignore_errors': True}],
+        server, fleet, src=str(src), report_dest=str(report), **options),
+        'ignore_errors': True}],
         hosts=HOSTS, name=name)
     assert not run.result(name).get('failed'), run.result(name)
     return src, report
@@ -134,7 +135,8 @@ def test_a_voicemail_shared_with_a_user_the_run_did_not_create_is_kept(server, f
                                 'Old,Timer,1500,default,sip,Old VM,1500,default\n'})
     src, report = imported(server, fleet, tmp_path, text=(
         'firstname,lastname,exten,context,line_protocol,voicemail_name,voicemail_number,'
-        'voicemail_context\nNew,Comer,1501,default,sip,Shared,1500,default\n'))
+        'voicemail_context\nNew,Comer,1501,default,sip,Shared,1500,default\n'),
+        share_voicemails=True)     # another person's voicemail: a conflict unless allowed
     result = remove(server, fleet, tmp_path, 'rollback', from_report=str(report))
     assert result['summary']['removed'] == 1, result
     assert any('voicemail' in kept for kept in result['users'][0]['kept'])

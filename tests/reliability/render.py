@@ -54,6 +54,16 @@ CHECKS = (
      'server that refused the credentials `not_tried`, in no failed-rows file, a user already there not '
      'counted failed; every figure of `fleet.json`/`fleet.md` the sum of the per-host reports. Lost users:'
      ' 0; users imported twice: 0; secrets in a failed-rows file because of refused credentials: 0'),
+    ('Another person\'s data through ansible-playbook (emulator only: the trunk\'s and the group\'s refusals and '
+     'the shared, renamed voicemail it reproduces were observed on the real 16.15): another user\'s voicemail '
+     '(module: dry run, run, dry run and run with `share_voicemails`, rollback; role: refused, then shared), a '
+     'name in NFD against its NFC server user, a trunk\'s SIP name and a group\'s extension; 7 playbook runs per '
+     'test run, plus the 50 seeded trials of the table above',
+     '`tests/integration/test_another_person.py`, `tests/unit/plugins/module_utils/test_user_identity_another_person.py`, '
+     '`tests/unit/plugins/module_utils/test_preflight.py`, `tests/emulator/test_conformance_s16.py`',
+     '`conflict` naming the other user and the voicemail unchanged, or shared with its name before in the report; '
+     'one user per person with a note; `would_fail` then `failed` with confd\'s exact message, the other rows '
+     'imported. Lost users: 0; second persons: 0; other people\'s voicemails changed without `share_voicemails`: 0'),
 )
 FIXED = '\n'.join(['', '## What else is checked on every test run', '', '| Check | Test | Expected |', '|---|---|---|']
                   + ['| %s | %s | %s |' % check for check in CHECKS]) + '\n'
@@ -106,7 +116,17 @@ def render(data):
                  'them by reading the server, never resend; a `redirect` is never followed. The classes `concurrent_runs`, `interrupted`, '
                  '`hostile_names` and `mixed_encodings` are trials of `tests/reliability/trust.py`: two imports at once into one server (the '
                  'lock lets one in at a time), an import stopped at a random batch then re-run, hostile host names '
-                 '(a file of its directory every time), mixed UTF-8/cp1252 legacy files (every name as written).'
+                 '(a file of its directory every time), mixed UTF-8/cp1252 legacy files (every name as written). '
+                 'The classes `unicode_normalisation` and `another_voicemail` are trials of '
+                 '`tests/reliability/person.py`, each a dry run, the real run and a re-run: names and e-mails '
+                 'stored in one Unicode form (NFC or NFD, at random) and given in the other (e-mails also in '
+                 'another case) must match their server user, never make a second person ("duplicates"), and say '
+                 'that normalisation decided; rows naming another user\'s voicemail must be a `conflict` that '
+                 'leaves that voicemail\'s name and users as they were ("wrong-person updates"), or, with '
+                 '`share_voicemails`, be imported with the voicemail\'s name before recorded in the result. The '
+                 'real server was not involved in these trials: that confd 16.15 shares such a voicemail and renames '
+                 'it, refuses a trunk\'s SIP name and a group\'s extension was observed on the real 16.15 '
+                 '(reference §16), and the emulator they ran against does the same (its conformance tests).'
                  % total)
     lines.append('')
     lines.append('"Aborted first runs": the first import could not read the server at all (server refusing, '

@@ -14,7 +14,7 @@ import threading
 
 from ansible_collections.xivo.confd.plugins.module_utils import import_run, reports
 from ansible_collections.xivo.confd.plugins.module_utils.confd_client import ConfdClient
-from tests.reliability import harness
+from tests.reliability import harness, person
 
 CLASSES = {
     'concurrent_runs': 'two imports of the same file into one server at the same time '
@@ -206,4 +206,5 @@ def mixed_encodings(seed, server=None, ca_path=None):
     return record
 
 
-TRIALS = (concurrent_runs, interrupted, hostile_names, mixed_encodings)
+CLASSES.update(person.CLASSES)
+TRIALS = (concurrent_runs, interrupted, hostile_names, mixed_encodings) + person.TRIALS

@@ -252,13 +252,20 @@ def test_a_refused_read_names_its_acl_and_the_way_out():
     assert 'confd.contexts.read' in str(error.value) and 'preflight: false' in str(error.value)
 
 
-def test_a_voicemail_of_another_user_is_shared_which_is_said_not_refused():
+def test_a_voicemail_of_another_user_is_reused_not_refused_and_said_by_the_plan():
+    """A server user's voicemail is the plan's (a conflict unless share_voicemails, with its own
+    note); an earlier row's is said here."""
     users = [user('alice', 'Alice', exten='1001', vm='1001')]
     checker = preflight.Preflight(FakeConfig(), users)
     row = dict(ROW, voicemail_number='1001', incall_exten='', incall_context='')
-    checker.prepare([row])
-    assert checker.check(row) == []
-    assert checker.notes and 'will be shared' in checker.notes[0] and 'Alice X' in checker.notes[0]
+    later = dict(row, username='b2', email='', exten='1003', sip_username='b2sip',
+                 voicemail_number='1050')
+    first = dict(later, username='b1', exten='1004', sip_username='b1sip')
+    checker.prepare([row, first, later])
+    assert checker.check(row) == [] and checker.reused == ['voicemail'] and checker.notes == []
+    assert checker.check(first) == [] and checker.notes == []
+    assert checker.check(later) == [] and checker.reused == ['voicemail']
+    assert checker.notes and 'of an earlier row of this file will be shared' in checker.notes[0]
 
 
 def test_updates_check_what_they_send():
