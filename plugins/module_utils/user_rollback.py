@@ -31,10 +31,10 @@ class Target:
     """A user to remove: its uuid, what it was created with, the ids the import returned."""
 
     __slots__ = ('uuid', 'key', 'name', 'row', 'line', 'ids', 'created_with', 'reused',
-                 'status', 'error', 'removed', 'kept', 'differences')
+                 'status', 'error', 'removed', 'kept', 'differences', 'shared_voicemail')
 
     def __init__(self, uuid, key=None, name='', row=None, line=None, ids=None,
-                 created_with=None, reused=()):
+                 created_with=None, reused=(), shared_voicemail=None):
         self.uuid = uuid
         self.key = key
         self.name = name
@@ -43,6 +43,8 @@ class Target:
         self.ids = ids           # None: not from a report (rows of a CSV), ids unknown
         self.created_with = created_with or {}
         self.reused = list(reused)
+        # Another person's voicemail the run shared (share_voicemails), with its name before.
+        self.shared_voicemail = shared_voicemail if isinstance(shared_voicemail, dict) else None
         self.status = None
         self.error = None
         self.removed = []
@@ -69,7 +71,8 @@ def targets_from_report(report):
                                   row=user.get('row'), line=user.get('line'),
                                   ids=user.get('ids') or {},
                                   created_with=user.get('created_with') or {},
-                                  reused=user.get('reused') or ()))
+                                  reused=user.get('reused') or (),
+                                  shared_voicemail=user.get('shared_voicemail')))
     return targets
 
 
@@ -213,6 +216,14 @@ class Remover:
             if others or 'voicemail' in target.reused:
                 target.kept.append('voicemail %s (%s)' % (voicemail, 'shared with another user'
                                                           if others else 'it existed before'))
+                shared = target.shared_voicemail
+                if shared and shared.get('renamed_to'):
+                    # confd renamed the other person's voicemail when this user got a line;
+                    # the rollback does not write voicemails, so the operator puts it back.
+                    target.kept.append(
+                        'the rollback does not restore the name of voicemail %s: the import '
+                        'renamed it from %r to %r; rename it back in the web interface'
+                        % (voicemail, shared.get('previous_name') or '', shared['renamed_to']))
             else:
                 self._step(target, '/voicemails/%s' % voicemail, 'voicemail %s' % voicemail, True)
         for incall in user.get('incalls') or []:

@@ -152,7 +152,9 @@ users:
       type: list
       elements: str
     kept:
-      description: What was kept because it is shared or existed before the import.
+      description: What was kept because it is shared or existed before the import; for a voicemail
+        of another user that the import shared and confd renamed (O(xivo.confd.user_import#module:share_voicemails)),
+        the name it had before, which the rollback does not put back.
       type: list
       elements: str
     differences:

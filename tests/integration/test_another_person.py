@@ -111,6 +111,20 @@ def test_another_persons_data_in_the_dry_run_the_real_run_and_with_sharing(fleet
                                              previous_name='Bob Jones', renamed_to='Alice Smith')
     assert any('will be shared with this user' in w for w in entry['warnings'])
 
+    # Rolling the run back removes Alice, keeps Bob's voicemail, and says that its name is not
+    # put back (the rollback writes no voicemail).
+    args = dict(host=server.address, port=server.port, auth_port=server.auth_port,
+                username=WS_USER, password='{{ ws_password }}', ca_path=fleet.ca_path,
+                from_report=str(shared_report))
+    undone = run_playbook(tmp_path, [{'name': 'rollback', 'xivo.confd.user_remove': args,
+                                      'ignore_errors': True}], hosts=HOSTS, name='rollback')
+    alice_undone = [u for u in undone.result('rollback')['users'] if u['name'] == 'Alice Smith'][0]
+    assert alice_undone['status'] == 'removed', alice_undone
+    assert any("does not restore the name of voicemail" in kept and "'Bob Jones'" in kept
+               for kept in alice_undone['kept']), alice_undone
+    bob, = [u for u in server.users() if u['firstname'] == 'Bob']
+    assert bob['voicemail_number'] == '1001'
+
 
 def test_the_role_passes_share_voicemails_to_every_server(fleet, tmp_path):
     server = fleet.servers[0]

@@ -125,8 +125,8 @@ def unicode_normalisation(seed, server, ca_path):
             record['problems'].append('row %d: not on the server' % number)
         wanted = 'unchanged' if person in on_server else 'created'
         if done['status'] != wanted:
-            record['problems'].append('row %d: %s, wanted %s (%s)' % (number, done['status'], wanted,
-                                                                     done.get('error')))
+            record['problems'].append('row %d: %s, wanted %s (%s)'
+                                      % (number, done['status'], wanted, done.get('error')))
         server_person = stored[on_server.index(person)] if person in on_server else None
         differs = server_person is not None and any(
             row[c] != server_person[c] for c in ('firstname', 'lastname', 'email')
