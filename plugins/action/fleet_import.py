@@ -108,7 +108,9 @@ class ActionModule(ActionBase):
                 return result
             started = reports.utc_now()
             outcomes = self._migrate(first_plan, plans, first, run_id, run_dir, check_mode)
-        everything = list(fleet.read_outcomes(run_dir, set(expected)).values())
+        recorded = fleet.read_outcomes(run_dir, set(expected))
+        recorded.update((o['host'], o) for o in outcomes)
+        everything = list(recorded.values())
         lines = fleet.summary_lines(outcomes, everything, len(expected), check_mode)
         report_dir = first.get('report_dir') or fleet.default_dir(playbook_dir, 'report_dir')
         if not check_mode:
@@ -353,8 +355,13 @@ class ActionModule(ActionBase):
             self._crash_report(plan, run_id, progress.get('files') or {}, outcome, run,
                                check_mode)
             outcome['files'] = _existing(progress.get('files') or {})
-        self._files.write(fleet.outcome_path(run_dir, outcome['host']),
-                          json.dumps(outcome).encode('utf-8'))
+        try:
+            self._files.write(fleet.outcome_path(run_dir, outcome['host']),
+                              json.dumps(outcome).encode('utf-8'))
+        except (OSError, ValueError) as exc:
+            # fleet_result will say that it found no outcome for this host; the batch goes on.
+            display.warning('%s: its outcome could not be recorded in %s: %s'
+                            % (plan.host, run_dir, exc))
         return outcome
 
     @staticmethod
