@@ -174,6 +174,14 @@ def failure(outcome, invalid_rows_policy, fail_on_error, users=(), errors_shown=
         return '%s: %s' % (host, outcome['msg'])
     if outcome.get('interrupted'):
         return '%s: interrupted: %s' % (host, outcome['interrupted'])
+    not_tried = outcome['summary'].get('not_tried', 0)
+    if not_tried:
+        # The server stopped taking rows (it refused the credentials on the import): a
+        # problem of the server, whatever fail_on_error says of bad rows.
+        reason = next((u.get('error') for u in users if u.get('status') == 'not_tried'), '')
+        return sanitize_message('%s: %d of %d rows not tried on %s%s' % (
+            host, not_tried, outcome['summary']['total'], outcome['server'],
+            ': %s' % reason if reason else ''), 20000)
     if not fail_on_error:
         return ''
     summary = outcome['summary']

@@ -141,6 +141,8 @@ def test_wrong_credentials_on_one_server_leave_its_rows_not_tried(fleet, tmp_pat
     hosts['xivo-1']['ws_password'] = 'Wrong-password-42'
     # xivo-2: the token is accepted, the export is refused (an ACL missing).
     fleet.servers[2].faults.set(fail_nth={'n': 1, 'status': 403, 'path': '/1.1/users/export'})
+    # xivo-3: the server is read, then the import is refused (403): its rows were never tried.
+    fleet.servers[3].faults.set(fail_nth={'n': 1, 'status': 403, 'path': '/1.1/users/import'})
     run = run_playbook(tmp_path, ROLE, hosts=hosts)
     assert run.returncode == 2, run.stdout[-3000:]
     per_host = results(run, PER_HOST)
@@ -158,8 +160,14 @@ def test_wrong_credentials_on_one_server_leave_its_rows_not_tried(fleet, tmp_pat
     assert set(u['status'] for u in report['users']) == {'not_tried'}
     assert per_host['xivo-2']['failed'] and 'authentication refused' in per_host['xivo-2']['msg']
     assert per_host['xivo-2']['summary']['not_tried'] == 3 and not fleet.servers[2].users()
-    for host in ('xivo-0', 'xivo-3'):
-        assert per_host[host]['summary']['created'] == 2 and per_host[host]['summary']['failed'] == 1
+    assert per_host['xivo-0']['summary']['created'] == 2
+    assert per_host['xivo-0']['summary']['failed'] == 1
+    partly = per_host['xivo-3']
+    assert partly['failed'] and 'rows not tried' in partly['msg'], partly
+    assert partly['summary']['not_tried'] == 2 and partly['summary']['failed'] == 1, partly
+    assert not fleet.servers[3].users()
+    failed_rows = (run_dir / 'xivo-3-failed.csv').read_text()
+    assert 'Secret-5000' in failed_rows and 'Secret-1001' not in failed_rows
     fleet_report = assert_figures_add_up(run_dir, sorted(hosts))
     assert fleet_report['totals']['not_tried'] >= 3
     assert fleet_report['totals']['failed'] == sum(per_host[h]['summary']['failed'] for h in hosts)

@@ -44,8 +44,10 @@ CHECKS = (
      'playbook`, 4 servers per run: a CA file that does not exist, a legacy file that is a directory, a '
      'confd file that does not exist (3 hosts of one run); a backup directory that is a regular file (the '
      "host's work raises after its server was read); wrong credentials (xivo-auth 401) on a server already"
-     ' holding a user of the file and an export refused with 403 (2 hosts of one run). 4 playbook runs and'
-     ' 7 bad hosts per test run, repeated 5 times while writing it (20 runs, 35 bad hosts)',
+     ' holding a user of the file and an export refused with 403, an import refused with 403 after the '
+     'server was read (3 hosts of one run); the same kinds in check mode; a work or report directory of '
+     'the first host of the batch that is a file (2 runs). 7 playbook runs and 11 bad hosts per test run, '
+     'run 4 times on the final code (28 runs, 44 bad hosts)',
      '`tests/integration/test_role_one_bad_host.py`; totals in every outcome (success, conflicts, '
      'failures, unreachable, bad input, credentials refused, check mode; alone and mixed with a good '
      'server): `tests/unit/plugins/module_utils/test_fleet_figures.py`',
@@ -54,16 +56,6 @@ CHECKS = (
      'server that refused the credentials `not_tried`, in no failed-rows file, a user already there not '
      'counted failed; every figure of `fleet.json`/`fleet.md` the sum of the per-host reports. Lost users:'
      ' 0; users imported twice: 0; secrets in a failed-rows file because of refused credentials: 0'),
-    ('Another person\'s data through ansible-playbook (emulator only: the trunk\'s and the group\'s refusals and '
-     'the shared, renamed voicemail it reproduces were observed on the real 16.15): another user\'s voicemail '
-     '(module: dry run, run, dry run and run with `share_voicemails`, rollback; role: refused, then shared), a '
-     'name in NFD against its NFC server user, a trunk\'s SIP name and a group\'s extension; 7 playbook runs per '
-     'test run, plus the 50 seeded trials of the table above',
-     '`tests/integration/test_another_person.py`, `tests/unit/plugins/module_utils/test_user_identity_another_person.py`, '
-     '`tests/unit/plugins/module_utils/test_preflight.py`, `tests/emulator/test_conformance_s16.py`',
-     '`conflict` naming the other user and the voicemail unchanged, or shared with its name before in the report; '
-     'one user per person with a note; `would_fail` then `failed` with confd\'s exact message, the other rows '
-     'imported. Lost users: 0; second persons: 0; other people\'s voicemails changed without `share_voicemails`: 0'),
 )
 FIXED = '\n'.join(['', '## What else is checked on every test run', '', '| Check | Test | Expected |', '|---|---|---|']
                   + ['| %s | %s | %s |' % check for check in CHECKS]) + '\n'

@@ -265,3 +265,14 @@ def test_the_message_of_a_dry_run_says_what_would_be_done():
     real = import_plan.summarize(_planned(['created', 'failed']))
     assert import_run.import_message('users.csv', real, []).startswith(
         '1 created, 0 updated, 0 unchanged, 0 conflict, 1 failed')
+
+
+def test_a_server_with_rows_not_tried_fails_whatever_fail_on_error_says():
+    partly = outcome('p', created=1, unchanged=1, not_tried=2)
+    users = [{'status': 'not_tried', 'error': 'not tried: authentication refused: confd said 401'}]
+    for fail_on_error in (True, False):
+        message = fleet.failure(partly, 'skip', fail_on_error, users=users)
+        assert message == ('p: 2 of 4 rows not tried on 10.0.0.1:9486: not tried: authentication '
+                           'refused: confd said 401')
+    result = fleet.host_result(dict(partly, failure=fleet.failure(partly, 'skip', True, users)))
+    assert result['failed'] and result['changed']
