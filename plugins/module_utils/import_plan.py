@@ -501,7 +501,7 @@ class Importer:
         started = self.clock()
         try:
             response = self.client.import_csv(self._body(pending, update, columns), update=update)
-        except ConfdUncertain as exc:
+        except ConfdUncertain:
             record.update(seconds=round(self.clock() - started, 3), answer='uncertain')
             raise
         except ConfdError:

@@ -243,8 +243,8 @@ class Remover:
                 ext_id = extension['id']
                 self._step(target, '/lines/%s/extensions/%s' % (line_id, ext_id),
                            'extension %s of line %s' % (ext_id, line_id))
-                other_lines = [l for l in (self._get('/extensions/%s' % ext_id) or {}).get('lines')
-                               or [] if _ident(l) != line_id]
+                on_extension = (self._get('/extensions/%s' % ext_id) or {}).get('lines') or []
+                other_lines = [other for other in on_extension if _ident(other) != line_id]
                 if other_lines or 'extension' in target.reused:
                     target.kept.append('extension %s (%s)' % (
                         ext_id, 'on another line' if other_lines else 'it existed before'))
