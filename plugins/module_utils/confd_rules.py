@@ -20,7 +20,8 @@ from collections import defaultdict, namedtuple
 from ansible_collections.xivo.confd.plugins.module_utils.confd_columns import (
     BOOLEAN_COLUMNS, INTEGER_COLUMNS, SECRET_COLUMNS,
 )
-from ansible_collections.xivo.confd.plugins.module_utils.user_identity import normalize
+from ansible_collections.xivo.confd.plugins.module_utils.user_identity import (
+    normalize, unicode_form)
 
 ERROR = 'error'
 WARNING = 'warning'
@@ -491,10 +492,10 @@ def row_key(row):
     if get('exten'):
         return '%s@%s' % (get('exten'), get('context') or '')
     if get('username'):
-        return 'username:%s' % get('username')
+        return 'username:%s' % normalize('username', get('username'))
     if get('email'):
-        return 'email:%s' % get('email').lower()
-    return 'name:%s %s' % (get('firstname') or '', get('lastname') or '')
+        return 'email:%s' % normalize('email', get('email'))
+    return 'name:%s %s' % (unicode_form(get('firstname') or ''), unicode_form(get('lastname') or ''))
 
 
 def describe_row(row):

@@ -134,21 +134,27 @@ def _plain(text):
     return text.isascii() and text.isprintable()
 
 
+def where_they_differ(mine, theirs, first='the file', second='the server'):
+    """'' for two values a person tells apart (printable ASCII), else where they differ, by
+    code points: 'from character 2 the file has U+0065 U+0301 where the server has U+00E9'."""
+    if _plain(mine) and _plain(theirs):
+        return ''
+    start = 0
+    while start < min(len(mine), len(theirs)) and mine[start] == theirs[start]:
+        start += 1
+    end = 0
+    while end < min(len(mine), len(theirs)) - start and mine[-1 - end] == theirs[-1 - end]:
+        end += 1
+    return 'from character %d %s has %s where %s has %s' % (
+        start + 1, first, code_points(mine[start:len(mine) - end]), second,
+        code_points(theirs[start:len(theirs) - end]))
+
+
 def contrast(column, mine, theirs):
     """'column (file 'x', server 'y')', with the code points where they differ when the two may
     render alike (anything but printable ASCII): never "file 'Hélène', server 'Hélène'"."""
-    text = '%s (file %r, server %r' % (column, mine, theirs)
-    if not (_plain(mine) and _plain(theirs)):
-        start = 0
-        while start < min(len(mine), len(theirs)) and mine[start] == theirs[start]:
-            start += 1
-        end = 0
-        while end < min(len(mine), len(theirs)) - start and mine[-1 - end] == theirs[-1 - end]:
-            end += 1
-        text += '; from character %d the file has %s where the server has %s' % (
-            start + 1, code_points(mine[start:len(mine) - end]),
-            code_points(theirs[start:len(theirs) - end]))
-    return text + ')'
+    apart = where_they_differ(mine, theirs)
+    return '%s (file %r, server %r%s)' % (column, mine, theirs, '; ' + apart if apart else '')
 
 
 def name_value(values):

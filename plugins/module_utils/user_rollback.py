@@ -118,8 +118,10 @@ def differences(target, user):
             mine = user_identity.normalize(column, target.created_with[column])
             theirs = user_identity.normalize(column, user.get(column))
             if mine != theirs:
-                found.append('%s is now %r (created as %r)'
-                             % (column, user.get(column) or '', target.created_with[column]))
+                now, then = user.get(column) or '', target.created_with[column]
+                apart = user_identity.where_they_differ(now, then, 'it', 'the import')
+                found.append('%s is now %r (created as %r%s)'
+                             % (column, now, then, '; ' + apart if apart else ''))
     if target.ids is None:
         return found    # matched by its row: only its identity columns can be compared
     lines = [_ident(line) for line in user.get('lines') or []]

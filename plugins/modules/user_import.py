@@ -72,7 +72,9 @@ options:
     description:
       - How a row is recognised on the server, in order of preference. Each key is a column, or
         columns joined by C(@) or C(+) (for example C(exten@context), C(firstname+lastname)).
-        C(email) is compared without case.
+        C(email) is compared without case (as confd does). Every value is compared in one Unicode
+        normal form (NFC), so a name typed as C(e) plus a combining accent matches the same name
+        stored with C(é) (the row says so in RV(users[].warnings)).
       - A row's identity is the first key it has a value for. C(exten@context) is a key only for
         rows that create a line (C(line_protocol) C(sip) or C(sccp)), since the export shows an
         exten only through its line.
@@ -179,7 +181,10 @@ options:
         first one, and rolls back the whole request). It checks contexts that do not exist or
         have the wrong type, extensions and incall numbers outside the context's ranges or already used
         (by another user, an incall, a group, by an earlier row of the file), entities, CTI
-        profiles and call permissions that do not exist, SIP names already on a line. Rows it
+        profiles and call permissions that do not exist, SIP names already on a line or held by a
+        trunk (with confd's own message, as the real confd 16.15 answers). An extension that exists
+        attached to nothing the server lists (free, or held by a queue, a conference room or a
+        meetme, which confd 16.15 does not list) is refused too, since the preflight cannot tell. Rows it
         refuses are C(failed) without being sent (C(would_fail) in check mode), so check mode
         predicts the real run.
       - A row it lets through and confd refuses keeps confd's answer, with a warning naming the

@@ -158,3 +158,19 @@ def test_the_conversion_duplicate_index_uses_the_same_normal_form():
     bound = confd_rules.DuplicateIndex().bind(['firstname', 'email'])
     assert bound(['A', 'H\u00e9l\u00e8ne@x.fr'], 2) == []
     assert [p.column for p in bound(['B', email_nfd], 3)] == ['email']
+
+
+def test_a_rollback_difference_between_values_that_render_alike_shows_their_code_points():
+    from ansible_collections.xivo.confd.plugins.module_utils import user_rollback
+    target = user_rollback.Target('u1', created_with={'lastname': 'Roux', 'firstname': NFD})
+    found = user_rollback.differences(target, {'firstname': NFC, 'lastname': 'Ro\u0443x'})
+    assert len(found) == 1         # the same firstname in another form is no difference
+    assert found[0].startswith("lastname is now 'Ro\u0443x' (created as 'Roux'; from character 3 it "
+                               "has U+0443 where the import has U+0075)"), found
+
+
+def test_the_conversions_row_key_is_the_same_for_the_same_person_in_another_form():
+    assert confd_rules.row_key({'email': 'H\u00e9l\u00e8ne@X.fr'}) == \
+        confd_rules.row_key({'email': unicodedata.normalize('NFD', 'h\u00e9l\u00e8ne@x.fr')})
+    assert confd_rules.row_key({'firstname': NFD, 'lastname': 'D'}) == \
+        confd_rules.row_key({'firstname': NFC, 'lastname': 'D'})
