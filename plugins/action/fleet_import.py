@@ -252,7 +252,8 @@ class ActionModule(ActionBase):
         plan.source, plan.legacy = (legacy, True) if legacy else (confd, False)
         # Every input of the host is checked here, before any server of the batch is sent
         # anything: a wrong path fails this host alone, named, with its reason.
-        for problem in fleet.input_problems(values, plan.connection):
+        for problem in fleet.input_problems(values, plan.connection,
+                                            bool(self._task.check_mode)):
             plan.fail('%s: nothing was sent to %s' % (problem, plan.server))
         try:
             import_run.check_options(dict(import_run.DEFAULTS, **dict(
@@ -455,7 +456,10 @@ class ActionModule(ActionBase):
         data = dict(run_id=run_id, host=plan.host, server=plan.server, src=plan.source,
                     started=reports.utc_now(), finished=reports.utc_now(), complete=False,
                     error=plan.error, summary=import_plan.summarize([]), users=[])
-        self._files.write(files['report'], reports.report_json(data).encode('utf-8'))
+        try:
+            self._files.write(files['report'], reports.report_json(data).encode('utf-8'))
+        except (OSError, ValueError):
+            pass    # its report directory may be what is wrong: the outcome says why
 
     def _crash_report(self, plan, run_id, files, outcome, run, check_mode):
         """The report of a server whose work broke: what happened to each row, as far as it

@@ -111,10 +111,35 @@ def unreadable_file(path, what, directory_allowed=False):
     return ''
 
 
-def input_problems(options, connection):
+def unusable_directory(path, what):
+    """Why the output directory ``path`` cannot be written ('' when it can, or can be
+    created): a regular file in its place, or a directory this user cannot write."""
+    existing = path
+    while existing and not os.path.lexists(existing):
+        parent = os.path.dirname(existing)
+        if parent == existing:
+            break
+        existing = parent
+    if existing and os.path.lexists(existing):
+        if not os.path.isdir(existing):
+            return '%s %s cannot be used: %s is not a directory' % (what, path, existing)
+        if not os.access(existing, os.W_OK | os.X_OK):
+            return '%s %s cannot be used: %s cannot be written' % (what, path, existing)
+    return ''
+
+
+def input_problems(options, connection, check_mode=False):
     """Every reason a host's inputs cannot be used, from its role options (host_options) and
-    its checked connection options: the files it reads (the source, the CA file)."""
+    its checked connection options: the files it reads (the source, the CA file) and the
+    directories it writes (not in check mode: nothing is written then)."""
     problems = []
+    directories = [('work_dir', 'the work directory (xivo_user_migration_work_dir)')]
+    if not check_mode:
+        directories += [('report_dir', 'the report directory (xivo_user_migration_report_dir)'),
+                        ('backup_dir', 'the backup directory (xivo_user_migration_backup_dir)')]
+    for name, what in directories:
+        if options.get(name):
+            problems.append(unusable_directory(options[name], what))
     if options.get('legacy_csv'):
         problems.append(unreadable_file(options['legacy_csv'],
                                         'the legacy file (xivo_user_migration_legacy_csv)'))

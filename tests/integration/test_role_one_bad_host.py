@@ -43,11 +43,14 @@ def latest_run_dir(tmp_path):
     return runs[-1]
 
 
-def assert_figures_add_up(run_dir, hosts):
-    """fleet.json and fleet.md: every total is the sum of the per-host reports of the run."""
+def assert_figures_add_up(run_dir, hosts, without_report=()):
+    """fleet.json and fleet.md: every total is the sum of the per-host reports of the run (a
+    host whose report directory is what is wrong has none: it counts no row)."""
     fleet_report = json.loads((run_dir / 'fleet.json').read_text())
     by_host = dict((s['host'], s) for s in fleet_report['servers'])
-    assert sorted(by_host) == sorted(hosts)
+    assert sorted(by_host) == sorted(list(hosts) + list(without_report))
+    for host in without_report:
+        assert not any(by_host[host]['summary'].values()), by_host[host]
     totals = fleet_report['totals']
     sums = {}
     for host in hosts:
@@ -112,20 +115,40 @@ def test_a_wrong_path_in_one_hosts_variables_fails_that_host_alone(fleet, tmp_pa
 
 
 def test_an_exception_in_one_hosts_work_fails_that_host_alone(fleet, tmp_path):
-    # A backup directory that is a regular file: writing the backup raises in that host's
-    # thread, after its server was read.
+    # A report directory whose runs/ is a regular file: writing the host's report raises in
+    # that host's thread (its directory itself is usable).
     hosts = inventory(fleet, tmp_path)
-    (tmp_path / 'not-a-dir').write_text('x')
-    hosts['xivo-2']['xivo_user_migration_backup_dir'] = str(tmp_path / 'not-a-dir')
+    (tmp_path / 'reports-2').mkdir()
+    (tmp_path / 'reports-2' / 'runs').write_text('x')
+    hosts['xivo-2']['xivo_user_migration_report_dir'] = str(tmp_path / 'reports-2')
     run = run_playbook(tmp_path, ROLE, hosts=hosts)
     assert run.returncode == 2, run.stdout[-3000:]
     per_host = results(run, PER_HOST)
-    assert per_host['xivo-2']['failed'] and 'xivo-2' in per_host['xivo-2']['msg']
-    assert 'not-a-dir' in per_host['xivo-2']['msg'], per_host['xivo-2']['msg']
+    assert per_host['xivo-2']['failed'] and per_host['xivo-2']['msg'].startswith('xivo-2: ')
+    assert 'reports-2' in per_host['xivo-2']['msg'], per_host['xivo-2']['msg']
     for host in ('xivo-0', 'xivo-1', 'xivo-3'):
         assert per_host[host]['changed'] and not per_host[host].get('failed'), per_host[host]
     assert (tmp_path / 'reports' / 'fleet.json').exists()
-    assert not fleet.servers[2].users()
+    # Its recap is true: changed if and only if users were created on its server.
+    assert per_host['xivo-2']['changed'] == bool(fleet.servers[2].users())
+
+
+def test_an_output_directory_that_is_a_file_fails_its_host_before_anything_is_sent(fleet, tmp_path):
+    (tmp_path / 'a-file').write_text('x')
+    hosts = inventory(fleet, tmp_path)
+    hosts['xivo-1']['xivo_user_migration_backup_dir'] = str(tmp_path / 'a-file' / 'backups')
+    hosts['xivo-2']['xivo_user_migration_report_dir'] = str(tmp_path / 'a-file')
+    run = run_playbook(tmp_path, ROLE, hosts=hosts)
+    assert run.returncode == 2, run.stdout[-3000:]
+    per_host = results(run, PER_HOST)
+    for host, what in (('xivo-1', 'backup directory'), ('xivo-2', 'report directory')):
+        assert per_host[host]['failed'] and not per_host[host]['changed'], per_host[host]
+        assert what in per_host[host]['msg'] and 'is not a directory' in per_host[host]['msg']
+        assert not only_imports(fleet.servers[int(host[-1])]), host
+    for host in ('xivo-0', 'xivo-3'):
+        assert per_host[host]['changed'] and not per_host[host].get('failed'), per_host[host]
+    assert_figures_add_up(latest_run_dir(tmp_path), ['xivo-0', 'xivo-1', 'xivo-3'],
+                          without_report=['xivo-2'])
 
 
 def test_wrong_credentials_on_one_server_leave_its_rows_not_tried(fleet, tmp_path):

@@ -42,16 +42,18 @@ CHECKS = (
      'every report, failed-rows file and backup inside its directory'),
     ('One bad host in a fleet (emulator only: the real server was not involved), through `ansible-'
      'playbook`, 4 servers per run: a CA file that does not exist, a legacy file that is a directory, a '
-     'confd file that does not exist (3 hosts of one run); a backup directory that is a regular file (the '
-     "host's work raises after its server was read); wrong credentials (xivo-auth 401) on a server already"
-     ' holding a user of the file and an export refused with 403, an import refused with 403 after the '
-     'server was read (3 hosts of one run); the same kinds in check mode; a work or report directory of '
-     'the first host of the batch that is a file (2 runs). 7 playbook runs and 11 bad hosts per test run, '
-     'run 4 times on the final code (28 runs, 44 bad hosts)',
+     'confd file that does not exist (3 hosts of one run); wrong credentials (xivo-auth 401) on a server '
+     'already holding a user of the file and an export refused with 403, an import refused with 403 after '
+     'the server was read (3 hosts of one run); the same kinds in check mode; a work or report directory '
+     'of the first host of the batch that is a file (2 runs); a backup directory under a file and a report'
+     " directory that is a file (1 run); a report directory whose runs/ is a file (the host's work "
+     'raises). 8 playbook runs and 13 bad hosts per test run, run 4 times on the final code (32 runs, 52 '
+     'bad hosts)',
      '`tests/integration/test_role_one_bad_host.py`; totals in every outcome (success, conflicts, '
      'failures, unreachable, bad input, credentials refused, check mode; alone and mixed with a good '
      'server): `tests/unit/plugins/module_utils/test_fleet_figures.py`',
-     'each bad host fails alone, named, with its reason, and nothing is sent to its server; the other '
+     'each bad host fails alone, named, with its reason; nothing is sent to the server of a host with bad '
+     'inputs; a host whose work raised shows `changed` if and only if users were created; the other '
      'servers imported (`changed`), the batch task never fails; a fleet report for every run; rows of a '
      'server that refused the credentials `not_tried`, in no failed-rows file, a user already there not '
      'counted failed; every figure of `fleet.json`/`fleet.md` the sum of the per-host reports. Lost users:'

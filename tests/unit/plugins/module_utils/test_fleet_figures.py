@@ -276,3 +276,23 @@ def test_a_server_with_rows_not_tried_fails_whatever_fail_on_error_says():
                            'refused: confd said 401')
     result = fleet.host_result(dict(partly, failure=fleet.failure(partly, 'skip', True, users)))
     assert result['failed'] and result['changed']
+
+
+def test_output_directories_that_cannot_be_written_are_named(tmp_path, monkeypatch):
+    (tmp_path / 'a-file').write_text('x')
+    (tmp_path / 'reports').mkdir()
+    options = dict(work_dir=str(tmp_path / 'work' / 'deep'), report_dir=str(tmp_path / 'reports'),
+                   backup_dir=str(tmp_path / 'a-file' / 'backups'))
+    assert fleet.input_problems(options, {}) == [
+        'the backup directory (xivo_user_migration_backup_dir) %s cannot be used: %s is not a '
+        'directory' % (tmp_path / 'a-file' / 'backups', tmp_path / 'a-file')]
+    # Check mode writes no report nor backup: only the work directory is asked for.
+    assert fleet.input_problems(options, {}, check_mode=True) == []
+    options['work_dir'] = str(tmp_path / 'a-file')
+    assert fleet.input_problems(options, {}, check_mode=True) == [
+        'the work directory (xivo_user_migration_work_dir) %s cannot be used: %s is not a '
+        'directory' % (tmp_path / 'a-file', tmp_path / 'a-file')]
+    monkeypatch.setattr(os, 'access', lambda path, mode: False)
+    assert fleet.unusable_directory(str(tmp_path / 'reports' / 'new'), 'the directory') == (
+        'the directory %s cannot be used: %s cannot be written' % (
+            tmp_path / 'reports' / 'new', tmp_path / 'reports'))
