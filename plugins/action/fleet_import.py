@@ -13,6 +13,7 @@ import itertools
 import json
 import os
 import threading
+import time
 
 import yaml
 from ansible.errors import AnsibleError
@@ -40,7 +41,8 @@ CONNECTION_VARS = dict(api_host='host', api_port='port', auth_port='auth_port',
                        auth_backend='auth_backend', auth_method='auth_method',
                        username='username', password='password', token='token',
                        token_expiration='token_expiration', validate_certs='validate_certs',
-                       ca_path='ca_path', timeout='timeout', retries='retries')
+                       ca_path='ca_path', timeout='timeout', retries='retries',
+                       connect_timeout='connect_timeout', deadline='deadline')
 IMPORT_VARS = ('keys', 'batch_size', 'batch_seconds', 'update', 'update_password',
                'update_identity', 'name_identity', 'validate', 'preflight', 'share_voicemails',
                'fail_on_error',
@@ -326,6 +328,7 @@ class ActionModule(ActionBase):
         # Set once every host's inputs are checked: no server is sent anything before (a
         # server converts and reads its file meanwhile).
         self._planned = threading.Event()
+        self._clients = {}      # host -> the client of its server, while it works
         concurrency = max(1, settings.get('concurrency') or 1)
         with StopWatch() as stop:
             with concurrent.futures.ThreadPoolExecutor(max_workers=concurrency) as pool:
@@ -336,7 +339,30 @@ class ActionModule(ActionBase):
                                                    check_mode, stop, shared))
                 finally:
                     self._planned.set()
+                self._watch(futures, stop, _progress_seconds(first.options))
                 return [future.result() for future in futures]
+
+    def _watch(self, futures, stop, every):
+        """Wait for the servers' threads. When the run is interrupted (or the playbook is
+        gone), stop every server at once: the requests in flight are cut, no other import is
+        sent, the conversions stop; each thread then writes what it did. Meanwhile, every
+        ``every`` seconds, name the servers that keep the run waiting for an answer."""
+        pending = set(futures)
+        shown = time.monotonic()
+        while pending:
+            dummy, pending = concurrent.futures.wait(pending, timeout=min(1.0, every))
+            reason = stop.reason()
+            if reason:
+                for client in list(self._clients.values()):
+                    client.abort(reason)
+                continue
+            if time.monotonic() - shown < every:
+                continue
+            shown = time.monotonic()
+            for host, client in sorted(self._clients.items()):
+                waiting = client.waiting_for()
+                if waiting and waiting[2] >= every:
+                    display.display(waiting_line(host, client, *waiting))
 
     def _recorded_server(self, plan, run_id, run_dir, check_mode, stop, shared):
         """A server's work, its outcome then written for fleet_result (in the server's thread:
@@ -366,7 +392,7 @@ class ActionModule(ActionBase):
         return outcome
 
     @staticmethod
-    def _convert(plan, shared):
+    def _convert(plan, shared, stop):
         """The legacy file of the host converted once per distinct file and options, and not
         again while its content and the options stay the same (conversion.cached)."""
         if plan.error is not None or not plan.legacy:
@@ -375,13 +401,20 @@ class ActionModule(ActionBase):
         options['invalid_rows'] = 'fail' if options['invalid_rows'] == 'fail' else 'skip'
         plan.conversion = shared.get(
             ('convert', plan.source, json.dumps(options, sort_keys=True)),
-            lambda: conversion.cached(plan.source, plan.options['work_dir'], options))
-        if plan.conversion.get('failed'):
+            lambda: conversion.cached(plan.source, plan.options['work_dir'], options,
+                                      should_stop=stop.reason))
+        if plan.conversion.get('interrupted'):
+            plan.fail('interrupted while converting %s (%s): nothing was sent'
+                      % (plan.source, plan.conversion['interrupted']))
+        elif plan.conversion.get('failed'):
             plan.fail('the legacy file %s could not be converted: %s'
                       % (plan.source, plan.conversion.get('msg', '')))
 
     def _one_server(self, plan, run_id, check_mode, stop, shared, progress):
-        self._convert(plan, shared)
+        if plan.error is None and stop.reason():
+            plan.fail('interrupted before this server was started (%s): nothing was sent'
+                      % stop.reason())
+        self._convert(plan, shared, stop)
         options = plan.options
         report_dir = options.get('report_dir') or ''
         stem = reports.safe_stem(plan.host)
@@ -397,6 +430,8 @@ class ActionModule(ActionBase):
         if plan.error is not None:
             outcome = fleet.Outcome.of(plan.host, plan.server, fleet.NOT_IMPORTED, plan.error,
                                        conversion=conversion_summary, check_mode=check_mode)
+            if stop.reason() and plan.error.startswith('interrupted'):
+                outcome['interrupted'] = stop.reason()
             self._not_imported_report(plan, run_id, files, check_mode)
             return self._finish(outcome, files)
         src = plan.conversion.get('dest') if plan.legacy else plan.source
@@ -415,6 +450,9 @@ class ActionModule(ActionBase):
             outcome = fleet.Outcome.of(plan.host, plan.server, fleet.NOT_IMPORTED, str(exc),
                                        conversion=conversion_summary, check_mode=check_mode)
             return self._finish(outcome, files)
+        self._clients[plan.host] = client
+        if stop.reason():
+            client.abort(stop.reason())
         try:
             run = import_run.ImportRun(
                 client, src, run_options, host=plan.host, check_mode=check_mode,
@@ -425,7 +463,10 @@ class ActionModule(ActionBase):
             progress['run'] = run
             result = run.run()
         finally:
-            client.close()
+            try:
+                client.close()
+            finally:
+                self._clients.pop(plan.host, None)
         warnings = list(result.get('warnings', ())) + [
             scrub_text(event, client.secrets) for event in client.events]
         if options.get('backup_dir') and not check_mode:
@@ -610,6 +651,13 @@ def _api_host(templar, host, variables):
     if value in (None, ''):
         value = _templated(templar, variables.get('ansible_host') or host)
     return value
+
+
+def waiting_line(host, client, what, where, seconds):
+    """The progress line of a server that keeps the run waiting."""
+    return ('%s: waiting for %s to answer the %s (%ds so far); after %ss without an answer, '
+            'retries included, it is reported unreachable (deadline)'
+            % (host, where, what, seconds, '%g' % client.deadline))
 
 
 def _progress_seconds(options):

@@ -96,6 +96,24 @@ options:
       - If not set, the environment variable C(XIVO_CONFD_TIMEOUT) is used.
     type: float
     default: 300
+  connect_timeout:
+    description:
+      - Seconds to wait for a connection to be made (TCP and TLS handshake), a positive number.
+      - If not set, the environment variable C(XIVO_CONFD_CONNECT_TIMEOUT) is used.
+    type: float
+    default: 10
+  deadline:
+    description:
+      - The longest time, in seconds, the server may leave the task waiting for an answer: every
+        request, retry and pause between retries counts, the xivo-auth token request too, and the
+        count starts again when the server answers. Retries never go beyond it.
+      - When it passes, the server is reported unreachable (C(no answer from <server> within N s)).
+        An import request the server may have received is reported with an unknown outcome, never
+        as not imported: the next run reads the server and settles it (it never imports a user
+        twice).
+      - If not set, the environment variable C(XIVO_CONFD_DEADLINE) is used.
+    type: float
+    default: 300
   retries:
     description:
       - How many times a failed read (export, token request) is retried with exponential backoff

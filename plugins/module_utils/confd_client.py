@@ -11,16 +11,23 @@ from __future__ import annotations
 
 import os
 import re
+import socket
 import sys
+import threading
 import time
 import warnings
+import weakref
 
 try:
     import requests
+    import urllib3.connection
+    import urllib3.connectionpool
+    from requests.adapters import HTTPAdapter
     from requests.auth import HTTPBasicAuth, HTTPDigestAuth
     REQUESTS_IMPORT_ERROR = None
 except ImportError as exc:  # pragma: no cover - depends on the controller's packages
-    requests = None
+    requests = urllib3 = None
+    HTTPAdapter = object
     HTTPBasicAuth = HTTPDigestAuth = None
     REQUESTS_IMPORT_ERROR = exc
 
@@ -33,6 +40,9 @@ AUTH_PREFIX = '/0.1'
 AUTH_METHODS = ('token', 'digest')
 # Status codes worth a retry for idempotent requests (GET, token); never for an import.
 RETRY_STATUSES = frozenset((502, 503, 504))
+# After an interruption, the requests still made (settling the request in flight, releasing a
+# lock, revoking the token) share this many seconds at most.
+ABORT_GRACE = 5.0
 
 # Each connection option falls back to an environment variable, so that a credential type
 # of AWX / Automation Platform can inject it (like community.hashi_vault's VAULT_*).
@@ -57,6 +67,8 @@ CONNECTION_ARGSPEC = dict(
     validate_certs=dict(type='bool', default=True, fallback=_env('validate_certs')),
     ca_path=dict(type='path', fallback=_env('ca_path')),
     timeout=dict(type='float', default=300, fallback=_env('timeout')),
+    connect_timeout=dict(type='float', default=10, fallback=_env('connect_timeout')),
+    deadline=dict(type='float', default=300, fallback=_env('deadline')),
     retries=dict(type='int', default=3, fallback=_env('retries')),
 )
 
@@ -82,6 +94,10 @@ class ConfdAuthRefused(ConfdError):
     so no row of it was tried."""
 
 
+class ConfdInterrupted(ConfdError):
+    """The run was interrupted: no more requests are sent to this server."""
+
+
 class ConfdUncertain(ConfdError):
     """The server may or may not have committed the request (timeout, connection lost)."""
 
@@ -93,14 +109,16 @@ class ConfdUncertain(ConfdError):
 
 
 def check_connection_numbers(port=9486, auth_port=9497, timeout=300, retries=3,
-                             token_expiration=3600):
+                             token_expiration=3600, connect_timeout=10, deadline=300):
     """Refuse connection numbers that cannot work, before any request (a timeout of 0 would
     make every request fail with a library error)."""
     for name, value in (('port', port), ('auth_port', auth_port)):
         if not 1 <= int(value) <= 65535:
             raise ConfdError('%s must be between 1 and 65535, not %s' % (name, value))
-    if not timeout or float(timeout) <= 0:
-        raise ConfdError('timeout must be a positive number of seconds, not %s' % timeout)
+    for name, value in (('timeout', timeout), ('connect_timeout', connect_timeout),
+                        ('deadline', deadline)):
+        if not value or float(value) <= 0:
+            raise ConfdError('%s must be a positive number of seconds, not %s' % (name, value))
     if int(retries) < 0:
         raise ConfdError('retries must be 0 or more, not %s' % retries)
     if int(token_expiration) < 1:
@@ -111,6 +129,11 @@ def check_connection_numbers(port=9486, auth_port=9497, timeout=300, retries=3,
 class ConfdUnreachable(ConfdError):
     """The server could not be reached at all (refused, no route, TLS handshake cut, connect
     timeout): nothing was sent."""
+
+
+class ConfdNoAnswer(ConfdUnreachable):
+    """The server left the client waiting longer than the deadline, retries included: it is
+    treated as unreachable (a request it may have received is settled by the next run)."""
 
 
 class ConfdRedirect(ConfdError):
@@ -159,12 +182,18 @@ class ConfdClient:
 
     Authentication, in order: a given token; a token from xivo-auth for username/password
     (revoked by close()); HTTP Digest with a web-services user (confd refuses Basic).
+
+    Time: each connection waits ``connect_timeout`` seconds at most, each answer ``timeout``;
+    and the server may leave the client waiting ``deadline`` seconds at most in all, every
+    request, retry and pause between retries counted (the token request too), until it answers
+    again: then it is ConfdNoAnswer (unreachable). ``abort()`` stops it from another thread.
     """
 
     def __init__(self, host, port=9486, auth_port=9497, token=None, username=None,
                  password=None, auth_method='token', auth_backend='xivo_service',
                  token_expiration=3600, validate_certs=True, ca_path=None, timeout=300,
-                 retries=3, backoff=0.5, sleep=time.sleep, session=None):
+                 retries=3, backoff=0.5, sleep=None, session=None, connect_timeout=10,
+                 deadline=300, clock=time.monotonic):
         if requests is None:
             raise ConfdError('the python "requests" library is required on the Ansible '
                              'controller: pip install requests (%s)' % REQUESTS_IMPORT_ERROR)
@@ -172,7 +201,8 @@ class ConfdClient:
             raise ConfdError('no credentials: set token, or username and password '
                              '(a web-services user or a web-interface admin)')
         check_connection_numbers(port=port, auth_port=auth_port, timeout=timeout,
-                                 retries=retries, token_expiration=token_expiration)
+                                 retries=retries, token_expiration=token_expiration,
+                                 connect_timeout=connect_timeout, deadline=deadline)
         self.host = host
         self.port = port
         self.auth_port = auth_port
@@ -192,11 +222,22 @@ class ConfdClient:
             # The CA bundle variables requests would apply to each request (trust_env), once.
             self.verify = os.environ.get('REQUESTS_CA_BUNDLE') or os.environ.get(
                 'CURL_CA_BUNDLE') or True
-        self.timeout = timeout
+        self.timeout = float(timeout)
+        self.connect_timeout = float(connect_timeout)
+        self.deadline = float(deadline)
         self.retries = max(0, retries)
         self.backoff = backoff
-        self._sleep = sleep
+        self._clock = clock
+        self._wake = threading.Event()
+        self._sleep = sleep or self._wake.wait     # a pause that abort() ends
+        self._silent = 0.0          # seconds waited on this server since it last answered
+        self._waiting = None        # (what, port, since) while a request waits for an answer
+        self._aborted = None        # why the run stopped (abort())
+        self._abort_until = None
+        self._connections = weakref.WeakSet()   # what abort() cuts
         self.session = session or requests.Session()
+        if session is None:
+            self.session.mount('https://', _tracking_adapter(self._connections))
         # The environment's proxies (HTTPS_PROXY, NO_PROXY...) are looked up once per server
         # and port rather than by requests on every request (it walks the whole environment
         # each time); .netrc is not consulted: only the credentials given here are sent.
@@ -248,11 +289,14 @@ class ConfdClient:
         try:
             if self._token_is_ours and self._token:
                 url = '%s%s/token/%s' % (self.auth_url, AUTH_PREFIX, self._token)
+                # A server that did not answer, or a run that was interrupted, gets a short try.
+                short = self._aborted is not None or self._silent > 0
+                limit = min(self.timeout, ABORT_GRACE if short else 30)
                 try:
                     with warnings.catch_warnings():
                         warnings.simplefilter('ignore')
                         self.session.delete(url, verify=self.verify, allow_redirects=False,
-                                            timeout=min(self.timeout, 30),
+                                            timeout=(min(self.connect_timeout, limit), limit),
                                             proxies=self._proxies_for(self.auth_url))
                 except requests.RequestException:
                     pass  # the token expires by itself; nothing else to do
@@ -261,19 +305,71 @@ class ConfdClient:
         finally:
             self.session.close()
 
+    # -- time and interruption ------------------------------------------------------------
+
+    def abort(self, reason):
+        """Stop talking to this server, from any thread: the request in flight is cut at once
+        (its socket shut down), a pause between retries ends, and the requests after it (to
+        settle what was in flight, release a lock, revoke the token) share ABORT_GRACE seconds,
+        then are refused with ConfdInterrupted."""
+        if self._aborted is None:
+            self._abort_until = self._clock() + ABORT_GRACE
+            self._aborted = reason
+        self._wake.set()
+        for connection in list(self._connections):
+            handle = connection.cut_handle
+            try:
+                if handle is not None:
+                    handle.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass    # closed already
+
+    @property
+    def aborted(self):
+        return self._aborted
+
+    def waiting_for(self):
+        """(what, 'host:port', seconds) of the request waiting for an answer now, or None;
+        the seconds since the server last answered (earlier tries of the request included)."""
+        waiting = self._waiting
+        if waiting is None:
+            return None
+        what, port, since = waiting
+        return what, '%s:%s' % (self.host, port), self._silent + self._clock() - since
+
+    def _timeouts(self, what, port):
+        """(connect, read) timeouts of the next try: what the deadline leaves at most; after
+        abort(), what the grace leaves."""
+        if self._aborted is not None:
+            left = self._abort_until - self._clock()
+            if left <= 0:
+                raise ConfdInterrupted('%s to %s:%s not sent: %s'
+                                       % (what, self.host, port, self._aborted))
+        else:
+            left = self.deadline - self._silent
+            if left <= 0:
+                raise self._no_answer(what, port)
+        return min(self.connect_timeout, left), min(self.timeout, left)
+
+    def _no_answer(self, what, port):
+        return ConfdNoAnswer('no answer from %s:%s within %ss (%s; deadline: the longest wait '
+                             'for a server, retries included)'
+                             % (self.host, port, _seconds(self.deadline), what))
+
     # -- requests ---------------------------------------------------------------------------
 
     def _auth_headers(self):
         return {'X-Auth-Token': self._token} if self._token else {}
 
-    def _request(self, method, url, **kwargs):
+    def _request(self, method, url, timeout=None, **kwargs):
         """One HTTP exchange: certificates checked per request (REQUESTS_CA_BUNDLE overrides
         Session.verify), redirects never followed (they would carry the token elsewhere), and
         urllib3's raw InsecureRequestWarning kept off stderr (the action warns once, cleanly)."""
         with warnings.catch_warnings():
             if self.verify is False:
                 warnings.simplefilter('ignore')
-            return self.session.request(method, url, verify=self.verify, timeout=self.timeout,
+            return self.session.request(method, url, verify=self.verify,
+                                        timeout=timeout or (self.connect_timeout, self.timeout),
                                         allow_redirects=False,
                                         proxies=self._proxies_for(url), **kwargs)
 
@@ -287,70 +383,112 @@ class ConfdClient:
         return self._proxies[where]
 
     def _retry(self, attempt, what, why):
-        """Wait before another try of an idempotent request, and say so (a retry is a warning)."""
+        """Wait before another try of an idempotent request, and say so (a retry is a warning).
+        The pause counts in the deadline, and never goes beyond it."""
         self.events.append('%s to %s: %s; tried again (%d of %d)'
                            % (what, self.host, why, attempt, self.retries))
-        self._sleep(self.backoff * 2 ** (attempt - 1))
+        pause = max(0.0, min(self.backoff * 2 ** (attempt - 1), self.deadline - self._silent))
+        self._silent += pause
+        self._sleep(pause)
 
     def _send(self, method, url, idempotent, what, port=None, **kwargs):
-        """Send one request; retry only idempotent ones; map transport errors to messages."""
+        """Send one request; retry only idempotent ones, within the deadline; map transport
+        errors to messages."""
         port = port or self.port
         attempt = 0
         while True:
+            timeouts = self._timeouts(what, port)
+            started = self._clock()
+            self._waiting = (what, port, started)
             try:
-                response = self._request(method, url, **kwargs)
-            except requests.exceptions.SSLError as exc:
-                if _plain_http(exc):
-                    raise ConfdError(
-                        'cannot talk TLS to %s:%s (%s): the server answers in plain HTTP, not '
-                        'HTTPS. Check the port (confd serves HTTPS on 9486, xivo-auth on '
-                        '9497). Nothing was sent.' % (self.host, port, what))
-                if not _certificate_problem(exc):
-                    # The TLS handshake broke (reset, EOF): the server is not answering; the
-                    # request was not sent, so a read may be retried and nothing is uncertain.
-                    if idempotent and attempt < self.retries:
-                        attempt += 1
-                        self._retry(attempt, what, 'the TLS handshake was cut')
-                        continue
-                    raise ConfdUnreachable(
-                        'cannot connect to %s:%s (%s): the TLS handshake was cut: %s. Check that '
-                        'the service is running on that port.' % (self.host, port, what, _short(exc)))
-                raise ConfdError(
-                    'TLS verification failed for https://%s:%s (%s): %s. Set ca_path to the '
-                    'CA certificate that signed the server certificate (XiVO: '
-                    '/usr/share/xivo-certs/server.crt for the self-signed default), or '
-                    'validate_certs: false (not recommended). Nothing was sent.'
-                    % (self.host, port, what, _short(exc)))
-            except requests.exceptions.Timeout as exc:
-                if idempotent and attempt < self.retries:
-                    attempt += 1
-                    self._retry(attempt, what, 'no answer within %ss' % self.timeout)
-                    continue
-                if isinstance(exc, requests.exceptions.ConnectTimeout):
-                    raise ConfdUnreachable('cannot connect to %s:%s (%s): connection timed out '
-                                           'after %ss' % (self.host, port, what, self.timeout))
-                raise ConfdUncertain('%s to %s:%s timed out after %ss'
-                                     % (what, self.host, port, self.timeout), timed_out=True)
-            except requests.exceptions.ConnectionError as exc:
-                # A refused connection is immediate and clear: waiting would only delay the
-                # report of a server that is down.
-                if idempotent and attempt < self.retries and not _refused(exc):
-                    attempt += 1
-                    self._retry(attempt, what, 'the connection was lost')
-                    continue
-                # A non-idempotent request may have reached the server before the connection
-                # broke: the caller must look at the server before doing anything else.
-                if not idempotent and not _refused(exc):
-                    raise ConfdUncertain('the connection to %s:%s was lost during the %s: %s'
-                                         % (self.host, port, what, _short(exc)))
-                raise ConfdUnreachable('cannot connect to %s:%s (%s): %s. Check the host, the '
-                                       'port and that the service is running.'
-                                       % (self.host, port, what, _short(exc)))
+                response = self._request(method, url, timeout=timeouts, **kwargs)
+            except requests.exceptions.RequestException as exc:
+                self._silent += self._clock() - started
+                if self._aborted is not None:
+                    raise self._cut_short(idempotent, what, port) from exc
+                if not isinstance(exc, requests.exceptions.ConnectionError) and not \
+                        isinstance(exc, requests.exceptions.Timeout):
+                    raise
+                why = self._failure(exc, idempotent, what, port, attempt,
+                                    self._clock() - started)
+                attempt += 1
+                self._retry(attempt, what, why)
+                continue
+            finally:
+                self._waiting = None
+            self._silent = 0.0
             if idempotent and response.status_code in RETRY_STATUSES and attempt < self.retries:
                 attempt += 1
                 self._retry(attempt, what, 'answered %s' % response.status_code)
                 continue
             return response
+
+    def _cut_short(self, idempotent, what, port):
+        """The request in flight when the run was interrupted: a read is simply stopped; an
+        import may have reached confd, which goes on with it."""
+        if idempotent:
+            return ConfdInterrupted('%s to %s:%s stopped: %s' % (what, self.host, port,
+                                                                  self._aborted))
+        return ConfdUncertain('the %s to %s:%s was cut short (%s): confd may have received it '
+                              'and may still import it' % (what, self.host, port, self._aborted),
+                              timed_out=True)
+
+    def _failure(self, exc, idempotent, what, port, attempt, waited):
+        """Why a failed try is worth another (a retry), or raise the error that says what
+        happened."""
+        retry = idempotent and attempt < self.retries
+        if isinstance(exc, requests.exceptions.SSLError):
+            if _plain_http(exc):
+                raise ConfdError(
+                    'cannot talk TLS to %s:%s (%s): the server answers in plain HTTP, not '
+                    'HTTPS. Check the port (confd serves HTTPS on 9486, xivo-auth on '
+                    '9497). Nothing was sent.' % (self.host, port, what))
+            if not _certificate_problem(exc):
+                # The TLS handshake broke (reset, EOF): the server is not answering; the
+                # request was not sent, so a read may be retried and nothing is uncertain.
+                if retry:
+                    return 'the TLS handshake was cut'
+                raise ConfdUnreachable(
+                    'cannot connect to %s:%s (%s): the TLS handshake was cut: %s. Check that '
+                    'the service is running on that port.' % (self.host, port, what, _short(exc)))
+            raise ConfdError(
+                'TLS verification failed for https://%s:%s (%s): %s. Set ca_path to the '
+                'CA certificate that signed the server certificate (XiVO: '
+                '/usr/share/xivo-certs/server.crt for the self-signed default), or '
+                'validate_certs: false (not recommended). Nothing was sent.'
+                % (self.host, port, what, _short(exc)))
+        if isinstance(exc, requests.exceptions.Timeout) or _timed_out(exc):
+            connecting = isinstance(exc, requests.exceptions.ConnectTimeout) or (
+                not isinstance(exc, requests.exceptions.Timeout))
+            limit = _seconds(round(waited, 1))
+            if self._silent >= self.deadline - 0.05:
+                if idempotent:
+                    raise self._no_answer(what, port)
+                raise ConfdUncertain(
+                    'no answer to the %s from %s:%s within %ss (the deadline): confd may '
+                    'still be importing it' % (what, self.host, port, _seconds(self.deadline)),
+                    timed_out=True)
+            if retry:
+                return 'no answer within %ss' % limit
+            if connecting:
+                raise ConfdUnreachable('cannot connect to %s:%s (%s): connection timed out '
+                                       'after %ss' % (self.host, port, what,
+                                                      _seconds(self.connect_timeout)))
+            raise ConfdUncertain('%s to %s:%s timed out after %ss'
+                                 % (what, self.host, port, _seconds(self.timeout)),
+                                 timed_out=True)
+        # A refused connection is immediate and clear: waiting would only delay the
+        # report of a server that is down.
+        if retry and not _refused(exc):
+            return 'the connection was lost'
+        # A non-idempotent request may have reached the server before the connection
+        # broke: the caller must look at the server before doing anything else.
+        if not idempotent and not _refused(exc):
+            raise ConfdUncertain('the connection to %s:%s was lost during the %s: %s'
+                                 % (self.host, port, what, _short(exc)))
+        raise ConfdUnreachable('cannot connect to %s:%s (%s): %s. Check the host, the '
+                               'port and that the service is running.'
+                               % (self.host, port, what, _short(exc)))
 
     def call(self, method, path, idempotent, what, headers=None, acl=None, **kwargs):
         """Call confd with the configured authentication and return a ConfdResponse.
@@ -441,6 +579,52 @@ class ConfdClient:
                          data=csv_bytes,  # bytes: a sized body (confd ignores chunked ones)
                          headers={'Content-Type': 'text/csv; charset=utf-8',
                                   'Accept': 'application/json'})
+
+
+def _seconds(value):
+    """A number of seconds as written in the options: 300, 0.5."""
+    return '%g' % value
+
+
+def _timed_out(exc):
+    """True for a connection error that is in fact a timeout (urllib3 reports a TLS handshake
+    that outlived the connect timeout as a connection error)."""
+    text = str(exc).lower()
+    return 'timed out' in text or 'timeout' in text
+
+
+def _tracking_adapter(connections):
+    """An HTTPS adapter whose connections record themselves in ``connections`` (a WeakSet),
+    each with a second descriptor of its socket, so that abort() can cut a request in flight,
+    even in its TLS handshake (TLS takes over the socket's descriptor when it starts)."""
+
+    class Connection(urllib3.connection.HTTPSConnection):
+        cut_handle = None
+
+        def _new_conn(self):
+            sock = super()._new_conn()
+            self.cut_handle = sock.dup()
+            connections.add(self)
+            return sock
+
+        def close(self):
+            try:
+                super().close()
+            finally:
+                handle, self.cut_handle = self.cut_handle, None
+                if handle is not None:
+                    handle.close()
+
+    class Pool(urllib3.connectionpool.HTTPSConnectionPool):
+        ConnectionCls = Connection
+
+    class Adapter(HTTPAdapter):
+        def init_poolmanager(self, *args, **kwargs):
+            super().init_poolmanager(*args, **kwargs)
+            self.poolmanager.pool_classes_by_scheme = dict(
+                self.poolmanager.pool_classes_by_scheme, https=Pool)
+
+    return Adapter()
 
 
 def _url_host(host):

@@ -51,11 +51,14 @@ def cache_key(src, options):
     return digest.hexdigest()
 
 
-def cached(src, work_dir, options, convert=None):
+def cached(src, work_dir, options, convert=None, should_stop=None):
     """The outcome of converting ``src`` with ``options`` (user_csv's) into ``work_dir``:
     a dict with ``dest``, ``cached`` (True when an earlier conversion was reused) and the
-    user_csv result keys; ``failed`` and ``msg`` when the file cannot be converted."""
-    convert = convert or convert_to_path
+    user_csv result keys; ``failed`` and ``msg`` when the file cannot be converted;
+    ``interrupted`` (and nothing written) when ``should_stop()`` gave a reason to stop."""
+    if convert is None:
+        def convert(*args, **kwargs):
+            return convert_to_path(*args, should_stop=should_stop, **kwargs)
     try:
         key = cache_key(src, options)
     except (IOError, OSError) as exc:
@@ -75,6 +78,8 @@ def cached(src, work_dir, options, convert=None):
     result = convert(src, dest, **options)
     outcome = dict((k, result[k]) for k in KEPT if k in result)
     outcome.update(src=src, dest=dest, key=key, cached=False)
+    if result.get('interrupted'):
+        outcome['interrupted'] = result['interrupted']
     if not outcome.get('failed'):
         outcome['digest'] = file_digest(dest)
         with open(record, 'w') as handle:
@@ -85,6 +90,28 @@ def cached(src, work_dir, options, convert=None):
 
 class _InvalidRows(Exception):
     """Raised inside the output block so that nothing is written."""
+
+
+class _Interrupted(Exception):
+    """The run was interrupted: raised inside the output block so that nothing is written."""
+
+
+# Rows converted between two looks at the stop condition (a look is a function call; a
+# million-row file is converted in a few seconds).
+STOP_EVERY = 5000
+
+
+def _stoppable(rows, should_stop):
+    """The rows, looking every STOP_EVERY rows whether the run was interrupted."""
+    count = 0
+    for row in rows:
+        count += 1
+        if count == STOP_EVERY:
+            count = 0
+            reason = should_stop()
+            if reason:
+                raise _Interrupted(reason)
+        yield row
 
 
 def _read_old_rows(path):
@@ -105,7 +132,8 @@ def _source_keys(result, source):
 def convert_to_path(src, dest, encoding='auto', unknown_columns='fail', column_map=None,
                     defaults=None, invalid_rows='fail', mode=0o600, backup=False,
                     newline_replacement=' ', validate=True,
-                    max_reported=legacy_csv.DEFAULT_MAX_REPORTED, check_mode=False, diff=False):
+                    max_reported=legacy_csv.DEFAULT_MAX_REPORTED, check_mode=False, diff=False,
+                    should_stop=None):
     """Convert the legacy file ``src`` into the confd file ``dest`` (atomically, only when it
     changes): what xivo.confd.user_csv does, for it and for the role's conversion cache.
     Returns the result keys of user_csv; ``failed`` and ``msg`` when it cannot be done."""
@@ -127,6 +155,8 @@ def convert_to_path(src, dest, encoding='auto', unknown_columns='fail', column_m
     converter = None
     source = None
     try:
+        if should_stop is not None and should_stop():
+            raise _Interrupted(should_stop())
         with open_source(src, encoding, max_listed=max_reported) as source:
             converter, rows = convert_source(
                 source, as_csv=differ is None, column_map=column_map or {},
@@ -134,6 +164,10 @@ def convert_to_path(src, dest, encoding='auto', unknown_columns='fail', column_m
                 newline_replacement=newline_replacement,
                 validate=validate, max_reported=max_reported)
             columns = converter.columns
+            if should_stop is not None:
+                if should_stop():
+                    raise _Interrupted(should_stop())
+                rows = _stoppable(rows, should_stop)
             with out as handle:
                 writer = csv.writer(handle, lineterminator='\n')
                 writer.writerow(columns)
@@ -162,6 +196,10 @@ def convert_to_path(src, dest, encoding='auto', unknown_columns='fail', column_m
         return result
     except _InvalidRows:
         pass
+    except _Interrupted as exc:
+        result.update(failed=True, interrupted=str(exc), msg=sanitize_message(
+            'the conversion of %s was stopped: %s; nothing was written to %s' % (src, exc, dest)))
+        return result
     except (IOError, OSError) as exc:
         # Reading src and writing dest both raise it; it names its file when it has one.
         result.update(failed=True, msg=sanitize_message('%s: %s' % (

@@ -18,7 +18,8 @@ import time
 from ansible_collections.xivo.confd.plugins.module_utils import user_identity
 from ansible_collections.xivo.confd.plugins.module_utils.confd_columns import SECRET_COLUMNS
 from ansible_collections.xivo.confd.plugins.module_utils.confd_client import (
-    ConfdAuthRefused, ConfdError, ConfdUncertain, describe_error_body)
+    ConfdAuthRefused, ConfdError, ConfdInterrupted, ConfdUncertain, ConfdUnreachable,
+    describe_error_body)
 from ansible_collections.xivo.confd.plugins.module_utils.secrets import public_values, scrub_text
 from ansible_collections.xivo.confd.plugins.module_utils.text import MAX_LISTED, sanitize_message
 
@@ -424,6 +425,7 @@ class Importer:
         self.requests = 0
         self.batches = []
         self.interrupted = None
+        self.unreachable = None     # why the server stopped answering (ConfdUnreachable)
         self.seconds_per_row = None
         self._todo = 0
         self._done = 0
@@ -444,16 +446,26 @@ class Importer:
             self._send_all(creations, update=False)
             for columns, group in updates.items():
                 self._send_all(group, update=True, columns=('uuid',) + columns)
-        except Interrupted as exc:
-            self.interrupted = str(exc)
-            reason = 'not imported: %s; re-run to finish (a re-run never imports a user twice)' % exc
+        except (Interrupted, ConfdInterrupted) as exc:
+            # The rows left were never sent: not tried, nothing in them to fix.
+            self.interrupted = self.should_stop() or str(exc)
+            reason = ('not tried: %s; re-run to finish (a re-run never imports a user twice)'
+                      % self.interrupted)
             for outcome in outcomes:
                 if outcome.status in ('create', 'update'):
-                    outcome.fail(reason)
+                    outcome.not_tried(reason)
         except ConfdAuthRefused as exc:
             # confd checks the credentials before it reads a request: the rows left were
             # never tried, there is nothing in them to fix.
             reason = 'not tried: authentication refused: %s' % self._scrub(str(exc))
+            for outcome in outcomes:
+                if outcome.status in ('create', 'update'):
+                    outcome.not_tried(reason)
+        except ConfdUnreachable as exc:
+            # The server stopped answering (or its deadline passed): the rows left were
+            # never sent.
+            self.unreachable = self._scrub(str(exc))
+            reason = 'not tried: %s' % self.unreachable
             for outcome in outcomes:
                 if outcome.status in ('create', 'update'):
                     outcome.not_tried(reason)
@@ -618,10 +630,17 @@ class Importer:
             try:
                 index = self._read_server()
             except ConfdError as exc:
+                # Whether confd committed the request is not known: never "not imported".
                 for outcome in remaining:
-                    outcome.fail('%s; then reading the server failed: %s'
+                    outcome.fail('outcome unknown: %s; then the server could not be read to '
+                                 'check (%s): confd may have imported this row; the next run '
+                                 'settles it (it never imports a user twice)'
                                  % (reason, self._scrub(str(exc))))
                 self._report(len(remaining))
+                if isinstance(exc, ConfdUnreachable) and self.unreachable is None:
+                    self.unreachable = self._scrub(str(exc))
+                if isinstance(exc, ConfdInterrupted):
+                    raise Interrupted(self.should_stop() or str(exc))
                 return []
             remaining = [outcome for outcome in remaining
                          if not self._settled(outcome, index, update)]

@@ -15,7 +15,7 @@ import time
 
 from ansible_collections.xivo.confd.plugins.module_utils import confd_rules, import_plan, reports
 from ansible_collections.xivo.confd.plugins.module_utils.confd_client import (
-    ConfdAuthRefused, ConfdError, ConfdUnreachable)
+    ConfdAuthRefused, ConfdError, ConfdInterrupted, ConfdUnreachable)
 from ansible_collections.xivo.confd.plugins.module_utils.confd_columns import SECRET_COLUMNS
 from ansible_collections.xivo.confd.plugins.module_utils.file_output import write_atomically
 from ansible_collections.xivo.confd.plugins.module_utils.preflight import Preflight
@@ -128,6 +128,9 @@ class ImportRun:
                     outcomes, users, importer = self._import(header, rows, out)
             except ServerBusy as exc:
                 error = str(exc)
+            except (import_plan.Interrupted, ConfdInterrupted) as exc:
+                out['interrupted'] = self._stopped() or str(exc)
+                error = 'interrupted before any user was sent: %s' % out['interrupted']
             except ConfdError as exc:
                 # The server cannot be read, so nothing was sent: every row is accounted for
                 # as not tried (not failed: there is nothing in it to fix, and it goes to no
@@ -159,6 +162,10 @@ class ImportRun:
             out['batches'] = importer.batches
             if importer.interrupted:
                 out['interrupted'] = importer.interrupted
+            elif importer.unreachable:
+                # The server stopped answering during the import: unreachable, with what was
+                # done before (and the rows whose outcome is unknown) in the report.
+                out.update(unreachable=True, error=importer.unreachable)
         if self.diff:
             out['diff'] = import_diff(outcomes, {u.get('uuid'): u for u in users},
                                       options['diff_limit'], options['report_dest'],
@@ -171,10 +178,14 @@ class ImportRun:
             out['msg'] = error
         elif error is not None:
             out['msg'] = 'nothing was imported into %s: %s' % (self.server, error)
+        elif out.get('unreachable'):
+            out['msg'] = '%s stopped answering: %s. %s' % (
+                self.server, out['error'], import_message(self.src, summary, failed, outcomes=outcomes,
+                                                                  check_mode=self.check_mode))
         else:
             out['msg'] = import_message(self.src, summary, failed, outcomes=outcomes,
                                         check_mode=self.check_mode)
-        if out.get('interrupted'):
+        if out.get('interrupted') and not out['msg'].startswith('nothing was imported'):
             out['msg'] = 'interrupted: %s. %s' % (out['interrupted'], out['msg'])
         if bad_file or ((failed or error or out.get('interrupted') or summary['not_tried'])
                         and options['fail_on_error']):
@@ -186,8 +197,18 @@ class ImportRun:
     def _scrub(self, text):
         return scrub_text(text, self.secrets)
 
+    def _stopped(self):
+        return self.should_stop() if self.should_stop is not None else None
+
+    def _stop_here(self):
+        """Between phases: stop when the run was interrupted (nothing sent yet)."""
+        reason = self._stopped()
+        if reason:
+            raise import_plan.Interrupted(reason)
+
     def _import(self, header, rows, out):
         options = self.options
+        self._stop_here()
         started = self.clock()
         headers, users = self.client.export_users()
         self._timed('read_server', started)
@@ -202,6 +223,7 @@ class ImportRun:
             share_voicemails=options['share_voicemails'])
         self.outcomes = outcomes
         self._timed('plan', started)
+        self._stop_here()
         started = self.clock()
         self._check_rows(outcomes, users, out)
         self._timed('preflight' if options['preflight'] else 'validate', started)
@@ -211,6 +233,7 @@ class ImportRun:
                     outcome.status = 'would_' + outcome.status.replace('failed', 'fail')
             return outcomes, users, None
         sent = [o for o in outcomes if o.status in ('create', 'update')]
+        self._stop_here()
         importer = import_plan.Importer(
             self.client, header, keys=options['keys'], batch_size=options['batch_size'],
             batch_seconds=options['batch_seconds'], secrets=self.secrets,

@@ -104,7 +104,8 @@ def client_from_args(args):
         auth_method=args['auth_method'], auth_backend=args['auth_backend'],
         token_expiration=args['token_expiration'],
         validate_certs=args['validate_certs'], ca_path=args['ca_path'],
-        timeout=args['timeout'], retries=args['retries'])
+        timeout=args['timeout'], retries=args['retries'],
+        connect_timeout=args.get('connect_timeout') or 10, deadline=args.get('deadline') or 300)
 
 
 class StopWatch:
