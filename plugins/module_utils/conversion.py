@@ -96,13 +96,13 @@ class _Interrupted(Exception):
     """The run was interrupted: raised inside the output block so that nothing is written."""
 
 
-# Rows converted between two looks at the stop condition (a look is a function call; a
-# million-row file is converted in a few seconds).
-STOP_EVERY = 5000
+# Items of the conversion between two looks at the stop condition (an item is a row, or a
+# piece of up to 1,000 CSV lines; a look is a function call).
+STOP_EVERY = 20
 
 
 def _stoppable(rows, should_stop):
-    """The rows, looking every STOP_EVERY rows whether the run was interrupted."""
+    """The rows, looking every STOP_EVERY items whether the run was interrupted."""
     count = 0
     for row in rows:
         count += 1

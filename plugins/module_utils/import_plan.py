@@ -650,8 +650,9 @@ class Importer:
         if resend:
             return remaining
         for outcome in remaining:
-            outcome.fail('%s; not on the server yet, and confd may still be importing it: '
-                         're-run later to finish (a re-run never imports a user twice)'
+            outcome.fail('outcome unknown: %s; not on the server yet, and confd may still be '
+                         'importing it: re-run later to finish (the next run settles it: it '
+                         'never imports a user twice)'
                          % reason)
         self._report(len(remaining))
         return []
