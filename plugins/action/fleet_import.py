@@ -136,7 +136,12 @@ class ActionModule(ActionBase):
                     report_dir = directory
                 break
         # Changes are reported by each host's fleet_result, not by the host that ran this.
-        result.update(msg=lines, _ansible_verbose_always=True)
+        # At default verbosity the lines alone (a JSON dump of the result would bury them:
+        # about 15 lines per server); with -v the callback shows the whole result.
+        result['msg'] = lines
+        if display.verbosity < 1:
+            for line in lines:
+                display.display(line)
         if first.get('stats', True):
             result['ansible_stats'] = dict(per_host=False, aggregate=False, data={
                 'xivo_user_migration': fleet.stats(run_id, report_dir, everything,

@@ -598,7 +598,8 @@ def _tracking_adapter(connections):
     each with a second descriptor of its socket, so that abort() can cut a request in flight,
     even in its TLS handshake (TLS takes over the socket's descriptor when it starts)."""
 
-    class Connection(urllib3.connection.HTTPSConnection):
+    # Named as urllib3's: their names appear in the messages of connection errors.
+    class HTTPSConnection(urllib3.connection.HTTPSConnection):
         cut_handle = None
 
         def _new_conn(self):
@@ -615,14 +616,14 @@ def _tracking_adapter(connections):
                 if handle is not None:
                     handle.close()
 
-    class Pool(urllib3.connectionpool.HTTPSConnectionPool):
-        ConnectionCls = Connection
+    class HTTPSConnectionPool(urllib3.connectionpool.HTTPSConnectionPool):
+        ConnectionCls = HTTPSConnection
 
     class Adapter(HTTPAdapter):
         def init_poolmanager(self, *args, **kwargs):
             super().init_poolmanager(*args, **kwargs)
             self.poolmanager.pool_classes_by_scheme = dict(
-                self.poolmanager.pool_classes_by_scheme, https=Pool)
+                self.poolmanager.pool_classes_by_scheme, https=HTTPSConnectionPool)
 
     return Adapter()
 
