@@ -100,7 +100,7 @@ def test_serial_and_strategy_free_print_one_complete_fleet_line(fleet, tmp_path)
     hosts = inventory(fleet, tmp_path)
     run = run_playbook(tmp_path, ROLE, hosts=hosts, play={'serial': 2})
     assert run.returncode == 0, run.stdout[-3000:]
-    lines = [line for line in run.stdout.splitlines() if '"fleet: ' in line]
+    lines = [line for line in run.stdout.splitlines() if line.startswith('fleet: ')]
     assert len(lines) == 2, lines    # one per batch of two servers
     assert 'fleet: 2 of 4 servers imported (2 of 4 servers done so far)' in lines[0]
     assert 'fleet: 4 of 4 servers imported: 8 created' in lines[1]
@@ -110,7 +110,7 @@ def test_serial_and_strategy_free_print_one_complete_fleet_line(fleet, tmp_path)
         server.reset()
     run = run_playbook(tmp_path, ROLE, hosts=hosts, play={'strategy': 'free'}, name='free')
     assert run.returncode == 0, run.stdout[-3000:]
-    lines = [line for line in run.stdout.splitlines() if '"fleet: ' in line]
+    lines = [line for line in run.stdout.splitlines() if line.startswith('fleet: ')]
     assert len(lines) == 1 and 'fleet: 4 of 4 servers imported: 8 created' in lines[0], lines
     assert sum(len(server.users()) for server in fleet) == 8
 
