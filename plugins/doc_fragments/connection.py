@@ -104,12 +104,12 @@ options:
     default: 10
   deadline:
     description:
-      - The longest time, in seconds, the server may leave the task waiting for an answer: every
+      - The longest time, in seconds, the server may leave the task waiting for an answer; every
         request, retry and pause between retries counts, the xivo-auth token request too, and the
         count starts again when the server answers. Retries never go beyond it.
       - When it passes, the server is reported unreachable (C(no answer from <server> within N s)).
         An import request the server may have received is reported with an unknown outcome, never
-        as not imported: the next run reads the server and settles it (it never imports a user
+        as not imported; the next run reads the server and settles it (it never imports a user
         twice).
       - If not set, the environment variable C(XIVO_CONFD_DEADLINE) is used.
     type: float

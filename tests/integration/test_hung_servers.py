@@ -70,6 +70,8 @@ def test_a_server_that_never_answers_is_unreachable_within_its_deadline(fleet, t
     expected = 'no answer from 127.0.35.20:%d within 3s' % hung.auth_port
     assert result.get('unreachable') and expected in result['msg'], result
     assert result['status'] == 'unreachable'
+    # Its rows were never sent: not tried, not failed.
+    assert result['summary']['failed'] == 0 and result['summary']['not_tried'] == 3, result
     assert recap(run.stdout, 'hung')['unreachable'] == 1
     for host in ('xivo-0', 'xivo-1'):
         assert per_host[host]['summary']['created'] == 3, per_host[host]

@@ -40,6 +40,31 @@ CHECKS = (
      '`tests/integration/test_import_answers.py`', 'never followed, never resent; settled by reading the server'),
     ('Hostile inventory host names (`../../x`, `a/b`, dots) through the role', '`tests/integration/test_role_fleet.py`',
      'every report, failed-rows file and backup inside its directory'),
+    ('Hung servers (emulator and scripted fake servers only: the real server was not involved), through '
+     '`ansible-playbook`, deadline 3 s, read and connect timeouts 1 s: a server that accepts connections and '
+     'never answers (not even TLS) beside two emulated servers; one that completes TLS, reads the request and '
+     'sends 20 bytes of an answer; an emulated confd whose every request waits 8 s while xivo-auth answers; an '
+     'import that outlives the deadline while the server cannot be read (then a re-run). 4 playbook runs per '
+     'test run, repeated RUNS_HUNG times while writing it',
+     '`tests/integration/test_hung_servers.py`, `tests/integration/hung_servers.py` (the fake servers); '
+     'the deadline, retries and abort: `tests/unit/plugins/module_utils/test_confd_client.py`',
+     'the hung host `unreachable` with "no answer from <server> within 3s" after at most 3 s of waiting (at '
+     'most 3 tries, never the 4 the retries allow), a progress line naming it every second at default '
+     'verbosity, the other servers imported; its rows `not_tried`, never `failed`; the import cut by the '
+     'deadline reported "outcome unknown", never "not imported", and the next run finds it done (`unchanged`). '
+     'Lost users: 0; users imported twice: 0'),
+    ('Interruption in every phase (emulator and a scripted fake server only: the real server was not involved), '
+     'through `ansible-playbook`, SIGINT to its process group (a terminal\'s Ctrl-C) or SIGTERM: converting a '
+     '2,000,000-row legacy file (SIGINT, SIGTERM), planning 300,000 rows (SIGINT), importing 2,000 rows into a '
+     'server slowed to 0.05 s per row (SIGINT, SIGTERM), waiting for a server that never answers while another '
+     'imports (SIGINT, SIGTERM). 7 playbook runs per test run, repeated RUNS_INT times while writing it',
+     '`tests/integration/test_interruption_phases.py`',
+     'no import request after the signal but the one in flight (users on the server after the signal: at most '
+     'one batch more, then none for 3 s); every process of the run gone (checked in /proc) and the playbook '
+     'ended; the lock of every server free; the report says `interrupted` with what was done (the request in '
+     'flight "outcome unknown"), an interrupted conversion recorded nowhere. Before: a conversion went on to the '
+     'end, then planning, and a worker waited ~20 minutes on a hung server holding its lock. Lost users: 0; '
+     'users imported twice: 0'),
     ('One bad host in a fleet (emulator only: the real server was not involved), through `ansible-'
      'playbook`, 4 servers per run: a CA file that does not exist, a legacy file that is a directory, a '
      'confd file that does not exist (3 hosts of one run); wrong credentials (xivo-auth 401) on a server '

@@ -3,11 +3,15 @@
 
 from __future__ import annotations
 
+import socket
+import threading
+
 import pytest
 import requests
 
 from ansible_collections.xivo.confd.plugins.module_utils.confd_client import (
-    ConfdClient, ConfdError, ConfdRedirect, ConfdUncertain, proxies_possible)
+    ConfdClient, ConfdError, ConfdInterrupted, ConfdNoAnswer, ConfdRedirect, ConfdUncertain,
+    ConfdUnreachable, proxies_possible)
 
 
 class Answer:
@@ -256,3 +260,99 @@ def test_no_raw_insecure_request_warning_reaches_stderr(recwarn):
                       session=Warning_([('GET', '/1.1/users/export', EXPORT)]))
     api.export_users()
     assert not [w for w in recwarn if 'Unverified' in str(w.message)]
+
+
+class SilentSession(ScriptedSession):
+    """A server that never answers: each request 'waits' its read timeout on a fake clock."""
+
+    def __init__(self, clock):
+        super().__init__([])
+        self.clock = clock
+
+    def request(self, method, url, **kwargs):
+        self.calls.append((method, url, kwargs))
+        connect, read = kwargs['timeout']
+        self.clock['now'] += read
+        raise requests.exceptions.ReadTimeout('Read timed out. (read timeout=%s)' % read)
+
+
+def silent_client(**options):
+    clock = {'now': 0.0}
+    session = SilentSession(clock)
+
+    def sleep(seconds):
+        clock['now'] += seconds
+    args = dict(username='ws', password='pw-secret', ca_path='/etc/ca.pem', session=session,
+                sleep=sleep, clock=lambda: clock['now'])
+    args.update(options)
+    return ConfdClient('xivo.example', **args), session, clock
+
+
+def test_a_silent_server_is_given_up_at_the_deadline_token_request_and_retries_included():
+    api, session, clock = silent_client(timeout=4, connect_timeout=2, deadline=10, retries=5)
+    with pytest.raises(ConfdNoAnswer, match=r'^no answer from xivo\.example:9497 within 10s '
+                                            r'\(xivo-auth token request'):
+        api.export_users()
+    # Every try and every pause between tries counts: 4 + 0.5 + 4 + 1 + 0.5 (what is left).
+    assert clock['now'] == pytest.approx(10)
+    assert [call[2]['timeout'] for call in session.calls] == [(2, 4), (2, 4), (0.5, 0.5)]
+    assert isinstance(ConfdNoAnswer('x'), ConfdUnreachable)
+
+
+def test_the_deadline_count_starts_again_when_the_server_answers():
+    clock = {'now': 0.0}
+
+    class SlowThenAnswering(ScriptedSession):
+        def request(self, method, url, **kwargs):
+            clock['now'] += 6
+            return super().request(method, url, **kwargs)
+    session = SlowThenAnswering([('POST', ':9497/0.1/token', TOKEN),
+                                 ('GET', ':9486/1.1/users/export', EXPORT),
+                                 ('GET', ':9486/1.1/users/export', EXPORT)])
+    api = ConfdClient('xivo.example', username='ws', password='pw-secret', ca_path='/c.pem',
+                      session=session, deadline=10, clock=lambda: clock['now'])
+    api.export_users()
+    api.export_users()      # 18 s in all, never 10 s without an answer
+    assert [call[2]['timeout'] for call in session.calls] == [(10, 10)] * 3
+
+
+def test_an_import_the_deadline_cut_is_uncertain_never_retried():
+    api, session, clock = silent_client(token='t', username=None, password=None, timeout=30,
+                                        deadline=5, retries=3)
+    with pytest.raises(ConfdUncertain, match='within 5s') as error:
+        api.import_csv(b'firstname\nA\n')
+    assert error.value.timed_out and len(session.calls) == 1
+    # The server is silent since: nothing more is sent (the next read fails at once).
+    with pytest.raises(ConfdNoAnswer):
+        api.export_users()
+    assert len(session.calls) == 1
+
+
+@pytest.mark.parametrize('name, value', [('deadline', 0), ('connect_timeout', -1)])
+def test_deadline_and_connect_timeout_must_be_positive(name, value):
+    with pytest.raises(ConfdError, match='%s must be a positive number' % name):
+        ConfdClient('h', token='t', session=ScriptedSession([]), **{name: value})
+
+
+def test_abort_cuts_a_request_in_flight_even_in_the_tls_handshake():
+    """A local socket that accepts and never answers: the token request waits in the TLS
+    handshake; abort() from another thread ends it (without it: no answer within 30 s)."""
+    listener = socket.socket()
+    listener.bind(('127.0.0.1', 0))
+    listener.listen(4)
+    port = listener.getsockname()[1]
+    api = ConfdClient('127.0.0.1', port=port, auth_port=port, username='ws', password='pw',
+                      validate_certs=False, timeout=30, connect_timeout=30,
+                      deadline=30)
+    timer = threading.Timer(0.5, api.abort, args=('the playbook was interrupted (SIGINT)',))
+    timer.start()
+    try:
+        with pytest.raises(ConfdInterrupted, match='interrupted'):
+            api.export_users()
+        with pytest.raises(ConfdInterrupted):      # and nothing after the grace period
+            api._abort_until = 0
+            api.export_users()
+    finally:
+        timer.cancel()
+        listener.close()
+        api.close()
