@@ -335,7 +335,7 @@ class ActionModule(ActionBase):
         self._planned = threading.Event()
         self._clients = {}      # host -> the client of its server, while it works
         concurrency = max(1, settings.get('concurrency') or 1)
-        with StopWatch() as stop:
+        with StopWatch(on_stop=self._abort_all) as stop:
             with concurrent.futures.ThreadPoolExecutor(max_workers=concurrency) as pool:
                 futures = []
                 try:
@@ -347,6 +347,10 @@ class ActionModule(ActionBase):
                 self._watch(futures, stop, _progress_seconds(first.options))
                 return [future.result() for future in futures]
 
+    def _abort_all(self, reason):
+        for client in list(self._clients.values()):
+            client.abort(reason)
+
     def _watch(self, futures, stop, every):
         """Wait for the servers' threads. When the run is interrupted (or the playbook is
         gone), stop every server at once: the requests in flight are cut, no other import is
@@ -357,9 +361,8 @@ class ActionModule(ActionBase):
         while pending:
             dummy, pending = concurrent.futures.wait(pending, timeout=min(1.0, every))
             reason = stop.reason()
-            if reason:
-                for client in list(self._clients.values()):
-                    client.abort(reason)
+            if reason:      # the playbook gone, or a server started after the signal
+                self._abort_all(reason)
                 continue
             if time.monotonic() - shown < every:
                 continue

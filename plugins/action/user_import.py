@@ -48,7 +48,7 @@ class ActionModule(ConfdActionBase):
             if options[name]:
                 options[name] = self.local_path(options[name])
         host = task_vars.get('inventory_hostname', args['host'])
-        with StopWatch() as stop:
+        with StopWatch(on_stop=client.abort) as stop:
             run = import_run.ImportRun(
                 client, self.local_path(args['src']), options, host=host,
                 check_mode=bool(self._task.check_mode), diff=bool(self._task.diff),

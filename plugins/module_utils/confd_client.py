@@ -233,6 +233,7 @@ class ConfdClient:
         self._silent = 0.0          # seconds waited on this server since it last answered
         self._waiting = None        # (what, port, since) while a request waits for an answer
         self._aborted = None        # why the run stopped (abort())
+        self.abort_grace = ABORT_GRACE
         self._abort_until = None
         self._connections = weakref.WeakSet()   # what abort() cuts
         self.session = session or requests.Session()
@@ -308,14 +309,22 @@ class ConfdClient:
     # -- time and interruption ------------------------------------------------------------
 
     def abort(self, reason):
-        """Stop talking to this server, from any thread: the request in flight is cut at once
-        (its socket shut down), a pause between retries ends, and the requests after it (to
-        settle what was in flight, release a lock, revoke the token) share ABORT_GRACE seconds,
-        then are refused with ConfdInterrupted."""
-        if self._aborted is None:
-            self._abort_until = self._clock() + ABORT_GRACE
-            self._aborted = reason
+        """Stop talking to this server, from any thread (or a signal handler): a pause between
+        retries ends at once; the request in flight and the requests after it (to settle what
+        was in flight, release a lock, revoke the token) share ``abort_grace`` seconds, then the
+        connections are cut (their sockets shut down) and any other request is refused with
+        ConfdInterrupted. An answer that comes within the grace keeps the report exact."""
+        if self._aborted is not None:
+            return
+        self._abort_until = self._clock() + self.abort_grace
+        self._aborted = reason
         self._wake.set()
+        timer = threading.Timer(self.abort_grace, self.cut)
+        timer.daemon = True
+        timer.start()
+
+    def cut(self):
+        """Cut every connection of this client now, even one in its TLS handshake."""
         for connection in list(self._connections):
             handle = connection.cut_handle
             try:
@@ -427,8 +436,8 @@ class ConfdClient:
         """The request in flight when the run was interrupted: a read is simply stopped; an
         import may have reached confd, which goes on with it."""
         if idempotent:
-            return ConfdInterrupted('%s to %s:%s stopped: %s' % (what, self.host, port,
-                                                                  self._aborted))
+            return ConfdInterrupted('%s to %s:%s stopped: %s'
+                                    % (what, self.host, port, self._aborted))
         return ConfdUncertain('the %s to %s:%s was cut short (%s): confd may have received it '
                               'and may still import it' % (what, self.host, port, self._aborted),
                               timed_out=True)

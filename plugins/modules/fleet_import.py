@@ -29,11 +29,11 @@ description:
     for the fleet (every server of the play, whatever the batches of C(serial)); at default
     verbosity these lines only, with C(-v) the whole result.
   - Each server is given at most C(deadline) seconds without an answer (connect and read
-    timeouts apart, retries and the token request included): a line names the servers that keep
+    timeouts apart, retries and the token request included); a line names the servers that keep
     the run waiting every C(xivo_user_migration_progress_seconds), and after the deadline the
     host is unreachable while the others finish.
   - An interruption (Ctrl-C, SIGTERM, or the playbook gone) stops every server at once, in every
-    phase: conversions stop, the requests in flight are cut, no other import is sent, the locks
+    phase; conversions stop, the requests in flight are cut, no other import is sent, the locks
     are released and each report says what was done.
   - Records each server's outcome in the run directory for M(xivo.confd.fleet_result), which
     gives each host its own changed, failed or unreachable state.

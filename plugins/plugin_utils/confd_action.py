@@ -121,7 +121,10 @@ class StopWatch:
 
     SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
-    def __init__(self):
+    def __init__(self, on_stop=None):
+        # on_stop(reason): called in the handler, e.g. to cut the requests in flight (a handler
+        # runs even while the main thread waits in a socket).
+        self.on_stop = on_stop
         self._parent = os.getppid()
         self._signalled = None
         self._received = set()
@@ -132,6 +135,8 @@ class StopWatch:
         if name not in self._received or signum == signal.SIGTERM:
             self._received.add(name)
             self._signalled = self._signalled or name
+            if self.on_stop is not None:
+                self.on_stop(self.reason())
             return
         previous = self._previous.get(signum)
         signal.signal(signum, previous if previous is not None else signal.SIG_DFL)

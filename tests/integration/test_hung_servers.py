@@ -48,13 +48,14 @@ def results(run, title):
 
 
 def recap(stdout, host):
-    line = next(l for l in stdout.splitlines() if re.match(r'^%s\s+:' % re.escape(host), l))
+    line = next(text for text in stdout.splitlines()
+                if re.match(r'^%s\s+:' % re.escape(host), text))
     return dict((k, int(v)) for k, v in re.findall(r'(\w+)=(\d+)', line))
 
 
 def fleet_hosts(fleet, tmp_path, **extra):
-    return dict(('xivo-%d' % i, host_vars(s.address, s.port, s.auth_port, fleet.ca_path,
-                                           tmp_path, **extra))
+    return dict(('xivo-%d' % i, host_vars(s.address, s.port, s.auth_port, fleet.ca_path, tmp_path,
+                                          **extra))
                 for i, s in enumerate(fleet.servers))
 
 
@@ -81,7 +82,7 @@ def test_a_server_that_never_answers_is_unreachable_within_its_deadline(fleet, t
     # Progress while waiting, at default verbosity, naming the server.
     assert re.search(r'hung: waiting for 127\.0\.35\.20:%d to answer the xivo-auth token '
                      r'request \(\d+s so far\)' % hung.auth_port, run.stdout), run.stdout[-3000:]
-    fleet_line = next(l for l in run.stdout.splitlines() if 'fleet: ' in l)
+    fleet_line = next(text for text in run.stdout.splitlines() if 'fleet: ' in text)
     assert '2 of 3 servers imported' in fleet_line and '1 unreachable' in fleet_line, fleet_line
 
 
