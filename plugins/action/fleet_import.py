@@ -344,7 +344,7 @@ class ActionModule(ActionBase):
                                                    check_mode, stop, shared))
                 finally:
                     self._planned.set()
-                self._watch(futures, stop, _progress_seconds(first.options))
+                self._watch(futures, stop, _progress_seconds(settings))
                 return [future.result() for future in futures]
 
     def _abort_all(self, reason):

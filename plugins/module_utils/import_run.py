@@ -180,8 +180,8 @@ class ImportRun:
             out['msg'] = 'nothing was imported into %s: %s' % (self.server, error)
         elif out.get('unreachable'):
             out['msg'] = '%s stopped answering: %s. %s' % (
-                self.server, out['error'], import_message(self.src, summary, failed, outcomes=outcomes,
-                                                                  check_mode=self.check_mode))
+                self.server, out['error'], import_message(
+                    self.src, summary, failed, outcomes=outcomes, check_mode=self.check_mode))
         else:
             out['msg'] = import_message(self.src, summary, failed, outcomes=outcomes,
                                         check_mode=self.check_mode)
