@@ -393,6 +393,15 @@ def import_diff(outcomes, users_by_uuid, limit=DEFAULT_DIFF_LIMIT, report=None, 
                 '%s=%s' % (c, _show(c, user.get(c, ''))) for c in outcome.changes)))
             after.append('~ %s: %s' % (outcome.key, ', '.join(
                 '%s=%s' % (c, _show(c, values.get(c, ''))) for c in outcome.changes)))
+        shared = outcome.shared_voicemail
+        if shared:
+            # Another person's voicemail changes too (share_voicemails): show it.
+            voicemail = 'voicemail %s@%s' % (shared['number'], shared['context'])
+            before.append('~ %s: name=%s, users %s' % (voicemail, shared['previous_name'],
+                                                        ', '.join(shared['users'])))
+            after.append('~ %s: name=%s, users %s, and %s' % (
+                voicemail, shared['renamed_to'] or shared['previous_name'],
+                ', '.join(shared['users']), outcome.key))
     creating = sum(1 for o in changing if o.status in ('created', 'would_create'))
     if check_mode:
         head = '# %d users would be created, %d would be updated' % (

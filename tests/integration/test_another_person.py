@@ -98,12 +98,16 @@ def test_another_persons_data_in_the_dry_run_the_real_run_and_with_sharing(fleet
     # name it had so that a rollback can put it back.
     shared_report = tmp_path / 'shared.json'
     run = run_playbook(tmp_path, [
-        dict(task('check', server, fleet, src, share_voicemails=True), check_mode=True),
+        dict(task('check', server, fleet, src, share_voicemails=True), check_mode=True,
+             diff=True),
         task('import', server, fleet, src, share_voicemails=True,
              report_dest=str(shared_report)),
     ], hosts=HOSTS, name='shared')
     check, real = run.result('check'), run.result('import')
     assert check['users'][0]['status'] == 'would_create'
+    assert '~ voicemail 1001@default: name=Bob Jones, users %s' % bob_uuid in check['diff']['before']
+    assert ('~ voicemail 1001@default: name=Alice Smith, users %s, and exten@context=1002@default'
+            % bob_uuid) in check['diff']['after']
     assert real['users'][0]['status'] == 'created'
     assert voicemail_name(server, '1001') == 'Alice Smith'
     entry = json.loads(shared_report.read_text())['users'][0]
