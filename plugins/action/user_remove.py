@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 
 from ansible_collections.xivo.confd.plugins.module_utils import (
-    import_plan, import_run, reports, user_rollback)
+    file_output, import_plan, import_run, reports, run_evidence, user_rollback)
 from ansible_collections.xivo.confd.plugins.module_utils.confd_client import ConfdError
 from ansible_collections.xivo.confd.plugins.module_utils.text import sanitize_message
 from ansible_collections.xivo.confd.plugins.plugin_utils.confd_action import (
@@ -27,16 +27,22 @@ class ActionModule(ConfdActionBase):
         src=dict(type='path'),
         keys=dict(type='list', elements='str', default=list(import_plan.DEFAULT_KEYS)),
         force=dict(type='bool', default=False),
+        accept_unverified_report=dict(type='bool', default=False),
         report_dest=dict(type='path'),
+        report_dir=dict(type='path'),
         fail_on_error=dict(type='bool', default=True),
     )
     MUTUALLY_EXCLUSIVE = ConfdActionBase.MUTUALLY_EXCLUSIVE + [
-        ('from_report', 'from_report_dir', 'src')]
+        ('from_report', 'from_report_dir', 'src'), ('report_dest', 'report_dir')]
     REQUIRED_ONE_OF = ConfdActionBase.REQUIRED_ONE_OF + [('from_report', 'from_report_dir', 'src')]
 
     def run_confd(self, client, args, task_vars, result):
         started = reports.utc_now()
+        check_mode = bool(self._task.check_mode)
+        host = args['report_host'] or task_vars.get('inventory_hostname', args['host'])
         out = {}
+        report = None
+        warnings = []
         if args['src']:
             import_plan.check_keys(args['keys'])
             src = self.local_path(args['src'])
@@ -55,15 +61,29 @@ class ActionModule(ConfdActionBase):
                         report = json.load(handle)
                 except (OSError, ValueError) as exc:
                     raise ConfdError('%s: cannot be read as a report: %s' % (path, exc))
+                run_id = report.get('run_id') if isinstance(report, dict) else None
             else:
-                host = args['report_host'] or task_vars.get('inventory_hostname', args['host'])
-                path, report = user_rollback.find_report(
+                run_id, path, report = user_rollback.find_report(
                     self.local_path(args['from_report_dir']), host, args['run_id'])
-            targets = user_rollback.targets_from_report(report)
-            out.update(from_report=path, run_id=report.get('run_id'))
+            out.update(from_report=path, run_id=run_id)
+            targets = user_rollback.targets_from_report(report) if report is not None else []
+            if not targets:
+                # Only the run asked for is undone: a server where it created nothing is
+                # left alone, whatever older runs created there.
+                out.update(changed=False, users=[], summary=user_rollback.summarize([]),
+                           requests=0, msg='run %s created nothing here: nothing removed'
+                           % (run_id or '(no run id)'))
+                return out
+            identity = run_evidence.read_identity(client)
+            out['server_identity'] = identity
+            warning = run_evidence.check_identity(report, identity,
+                                                  args['accept_unverified_report'])
+            if warning:
+                warnings.append(warning)
         with StopWatch() as stop:
-            remover = user_rollback.Remover(client, check_mode=bool(self._task.check_mode),
-                                            force=args['force'], should_stop=stop.reason)
+            remover = user_rollback.Remover(client, check_mode=check_mode, force=args['force'],
+                                            should_stop=stop.reason, report=report,
+                                            targets=targets)
             for target in targets:
                 remover.remove(target)
         summary = user_rollback.summarize(targets)
@@ -80,20 +100,49 @@ class ActionModule(ConfdActionBase):
                                                              ', '.join(t.removed))
                                for t in targets if t.status in ('removed', 'would_remove')),
                 after='')
-        if args['report_dest'] and not self._task.check_mode:
-            path = self.local_path(args['report_dest'])
-            import_run.write_private_file(path, reports.report_json(dict(
-                out, server='%s:%s' % (args['host'], args['port']), started=started,
-                finished=reports.utc_now()), default=str).encode('utf-8'))
+        if not check_mode and (args['report_dest'] or args['report_dir']):
+            data = reports.report_json(dict(
+                out, host=host, server='%s:%s' % (args['host'], args['port']), started=started,
+                finished=reports.utc_now()), default=str).encode('utf-8')
+            if args['report_dest']:
+                path = self.local_path(args['report_dest'])
+                import_run.write_private_file(path, data)
+            else:
+                path, latest = rollback_report_paths(self.local_path(args['report_dir']), host,
+                                                     out.get('run_id'))
+                import_run.write_private_file(path, data)
+                # A second name, replaced at each rollback; the rollback's own file stays.
+                if not file_output.replace_with_link(path, latest):
+                    import_run.write_private_file(latest, data)
+                out['latest_report_file'] = latest
             out['report_file'] = path
-        text = ('%(removed)d removed, %(would_remove)d would be removed, %(absent)d absent, '
-                '%(conflict)d conflict, %(failed)d failed' % summary)
+        text = rollback_message(out.get('run_id'), summary, check_mode)
         if bad:
             text += '. Not removed: ' + '; '.join(
                 '%s (%s): %s' % (t.key or t.uuid, t.name, t.error) for t in bad[:MAX_IN_MSG])
             if len(bad) > MAX_IN_MSG:
                 text += '; ... and %d more (see the users result)' % (len(bad) - MAX_IN_MSG)
         out['msg'] = sanitize_message(text, 20000)
+        if warnings:
+            out['warnings'] = warnings
         if bad and args['fail_on_error']:
             out['failed'] = True
         return out
+
+
+def rollback_message(run_id, summary, check_mode):
+    """The task's one line: the run and the counts, in the words of the mode."""
+    head = 'run %s: ' % run_id if run_id else ''
+    if check_mode:
+        text = 'would remove %(would_remove)d, would keep %(conflict)d (conflicts)' % summary
+    else:
+        text = 'removed %(removed)d, kept %(conflict)d (conflicts)' % summary
+    return head + text + ', %(absent)d already gone, %(failed)d failed' % summary
+
+
+def rollback_report_paths(directory, host, run_id):
+    """(this rollback's own report, the latest-of-host name): one file per rollback, named by
+    its time, the run it undid and the host, never written over by the next one."""
+    stem = reports.safe_stem(host)
+    own = '%s-run-%s-%s.json' % (reports.new_run_id(), run_id or 'none', stem)
+    return reports.inside(directory, own), reports.inside(directory, 'latest-%s.json' % stem)

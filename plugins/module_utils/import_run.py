@@ -13,7 +13,8 @@ from __future__ import annotations
 import os
 import time
 
-from ansible_collections.xivo.confd.plugins.module_utils import confd_rules, import_plan, reports
+from ansible_collections.xivo.confd.plugins.module_utils import (
+    confd_rules, import_plan, reports, run_evidence)
 from ansible_collections.xivo.confd.plugins.module_utils.confd_client import (
     ConfdAuthRefused, ConfdError, ConfdInterrupted, ConfdUnreachable)
 from ansible_collections.xivo.confd.plugins.module_utils.confd_columns import SECRET_COLUMNS
@@ -94,6 +95,9 @@ class ImportRun:
         self.warnings = []
         self.secrets = set(client.secrets)
         self.outcomes = []              # every row's outcome as far as the run went
+        # What a rollback needs to recognise this server and the users this run created.
+        self.evidence = {}
+        self.created_values = {}
 
     def _timed(self, phase, started):
         self.timings[phase] = round(self.timings.get(phase, 0) + self.clock() - started, 3)
@@ -211,6 +215,13 @@ class ImportRun:
         self._stop_here()
         started = self.clock()
         headers, users = self.client.export_users()
+        if not self.check_mode:
+            self.evidence = dict(
+                server_identity=run_evidence.read_identity(
+                    self.client, getattr(self.client, 'platform', None) or 'xivo',
+                    getattr(self.client, 'tenant', None)),
+                user_id_before=run_evidence.highest_user_id(self.client),
+                evidence_version=run_evidence.EVIDENCE_VERSION)
         self._timed('read_server', started)
         if options['backup_dest'] and not self.check_mode:
             out['backup_file'] = options['backup_dest']
@@ -241,9 +252,45 @@ class ImportRun:
         started = self.clock()
         importer.run(outcomes)
         self._timed('import', started)
+        self._record_created(outcomes)
         if options['preflight']:
             self._compare_with_prediction(sent)
         return outcomes, users, importer
+
+    def _record_created(self, outcomes):
+        """The values of the users this run created as the server shows them once the run is
+        over (one export, only when something was created): what a rollback compares."""
+        created = set(o.uuid for o in outcomes if o.status == 'created' and o.uuid)
+        if not created:
+            return
+        started = self.clock()
+        try:
+            dummy, users = self.client.export_users()
+        except ConfdError as exc:
+            self.warnings.append(self._scrub(
+                'the users created could not be read back (%s): their report entries hold the '
+                'values sent, and a rollback compares only those' % exc))
+            return
+        finally:
+            self._timed('read_created', started)
+        for user in users:
+            if user.get('uuid') in created:
+                self.created_values[user['uuid']] = run_evidence.snapshot(user)
+
+    def _report_users(self, outcomes):
+        """The report's entries: a created user's entry carries what the server showed right
+        after the run, and a digest of it with the ids confd returned."""
+        entries = []
+        for outcome in outcomes:
+            entry = outcome.as_dict()
+            if entry.get('status') == 'created' and entry.get('uuid'):
+                values = self.created_values.get(entry['uuid'])
+                if values is not None:
+                    entry['created_with'] = values
+                entry['digest'] = run_evidence.digest(entry['uuid'], entry.get('ids'),
+                                                      entry.get('created_with'))
+            entries.append(entry)
+        return entries
 
     def _check_rows(self, outcomes, users, out):
         """Every reason a row to send would be refused, locally (the confd rules a file shows)
@@ -311,7 +358,8 @@ class ImportRun:
             report = dict(run_id=self.run_id, host=self.host, server=self.server, src=self.src,
                           started=started_at, finished=reports.utc_now(), summary=summary,
                           complete=not out.get('error') and not out.get('interrupted'),
-                          timings=self.timings, users=[o.as_dict() for o in outcomes])
+                          timings=self.timings, users=self._report_users(outcomes))
+            report.update(self.evidence)
             for key in ('error', 'interrupted', 'batches', 'preflight'):
                 if out.get(key):
                     report[key] = out[key]

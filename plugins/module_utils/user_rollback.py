@@ -18,23 +18,29 @@ it; call permissions and CTI profiles are shared configuration and stay).
 
 from __future__ import annotations
 
-from ansible_collections.xivo.confd.plugins.module_utils import import_plan, user_identity
+import re
+
+from ansible_collections.xivo.confd.plugins.module_utils import (
+    import_plan, run_evidence, user_identity)
 from ansible_collections.xivo.confd.plugins.module_utils.confd_client import (
     API_PREFIX, ConfdError, describe_error_body)
 from ansible_collections.xivo.confd.plugins.module_utils.text import sanitize_message
 
 STATUSES = ('removed', 'absent', 'conflict', 'failed', 'would_remove')
 COMPARED = ('firstname', 'lastname', 'username', 'email')
+# The name of a run directory of the role (reports.new_run_id; older ids had no milliseconds).
+RUN_ID = re.compile(r'^\d{8}T\d{6}(\.\d+)?Z(-[0-9a-f]+)?$')
 
 
 class Target:
     """A user to remove: its uuid, what it was created with, the ids the import returned."""
 
     __slots__ = ('uuid', 'key', 'name', 'row', 'line', 'ids', 'created_with', 'reused',
-                 'status', 'error', 'removed', 'kept', 'differences', 'shared_voicemail')
+                 'digest', 'status', 'error', 'removed', 'kept', 'differences',
+                 'shared_voicemail')
 
     def __init__(self, uuid, key=None, name='', row=None, line=None, ids=None,
-                 created_with=None, reused=(), shared_voicemail=None):
+                 created_with=None, reused=(), digest=None, shared_voicemail=None):
         self.uuid = uuid
         self.key = key
         self.name = name
@@ -43,6 +49,7 @@ class Target:
         self.ids = ids           # None: not from a report (rows of a CSV), ids unknown
         self.created_with = created_with or {}
         self.reused = list(reused)
+        self.digest = digest     # None: a report written before entries carried one
         # Another person's voicemail the run shared (share_voicemails), with its name before.
         self.shared_voicemail = shared_voicemail if isinstance(shared_voicemail, dict) else None
         self.status = None
@@ -67,11 +74,14 @@ def targets_from_report(report):
     targets = []
     for user in report['users']:
         if isinstance(user, dict) and user.get('status') == 'created' and user.get('uuid'):
+            ids = user.get('ids')
+            created_with = user.get('created_with')
             targets.append(Target(user['uuid'], key=user.get('key'), name=user.get('name', ''),
                                   row=user.get('row'), line=user.get('line'),
-                                  ids=user.get('ids') or {},
-                                  created_with=user.get('created_with') or {},
-                                  reused=user.get('reused') or (),
+                                  ids=ids if isinstance(ids, dict) else {},
+                                  created_with=created_with if isinstance(created_with, dict)
+                                  else {},
+                                  reused=user.get('reused') or (), digest=user.get('digest'),
                                   shared_voicemail=user.get('shared_voicemail')))
     return targets
 
@@ -124,34 +134,105 @@ def differences(target, user):
                              % (column, now, then, '; ' + apart if apart else ''))
     if target.ids is None:
         return found    # matched by its row: only its identity columns can be compared
+    ids = target.ids
+    if ids.get('user_id') is not None and user.get('id') is not None \
+            and user.get('id') != ids['user_id']:
+        found.append('its id is %s (the run created user %s)' % (user.get('id'), ids['user_id']))
     lines = [_ident(line) for line in user.get('lines') or []]
-    line_id = target.ids.get('line_id')
+    line_id = ids.get('line_id')
     if lines != ([line_id] if line_id else []) and (line_id or lines):
         found.append('its lines are now %s (created with %s)' % (
             lines or 'none', 'line %s' % line_id if line_id else 'no line'))
-    elif line_id and target.created_with.get('exten'):
+    elif line_id:
+        line = user['lines'][0]
         extens = ['%s@%s' % (e.get('exten'), e.get('context'))
-                  for e in (user['lines'][0].get('extensions') or [])]
-        wanted = '%s@%s' % (target.created_with['exten'], target.created_with.get('context'))
-        if extens and extens != [wanted]:
-            found.append('its extension is now %s (created as %s)' % (', '.join(extens), wanted))
+                  for e in (line.get('extensions') or [])]
+        if target.created_with.get('exten'):
+            wanted = '%s@%s' % (target.created_with['exten'], target.created_with.get('context'))
+            if extens and extens != [wanted]:
+                found.append('its extension is now %s (created as %s)' % (', '.join(extens),
+                                                                           wanted))
+        extension_ids = [_ident(e) for e in line.get('extensions') or []]
+        if ids.get('extension_id') and extension_ids and extension_ids != [ids['extension_id']]:
+            found.append('its extension id is now %s (created with %s)' % (
+                ', '.join(str(e) for e in extension_ids), ids['extension_id']))
+        for kind, key in (('endpoint_sip', 'sip_id'), ('endpoint_sccp', 'sccp_id')):
+            endpoint = _ident(line.get(kind))
+            if (endpoint or ids.get(key)) and endpoint != ids.get(key):
+                found.append('its %s endpoint is now %s (created with %s)' % (
+                    kind.split('_')[1].upper(), endpoint or 'none', ids.get(key) or 'none'))
     voicemail = _ident(user.get('voicemail'))
-    if voicemail != target.ids.get('voicemail_id') and (voicemail or target.ids.get('voicemail_id')):
+    if voicemail != ids.get('voicemail_id') and (voicemail or ids.get('voicemail_id')):
         found.append('its voicemail is now %s (created with %s)' % (
-            voicemail or 'none', target.ids.get('voicemail_id') or 'none'))
+            voicemail or 'none', ids.get('voicemail_id') or 'none'))
+    incall_extension = ids.get('incall_extension_id')
+    if incall_extension:
+        numbers = [_ident(e) for incall in user.get('incalls') or []
+                   for e in incall.get('extensions') or []]
+        if incall_extension not in numbers:
+            found.append('its incall number is no longer extension %s' % incall_extension)
     return found
 
 
-class Remover:
-    """Removes targets one by one; every request goes through the one client."""
+def evidence_problems(target, report):
+    """Why a report entry cannot be what the run recorded for a user it created ([] when
+    it can): edited by hand after the run, or naming a user older than the run."""
+    if target.ids is None or report is None:
+        return []
+    problems = []
+    if report.get('evidence_version') and target.digest is None:
+        problems.append('its report entry has no digest: it was not written by the run')
+    elif target.digest is not None and target.digest != run_evidence.digest(
+            target.uuid, target.ids, target.created_with):
+        problems.append('its report entry was edited after the run (it does not match the '
+                        'digest the run recorded)')
+    if not target.ids.get('user_id') and report.get('evidence_version'):
+        problems.append('its report entry holds no id returned by confd at its creation')
+    if target.ids.get('user_uuid') and target.ids['user_uuid'] != target.uuid:
+        problems.append('its report entry names uuid %s but confd created %s'
+                        % (target.uuid, target.ids['user_uuid']))
+    before = report.get('user_id_before')
+    user_id = target.ids.get('user_id')
+    if isinstance(before, int) and isinstance(user_id, int) and user_id <= before:
+        problems.append('user id %s existed before the run (the highest user id was %s when '
+                        'the run started)' % (user_id, before))
+    return problems
 
-    def __init__(self, client, check_mode=False, force=False, should_stop=None):
+
+def value_changes(target, export_row, told=()):
+    """The imported values changed on the server since the run, by column name (``told``:
+    differences already said, not named twice)."""
+    if not target.digest or export_row is None:
+        return []
+    changed = [column for column in run_evidence.changed_columns(target.created_with, export_row)
+               if not any(text.startswith(column + ' is now') for text in told)]
+    return ['changed since the run: %s' % ', '.join(changed)] if changed else []
+
+
+class Remover:
+    """Removes targets one by one; every request goes through the one client.
+
+    ``report``: the import report the targets come from (None for the rows of a CSV): its
+    record of the run is checked for each user before anything of it is removed.
+    """
+
+    def __init__(self, client, check_mode=False, force=False, should_stop=None, report=None,
+                 targets=()):
         self.client = client
         self.check_mode = check_mode
         self.force = force
         self.should_stop = should_stop or (lambda: None)
+        self.report = report
         self.interrupted = None     # why the removal stopped before the last user
         self.requests = 0
+        self._export = None
+        self.gone = set()           # users removed (or that would be, in check mode)
+        # The voicemails this run created: a later row of the same run that got the same
+        # number@context shares it (it is "reused" for that row, but not older than the run).
+        self.run_voicemails = set(
+            t.ids.get('voicemail_id') for t in targets
+            if t.ids and t.ids.get('voicemail_id') and 'voicemail' not in t.reused
+            and not evidence_problems(t, report))
 
     # -- requests -------------------------------------------------------------------------
 
@@ -176,6 +257,14 @@ class Remover:
         raise ConfdError('confd refused the removal of %s (%s): %s' % (
             what, response.status, describe_error_body(response.body, response.text)))
 
+    def _export_row(self, uuid):
+        """The user's export row (its values as columns), the export read once."""
+        if self._export is None:
+            dummy, users = self.client.export_users()
+            self.requests += 1
+            self._export = dict((u.get('uuid'), u) for u in users)
+        return self._export.get(uuid)
+
     # -- one user -------------------------------------------------------------------------
 
     def remove(self, target):
@@ -191,16 +280,21 @@ class Remover:
             if user is None:
                 target.status = 'absent'
                 return target
-            target.differences = differences(target, user)
+            target.differences = evidence_problems(target, self.report) + differences(
+                target, user)
+            if target.digest:
+                target.differences += value_changes(target, self._export_row(target.uuid),
+                                                    target.differences)
             if target.differences and not self.force:
                 target.status = 'conflict'
                 target.error = sanitize_message(
-                    'conflict: the user was changed since the import (%s); it is left alone '
-                    '(force removes it anyway)' % '; '.join(target.differences))
+                    'conflict: the server does not show what the run created (%s); it is left '
+                    'alone (force removes it anyway)' % '; '.join(target.differences))
                 return target
             self._remove_owned(target, user)
             if not self.check_mode:
                 self._delete('/users/%s' % target.uuid, 'user %s' % target.uuid)
+            self.gone.add(target.uuid)
             target.removed.append('user %s' % target.uuid)
             target.status = 'would_remove' if self.check_mode else 'removed'
         except ConfdError as exc:
@@ -208,16 +302,22 @@ class Remover:
         return target
 
     def _remove_owned(self, target, user):
-        """Everything of §14.1 before the user itself, keeping what is shared or pre-existed."""
+        """Everything before the user itself, in the order confd 16.15 accepts, keeping what
+        is shared or pre-existed."""
         uuid = target.uuid
         voicemail = _ident(user.get('voicemail'))
         if voicemail:
             self._step(target, '/users/%s/voicemail' % uuid, 'the voicemail of user %s' % uuid)
-            others = [u for u in (self._get('/voicemails/%s' % voicemail) or {}).get('users') or []
-                      if u.get('uuid') != uuid]
-            if others or 'voicemail' in target.reused:
-                target.kept.append('voicemail %s (%s)' % (voicemail, 'shared with another user'
-                                                          if others else 'it existed before'))
+            others = [u.get('uuid') for u in
+                      (self._get('/voicemails/%s' % voicemail) or {}).get('users') or []
+                      if u.get('uuid') != uuid and u.get('uuid') not in self.gone]
+            ours = voicemail in self.run_voicemails or (
+                target.ids is not None and voicemail == target.ids.get('voicemail_id')
+                and 'voicemail' not in target.reused)
+            if others or not ours:
+                target.kept.append('voicemail %s (%s)' % (
+                    voicemail, 'still used by user %s' % ', '.join(str(o) for o in others)
+                    if others else 'it existed before the run'))
                 shared = target.shared_voicemail
                 if shared and shared.get('renamed_to'):
                     # confd renamed the other person's voicemail when this user got a line;
@@ -236,7 +336,7 @@ class Remover:
             self._step(target, '/incalls/%s' % incall['id'], 'incall %s' % incall['id'], True)
             for number in numbers:
                 if 'incall_extension' in target.reused:
-                    target.kept.append('extension %s (it existed before)' % number)
+                    target.kept.append('extension %s (it existed before the run)' % number)
                 else:
                     self._step(target, '/extensions/%s' % number, 'extension %s' % number, True)
         for line in user.get('lines') or []:
@@ -249,14 +349,15 @@ class Remover:
                 other_lines = [other for other in on_extension if _ident(other) != line_id]
                 if other_lines or 'extension' in target.reused:
                     target.kept.append('extension %s (%s)' % (
-                        ext_id, 'on another line' if other_lines else 'it existed before'))
+                        ext_id, 'on another line' if other_lines
+                        else 'it existed before the run'))
                 else:
                     self._step(target, '/extensions/%s' % ext_id, 'extension %s' % ext_id, True)
             sip = _ident(line.get('endpoint_sip'))
             if sip and 'sip' in target.reused:
                 self._step(target, '/lines/%s/endpoints/sip/%s' % (line_id, sip),
                            'SIP endpoint %s of line %s' % (sip, line_id))
-                target.kept.append('SIP endpoint %s (it existed before)' % sip)
+                target.kept.append('SIP endpoint %s (it existed before the run)' % sip)
             self._step(target, '/users/%s/lines/%s' % (uuid, line_id),
                        'line %s of user %s' % (line_id, uuid))
             self._step(target, '/lines/%s' % line_id, 'line %s' % line_id, True)
@@ -280,24 +381,33 @@ def summarize(targets):
 
 
 def find_report(report_dir, host, run_id=None):
-    """The report of ``host`` in the role's ``report_dir``: of run ``run_id``, or of the latest
-    run in which the import created users on this server. Returns (path, report)."""
+    """The report of ``host`` in the role's ``report_dir`` for ONE run: ``run_id``, or by
+    default the fleet's latest run (the newest run directory, whichever hosts it imported),
+    not the latest run that created something on this host: undoing "the latest run" must
+    never reach back to an older one.
+
+    Returns (run_id, path, report); path and report are None when that run left no report
+    of this host (it was not part of the run): the run created nothing here."""
     import json
     import os
     from ansible_collections.xivo.confd.plugins.module_utils.reports import inside, safe_stem
     runs = os.path.join(report_dir, 'runs')
-    name = safe_stem(host) + '.json'
-    candidates = [run_id] if run_id else sorted(
-        (d for d in os.listdir(runs) if os.path.isdir(os.path.join(runs, d))), reverse=True) \
-        if os.path.isdir(runs) else []
-    for run in candidates:
-        path = inside(os.path.join(runs, run), name)
-        if not os.path.exists(path):
-            continue
+    if run_id:
+        if not RUN_ID.match(run_id) or not os.path.isdir(os.path.join(runs, run_id)):
+            raise ConfdError('no run %s in %s (a run id is the name of a directory there)'
+                             % (run_id, runs))
+    else:
+        found = sorted(d for d in (os.listdir(runs) if os.path.isdir(runs) else ())
+                       if RUN_ID.match(d) and os.path.isdir(os.path.join(runs, d)))
+        if not found:
+            raise ConfdError('no run of the role in %s: nothing to roll back' % runs)
+        run_id = found[-1]
+    path = inside(os.path.join(runs, run_id), safe_stem(host) + '.json')
+    if not os.path.exists(path):
+        return run_id, None, None
+    try:
         with open(path) as handle:
             report = json.load(handle)
-        if run_id or targets_from_report(report):
-            return path, report
-    if run_id:
-        raise ConfdError('no report of %s for run %s in %s' % (host, run_id, runs))
-    raise ConfdError('no run in %s created users on %s: nothing to roll back' % (runs, host))
+    except (OSError, ValueError) as exc:
+        raise ConfdError('%s: cannot be read as a report: %s' % (path, exc))
+    return run_id, path, report

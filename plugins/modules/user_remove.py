@@ -22,12 +22,30 @@ description:
     shared configuration and stay). Deleting only the user would be refused while it has a
     voicemail or a line, and would leave the line, its endpoint, its extension, the voicemail and
     the incall behind, in the way of a re-import."
-  - A resource shared with another user (a voicemail another user has, an extension another line
-    has) or that existed before the import (the report says what the import reused) is kept, and
-    the result says so.
-  - "Never removes a user the run did not create, nor one changed since the import: a user whose
-    firstname, lastname, username or email changed, that got another line or extension, or
-    another voicemail, is a C(conflict), reported and left alone, unless O(force=true)."
+  - A resource shared with another user (a voicemail another user still has, an extension another
+    line has) or that existed before the run is kept, and the result says which and why. A
+    voicemail the run created (for one row, or shared by several rows of the run) is removed with
+    the last of its users the rollback removes.
+  - "Undoes ONE run, and names it in its result and message. With O(from_report_dir) it is
+    O(run_id), or by default the B(fleet's latest run): the newest run directory of the role,
+    whichever hosts it imported. A server on which that run created nothing (it was not part of
+    the run, or nothing was created there) is left alone: C(ok), C(run <id> created nothing
+    here). An older run is never reached back to: removing the users of an older run needs its
+    O(run_id)."
+  - "Uses a report only on the server it describes: the report records the server's identity
+    (the uuid of C(GET /1.1/infos), the platform, the API address) and the rollback reads it
+    again; another uuid is refused, naming both. A report without a recorded identity (written
+    before reports recorded it, or when C(/1.1/infos) could not be read at the import) or a server whose
+    identity cannot be read now is refused, unless O(accept_unverified_report=true) (then a
+    warning says so, and each user is still checked as below)."
+  - "Removes a user only when the server still shows what the run created: the report entry's
+    digest matches (an entry edited by hand does not), the user's id is one the run created
+    (higher than the highest user id before the run), its ids are those confd returned at its
+    creation (user, line, SIP or SCCP endpoint, extension, voicemail, incall number), and every
+    value of the user is the one the server showed right after the run (any column: a name, the
+    mobile number, ring seconds...). Anything else is a C(conflict) naming what differs (column
+    names; no value of a secret column is ever compared or shown), left alone unless
+    O(force=true)."
   - Idempotent, a user already gone is C(absent). Requests are retried only as reads are (a
     C(DELETE) answered C(404) is already done); redirects are never followed; no secret is shown.
   - Stops before the next user when the playbook is interrupted or gone.
@@ -50,12 +68,14 @@ options:
   from_report_dir:
     description:
       - The report directory of the role C(xivo.confd.user_migration). The report of
-        O(report_host) in the run O(run_id), or by default in the latest run that created users
-        on it, is used as O(from_report).
+        O(report_host) in the run O(run_id), or by default in the fleet's latest run (the
+        newest directory under C(runs/)), is used as O(from_report). When that run has no
+        report of the host, or created nothing on it, nothing is removed.
     type: path
   run_id:
     description:
-      - With O(from_report_dir), the run to undo (its directory name under C(runs/)).
+      - With O(from_report_dir), the run to undo (its directory name under C(runs/)). Needed to
+        undo any run but the fleet's latest.
     type: str
   report_host:
     description:
@@ -76,12 +96,28 @@ options:
     default: [exten@context, username, email]
   force:
     description:
-      - Also remove the users changed since the import (otherwise C(conflict)).
+      - Also remove the users that are C(conflict)s (changed since the import, or whose report
+        entry does not match what the server shows). A report of another server is refused
+        even then.
+    type: bool
+    default: false
+  accept_unverified_report:
+    description:
+      - Use a report that records no server identity, or on a server whose identity
+        (C(GET /1.1/infos), ACL C(confd.infos.read)) cannot be read, with a warning. A report
+        whose recorded identity is another server's is refused whatever this says.
     type: bool
     default: false
   report_dest:
     description:
       - Write a JSON report of every user's outcome (no secrets) to this file, mode C(0600).
+        Mutually exclusive with O(report_dir).
+    type: path
+  report_dir:
+    description:
+      - Write the JSON report of this rollback in this directory, under a name of its own
+        (C(<rollback time id>-run-<run id>-<host>.json)) that no later rollback writes over,
+        and make C(latest-<host>.json) a second name of it. Not in check mode.
     type: path
   fail_on_error:
     description:
@@ -122,6 +158,16 @@ EXAMPLES = r'''
     from_report_dir: xivo_user_migration/reports
     report_host: xivo-paris
   check_mode: true
+
+- name: Undo an older run of the role, named by its id, keeping one report per rollback
+  xivo.confd.user_remove:
+    host: xivo.example.com
+    token: "{{ xivo_token }}"
+    ca_path: files/xivo-ca.crt
+    from_report_dir: xivo_user_migration/reports
+    run_id: 20261201T211000.123Z-1a2b3c
+    report_host: xivo-paris
+    report_dir: xivo_user_migration/reports/rollbacks
 '''
 
 RETURN = r'''
@@ -167,13 +213,31 @@ summary:
   type: dict
   sample: {"removed": 3, "absent": 0, "conflict": 1, "failed": 0, "would_remove": 0, "total": 4}
 from_report:
-  description: The report the users came from.
+  description: The report the users came from (null when the run left no report of this host).
   returned: with O(from_report) or O(from_report_dir)
   type: str
 run_id:
-  description: The run of that report.
+  description: The run undone (the one of that report).
   returned: with O(from_report) or O(from_report_dir)
   type: str
+server_identity:
+  description: The server's identity as read before removing anything (compared with the
+    one the report recorded).
+  returned: when a report listed users to remove
+  type: dict
+  contains:
+    uuid:
+      description: The uuid of C(GET /1.1/infos), null when it could not be read.
+      type: str
+    platform:
+      description: C(xivo).
+      type: str
+    tenant:
+      description: The tenant (none on XiVO).
+      type: str
+    api:
+      description: The API address.
+      type: str
 requests:
   description: How many requests were sent to confd.
   returned: always
@@ -186,10 +250,17 @@ interrupted:
   type: str
 report_file:
   description: The report written.
-  returned: when O(report_dest) is set and not in check mode
+  returned: when O(report_dest) or O(report_dir) is set and not in check mode
+  type: str
+latest_report_file:
+  description: The C(latest-<host>.json) name of that report in O(report_dir).
+  returned: when O(report_dir) is set and not in check mode
   type: str
 msg:
-  description: A one-line summary, naming each user not removed and why.
+  description: "One line: the run undone and the counts (C(run <id>: removed N, kept M
+    (conflicts), A already gone, F failed); in check mode C(would remove N, would keep M
+    (conflicts)...); C(run <id> created nothing here) when it created nothing on this server),
+    then each user not removed and why."
   returned: always
   type: str
 '''

@@ -155,38 +155,104 @@ def test_rows_of_a_csv_are_matched_like_the_import_matches_them(server, fleet, t
     assert sorted(u['firstname'] for u in server.users()) == ['Alice', 'Carl']
 
 
-def test_the_role_rolls_back_the_latest_run_that_created_users(server, fleet, tmp_path):
+ROLLBACK_TASK = 'Remove what the chosen run created on this server'
+
+
+def role_hosts(server, fleet, legacy, name='xivo-a/../b'):
+    return {name: {'ansible_host': server.address, 'ws_password': WS_PASSWORD,
+                   'xivo_user_migration_api_port': server.port,
+                   'xivo_user_migration_auth_port': server.auth_port,
+                   'xivo_user_migration_username': WS_USER,
+                   'xivo_user_migration_password': '{{ ws_password }}',
+                   'xivo_user_migration_ca_path': fleet.ca_path,
+                   'xivo_user_migration_legacy_csv': str(legacy)}}
+
+
+MIGRATE = [{'name': 'migrate', 'ansible.builtin.import_role': {'name': 'xivo.confd.user_migration'}}]
+ROLLBACK = [{'name': 'rollback', 'ansible.builtin.include_role': {
+    'name': 'xivo.confd.user_migration', 'tasks_from': 'rollback'}}]
+
+
+def rollback_result(run, host):
+    return next(v for k, v in run.results.items() if k.endswith(ROLLBACK_TASK))[host]
+
+
+def test_the_role_undoes_only_the_fleets_latest_run_and_names_it(server, fleet, tmp_path):
     legacy = tmp_path / 'legacy.csv'
     legacy.write_text('firstname|lastname|phonenumber|context|protocol|username\n'
                       'Jean|Dupont|1001|default|sip|jdupont\nZoé|Martin|1002|default|sip|zmartin\n',
                       encoding='utf-8')
-    hosts = {'xivo-a/../b': {'ansible_host': server.address, 'ws_password': WS_PASSWORD,
-                             'xivo_user_migration_api_port': server.port,
-                             'xivo_user_migration_auth_port': server.auth_port,
-                             'xivo_user_migration_username': WS_USER,
-                             'xivo_user_migration_password': '{{ ws_password }}',
-                             'xivo_user_migration_ca_path': fleet.ca_path,
-                             'xivo_user_migration_legacy_csv': str(legacy)}}
+    host = 'xivo-a/../b'
+    hosts = role_hosts(server, fleet, legacy, host)
     # No work_dir, report_dir nor api_host: their defaults (the playbook directory, then
     # ansible_host) are taken alike by the import and the rollback.
     reports = tmp_path / 'xivo_user_migration' / 'reports'
-    migrate = [{'name': 'migrate', 'ansible.builtin.import_role': {'name': 'xivo.confd.user_migration'}}]
-    rollback = [{'name': 'rollback', 'ansible.builtin.include_role': {
-        'name': 'xivo.confd.user_migration', 'tasks_from': 'rollback'}}]
-    assert run_playbook(tmp_path, migrate, hosts=hosts, name='migrate').returncode == 0
+    assert run_playbook(tmp_path, MIGRATE, hosts=hosts, name='migrate').returncode == 0
     assert (reports / 'fleet.json').is_file() and list(reports.glob('xivo-a*.json'))
-    assert run_playbook(tmp_path, migrate, hosts=hosts, name='rerun').returncode == 0  # nothing created
-    assert len(server.users()) == 2
-    run = run_playbook(tmp_path, rollback, hosts=hosts, name='rollback')
+    first_run = json.loads((reports / 'fleet.json').read_text())['run_id']
+    assert run_playbook(tmp_path, MIGRATE, hosts=hosts, name='rerun').returncode == 0  # nothing created
+    latest_run = json.loads((reports / 'fleet.json').read_text())['run_id']
+    assert latest_run != first_run and len(server.users()) == 2
+    # "Undo the latest run": it created nothing here, so nothing is removed (never the users
+    # of the older run), and the line at default verbosity says which run and why.
+    run = run_playbook(tmp_path, ROLLBACK, hosts=hosts, name='rollback')
     assert run.returncode == 0, run.stdout[-3000:]
-    result = next(v for k, v in run.results.items()
-                  if k.endswith('Remove what the chosen run created on this server'))['xivo-a/../b']
-    assert result['summary']['removed'] == 2 and result['changed'], result
+    result = rollback_result(run, host)
+    assert result['run_id'] == latest_run and not result['changed'], result
+    assert result['msg'] == 'run %s created nothing here: nothing removed' % latest_run
+    assert 'run %s created nothing here' % latest_run in run.stdout
+    assert len(server.users()) == 2
+    # The older run, named: its users go, and the counts are on the host's line.
+    older = hosts[host].copy()
+    older['xivo_user_migration_rollback_run'] = first_run
+    check = run_playbook(tmp_path, ROLLBACK, hosts={host: older}, name='check',
+                         extra_args=['--check'])
+    assert 'run %s: would remove 2, would keep 0 (conflicts)' % first_run in check.stdout, \
+        check.stdout[-3000:]
+    assert len(server.users()) == 2
+    run = run_playbook(tmp_path, ROLLBACK, hosts={host: older}, name='older')
+    assert run.returncode == 0, run.stdout[-3000:]
+    result = rollback_result(run, host)
+    assert result['summary']['removed'] == 2 and result['changed'] and result['run_id'] == first_run
+    assert 'run %s: removed 2, kept 0 (conflicts), 0 already gone, 0 failed' % first_run \
+        in run.stdout, run.stdout[-3000:]
     assert not server.users()
-    assert list((reports / 'rollbacks').glob('latest-*.json'))
     assert list((tmp_path / 'xivo_user_migration' / 'work' / 'runs').iterdir())
-    again = run_playbook(tmp_path, rollback, hosts=hosts, name='again')
-    # The latest run that created users is still the first one: its users are absent now.
-    result = next(v for k, v in again.results.items()
-                  if k.endswith('Remove what the chosen run created on this server'))['xivo-a/../b']
+    again = run_playbook(tmp_path, ROLLBACK, hosts={host: older}, name='again')
+    result = rollback_result(again, host)
     assert result['summary']['absent'] == 2 and not result['changed']
+    # One report per rollback, none written over; latest-<host>.json is a name of the last.
+    own = sorted(p for p in (reports / 'rollbacks').iterdir() if not p.name.startswith('latest-'))
+    assert len(own) == 2 and all(first_run in p.name for p in own), own
+    assert json.loads(own[0].read_text())['summary']['removed'] == 2
+    assert json.loads(own[1].read_text())['summary']['absent'] == 2
+    latest, = (reports / 'rollbacks').glob('latest-*.json')
+    assert latest.read_text() == own[1].read_text()
+
+
+def test_a_fleet_rollback_leaves_alone_the_servers_the_latest_run_did_not_touch(tmp_path):
+    with emulated_fleet(2, '127.0.9.70', WS_USER, WS_PASSWORD) as two:
+        legacy = tmp_path / 'legacy.csv'
+        legacy.write_text('firstname|lastname|phonenumber|context|protocol\n'
+                          'Jean|Dupont|1001|default|sip\n', encoding='utf-8')
+        hosts = role_hosts(two.servers[0], two, legacy, 'xivo-a')
+        hosts.update(role_hosts(two.servers[1], two, legacy, 'xivo-b'))
+        assert run_playbook(tmp_path, MIGRATE, hosts=hosts, name='both').returncode == 0
+        newer = tmp_path / 'newer.csv'
+        newer.write_text('firstname|lastname|phonenumber|context|protocol\n'
+                         'Zoé|Martin|1002|default|sip\n', encoding='utf-8')
+        only_b = dict(hosts, **{'xivo-b': dict(hosts['xivo-b'],
+                                               xivo_user_migration_legacy_csv=str(newer))})
+        run = run_playbook(tmp_path, MIGRATE, hosts=only_b, name='only b',
+                           extra_args=['--limit', 'xivo-b'])
+        assert run.returncode == 0, run.stdout[-3000:]
+        latest = json.loads((tmp_path / 'xivo_user_migration' / 'reports' / 'fleet.json')
+                            .read_text())['run_id']
+        run = run_playbook(tmp_path, ROLLBACK, hosts=hosts, name='rollback')
+        assert run.returncode == 0, run.stdout[-3000:]
+        a, b = rollback_result(run, 'xivo-a'), rollback_result(run, 'xivo-b')
+        assert a['run_id'] == b['run_id'] == latest
+        assert not a['changed'] and 'created nothing here' in a['msg']
+        assert b['changed'] and b['summary']['removed'] == 1
+        assert [u['firstname'] for u in two.servers[0].users()] == ['Jean']
+        assert [u['firstname'] for u in two.servers[1].users()] == ['Jean']

@@ -42,7 +42,12 @@ def test_only_the_users_the_run_created_are_targets():
     ({'lastname': 'Jones'}, ["lastname is now 'Jones' (created as 'Smith')"]),
     ({'lines': [{'id': 7, 'extensions': []}, {'id': 9}]}, ['its lines are now [7, 9] (created with line 7)']),
     ({'lines': [{'id': 7, 'extensions': [{'id': 35, 'exten': '1002', 'context': 'default'}]}]},
-     ['its extension is now 1002@default (created as 1001@default)']),
+     ['its extension is now 1002@default (created as 1001@default)',
+      'its extension id is now 35 (created with 34)']),
+    ({'id': 5}, ['its id is 5 (the run created user 1)']),
+    ({'lines': [{'id': 7, 'endpoint_sip': {'id': 3},
+                 'extensions': [{'id': 34, 'exten': '1001', 'context': 'default'}]}]},
+     ['its SIP endpoint is now 3 (created with none)']),
     ({'voicemail': None}, ['its voicemail is now none (created with 2)']),
 ])
 def test_a_user_changed_since_the_import_is_told_apart(changes, found):
@@ -56,19 +61,27 @@ def test_the_acl_of_each_route_follows_confds_naming():
     assert user_rollback._acl('GET', '/extensions/34') == 'confd.extensions.34.read'
 
 
-def test_the_latest_run_that_created_users_is_chosen(tmp_path):
+def test_one_run_is_chosen_the_fleets_latest_by_default(tmp_path):
     def write(run, host, users):
         directory = tmp_path / 'runs' / run
         directory.mkdir(parents=True, exist_ok=True)
         (directory / ('%s.json' % host)).write_text(json.dumps({'run_id': run, 'users': users}))
     write('20260101T000000Z-aaaaaa', 'xivo-a', [CREATED])
-    write('20260102T000000Z-bbbbbb', 'xivo-a', [dict(CREATED, status='unchanged')])
-    write('20260102T000000Z-bbbbbb', 'xivo-b', [CREATED])
-    path, report = user_rollback.find_report(str(tmp_path), 'xivo-a')
-    assert report['run_id'] == '20260101T000000Z-aaaaaa'
-    path, report = user_rollback.find_report(str(tmp_path), 'xivo-a', '20260102T000000Z-bbbbbb')
-    assert report['run_id'] == '20260102T000000Z-bbbbbb'
-    with pytest.raises(ConfdError, match='no run in .* created users on xivo-c'):
-        user_rollback.find_report(str(tmp_path), 'xivo-c')
-    with pytest.raises(ConfdError, match='no report of xivo-a for run nope'):
+    write('20260102T000000.001Z-bbbbbb', 'xivo-a', [dict(CREATED, status='unchanged')])
+    write('20260102T000000.001Z-bbbbbb', 'xivo-b', [CREATED])
+    (tmp_path / 'runs' / 'by-play').mkdir()     # not a run: never taken as the latest
+    # The fleet's latest run, even where it created nothing: never an older run.
+    run, path, report = user_rollback.find_report(str(tmp_path), 'xivo-a')
+    assert run == '20260102T000000.001Z-bbbbbb' and report['run_id'] == run
+    assert user_rollback.targets_from_report(report) == []
+    assert user_rollback.find_report(str(tmp_path), 'xivo-c') == (
+        '20260102T000000.001Z-bbbbbb', None, None)
+    run, path, report = user_rollback.find_report(str(tmp_path), 'xivo-a',
+                                                  '20260101T000000Z-aaaaaa')
+    assert report['run_id'] == run == '20260101T000000Z-aaaaaa'
+    with pytest.raises(ConfdError, match='no run nope in'):
         user_rollback.find_report(str(tmp_path), 'xivo-a', 'nope')
+    with pytest.raises(ConfdError, match='no run 20990101T000000Z-cccccc in'):
+        user_rollback.find_report(str(tmp_path), 'xivo-a', '20990101T000000Z-cccccc')
+    with pytest.raises(ConfdError, match='no run of the role in'):
+        user_rollback.find_report(str(tmp_path / 'none'), 'xivo-a')
