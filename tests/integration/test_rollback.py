@@ -10,6 +10,7 @@ import json
 import pytest
 import requests
 
+from ansible_collections.xivo.confd.plugins.module_utils import run_evidence
 from tests.integration.fleets import emulated_fleet
 from tests.integration.playbook import run_playbook
 
@@ -256,3 +257,114 @@ def test_a_fleet_rollback_leaves_alone_the_servers_the_latest_run_did_not_touch(
         assert b['changed'] and b['summary']['removed'] == 1
         assert [u['firstname'] for u in two.servers[0].users()] == ['Jean']
         assert [u['firstname'] for u in two.servers[1].users()] == ['Jean']
+
+
+def test_a_report_of_another_server_is_refused(tmp_path):
+    with emulated_fleet(2, '127.0.9.80', WS_USER, WS_PASSWORD,
+                        call_permissions=[{'id': 1, 'name': 'perm1'}]) as two:
+        first, second = two.servers
+        for server in two.servers:
+            server.reset()
+        src, report = imported(first, two, tmp_path)
+        imported(second, two, tmp_path, name='same-users-there')
+        data = json.loads(report.read_text())
+        assert data['server_identity']['uuid'] == first.uuid
+        assert data['server_identity']['platform'] == 'xivo'
+        assert data['server_identity']['api'] == 'https://%s:%s' % (first.address, first.port)
+        result = remove(second, two, tmp_path, 'foreign', from_report=str(report), force=True)
+        assert result['failed'] and 'describes another server' in result['msg'], result
+        assert first.uuid in result['msg'] and second.uuid in result['msg']
+        assert len(second.users()) == 3, 'a report of another server removed users'
+        # A report from before reports recorded the server: refused unless accepted.
+        del data['server_identity']
+        old = tmp_path / 'old.json'
+        old.write_text(json.dumps(data))
+        result = remove(first, two, tmp_path, 'old', from_report=str(old))
+        assert result['failed'] and 'records no server identity' in result['msg'], result
+        assert len(first.users()) == 3
+        result = remove(first, two, tmp_path, 'accepted', from_report=str(old),
+                        accept_unverified_report=True)
+        assert result['summary']['removed'] == 3 and not result.get('failed'), result
+        assert any('used unverified' in w for w in result.get('warnings', ())), result
+
+
+def server_token(server, fleet):
+    return requests.post(server.auth_url + '/0.1/token', auth=(WS_USER, WS_PASSWORD),
+                         json={'backend': 'xivo_service', 'expiration': 600},
+                         verify=fleet.ca_path, timeout=30).json()['data']['token']
+
+
+def test_an_entry_added_by_hand_never_removes_a_user_older_than_the_run(server, fleet, tmp_path):
+    server.apply_seed({'users': 'firstname,lastname,username,exten,context,line_protocol\n'
+                                'Old,Timer,otimer,1500,default,sip\n'})
+    old, = server.users()
+    src, report = imported(server, fleet, tmp_path)
+    data = json.loads(report.read_text())
+    alice = next(u for u in data['users'] if u['name'] == 'Alice Smith')
+    # An entry copied from Alice's, naming the older user.
+    data['users'].append(dict(alice, uuid=old['uuid'], name='Old Timer', key='username=otimer'))
+    # And one written with the older user's real ids and values, and a digest computed again.
+    token = server_token(server, fleet)
+    user = requests.get(server.url + '/1.1/users/%s' % old['uuid'], verify=fleet.ca_path,
+                        headers={'X-Auth-Token': token}, timeout=30).json()
+    line = user['lines'][0]
+    ids = {'user_id': user['id'], 'user_uuid': old['uuid'], 'line_id': line['id'],
+           'sip_id': line['endpoint_sip']['id'], 'extension_id': line['extensions'][0]['id'],
+           'voicemail_id': None, 'incall_extension_id': None, 'sccp_id': None}
+    values = run_evidence.snapshot(
+        next(u for u in server.users() if u['uuid'] == old['uuid']))
+    forged = dict(status='created', uuid=old['uuid'], name='Old Timer', ids=ids,
+                  created_with=values, digest=run_evidence.digest(old['uuid'], ids, values))
+    edited = tmp_path / 'edited.json'
+    for entry in (data['users'][-1], forged):
+        data['users'] = [u for u in data['users'] if u['uuid'] != old['uuid']] + [entry]
+        edited.write_text(json.dumps(data))
+        result = remove(server, fleet, tmp_path, 'edited', check=True, from_report=str(edited))
+        mine = next(u for u in result['users'] if u['uuid'] == old['uuid'])
+        assert mine['status'] == 'conflict', mine
+    assert 'existed before the run' in mine['error']
+    result = remove(server, fleet, tmp_path, 'edited', from_report=str(edited))
+    assert result['summary'] == dict(removed=3, absent=0, conflict=1, failed=0, would_remove=0,
+                                     total=4), result
+    assert [u['uuid'] for u in server.users()] == [old['uuid']]
+
+
+def test_any_change_since_the_run_is_a_conflict_naming_the_columns(server, fleet, tmp_path):
+    src, report = imported(server, fleet, tmp_path)
+    uuids = dict((u['name'], u['uuid']) for u in json.loads(report.read_text())['users'])
+    for change in ('uuid,mobile_phone_number\n%s,+33612345678\n' % uuids['Bob Jones'],
+                   'uuid,ring_seconds\n%s,45\n' % uuids['Carl Nolan']):
+        status, payload, dummy = server.do_import(change.encode('utf-8'), 'utf-8', update=True)
+        assert status == 201, payload
+    result = remove(server, fleet, tmp_path, 'rollback', from_report=str(report))
+    by_name = dict((u['name'], u) for u in result['users'])
+    assert result['summary']['conflict'] == 2 and result['summary']['removed'] == 1, result
+    assert 'changed since the run: mobile_phone_number' in by_name['Bob Jones']['error']
+    assert 'changed since the run: ring_seconds' in by_name['Carl Nolan']['error']
+    assert '+33612345678' not in json.dumps(result) and 'secret' not in result['msg']
+    assert 'Bob Jones' in result['msg'] and 'kept 2 (conflicts)' in result['msg']
+    assert sorted(u['firstname'] for u in server.users()) == ['Bob', 'Carl']
+    forced = remove(server, fleet, tmp_path, 'forced', from_report=str(report), force=True)
+    assert forced['summary']['removed'] == 2 and not server.users()
+
+
+def test_a_voicemail_two_rows_of_the_run_share_goes_with_the_last_of_them(server, fleet, tmp_path):
+    before = counts(server)
+    src, report = imported(server, fleet, tmp_path, text=(
+        'firstname,lastname,exten,context,line_protocol,voicemail_name,voicemail_number,'
+        'voicemail_context\nAnna,First,1601,default,sip,Team,1600,default\n'
+        'Bert,Second,1602,default,sip,Team,1600,default\n'))
+    assert counts(server)['voicemails'] == before['voicemails'] + 1
+    created = json.loads(report.read_text())['users']
+    voicemail = created[0]['ids']['voicemail_id']
+    assert created[1]['ids']['voicemail_id'] == voicemail
+    check = remove(server, fleet, tmp_path, 'check', check=True, from_report=str(report))
+    result = remove(server, fleet, tmp_path, 'rollback', from_report=str(report))
+    for outcome in (check, result):
+        anna, bert = outcome['users']
+        assert anna['kept'] == ['voicemail %s (still used by user %s)' % (voicemail, bert['uuid'])]
+        assert 'voicemail %s' % voicemail in bert['removed'] and not bert.get('kept'), bert
+        assert not any('existed before' in text for u in outcome['users']
+                       for text in u.get('kept', ()))
+    assert result['summary']['removed'] == 2
+    assert counts(server) == before, 'the voicemail the run created was left behind'
