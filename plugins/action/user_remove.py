@@ -66,26 +66,27 @@ class ActionModule(ConfdActionBase):
                 run_id, path, report = user_rollback.find_report(
                     self.local_path(args['from_report_dir']), host, args['run_id'])
             out.update(from_report=path, run_id=run_id)
-            targets = user_rollback.targets_from_report(report) if report is not None else []
-            if not targets:
-                # Only the run asked for is undone: a server where it created nothing is
-                # left alone, whatever older runs created there.
-                out.update(changed=False, users=[], summary=user_rollback.summarize([]),
-                           requests=0, msg='run %s created nothing here: nothing removed'
-                           % (run_id or '(no run id)'))
-                return out
-            identity = run_evidence.read_identity(client)
-            out['server_identity'] = identity
-            warning = run_evidence.check_identity(report, identity,
-                                                  args['accept_unverified_report'])
-            if warning:
-                warnings.append(warning)
         with StopWatch() as stop:
-            remover = user_rollback.Remover(client, check_mode=check_mode, force=args['force'],
-                                            should_stop=stop.reason, report=report,
-                                            targets=targets)
-            for target in targets:
-                remover.remove(target)
+            if args['src']:
+                remover = user_rollback.Remover(client, check_mode=check_mode,
+                                                force=args['force'], should_stop=stop.reason)
+                for target in targets:
+                    remover.remove(target)
+            else:
+                targets, remover, identity, warning = user_rollback.undo_report(
+                    client, report if report is not None else {'users': []}, check_mode,
+                    args['force'], args['accept_unverified_report'], stop.reason)
+                if warning:
+                    warnings.append(warning)
+        if remover is None:
+            # Only the run asked for is undone: a server where it created nothing is left
+            # alone, whatever older runs created there.
+            out.update(changed=False, users=[], summary=user_rollback.summarize([]), requests=0,
+                       msg='run %s created nothing here: nothing removed'
+                       % (out.get('run_id') or '(no run id)'))
+            return out
+        if not args['src']:
+            out['server_identity'] = identity
         summary = user_rollback.summarize(targets)
         bad = [t for t in targets if t.status in ('failed', 'conflict')]
         out.update(changed=bool(summary['removed'] or summary['would_remove']),

@@ -150,8 +150,8 @@ def differences(target, user):
         if target.created_with.get('exten'):
             wanted = '%s@%s' % (target.created_with['exten'], target.created_with.get('context'))
             if extens and extens != [wanted]:
-                found.append('its extension is now %s (created as %s)' % (', '.join(extens),
-                                                                           wanted))
+                found.append('its extension is now %s (created as %s)'
+                             % (', '.join(extens), wanted))
         extension_ids = [_ident(e) for e in line.get('extensions') or []]
         if ids.get('extension_id') and extension_ids and extension_ids != [ids['extension_id']]:
             found.append('its extension id is now %s (created with %s)' % (
@@ -367,6 +367,24 @@ class Remover:
             self._delete(path, what)
         if removes:
             target.removed.append(what)
+
+
+def undo_report(client, report, check_mode=False, force=False, accept_unverified=False,
+                should_stop=None):
+    """Remove what the run of ``report`` created on the server of ``client``, after checking
+    that the report describes that server. Returns (targets, remover or None when the report
+    lists no user to remove, the server's identity, a warning or None); raises ConfdError
+    before anything is removed when the report must not be used here."""
+    targets = targets_from_report(report)
+    if not targets:
+        return targets, None, None, None
+    identity = run_evidence.read_identity(client)
+    warning = run_evidence.check_identity(report, identity, accept_unverified)
+    remover = Remover(client, check_mode=check_mode, force=force, should_stop=should_stop,
+                      report=report, targets=targets)
+    for target in targets:
+        remover.remove(target)
+    return targets, remover, identity, warning
 
 
 def _acl(method, path):

@@ -83,6 +83,26 @@ CHECKS = (
      'server that refused the credentials `not_tried`, in no failed-rows file, a user already there not '
      'counted failed; every figure of `fleet.json`/`fleet.md` the sum of the per-host reports. Lost users:'
      ' 0; users imported twice: 0; secrets in a failed-rows file because of refused credentials: 0'),
+    ('Another person\'s data through ansible-playbook (emulator only: the trunk\'s and the group\'s refusals and '
+     'the shared, renamed voicemail it reproduces were observed on the real 16.15): another user\'s voicemail '
+     '(module: dry run, run, dry run and run with `share_voicemails`, rollback; role: refused, then shared), a '
+     'name in NFD against its NFC server user, a trunk\'s SIP name and a group\'s extension; 7 playbook runs per '
+     'test run, plus the 50 seeded trials of the table above',
+     '`tests/integration/test_another_person.py`, `tests/unit/plugins/module_utils/test_user_identity_another_person.py`, '
+     '`tests/unit/plugins/module_utils/test_preflight.py`, `tests/emulator/test_conformance_s16.py`',
+     '`conflict` naming the other user and the voicemail unchanged, or shared with its name before in the report; '
+     'one user per person with a note; `would_fail` then `failed` with confd\'s exact message, the other rows '
+     'imported. Lost users: 0; second persons: 0; other people\'s voicemails changed without `share_voicemails`: 0'),
+    ('Rollback scope and tampered or foreign reports (emulator only: the real server was not involved), through '
+     '`ansible-playbook`: the fleet\'s latest run that created '
+     'nothing on a server (older runs untouched), a fleet where the latest run imported one server of two, another '
+     'server\'s report, a report without identity, entries added by hand (copied, or forged with an older user\'s '
+     'real ids, values and digest), users changed in any column since, a voicemail two rows of the run share; one '
+     'report per rollback', '`tests/integration/test_rollback.py`, `tests/unit/plugins/module_utils/test_run_evidence.py`',
+     'only the named run undone, each host\'s line naming it with the counts; another server\'s report refused and '
+     'nothing removed; the older user and the changed users kept (`conflict`, changed columns named, no values); no '
+     'voicemail or line left without a user; no rollback report overwritten. 8 playbook-level cases per test run, '
+     'and the seeded `rollback_reports` trials of the table above. Users wrongly removed or changed: 0'),
 )
 FIXED = '\n'.join(['', '## What else is checked on every test run', '', '| Check | Test | Expected |', '|---|---|---|']
                   + ['| %s | %s | %s |' % check for check in CHECKS]) + '\n'
@@ -145,7 +165,16 @@ def render(data):
                  '`share_voicemails`, be imported with the voicemail\'s name before recorded in the result. The '
                  'real server was not involved in these trials: that confd 16.15 shares such a voicemail and renames '
                  'it, refuses a trunk\'s SIP name and a group\'s extension was observed on the real 16.15 '
-                 '(reference §16), and the emulator they ran against does the same (its conformance tests).'
+                 '(reference §16), and the emulator they ran against does the same (its conformance tests). '
+                 '`rollback_reports` (`tests/reliability/rollback_trials.py`): an import, then its report tampered with '
+                 'at random (an entry added by hand for a user older than the run, one forged with that user\'s real '
+                 'ids and values and a digest computed again, a run entry\'s uuid swapped for an older user\'s, a '
+                 'user of the run changed since in its mobile number, ring time or name, the report of another '
+                 'server) and rolled back; half the runs have two rows sharing a voicemail the run creates. Its '
+                 '"Rows" are the users the run created, its "Lost users" the users the rollback removed or changed '
+                 'that it must not have (older users, users changed since, anything on another server); every other '
+                 'user of the run must be gone with no voicemail or line left without a user. Like the rest of '
+                 'this table it ran against the emulator only, not the real confd 16.15.'
                  % total)
     lines.append('')
     lines.append('"Aborted first runs": the first import could not read the server at all (server refusing, '

@@ -14,7 +14,7 @@ import threading
 
 from ansible_collections.xivo.confd.plugins.module_utils import import_run, reports
 from ansible_collections.xivo.confd.plugins.module_utils.confd_client import ConfdClient
-from tests.reliability import harness, person
+from tests.reliability import harness, person, rollback_trials
 
 CLASSES = {
     'concurrent_runs': 'two imports of the same file into one server at the same time '
@@ -23,6 +23,7 @@ CLASSES = {
     'hostile_names': 'inventory host names made to escape the report directory '
                      '(../, /, NUL, dots, unicode, 500 characters)',
     'mixed_encodings': 'legacy files mixing UTF-8 and cp1252 lines, converted',
+    rollback_trials.NAME: rollback_trials.DESCRIPTION,
 }
 
 
@@ -207,4 +208,5 @@ def mixed_encodings(seed, server=None, ca_path=None):
 
 
 CLASSES.update(person.CLASSES)
-TRIALS = (concurrent_runs, interrupted, hostile_names, mixed_encodings) + person.TRIALS
+TRIALS = (concurrent_runs, interrupted, hostile_names, mixed_encodings) + person.TRIALS + (
+    rollback_trials.rollback_reports,)
