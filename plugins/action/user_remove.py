@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 
 from ansible_collections.xivo.confd.plugins.module_utils import (
-    file_output, import_plan, import_run, reports, run_evidence, user_rollback)
+    file_output, import_plan, import_run, reports, user_rollback)
 from ansible_collections.xivo.confd.plugins.module_utils.confd_client import ConfdError
 from ansible_collections.xivo.confd.plugins.module_utils.text import sanitize_message
 from ansible_collections.xivo.confd.plugins.plugin_utils.confd_action import (
