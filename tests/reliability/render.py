@@ -101,8 +101,9 @@ CHECKS = (
      'report per rollback', '`tests/integration/test_rollback.py`, `tests/unit/plugins/module_utils/test_run_evidence.py`',
      'only the named run undone, each host\'s line naming it with the counts; another server\'s report refused and '
      'nothing removed; the older user and the changed users kept (`conflict`, changed columns named, no values); no '
-     'voicemail or line left without a user; no rollback report overwritten. 8 playbook-level cases per test run, '
-     'and the seeded `rollback_reports` trials of the table above. Users wrongly removed or changed: 0'),
+     'voicemail or line left without a user; no rollback report overwritten. The 10 tests of the file on every test '
+     'run, and the seeded `rollback_reports` trials of the table above (200 seeds while writing it, each kind of '
+     'tampering 33 or 34 times: 0 problems). Users wrongly removed or changed: 0'),
 )
 FIXED = '\n'.join(['', '## What else is checked on every test run', '', '| Check | Test | Expected |', '|---|---|---|']
                   + ['| %s | %s | %s |' % check for check in CHECKS]) + '\n'
