@@ -24,7 +24,7 @@ from ansible.utils.display import Display
 
 from ansible_collections.xivo.confd.plugins.action.user_import import progress_printer
 from ansible_collections.xivo.confd.plugins.module_utils import (
-    conversion, file_output, fleet, import_plan, import_run, reports)
+    conversion, file_output, fix_file, fleet, import_plan, import_run, reports, source_rows)
 from ansible_collections.xivo.confd.plugins.module_utils.confd_client import (
     CONNECTION_ARGSPEC, ConfdError, check_connection_numbers)
 from ansible_collections.xivo.confd.plugins.module_utils.import_plan import NOT_TRIED
@@ -94,6 +94,7 @@ class ActionModule(ActionBase):
         batch = list(task_vars.get('ansible_play_batch') or [task_vars['inventory_hostname']])
         expected = list(task_vars.get('ansible_play_hosts_all') or batch)
         check_mode = bool(self._task.check_mode)
+        self._inputs = set()    # every host's source files: no output may be one of them
         playbook_dir = task_vars.get('playbook_dir', '.')
         first_plan, plans, first, run_id, run_dir = self._batch_settings(
             self._plans(batch, task_vars), playbook_dir)
@@ -168,6 +169,7 @@ class ActionModule(ActionBase):
                 templar = Templar(loader=self._loader, variables=variables)
                 api_host = _api_host(templar, host, variables)
                 found[host] = (variables, api_host)
+                self._inputs.update(_input_files(templar, variables))
                 servers[host] = self._server_of(templar, variables, api_host)
             except Exception as exc:  # pylint: disable=broad-except
                 # Whatever goes wrong with one host's variables is that host's failure.
@@ -329,7 +331,7 @@ class ActionModule(ActionBase):
         own thread, so that a server imports as soon as its file is ready; a file shared by
         several servers is converted (and read) once."""
         shared = OnceEach()
-        self._files = RunFiles(shared)
+        self._files = RunFiles(shared, self._inputs)
         # Set once every host's inputs are checked: no server is sent anything before (a
         # server converts and reads its file meanwhile).
         self._planned = threading.Event()
@@ -430,11 +432,16 @@ class ActionModule(ActionBase):
         if report_dir and not check_mode:
             run_reports = os.path.join(report_dir, 'runs', run_id)
             files = dict(report=reports.inside(run_reports, stem + '.json'),
-                         failed=reports.inside(run_reports, stem + '-failed.csv'),
-                         latest_report=reports.inside(report_dir, stem + '.json'),
-                         latest_failed=reports.inside(report_dir, stem + '-failed.csv'))
+                         latest_report=reports.inside(report_dir, stem + '.json'))
         progress['files'] = files
         conversion_summary = _conversion_summary(plan)
+        if plan.error is None:
+            clash = next((source_rows.same_file_as_any(path, self._inputs)
+                          for path in files.values()
+                          if source_rows.same_file_as_any(path, self._inputs)), None)
+            if clash:
+                plan.fail('the report directory holds %s, an input of this run: a run never '
+                          'writes, replaces or removes its own input; nothing was sent' % clash)
         if plan.error is not None:
             outcome = fleet.Outcome.of(plan.host, plan.server, fleet.NOT_IMPORTED, plan.error,
                                        conversion=conversion_summary, check_mode=check_mode)
@@ -450,7 +457,14 @@ class ActionModule(ActionBase):
         run_options = dict((name, options[name]) for name in IMPORT_VARS if name in options)
         run_options.update(run_id=run_id, return_unchanged=False,
                            backup_dest=backup or None, report_dest=files.get('report'),
-                           failed_dest=files.get('failed'))
+                           failed_dest=None)
+        if plan.legacy:
+            # The host's own legacy file (a cached conversion may come from a twin file).
+            run_options['conversion'] = dict(plan.conversion, src=plan.source)
+        if options.get('report_dir'):
+            # Read only: the dry run predicts the rows fixed earlier as the real run finds them.
+            run_options['fixed_rows'] = self._fixed_rows(options['report_dir'], stem, plan,
+                                                         source)
         self._planned.wait()
         try:
             client = client_from_args(plan.connection)
@@ -477,6 +491,18 @@ class ActionModule(ActionBase):
                 self._clients.pop(plan.host, None)
         warnings = list(result.get('warnings', ())) + [
             scrub_text(event, client.secrets) for event in client.events]
+        if report_dir and not check_mode and not result.get('error'):
+            placed = fix_file.place(report_dir, stem, run_id, run.fix, plan.source,
+                                    self._inputs, self._files.write)
+            if placed['path']:
+                files['to_fix'] = placed['path']
+            if placed['warning']:
+                warnings.append(placed['warning'])
+            if run.fix and run.fix['formula_cells'] and placed['written']:
+                warnings.append(import_run.formula_warning(placed['path'],
+                                                           run.fix['formula_cells']))
+            fix_file.note_fixed(plan.source, _report_users(files.get('report')), run_id,
+                                self._files.write)
         if options.get('backup_dir') and not check_mode:
             fleet.prune_backups(options['backup_dir'], stem, options.get('backup_keep') or 0)
         if result.get('error'):
@@ -497,6 +523,30 @@ class ActionModule(ActionBase):
             options.get('invalid_rows'), options.get('fail_on_error', True),
             users=result.get('users', ()), errors_shown=options.get('errors_shown', 20))
         return self._finish(outcome, files)
+
+    @staticmethod
+    def _fixed_rows(report_dir, stem, plan, source):
+        """The rows of the host's source that were fixed in its file to fix and imported."""
+        if plan.legacy:
+            def digest_of(lines):
+                records = source_rows.LegacyRecords(
+                    plan.source, import_run.codec_of(plan.conversion))
+                return dict((line, source_rows.record_digest(records.record(line) or b''))
+                            for line in lines)
+        elif isinstance(source, tuple):
+            def digest_of(lines):
+                header, rows = source
+                by_line = dict((row.line, row) for row in rows)
+                return dict((line, source_rows.record_digest(import_plan.csv_body(
+                    header, [by_line[line].values]))) for line in lines if line in by_line)
+        else:
+            return {}
+        try:
+            return fix_file.fixed_rows(report_dir, stem, plan.source, plan.legacy, digest_of)
+        except (import_run.LegacyCsvError, ValueError) as exc:
+            display.warning('%s: the rows fixed earlier could not be checked: %s'
+                            % (plan.host, exc))
+            return {}
 
     def _not_imported_report(self, plan, run_id, files, check_mode):
         """A host that imports nothing still gets its report of this run, saying why."""
@@ -534,16 +584,6 @@ class ActionModule(ActionBase):
         if os.path.exists(files.get('report', '')):
             self._files.copy(files['report'], files['latest_report'])
             public['latest_report'] = files['latest_report']
-        if files.get('latest_failed'):
-            if os.path.exists(files['failed']):
-                # A copy, not a link: the operator edits this file and feeds it back, and the
-                # run's own list must stay as the run wrote it.
-                self._files.copy(files['failed'], files['latest_failed'], link=False)
-                public['latest_failed'] = files['latest_failed']
-            elif outcome['status'] in fleet.DONE and os.path.exists(files['latest_failed']):
-                # A stale list of failures would mislead; but a run that tried no row (its
-                # server could not be read) leaves the previous list as true as it was.
-                os.remove(files['latest_failed'])
         outcome['files'] = dict((k, v) for k, v in public.items() if v and os.path.exists(v))
         outcome.setdefault('failure', '' if outcome['status'] in fleet.DONE
                            else '%s: %s' % (outcome['host'], outcome['msg']))
@@ -565,8 +605,17 @@ class RunFiles:
     every file written there (a report directory holds a file per server); the latest report
     of a server is a second name of this run's (a hard link) where the file system allows."""
 
-    def __init__(self, shared):
+    def __init__(self, shared, inputs=()):
         self._shared = shared
+        self._inputs = inputs
+
+    def _refused(self, path):
+        """A file of the run that is one of its inputs is never written (last guard: each
+        host's outputs were checked before anything was sent)."""
+        same = source_rows.same_file_as_any(path, self._inputs)
+        if same:
+            display.warning('%s is an input of this run (%s): not written' % (path, same))
+        return bool(same)
 
     def _swept(self, path):
         directory = os.path.dirname(os.path.abspath(path))
@@ -574,10 +623,14 @@ class RunFiles:
                          lambda: file_output.remove_stale_temp_files_in(directory))
 
     def write(self, path, data):
+        if self._refused(path):
+            return
         self._swept(path)
         import_run.write_private_file(path, data, clean_stale=False)
 
     def copy(self, src, dest, link=True):
+        if self._refused(dest):
+            return
         self._swept(dest)
         if not (link and file_output.replace_with_link(src, dest)):
             with open(src, 'rb') as handle:
@@ -628,7 +681,32 @@ def _secrets_of(plan):
 
 
 def _public(files):
-    return dict((k, files[k]) for k in ('report', 'failed') if files.get(k))
+    return dict((k, files[k]) for k in ('report', 'to_fix') if files.get(k))
+
+
+def _report_users(path):
+    """The users of a report just written (every row of the run, in its order)."""
+    try:
+        with open(path) as handle:
+            return json.load(handle).get('users') or []
+    except (IOError, OSError, ValueError, TypeError):
+        return []
+
+
+def _input_files(templar, variables):
+    """The source files a host names (its legacy or confd file), as the role resolves them."""
+    found = set()
+    for name in ('legacy_csv', 'csv'):
+        value = variables.get(fleet.PREFIX + name)
+        if value in (None, ''):
+            continue
+        try:
+            value = _templated(templar, value)
+        except AnsibleError:
+            continue
+        if isinstance(value, str) and value:
+            found.add(os.path.join(variables.get('playbook_dir', '.'), os.path.expanduser(value)))
+    return found
 
 
 def _conversion_summary(plan):

@@ -9,7 +9,8 @@ import time
 
 from ansible.utils.display import Display
 
-from ansible_collections.xivo.confd.plugins.module_utils import import_plan, import_run
+from ansible_collections.xivo.confd.plugins.module_utils import import_plan, import_run, source_rows
+from ansible_collections.xivo.confd.plugins.module_utils.confd_client import ConfdError
 from ansible_collections.xivo.confd.plugins.plugin_utils.confd_action import (
     ConfdActionBase, StopWatch)
 
@@ -39,6 +40,7 @@ class ActionModule(ConfdActionBase):
         run_id=dict(type='str'),
         diff_limit=dict(type='int', default=import_run.DEFAULT_DIFF_LIMIT),
         progress_seconds=dict(type='float', default=10.0),
+        conversion=dict(type='dict'),
     )
 
     def run_confd(self, client, args, task_vars, result):
@@ -47,6 +49,8 @@ class ActionModule(ConfdActionBase):
         for name in ('backup_dest', 'report_dest', 'failed_dest'):
             if options[name]:
                 options[name] = self.local_path(options[name])
+        if args.get('conversion'):
+            options['conversion'] = legacy_conversion(args['conversion'], self.local_path(args['src']))
         host = task_vars.get('inventory_hostname', args['host'])
         with StopWatch(on_stop=client.abort) as stop:
             run = import_run.ImportRun(
@@ -55,6 +59,20 @@ class ActionModule(ConfdActionBase):
                 progress=progress_printer(host, args['progress_seconds']),
                 should_stop=stop.reason)
             return run.run()
+
+
+def legacy_conversion(result, src):
+    """The registered result of xivo.confd.user_csv that wrote ``src``: what the import needs
+    to count and name the rows of the legacy file (ConfdError when it describes another file)."""
+    dest, legacy = result.get('dest'), result.get('src')
+    if not dest or not legacy or 'row_lines' not in result:
+        raise ConfdError('conversion must be the registered result of xivo.confd.user_csv that '
+                         'wrote src (it has no src, dest or row_lines)')
+    if not source_rows.same_file_as_any(src, [dest]):
+        raise ConfdError('conversion describes the conversion of %s into %s, not src (%s)'
+                         % (legacy, dest, src))
+    return dict((k, result[k]) for k in ('src', 'dest', 'encoding', 'row_lines', 'invalid_lines',
+                                         'invalid_rows', 'invalid_count') if k in result)
 
 
 def progress_printer(label, every, clock=time.monotonic, show=display.display):

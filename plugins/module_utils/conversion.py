@@ -20,7 +20,7 @@ import io
 import json
 import os
 
-from ansible_collections.xivo.confd.plugins.module_utils import legacy_csv
+from ansible_collections.xivo.confd.plugins.module_utils import legacy_csv, source_rows
 from ansible_collections.xivo.confd.plugins.module_utils.confd_rules import RowDiff
 from ansible_collections.xivo.confd.plugins.module_utils.file_output import (
     DIRECTORY_MODE, AtomicOutput, file_digest, same_file)
@@ -33,9 +33,10 @@ MAX_IN_MESSAGE = 20
 MAX_MESSAGE = 8000      # the invalid-rows message lists up to MAX_IN_MESSAGE problems
 
 # Bump when the conversion of the same bytes with the same options changes.
-CONVERTER_VERSION = '2'
+CONVERTER_VERSION = '3'
 KEPT = ('failed', 'msg', 'encoding', 'rows', 'data_rows', 'columns', 'dropped_columns',
-        'invalid_rows', 'invalid_count', 'row_warnings', 'conversion_warnings')
+        'invalid_rows', 'invalid_count', 'row_warnings', 'conversion_warnings', 'row_lines',
+        'invalid_lines', 'delimiter')
 
 
 def cache_key(src, options):
@@ -216,6 +217,10 @@ def convert_to_path(src, dest, encoding='auto', unknown_columns='fail', column_m
         dropped_columns=converter.dropped_columns,
         invalid_rows=converter.invalid_rows,
         invalid_count=converter.invalid_count,
+        # The legacy line of each row written and of each row refused, as runs of consecutive
+        # lines: what the import needs to account for every row in the legacy numbering.
+        row_lines=source_rows.line_ranges(converter.row_lines),
+        invalid_lines=source_rows.line_ranges(converter.invalid_lines),
         row_warnings=converter.row_warnings,
         conversion_warnings=warnings,
         stale_temp_files=out.stale_temp_files,

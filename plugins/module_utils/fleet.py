@@ -22,7 +22,7 @@ from ansible_collections.xivo.confd.plugins.module_utils.server_lock import serv
 from ansible_collections.xivo.confd.plugins.module_utils.text import sanitize_message
 
 PREFIX = 'xivo_user_migration_'
-COUNTED = ('created', 'updated', 'unchanged', 'conflict', 'failed', 'would_create',
+COUNTED = ('created', 'updated', 'unchanged', 'conflict', 'failed', 'invalid', 'would_create',
            'would_update', 'would_fail', 'not_tried')
 
 # The role's directories when their variable is empty, under the playbook directory (the role
@@ -186,14 +186,15 @@ class Outcome(dict):
                       conversion=conversion or {}, changed=bool(
                           summary['created'] or summary['updated'] or summary['would_create']
                           or summary['would_update']))
-        for key in ('run_id', 'interrupted', 'error', 'timings'):
+        for key in ('run_id', 'interrupted', 'error', 'timings', 'prediction', 'src'):
             if result.get(key):
                 outcome[key] = result[key]
         return outcome
 
 
 def failure(outcome, invalid_rows_policy, fail_on_error, users=(), errors_shown=20):
-    """Why this server fails ('' when it does not): the problem, then the first rows named."""
+    """Why this server fails ('' when it does not): the problem, then the first rows named,
+    each by its line in the source the operator knows (the legacy file when there is one)."""
     host = outcome['host']
     if outcome['status'] in (NOT_IMPORTED, UNREACHABLE):
         return '%s: %s' % (host, outcome['msg'])
@@ -210,35 +211,26 @@ def failure(outcome, invalid_rows_policy, fail_on_error, users=(), errors_shown=
     if not fail_on_error:
         return ''
     summary = outcome['summary']
-    left_out = outcome['conversion'].get('invalid_count', 0) if invalid_rows_policy == 'skip' else 0
-    bad = summary['failed'] + summary['conflict'] + summary['would_fail']
-    if not bad and not left_out:
+    counted = ['failed', 'conflict', 'would_fail']
+    if invalid_rows_policy != 'ignore':
+        counted.append('invalid')
+    bad = sum(summary.get(k, 0) for k in counted)
+    if not bad:
         return ''
-    parts = []
-    if bad:
-        failed_file = outcome['files'].get('failed')
-        parts.append('%d of %d users %s on %s%s' % (
-            bad, summary['total'], 'would fail' if outcome['check_mode'] else
-            'failed or conflict', outcome['server'],
-            ' (fix them in %s and import that file again)' % failed_file if failed_file else ''))
-        shown = [u for u in users if u.get('status') in ('failed', 'conflict', 'would_fail')]
-        for user in shown[:errors_shown]:
-            parts.append('row %s (%s): %s'
-                         % (user.get('row'), user.get('key') or 'no key', user.get('error')))
-        if len(shown) > errors_shown:
-            parts.append('... and %d more in %s' % (len(shown) - errors_shown,
-                                                    outcome['files'].get('report', 'the report')))
-    if left_out:
-        conversion = outcome['conversion']
-        parts.append('%d invalid rows of %s were left out' % (left_out, conversion.get('src')))
-        for problem in (conversion.get('invalid_rows') or [])[:errors_shown]:
-            column = problem.get('legacy_column') or problem.get('column')
-            parts.append('line %s%s: %s' % (problem.get('line'),
-                                            ', column %s' % column if column else '',
-                                            problem.get('reason')))
-        if left_out > errors_shown:
-            parts.append('... and more, see the conversion in %s' % outcome['files'].get(
-                'report', 'the report'))
+    src = outcome['conversion'].get('src') or outcome.get('src') or 'the source'
+    to_fix = outcome['files'].get('to_fix') or outcome['files'].get('failed')
+    parts = ['%d of the %d rows of %s %s on %s (%s)%s' % (
+        bad, summary['total'], src, 'would not be imported' if outcome['check_mode']
+        else 'were not imported', outcome['server'],
+        ', '.join('%d %s' % (summary[k], k.replace('_', ' ')) for k in counted if summary.get(k)),
+        ' (fix them in %s, point the host at it and run again)' % to_fix if to_fix else '')]
+    shown = [u for u in users if u.get('status') in counted]
+    for user in shown[:errors_shown]:
+        parts.append('line %s (%s): %s'
+                     % (user.get('line'), user.get('key') or 'no key', user.get('error')))
+    if len(shown) > errors_shown:
+        parts.append('... and %d more in %s' % (len(shown) - errors_shown,
+                                                outcome['files'].get('report', 'the report')))
     return sanitize_message('%s: %s' % (host, '; '.join(parts)), 20000)
 
 
@@ -248,17 +240,11 @@ def server_line(outcome):
     if status not in DONE:
         return '%s (%s): %s: %s' % (host, outcome['server'], status.upper(), outcome['msg'])
     s = outcome['summary']
-    if outcome['check_mode']:
-        counts = ('would create %(would_create)d, would update %(would_update)d, '
-                  'would fail %(would_fail)d, %(unchanged)d unchanged, %(conflict)d conflict'
-                  % s)
-    else:
-        counts = ('%(created)d created, %(updated)d updated, %(unchanged)d unchanged, '
-                  '%(conflict)d conflict, %(failed)d failed' % s)
+    counts = _counts(s, outcome['check_mode'])
+    if outcome.get('prediction') == 'unverified':
+        counts += ' (unverified: preflight=false, confd\'s refusals could not be predicted)'
     conversion = outcome['conversion']
     extra = ''
-    if conversion.get('invalid_count'):
-        extra += ', %d invalid rows left out of the legacy file' % conversion['invalid_count']
     if conversion.get('encoding'):
         extra += '; %s read as %s' % (
             os.path.basename(conversion.get('src', '')), conversion['encoding'])
@@ -267,6 +253,21 @@ def server_line(outcome):
     if outcome['files'].get('report'):
         extra += ' (report: %s)' % outcome['files']['report']
     return '%s (%s): %s%s' % (host, outcome['server'], counts, extra)
+
+
+def _counts(summary, check_mode):
+    """The counts of one server or of the fleet: every row of the sources once."""
+    if check_mode:
+        text = ('would create %(would_create)d, would update %(would_update)d, '
+                'would fail %(would_fail)d, %(unchanged)d unchanged, %(conflict)d conflict'
+                % summary)
+    else:
+        text = ('%(created)d created, %(updated)d updated, %(unchanged)d unchanged, '
+                '%(conflict)d conflict, %(failed)d failed' % summary)
+    text += ', %d invalid' % summary.get('invalid', 0)
+    if summary.get('not_tried'):
+        text += ', %d rows not tried' % summary['not_tried']
+    return text + ' (%d rows)' % summary.get('total', 0)
 
 
 def totals(outcomes):
@@ -293,20 +294,11 @@ def fleet_line(outcomes, expected, check_mode):
                                     'checked' if check_mode else 'imported')
     if t['servers'] < expected:
         done += ' (%d of %d servers done so far)' % (t['servers'], expected)
-    if check_mode:
-        counts = ('would create %(would_create)d, would update %(would_update)d, would fail '
-                  '%(would_fail)d, %(unchanged)d unchanged, %(conflict)d conflict' % t)
-    else:
-        counts = ('%(created)d created, %(updated)d updated, %(unchanged)d unchanged, '
-                  '%(conflict)d conflict, %(failed)d failed' % t)
+    counts = _counts(t, check_mode)
     extra = ''
     for key in ('unreachable', 'not_imported'):
         if t[key]:
             extra += ', %d %s' % (t[key], key.replace('_', ' '))
-    if t['not_tried']:
-        extra += ', %d rows not tried' % t['not_tried']
-    if t['left_out']:
-        extra += ', %d invalid rows left out' % t['left_out']
     return 'fleet: %s: %s%s' % (done, counts, extra)
 
 
@@ -347,21 +339,22 @@ def fleet_markdown(report, base_dir):
                     t['unreachable']))
     lines.append('')
     header = ['server', 'address', 'status', 'created', 'updated', 'unchanged', 'conflict',
-              'failed', 'not tried', 'rows', 'report', 'failed rows']
+              'failed', 'invalid', 'not tried', 'rows', 'report', 'rows to fix']
     if report['check_mode']:
         header[3:8] = ['would create', 'would update', 'unchanged', 'conflict', 'would fail']
     lines.append('| %s |' % ' | '.join(header))
     lines.append('|%s|' % '|'.join(['---'] * len(header)))
     keys = ('would_create', 'would_update', 'unchanged', 'conflict', 'would_fail') \
         if report['check_mode'] else ('created', 'updated', 'unchanged', 'conflict', 'failed')
-    # Every row of a server under one status: not tried when its server could not be read.
-    keys += ('not_tried', 'total')
+    # Every row of a server under one status: invalid when the conversion refused it, not tried
+    # when its server could not be read.
+    keys += ('invalid', 'not_tried', 'total')
     for server in report['servers']:
         summary = server['summary']
         cells = [server['host'], server['server'], server['status']]
         cells += [str(summary.get(k, 0)) for k in keys]
         cells += [_link(server['files'].get('report'), base_dir),
-                  _link(server['files'].get('failed'), base_dir)]
+                  _link(server['files'].get('to_fix') or server['files'].get('failed'), base_dir)]
         lines.append('| %s |' % ' | '.join(c.replace('|', '\\|') for c in cells))
     lines.append('| **total** | | | %s | | |' % ' | '.join(str(t[k]) for k in keys))
     problems = [s for s in report['servers'] if s['status'] not in DONE]

@@ -43,8 +43,9 @@ MAX_RECONCILE = 3
 
 key_value = user_identity.key_value
 
-STATUSES = ('created', 'updated', 'unchanged', 'conflict', 'failed', 'would_create', 'would_update',
-            'would_fail', 'not_tried')
+# 'invalid': a row of the legacy source that its conversion refused (never sent).
+STATUSES = ('created', 'updated', 'unchanged', 'conflict', 'failed', 'invalid', 'would_create',
+            'would_update', 'would_fail', 'not_tried')
 # A row that was never sent nor checked against the server (the server could not be read: its
 # credentials refused, unreachable, busy): not 'failed', the operator has nothing to fix in it.
 NOT_TRIED = 'not_tried'
@@ -57,13 +58,14 @@ class CsvFileError(ConfdError):
 class SourceRow:
     """One data row of the source CSV: its position and its cells by column."""
 
-    __slots__ = ('number', 'line', 'values', 'problem')
+    __slots__ = ('number', 'line', 'values', 'problem', 'problem_column')
 
-    def __init__(self, number, line, values, problem=None):
+    def __init__(self, number, line, values, problem=None, problem_column=None):
         self.number = number      # data row index, 1 = first row after the header
         self.line = line          # physical line of the row's start in the file, 1 = header
         self.values = values
         self.problem = problem
+        self.problem_column = problem_column    # a refused row of a legacy source: its column
 
 
 def read_confd_csv(path, data=None):
@@ -218,6 +220,8 @@ class Outcome:
         name = ('%s %s' % (values.get('firstname', ''), values.get('lastname', ''))).strip()
         result = dict(row=self.row.number, line=self.row.line, key=self.key, name=name,
                       status=self.status, uuid=self.uuid, error=self.error)
+        if self.row.problem_column:
+            result['column'] = self.row.problem_column
         if self.ids is not None:
             result['ids'] = self.ids
         if self.status == 'created':

@@ -14,11 +14,12 @@ import os
 import time
 
 from ansible_collections.xivo.confd.plugins.module_utils import (
-    confd_rules, import_plan, reports, run_evidence)
+    confd_rules, import_plan, reports, run_evidence, source_rows)
 from ansible_collections.xivo.confd.plugins.module_utils.confd_client import (
     ConfdAuthRefused, ConfdError, ConfdInterrupted, ConfdUnreachable)
 from ansible_collections.xivo.confd.plugins.module_utils.confd_columns import SECRET_COLUMNS
 from ansible_collections.xivo.confd.plugins.module_utils.file_output import write_atomically
+from ansible_collections.xivo.confd.plugins.module_utils.legacy_csv import LegacyCsvError
 from ansible_collections.xivo.confd.plugins.module_utils.preflight import Preflight
 from ansible_collections.xivo.confd.plugins.module_utils.secrets import (
     MASK, scrub_text, secret_values)
@@ -35,8 +36,10 @@ DEFAULTS = dict(
     preflight=True, share_voicemails=False,
     backup_dest=None, report_dest=None, failed_dest=None, fail_on_error=True,
     return_unchanged=True, lock_timeout=0.0, lock_dir=None, run_id=None,
-    diff_limit=DEFAULT_DIFF_LIMIT,
+    diff_limit=DEFAULT_DIFF_LIMIT, conversion=None, fixed_rows=None,
 )
+# The outputs of a run, which must never be one of its inputs.
+OUTPUTS = ('backup_dest', 'report_dest', 'failed_dest')
 
 
 def check_options(options):
@@ -98,6 +101,52 @@ class ImportRun:
         # What a rollback needs to recognise this server and the users this run created.
         self.evidence = {}
         self.created_values = {}
+        # A legacy source converted into src: its rows are counted and named in its numbering.
+        self.conversion = self.options['conversion'] or None
+        self.legacy_src = (self.conversion or {}).get('src') or None
+        self.shown_src = self.legacy_src or src
+        self.fix = None     # the rows to fix, for the caller: content, digests, lines
+
+    def inputs(self):
+        return [path for path in (self.src, self.legacy_src) if path]
+
+    def output_is_input(self):
+        """Why an output of this run is one of its inputs (the same file, whatever its name),
+        or None: writing it would destroy the source (an operator's edited file)."""
+        for name in OUTPUTS:
+            path = self.options.get(name)
+            same = source_rows.same_file_as_any(path, self.inputs()) if path else None
+            if same:
+                return ('%s is the same file as the source %s: a run never writes, replaces or '
+                        'removes its own input; name another file (nothing was sent)'
+                        % (name, same))
+        return None
+
+    def _legacy_numbering(self, rows):
+        """Give the rows of a converted legacy file their legacy line, and return the rows
+        the conversion refused as ``invalid`` outcomes (with their legacy line, column and
+        reason): every row of the legacy file then has one outcome."""
+        conversion = self.conversion
+        if not conversion:
+            return []
+        lines = source_rows.expand_ranges(conversion.get('row_lines'))
+        if len(lines) != len(rows):
+            self.warnings.append(
+                'the conversion record of %s names %d rows but the file holds %d: its rows are '
+                'numbered as lines of %s, and the rows the conversion refused are not listed'
+                % (self.legacy_src, len(lines), len(rows), self.src))
+            self.conversion = None
+            self.shown_src = self.src
+            return []
+        for row, line in zip(rows, lines):
+            row.line = line
+        invalid = []
+        for line, (column, reason) in source_rows.invalid_reasons(conversion).items():
+            row = import_plan.SourceRow(0, line, {}, problem=reason, problem_column=column)
+            outcome = import_plan.Outcome(row)
+            outcome.status, outcome.error = 'invalid', reason
+            invalid.append(outcome)
+        return invalid
 
     def _timed(self, phase, started):
         self.timings[phase] = round(self.timings.get(phase, 0) + self.clock() - started, 3)
@@ -113,12 +162,22 @@ class ImportRun:
         importer = None
         error = None
         bad_file = False
+        invalid = []
         started = self.clock()
+        refused = self.output_is_input()
         try:
             header, rows = self.source if self.source is not None else \
                 import_plan.read_confd_csv(self.src)
+            if self.source is not None and self.conversion:
+                # Rows shared by several servers: each run numbers its own copies.
+                rows = [import_plan.SourceRow(r.number, r.line, r.values, r.problem)
+                        for r in rows]
         except import_plan.CsvFileError as exc:
             error, bad_file = str(exc), True
+        if refused and error is None:
+            error, bad_file = refused, True
+        if error is None:
+            invalid = self._legacy_numbering(rows)
         self._timed('read_file', started)
         self.secrets |= secret_values([row.values for row in rows])
         if error is None:
@@ -129,7 +188,7 @@ class ImportRun:
                 started = self.clock()
                 with lock:
                     self._timed('lock_wait', started)
-                    outcomes, users, importer = self._import(header, rows, out)
+                    outcomes, users, importer = self._import(header, rows, out, invalid)
             except ServerBusy as exc:
                 error = str(exc)
             except (import_plan.Interrupted, ConfdInterrupted) as exc:
@@ -151,9 +210,10 @@ class ImportRun:
             outcomes = import_plan.plan(header, rows, [], keys=options['keys'])
             for outcome in outcomes:
                 outcome.not_tried('not tried: ' + error)
+        outcomes = self._every_row(outcomes, invalid)
         self.outcomes = outcomes
         summary = import_plan.summarize(outcomes)
-        failed = [o for o in outcomes if o.status in ('failed', 'conflict')]
+        failed = [o for o in outcomes if o.status in ('failed', 'conflict', 'invalid')]
         out.update(
             changed=bool(summary['created'] or summary['updated']
                          or summary['would_create'] or summary['would_update']),
@@ -174,7 +234,18 @@ class ImportRun:
             out['diff'] = import_diff(outcomes, {u.get('uuid'): u for u in users},
                                       options['diff_limit'], options['report_dest'],
                                       check_mode=self.check_mode)
-        if not self.check_mode:
+        if self.check_mode and not options['preflight'] and error is None:
+            unverified = summary['would_create'] + summary['would_update']
+            out['prediction'] = 'unverified'
+            for outcome in outcomes:
+                if outcome.status in ('would_create', 'would_update'):
+                    outcome.warnings.append(UNVERIFIED)
+            out['users'] = [o.as_dict() for o in outcomes
+                            if options['return_unchanged'] or o.status != 'unchanged']
+            self.warnings.append('check mode with preflight=false: the server\'s configuration '
+                                 'was not read, so confd\'s refusals could not be predicted; %d '
+                                 'rows to send are unverified' % unverified)
+        if not self.check_mode and not refused:
             started = self.clock()
             out.update(self._write_reports(header, outcomes, failed, summary, started_at, out))
             self._timed('reports', started)
@@ -185,10 +256,11 @@ class ImportRun:
         elif out.get('unreachable'):
             out['msg'] = '%s stopped answering: %s. %s' % (
                 self.server, out['error'], import_message(
-                    self.src, summary, failed, outcomes=outcomes, check_mode=self.check_mode))
+                    self.shown_src, summary, failed, outcomes=outcomes, check_mode=self.check_mode))
         else:
-            out['msg'] = import_message(self.src, summary, failed, outcomes=outcomes,
-                                        check_mode=self.check_mode)
+            out['msg'] = import_message(self.shown_src, summary, failed, outcomes=outcomes,
+                                        check_mode=self.check_mode,
+                                        unverified=out.get('prediction') == 'unverified')
         if out.get('interrupted') and not out['msg'].startswith('nothing was imported'):
             out['msg'] = 'interrupted: %s. %s' % (out['interrupted'], out['msg'])
         if bad_file or ((failed or error or out.get('interrupted') or summary['not_tried'])
@@ -210,7 +282,35 @@ class ImportRun:
         if reason:
             raise import_plan.Interrupted(reason)
 
-    def _import(self, header, rows, out):
+    @staticmethod
+    def _every_row(outcomes, invalid):
+        """The outcomes of the rows sent and of the rows the conversion refused, in the order
+        of the legacy file, numbered as its data rows."""
+        if not invalid:
+            return outcomes
+        every = sorted(list(outcomes) + list(invalid), key=lambda o: o.row.line)
+        for number, outcome in enumerate(every, 1):
+            outcome.row.number = number
+        return every
+
+    def _apply_fixed(self, outcomes, users):
+        """Rows of the full source that an operator fixed in the file to fix, and whose fixed
+        row was imported: the server holds the person as fixed, so the original row is
+        ``unchanged`` (never sent again, never a conflict with its own fix), and says so."""
+        fixed = self.options['fixed_rows'] or {}
+        if not fixed:
+            return
+        on_server = set(user.get('uuid') for user in users)
+        for outcome in outcomes:
+            entry = fixed.get(outcome.row.line)
+            if not entry or entry.get('uuid') not in on_server:
+                continue
+            outcome.status, outcome.error = 'unchanged', None
+            outcome.uuid = entry['uuid']
+            outcome.changes, outcome.involved = [], []
+            outcome.warnings.append(entry.get('note') or 'fixed in the file to fix and imported')
+
+    def _import(self, header, rows, out, invalid=()):
         options = self.options
         self._stop_here()
         started = self.clock()
@@ -235,6 +335,7 @@ class ImportRun:
             share_voicemails=options['share_voicemails'])
         self.outcomes = outcomes
         self._timed('plan', started)
+        self._apply_fixed(list(outcomes) + list(invalid), users)
         self._stop_here()
         started = self.clock()
         self._check_rows(outcomes, users, out)
@@ -366,34 +467,74 @@ class ImportRun:
                     report[key] = out[key]
             self.write_file(path, reports.report_json(report).encode('utf-8'))
             written['report_file'] = path
+        if failed:
+            self.fix = self.fix_content(header, failed)
         if options['failed_dest']:
             path = options['failed_dest']
             if failed:
                 # The only output that holds secrets: the operator fixes it and feeds it back,
                 # so it is written byte for byte, and cells a spreadsheet would run are named.
-                self.write_file(path, import_plan.csv_body(
-                    header, [outcome.row.values for outcome in failed]))
+                self.write_file(path, self.fix['content'])
                 written['failed_file'] = path
-                cells = reports.formula_cells([(o.row.line, o.row.values) for o in failed],
-                                              header)
-                if cells:
-                    written['failed_file_formula_cells'] = len(cells)
-                    self.warnings.append(formula_warning(path, cells))
+                if self.fix['formula_cells']:
+                    written['failed_file_formula_cells'] = len(self.fix['formula_cells'])
+                    self.warnings.append(formula_warning(path, self.fix['formula_cells']))
             elif os.path.exists(path):
                 os.remove(path)  # a stale list of failures would mislead
         return written
+
+    def fix_content(self, header, to_fix):
+        """The file an operator fixes: the rows to fix in the format of the source - for a
+        converted legacy file, its own records byte for byte after its header (its encoding,
+        delimiter and columns, every row the conversion refused included), which the role
+        takes again as a legacy file; else confd CSV rows. A dict: ``content`` (bytes),
+        ``digests`` ({line: digest of the source's row}), ``lines``, ``legacy``,
+        ``formula_cells``."""
+        lines = [o.row.line for o in to_fix]
+        cells = reports.formula_cells([(o.row.line, o.row.values) for o in to_fix
+                                       if o.status != 'invalid'], header)
+        if self.legacy_src:
+            try:
+                content, digests = source_rows.legacy_subset(
+                    self.legacy_src, lines, codec_of(self.conversion))
+                return dict(content=content, digests=digests, lines=lines, legacy=True,
+                            formula_cells=cells)
+            except (IOError, OSError, ValueError, LegacyCsvError) as exc:
+                self.warnings.append('the rows to fix could not be cut from %s (%s): they are '
+                                     'written in the confd format' % (self.legacy_src, exc))
+        rows = [o.row.values for o in to_fix if o.status != 'invalid']
+        digests = dict((o.row.line, source_rows.record_digest(
+            import_plan.csv_body(header, [o.row.values]))) for o in to_fix
+            if o.status != 'invalid')
+        return dict(content=import_plan.csv_body(header, rows), digests=digests,
+                    lines=[o.row.line for o in to_fix if o.status != 'invalid'], legacy=False,
+                    formula_cells=cells)
+
+
+UNVERIFIED = ('unverified: the preflight is off (preflight=false), so the server\'s '
+              'configuration was not read and confd may still refuse this row')
+
+
+def codec_of(conversion):
+    """The encoding to read the legacy file with again: the one its conversion used, when
+    it is one codec (a file of mixed lines is read line by line again: 'auto')."""
+    encoding = (conversion or {}).get('encoding') or 'auto'
+    if encoding.startswith('mixed'):
+        return 'auto'
+    return encoding
 
 
 def formula_warning(path, cells):
     shown = ', '.join('line %d column %s' % cell for cell in cells[:5])
     more = ' and %d more' % (len(cells) - 5) if len(cells) > 5 else ''
-    return ('%s holds %d cells that a spreadsheet would run as formulas (they start with = + - '
-            '@, a tab or a carriage return: %s%s). The file is kept byte for byte so that it can '
+    return ('%s holds %d cells that a spreadsheet would run as formulas (they start with = or '
+            '@, a tab or a carriage return, or with + or - followed by something that is not a '
+            'number: %s%s). The file is kept byte for byte so that it can '
             'be imported again: open it as text (see the troubleshooting guide, "Opening the '
             'failed-rows file").' % (path, len(cells), shown, more))
 
 
-def import_message(src, summary, failed, outcomes=(), check_mode=False):
+def import_message(src, summary, failed, outcomes=(), check_mode=False, unverified=False):
     """The one-line summary: what was done, or in check mode what would be (a dry run
     imports nothing, so it never counts rows "created"), then the rows not imported."""
     if check_mode:
@@ -401,12 +542,18 @@ def import_message(src, summary, failed, outcomes=(), check_mode=False):
                 '%(unchanged)d unchanged, %(conflict)d conflict, %(would_fail)d would fail'
                 % summary)
         # The rows a real run would refuse are named like the real run's failures.
-        failed = [o for o in outcomes if o.status in ('would_fail', 'conflict')] or failed
+        failed = [o for o in outcomes if o.status in ('would_fail', 'conflict', 'invalid')] or failed
     else:
         text = ('%(created)d created, %(updated)d updated, %(unchanged)d unchanged, '
                 '%(conflict)d conflict, %(failed)d failed' % summary)
+    if summary.get('invalid'):
+        text += ', %(invalid)d invalid' % summary
     if summary.get('not_tried'):
         text += ', %(not_tried)d not tried' % summary
+    if unverified:
+        text += (' (unverified: preflight=false, so confd\'s refusals could not be predicted; '
+                 'the real run may refuse some of the rows to send)')
+    text += ' (%d rows)' % summary['total']
     if failed:
         details = ['line %d (%s): %s' % (o.row.line, o.key or 'no key', o.error)
                    for o in failed[:MAX_FAILURES_IN_MSG]]

@@ -696,6 +696,8 @@ class Converter(object):
         self.warnings = []            # file-level messages
         self.invalid_rows = []        # {line, column, legacy_column, reason}, capped
         self.invalid_count = 0        # rows left out (or failing)
+        self.invalid_lines = []       # the legacy line of every invalid row (not capped)
+        self.row_lines = []           # the legacy line of every row written, in order
         self.problem_count = 0        # problems in those rows
         self.row_warnings = []        # non-fatal notices per row, capped
         self.row_warning_count = 0
@@ -748,12 +750,18 @@ class Converter(object):
             if name in lm.INVERTED_COLUMNS:
                 invert = target
             confd_of.append(target)
+        if unknown and width == 1:
+            # One header cell: the file is most likely separated by something else than '|',
+            # and every column would be "unknown". Say that first.
+            diagnosis = delimiter_diagnosis(cells[0])
+            if diagnosis:
+                raise LegacyCsvError(diagnosis, line)
         if unknown:
             described = describe_unknown(unknown)
             if self.unknown_columns != 'drop':
                 raise LegacyCsvError('unknown legacy header(s): %s. Fix the header, map them with '
-                                     'column_map, or set unknown_columns=drop.%s'
-                                     % (described, _delimiter_hint(cells)), line)
+                                     'column_map, or set unknown_columns=drop.'
+                                     % described, line)
             self.warnings.append('unknown column(s) dropped: %s' % described)
             dropped.extend(name for dummy, name in unknown)
         if na:
@@ -827,6 +835,7 @@ class Converter(object):
 
     def _invalid(self, line, problems):
         self.invalid_count += 1
+        self.invalid_lines.append(line)
         for problem in problems:
             self.problem_count += 1
             if len(self.invalid_rows) < self.max_reported:
@@ -882,6 +891,7 @@ class Converter(object):
         csv_line = CsvLines(len(columns)).line if as_csv else None
         lines = []                    # as_csv: the CSV lines not yet yielded
         add_line = lines.append
+        add_row_line = self.row_lines.append
         inverse = {'0': '1', '1': '0'}
         map_profile = lm.map_profile
         transfer_default = lm.LEGACY_TRANSFER_DEFAULT
@@ -968,6 +978,7 @@ class Converter(object):
                         errors = check_duplicates(values, line)
                         if not errors:
                             rows += 1
+                            add_row_line(line)
                             if csv_line is None:
                                 yield values
                                 continue
@@ -996,6 +1007,7 @@ class Converter(object):
                         self._invalid(line, errors)
                         continue
                 rows += 1
+                add_row_line(line)
                 if csv_line is None:
                     yield values
                     continue
@@ -1085,22 +1097,27 @@ def describe_unknown(unknown, limit=MAX_LISTED):
     return summarize_items(unknown, limit, render)
 
 
-def _delimiter_hint(cells):
-    """Why a whole header may be unknown: the file is not '|'-separated."""
-    if len(cells) != 1:
-        return ''
-    for separator, what in ((',', 'a comma'), (';', 'a semicolon'), ('\t', 'a tab')):
-        if separator in cells[0]:
-            hint = (' The header is one cell holding %s: legacy web-interface files are '
-                    "separated by '|'." % what)
-            if separator == '\t':
-                hint += (' A tab-separated file is read when it is UTF-16 with a BOM, as Excel '
-                         'saves "Unicode text".')
-            if separator == ',':
-                hint += (' A file already in the confd format goes to xivo.confd.user_import '
-                         '(role: xivo_user_migration_csv) without conversion.')
-            return hint
-    return ''
+def delimiter_diagnosis(header):
+    """Why a header read as one cell is one: 'the file is delimited by ';' not '|'', naming
+    the columns found that way, or None when no other separator explains it."""
+    for separator, name in ((';', "';'"), (',', "','"), ('\t', 'tabs')):
+        if separator not in header:
+            continue
+        names = [part.strip().strip('"').strip() for part in header.split(separator)]
+        known = [n for n in names if lm.normalize_header(n) in lm.LEGACY_TO_CONFD
+                 or n in IMPORT_COLUMNS]
+        text = ("the file is delimited by %s, not '|' (the separator of the legacy web-interface "
+                "files): its header is one cell holding %d column names separated by %s%s. Save "
+                "it again with '|' as the separator" % (
+                    name, len(names), name, ' (%s)' % summarize_items(known) if known else ''))
+        if separator == '\t':
+            text += (', or as UTF-16 with a BOM (Excel "Unicode text"), which is read with tabs as '
+                     'they are')
+        if separator == ',' and known and all(n in IMPORT_COLUMNS for n in known):
+            text += ('; it looks like a file already in the confd format: give it to '
+                     'xivo.confd.user_import (role: xivo_user_migration_csv) without conversion')
+        return text + '.'
+    return None
 
 
 def _text(value):

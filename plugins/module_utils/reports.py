@@ -15,8 +15,13 @@ import os
 import re
 import uuid
 
-# A cell a spreadsheet runs as a formula when the file is opened (CSV injection).
-FORMULA_STARTS = ('=', '+', '-', '@', '\t', '\r')
+# A cell a spreadsheet runs as a formula when the file is opened (CSV injection, as the OWASP
+# guidance lists them): one that starts with '=', '@', a tab or a carriage return, or with '+' or
+# '-' followed by anything but a number. '+33 1 23 45 67 89', '-5' or '+1 (555) 123-4567' are
+# numbers a spreadsheet shows (or computes into a number): they run nothing and are not flagged.
+FORMULA_STARTS = ('=', '@', '\t', '\r')
+SIGNS = ('+', '-')
+_NUMBER_AFTER_SIGN = re.compile(r'[+-][0-9 ().,/-]*\Z')
 _UNSAFE = re.compile(r'[^A-Za-z0-9._-]')
 
 
@@ -87,6 +92,15 @@ def formula_cells(rows, columns):
     for line, values in rows:
         for column in columns:
             value = values.get(column) or ''
-            if value.startswith(FORMULA_STARTS):
+            if runs_as_formula(value):
                 found.append((line, column))
     return found
+
+
+def runs_as_formula(value):
+    """Whether a spreadsheet opening the CSV would run ``value`` as a formula."""
+    if not value:
+        return False
+    if value.startswith(FORMULA_STARTS):
+        return True
+    return value.startswith(SIGNS) and not _NUMBER_AFTER_SIGN.match(value)

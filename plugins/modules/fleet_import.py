@@ -24,10 +24,12 @@ description:
     (C(xivo_user_migration_concurrency)), each server as M(xivo.confd.user_import) would (backup,
     preflight, batches sized by time, a result per user, a lock per server), showing progress
     lines as the imports go.
-  - Writes each server's report of this run and its failed rows, copies them as the latest,
-    and the fleet report (C(fleet.json), C(fleet.md)), then prints one line per server and one
-    for the fleet (every server of the play, whatever the batches of C(serial)); at default
-    verbosity these lines only, with C(-v) the whole result.
+  - Writes each server's report of this run (every row of its source, the rows the conversion
+    refused as C(invalid)), copies it as the latest, puts the rows not imported in the host's file
+    to fix (C(<report_dir>/<host>-to-fix.csv), never rewritten under the operator), and the fleet
+    report (C(fleet.json), C(fleet.md)), then prints one line per server and one for the fleet
+    (every server of the play, whatever the batches of C(serial)); at default verbosity these
+    lines only, with C(-v) the whole result.
   - Each server is given at most C(deadline) seconds without an answer (connect and read
     timeouts apart, retries and the token request included); a line names the servers that keep
     the run waiting every C(xivo_user_migration_progress_seconds), and after the deadline the

@@ -82,8 +82,8 @@ summary:
   returned: when the outcome was found
   type: dict
 files:
-  description: The server's report (C(report)) and failed-rows file (C(failed)) of this run, and
-    their latest copies.
+  description: The server's report of this run (C(report)), its latest copy (C(latest_report)), and
+    the file of the rows to fix (C(to_fix)) when rows were not imported.
   returned: when the outcome was found
   type: dict
 msg:

@@ -359,6 +359,23 @@ invalid_rows:
   sample:
     - {line: 4, column: voicemail_password, legacy_column: voicemailpassword,
        reason: "does not match 1-80 digits (confd: String does not match expected pattern.)"}
+row_lines:
+  description:
+    - The line of O(src) where each row written to O(dest) starts, in order, as runs of
+      consecutive lines C([first, count]) (a file with no bad row and no multi-line record is one
+      pair). Give this result to M(xivo.confd.user_import) (its O(xivo.confd.user_import#module:conversion)
+      option) to have every row of O(src) reported in its numbering.
+  returned: success or invalid rows
+  type: list
+  elements: list
+  sample: [[2, 3], [6, 295]]
+invalid_lines:
+  description: The line of O(src) of every row left out (not capped, unlike RV(invalid_rows)), as
+    runs C([first, count]) like RV(row_lines).
+  returned: success or invalid rows
+  type: list
+  elements: list
+  sample: [[5, 1]]
 invalid_count:
   description: The number of rows with at least one problem.
   returned: success or invalid rows

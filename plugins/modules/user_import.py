@@ -68,6 +68,18 @@ options:
       - A relative path is looked up like other file modules do (relative to the playbook).
     type: path
     required: true
+  conversion:
+    description:
+      - The registered result of the M(xivo.confd.user_csv) task that wrote O(src) from a legacy
+        file (with O(xivo.confd.user_csv#module:invalid_rows=skip)). Then every row of the legacy
+        file has exactly one outcome - the rows the conversion left out are C(invalid), with their
+        legacy line, column and reason - and every row is named by its line in the legacy file,
+        in RV(users), RV(msg) and the reports; C(total) in RV(summary) counts the legacy file's rows.
+        O(failed_dest) then holds the legacy records of the rows to fix, byte for byte after the
+        legacy header (its encoding and delimiter), so that the fixed file is converted again like
+        the legacy one.
+      - Refused when it describes another file than O(src).
+    type: dict
   keys:
     description:
       - How a row is recognised on the server, in order of preference. Each key is a column, or
@@ -216,9 +228,12 @@ options:
     type: path
   failed_dest:
     description:
-      - Write the failed and conflicting rows, unchanged, as a confd CSV to this file (mode
-        C(0600); it holds their secrets) so they can be fixed and fed back. Removed when no row
-        failed.
+      - Write the failed, conflicting and invalid rows, unchanged, to this file (mode C(0600); it
+        holds their secrets) so they can be fixed and fed back, as a confd CSV or, with
+        O(conversion), as the legacy file's own records. Removed when no row failed.
+      - Never the same file as O(src) or the legacy file of O(conversion) (nor O(report_dest) or
+        O(backup_dest)) - such a run is refused before anything is sent, since it would write
+        over its own input.
       - The file is written byte for byte so that it can be imported again; cells a spreadsheet
         would run as formulas (starting with C(=), C(+), C(-), C(@)) are counted in
         RV(failed_file_formula_cells) and named in a warning.
@@ -290,7 +305,7 @@ EXAMPLES = r'''
 
 RETURN = r'''
 users:
-  description: One entry per data row of O(src), in file order (without the C(unchanged) ones
+  description: One entry per data row of O(src) (of the legacy file with O(conversion)), in file order (without the C(unchanged) ones
     when O(return_unchanged=false)). When the server cannot be read, every row is C(failed) with
     the reason.
   returned: always
@@ -298,11 +313,13 @@ users:
   elements: dict
   contains:
     row:
-      description: Data row number, 1 for the first row after the header.
+      description: Data row number, 1 for the first row after the header (of the legacy file
+        with O(conversion)).
       type: int
       sample: 1
     line:
-      description: Line of O(src) where the row starts (the header is line 1).
+      description: Line of O(src) where the row starts (the header is line 1); with
+        O(conversion), its line in the legacy file.
       type: int
       sample: 2
     name:
@@ -316,11 +333,14 @@ users:
     status:
       description: C(created), C(updated), C(unchanged), C(conflict) (the row's keys point at
         another server user, or its identity columns disagree with its match; nothing was done),
-        C(failed), or in check mode C(would_create), C(would_update) and C(would_fail) (the row
-        would be refused, every reason in RV(users[].error)). C(not_tried) when the row was never
-        sent because the server could not be read or refused the credentials (401/403); there is
-        nothing in the row to fix, it is in no failed-rows file, and the task fails; a re-run
-        tries it.
+        C(failed), C(invalid) (a row of the legacy file that the conversion refused, see
+        O(conversion), never sent), or in check mode C(would_create), C(would_update) and
+        C(would_fail) (the row would be refused, every reason in RV(users[].error)). With
+        O(preflight=false), check mode cannot predict confd's refusals, so RV(prediction) is
+        C(unverified) and each C(would_create)/C(would_update) row says so in its C(warnings).
+        C(not_tried) when the row was never sent because the server could not be read or refused
+        the credentials (401/403); there is nothing in the row to fix, it is in no file to fix,
+        and the task fails; a re-run tries it.
       type: str
       sample: created
     uuid:
@@ -331,6 +351,10 @@ users:
       description: Why the row failed (the server's message, or the local check), without secrets.
       type: str
       sample: "Input Error - Extension '5000' is outside of range for context 'default'"
+    column:
+      description: The confd column of the first problem of an C(invalid) row.
+      type: str
+      returned: for invalid rows, when the problem is in one column
     ids:
       description: The ids confd returned for the row (user_id, line_id, extension_id, ...).
       type: dict
@@ -366,8 +390,14 @@ summary:
   description: How many rows ended in each status.
   returned: always
   type: dict
-  sample: {"created": 2, "updated": 0, "unchanged": 1, "conflict": 0, "failed": 1,
-           "would_create": 0, "would_update": 0, "would_fail": 0, "not_tried": 0, "total": 4}
+  sample: {"created": 2, "updated": 0, "unchanged": 1, "conflict": 0, "failed": 1, "invalid": 1,
+           "would_create": 0, "would_update": 0, "would_fail": 0, "not_tried": 0, "total": 5}
+prediction:
+  description: C(unverified) in check mode with O(preflight=false) - the server's configuration
+    was not read, so the rows that would be sent may still be refused by the real run.
+  returned: in check mode with O(preflight=false)
+  type: str
+  sample: unverified
 run_id:
   description: The identifier of this run (also in the report).
   returned: always

@@ -141,8 +141,9 @@ def test_hostile_host_names_stay_in_their_directories(fleet, tmp_path):
                                                        'ansible-tmp/', 'bad-then-good', 'legacy'))]
     assert not outside, outside
     latest = sorted(p.name for p in (tmp_path / 'reports').iterdir() if p.is_file())
-    assert len([n for n in latest if n.endswith('-failed.csv')]) == 4
-    assert len([n for n in latest if n.endswith('.json') and n != 'fleet.json']) == 4
+    assert len([n for n in latest if n.endswith('-to-fix.csv')]) == 4
+    assert len([n for n in latest if n.endswith('.json') and n != 'fleet.json'
+                and not n.endswith('-to-fix.json')]) == 4
     assert not (tmp_path.parent / 'escape.json').exists()
 
 

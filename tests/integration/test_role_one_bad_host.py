@@ -73,7 +73,7 @@ def assert_figures_add_up(run_dir, hosts, without_report=()):
     total_row = next([c.strip() for c in line.strip('|').split('|')] for line in table
                      if line.startswith('| **total**'))
     for index, column in enumerate(columns):
-        if column in ('server', 'address', 'status', 'report', 'failed rows'):
+        if column in ('server', 'address', 'status', 'report', 'rows to fix'):
             continue
         assert int(total_row[index]) == sum(int(r[index]) for r in rows), (column, table)
     return fleet_report
@@ -174,10 +174,9 @@ def test_wrong_credentials_on_one_server_leave_its_rows_not_tried(fleet, tmp_pat
     assert refused['summary']['failed'] == 0 and refused['summary']['not_tried'] == 3, refused
     assert 'Wrong-password-42' not in run.stdout + run.results_text
     run_dir = latest_run_dir(tmp_path)
-    assert not (run_dir / 'xivo-1-failed.csv').exists()
-    assert not (run_dir / 'xivo-2-failed.csv').exists()
-    # The list of the previous run (its bad row) is still the one to fix: nothing was tried.
-    latest_failed = (tmp_path / 'reports' / 'xivo-1-failed.csv').read_text()
+    assert not (tmp_path / 'reports' / 'xivo-2-to-fix.csv').exists()
+    # The file to fix of the previous run (its bad row) is still the one to fix: nothing was tried.
+    latest_failed = (tmp_path / 'reports' / 'xivo-1-to-fix.csv').read_text()
     assert 'Secret-5000' in latest_failed and 'Secret-1001' not in latest_failed
     report = json.loads((run_dir / 'xivo-1.json').read_text())
     assert set(u['status'] for u in report['users']) == {'not_tried'}
@@ -189,7 +188,7 @@ def test_wrong_credentials_on_one_server_leave_its_rows_not_tried(fleet, tmp_pat
     assert partly['failed'] and 'rows not tried' in partly['msg'], partly
     assert partly['summary']['not_tried'] == 2 and partly['summary']['failed'] == 1, partly
     assert not fleet.servers[3].users()
-    failed_rows = (run_dir / 'xivo-3-failed.csv').read_text()
+    failed_rows = (tmp_path / 'reports' / 'xivo-3-to-fix.csv').read_text()
     assert 'Secret-5000' in failed_rows and 'Secret-1001' not in failed_rows
     fleet_report = assert_figures_add_up(run_dir, sorted(hosts))
     assert fleet_report['totals']['not_tried'] >= 3

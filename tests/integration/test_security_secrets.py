@@ -31,8 +31,8 @@ CONFD = ('firstname,lastname,exten,context,line_protocol,username,password,sip_s
          'Jean,Dupont,1201,default,sip,jdupont,%s,%s,Jean,1201,default,%s,%s\n'
          'Out,Range,5000,default,sip,outr,%s,,,,,,%s\n') % (PASSWORD, SIP, VM, CP, BAD_PW, CP + '1')
 SECRETS = [PASSWORD, SIP, VM, CP, BAD_PW, BAD_PW + 'i', harness.WS_PASSWORD]
-# The files that must hold the secrets: converted files (role work dir), failed rows, backups.
-ALLOWED_TO_HOLD = re.compile(r'(failed\.csv|backup.*\.csv|/backups/.*\.csv|/work/.*\.csv|/converted/.*\.csv)$')
+# The files that must hold the secrets: converted files (role work dir), rows to fix, backups.
+ALLOWED_TO_HOLD = re.compile(r'(failed\.csv|-to-fix\.csv|backup.*\.csv|/backups/.*\.csv|/work/.*\.csv|/converted/.*\.csv)$')
 
 
 @pytest.fixture(scope='module')

@@ -247,3 +247,104 @@ def test_no_secret_in_any_output_at_high_verbosity(fleet, tmp_path):
         # 44551 is not the voicemail password 4455.
         pattern = r'(?<!\d)%s(?!\d)' % re.escape(secret) if secret.isdigit() else re.escape(secret)
         assert not re.search(pattern, output), 'secret %r leaked' % secret
+
+
+# A cp1252 legacy file: line 3 is invalid (no firstname), line 5 is refused by the server (5000
+# is outside the context's range), line 6 is invalid (a mobile number with letters), line 7 is
+# a quoted record on two lines.
+LEGACY_CP1252 = ('firstname|lastname|phonenumber|context|protocol|username|password|mobilephonenumber\n'
+                 'Hélène|Durand|1101|default|sip|hdurand|Pw-1101|\n'
+                 '|Nofirst|1102|default|sip|nofirst|Pw-1102|\n'
+                 'Zoé|Martin|1103|default|sip|zmartin|Pw-1103|+33 1 23 45 67 89\n'
+                 'Out|Range|5000|default|sip|orange|Pw-5000|\n'
+                 'Bad|Mobile|1104|default|sip|bmobile|Pw-1104|call-me\n'
+                 '"Anne\nMarie"|Two|1105|default|sip|amarie|Pw-1105|\n').encode('cp1252')
+
+
+def legacy_tasks(server, fleet, legacy, converted, **extra):
+    convert = {'name': 'convert', 'xivo.confd.user_csv': {
+        'src': str(legacy), 'dest': str(converted), 'invalid_rows': 'skip'},
+        'register': 'converted'}
+    args = dict(conversion='{{ converted }}')
+    args.update(extra)
+    return [convert, import_task('import', server, fleet, converted, **args)]
+
+
+def test_every_legacy_row_has_one_outcome_in_the_legacy_numbering(fleet, tmp_path):
+    server = fleet.servers[0]
+    legacy = tmp_path / 'paris.csv'
+    legacy.write_bytes(LEGACY_CP1252)
+    to_fix = tmp_path / 'paris-to-fix.csv'
+    run = play(tmp_path, legacy_tasks(server, fleet, legacy, tmp_path / 'work' / 'paris.csv',
+                                      failed_dest=str(to_fix), report_dest=str(tmp_path / 'r.json')))
+    result = run.result('import')
+    assert result['failed']
+    # Six data rows in the legacy file: six outcomes, each at its legacy line.
+    assert result['summary']['total'] == 6
+    assert sum(result['summary'][k] for k in result['summary'] if k != 'total') == 6
+    by_line = dict((u['line'], u) for u in result['users'])
+    assert sorted(by_line) == [2, 3, 4, 5, 6, 7]
+    assert [by_line[n]['status'] for n in (2, 3, 4, 5, 6, 7)] == [
+        'created', 'invalid', 'created', 'failed', 'invalid', 'created']
+    assert by_line[3]['column'] == 'firstname' and 'firstname' in by_line[3]['error']
+    assert 'mobile_phone_number (legacy column mobilephonenumber)' in by_line[6]['error']
+    assert [u['row'] for u in result['users']] == [1, 2, 3, 4, 5, 6]
+    # The message names the legacy file and its lines only.
+    assert str(legacy) in result['msg'] and 'work/paris.csv' not in result['msg']
+    assert 'line 3 (no key): invalid' in result['msg'] and 'line 5 (' in result['msg']
+    assert 'line 6 (' in result['msg']
+    report = json.loads((tmp_path / 'r.json').read_text())
+    assert report['summary']['total'] == 6 and len(report['users']) == 6
+    # The file to fix: the legacy header and the three records to fix, byte for byte (cp1252).
+    lines = LEGACY_CP1252.split(b'\n')
+    assert to_fix.read_bytes() == b'\n'.join([lines[0], lines[2], lines[4], lines[5]]) + b'\n'
+    assert stat.S_IMODE(os.stat(to_fix).st_mode) == 0o600
+    # '+33 1 23 45 67 89' (a phone number) is no formula: no warning for the file to fix.
+    assert not any('formula' in w for w in result.get('warnings', []))
+
+
+def test_the_fixed_rows_are_imported_as_a_legacy_file_and_the_input_is_never_written(fleet, tmp_path):
+    server = fleet.servers[0]
+    legacy = tmp_path / 'paris.csv'
+    legacy.write_bytes(LEGACY_CP1252)
+    to_fix = tmp_path / 'paris-to-fix.csv'
+    play(tmp_path, legacy_tasks(server, fleet, legacy, tmp_path / 'work' / 'paris.csv',
+                                failed_dest=str(to_fix)))
+    fixed = (to_fix.read_bytes().replace(b'|Nofirst|', 'Noé|Nofirst|'.encode('cp1252'))
+             .replace(b'|5000|', b'|1150|').replace(b'call-me', b'0612345678'))
+    to_fix.write_bytes(fixed)
+    # The operator points the import at the file they fixed, and names it as failed_dest too:
+    # refused before anything is sent, the file untouched.
+    logged = len(import_requests(server))
+    same = play(tmp_path, legacy_tasks(server, fleet, to_fix, tmp_path / 'work' / 'fix.csv',
+                                       failed_dest=str(to_fix)), name='same')
+    result = same.result('import')
+    assert result['failed'] and 'failed_dest is the same file as the source' in result['msg']
+    assert to_fix.read_bytes() == fixed and len(import_requests(server)) == logged
+    again = play(tmp_path, legacy_tasks(server, fleet, to_fix, tmp_path / 'work' / 'fix.csv',
+                                        failed_dest=str(tmp_path / 'still.csv')), name='again')
+    result = again.result('import')
+    assert not result.get('failed'), result['msg']
+    assert result['summary']['created'] == 3 and result['summary']['total'] == 3
+    assert to_fix.read_bytes() == fixed
+    assert sorted(u['lastname'] for u in server.users()) == [
+        'Durand', 'Martin', 'Mobile', 'Nofirst', 'Range', 'Two']
+
+
+def test_check_mode_without_preflight_says_the_prediction_is_unverified(fleet, tmp_path):
+    server = fleet.servers[0]
+    src = tmp_path / 'users.csv'
+    src.write_text('firstname,lastname,exten,context,line_protocol\n'
+                   'Good,One,1010,default,sip\n'
+                   'Out,Range,5000,default,sip\n', encoding='utf-8')
+    run = play(tmp_path, [import_task('import', server, fleet, src, preflight=False)],
+               extra_args=['--check'])
+    result = run.result('import')
+    assert result['prediction'] == 'unverified'
+    assert 'unverified' in result['msg'] and 'could not be predicted' in result['msg']
+    assert all('unverified' in ' '.join(u.get('warnings', [])) for u in result['users'])
+    assert any('could not be predicted' in w for w in result['warnings'])
+    checked = play(tmp_path, [import_task('import', server, fleet, src)], extra_args=['--check'],
+                   name='checked')
+    assert 'prediction' not in checked.result('import')
+    assert 'unverified' not in checked.result('import')['msg']

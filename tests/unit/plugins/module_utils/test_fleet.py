@@ -29,13 +29,13 @@ def test_server_lines_and_a_fleet_line_over_every_batch():
     first = [outcome('a', created=3, unchanged=1), outcome('b', failed=1, conflict=1, created=2)]
     later = first + [outcome('c', status=fleet.UNREACHABLE, msg='cannot connect')]
     lines = fleet.summary_lines(first, first, 4, False)
-    assert lines[0] == ('a (10.0.0.1:9486): 3 created, 0 updated, 1 unchanged, 0 conflict, 0 failed '
-                        '(report: /r/runs/x/a.json)')
+    assert lines[0] == ('a (10.0.0.1:9486): 3 created, 0 updated, 1 unchanged, 0 conflict, 0 failed, '
+                        '0 invalid (4 rows) (report: /r/runs/x/a.json)')
     assert lines[-1] == ('fleet: 2 of 4 servers imported (2 of 4 servers done so far): 5 created, '
-                         '0 updated, 1 unchanged, 1 conflict, 1 failed')
+                         '0 updated, 1 unchanged, 1 conflict, 1 failed, 0 invalid (8 rows)')
     final = fleet.fleet_line(later + [outcome('d', status=fleet.NOT_IMPORTED, msg='x')], 4, False)
     assert final == ('fleet: 2 of 4 servers imported: 5 created, 0 updated, 1 unchanged, 1 '
-                     'conflict, 1 failed, 1 unreachable, 1 not imported')
+                     'conflict, 1 failed, 0 invalid (8 rows), 1 unreachable, 1 not imported')
     assert 'UNREACHABLE: cannot connect' in fleet.server_line(later[2])
 
 
@@ -44,23 +44,35 @@ def test_check_mode_lines_say_what_would_happen():
     assert 'would create 2, would update 0, would fail 1' in line
 
 
-def test_a_server_fails_for_its_failed_rows_and_left_out_legacy_rows_naming_them():
-    bad = outcome('b', failed=1, created=1)
-    bad['files']['failed'] = '/r/b-failed.csv'
-    users = [{'row': 2, 'key': 'exten@context=5000@default', 'status': 'failed', 'error': 'out of range'}]
+def test_a_server_fails_for_its_rows_to_fix_naming_each_by_its_legacy_line():
+    bad = outcome('b', failed=1, created=1, invalid=1)
+    bad['files']['to_fix'] = '/r/b-to-fix.csv'
+    bad['conversion'] = {'src': '/legacy/b.csv', 'invalid_count': 1}
+    users = [{'row': 2, 'line': 3, 'key': 'exten@context=5000@default', 'status': 'failed',
+              'error': 'out of range'},
+             {'row': 3, 'line': 7, 'key': None, 'status': 'invalid',
+              'error': 'invalid: firstname: may not be empty'}]
     message = fleet.failure(bad, 'skip', True, users=users)
-    assert message.startswith('b: 1 of 2 users failed or conflict on 10.0.0.1:9486 (fix them in '
-                              '/r/b-failed.csv')
-    assert 'row 2 (exten@context=5000@default): out of range' in message
+    assert message.startswith('b: 2 of the 3 rows of /legacy/b.csv were not imported on '
+                              '10.0.0.1:9486 (1 failed, 1 invalid) (fix them in /r/b-to-fix.csv')
+    assert 'line 3 (exten@context=5000@default): out of range' in message
+    assert 'line 7 (no key): invalid: firstname: may not be empty' in message
+    assert 'row ' not in message      # one numbering: the legacy file's lines
     assert fleet.failure(bad, 'skip', False, users=users) == ''
-    good = outcome('a', created=1)
-    good['conversion'] = {'invalid_count': 1, 'src': 'a.csv',
-                          'invalid_rows': [{'line': 3, 'column': 'firstname', 'reason': 'empty'}]}
-    assert fleet.failure(good, 'skip', True) == (
-        'a: 1 invalid rows of a.csv were left out; line 3, column firstname: empty')
-    assert fleet.failure(good, 'ignore', True) == ''
+    only_invalid = outcome('a', created=1, invalid=1)
+    assert fleet.failure(only_invalid, 'skip', True).startswith('a: 1 of the 2 rows')
+    assert fleet.failure(only_invalid, 'ignore', True) == ''
     down = outcome('c', status=fleet.UNREACHABLE, msg='cannot connect')
     assert fleet.failure(down, 'skip', False) == 'c: cannot connect'
+
+
+def test_every_row_is_counted_once_in_the_server_and_fleet_totals():
+    outcomes = [outcome('a', created=2, invalid=1, failed=1), outcome('b', unchanged=3, conflict=1)]
+    totals = fleet.totals(outcomes)
+    assert totals['total'] == 8
+    assert sum(totals[k] for k in fleet.COUNTED) == totals['total']
+    assert 'invalid' in fleet.fleet_markdown(fleet.fleet_report('r', outcomes, 2, False, 's', 'e'),
+                                             '/r')
 
 
 def test_the_fleet_report_links_each_server_file_from_the_table(tmp_path):
@@ -68,7 +80,7 @@ def test_the_fleet_report_links_each_server_file_from_the_table(tmp_path):
                                 False, 'start', 'end')
     assert report['complete'] is False and report['totals']['created'] == 1
     table = fleet.fleet_markdown(report, '/r/runs/x')
-    assert '| a | 10.0.0.1:9486 | imported | 1 | 0 | 0 | 0 | 0 | 0 | 1 | [a.json](a.json) |  |' in table
+    assert '| a | 10.0.0.1:9486 | imported | 1 | 0 | 0 | 0 | 0 | 0 | 0 | 1 | [a.json](a.json) |  |' in table
     assert 'b\\|x' in table  # a pipe in a host name does not break the table
     assert '| **total** |' in table
 

@@ -260,7 +260,7 @@ def test_the_message_of_a_dry_run_says_what_would_be_done():
     summary = import_plan.summarize(outcomes)
     text = import_run.import_message('users.csv', summary, [], outcomes=outcomes, check_mode=True)
     assert text.startswith('2 would be created, 0 would be updated, 1 unchanged, 0 conflict, '
-                           '1 would fail. Rows of users.csv that would not be imported: line 4')
+                           '1 would fail (4 rows). Rows of users.csv that would not be imported: line 4')
     assert 'created, ' not in text.replace('would be created, ', '')
     real = import_plan.summarize(_planned(['created', 'failed']))
     assert import_run.import_message('users.csv', real, []).startswith(

@@ -358,5 +358,16 @@ def test_csv_module_fast_path_reads_quoted_lines_like_the_php_state_machine():
 def test_a_comma_separated_file_is_named_as_such(tmp_path):
     with pytest.raises(L.LegacyCsvError) as error:
         convert(tmp_path, b'firstname,lastname,exten,context\nA,B,1000,default\n')
-    assert "one cell holding a comma: legacy web-interface files are separated by '|'" in str(error.value)
+    assert str(error.value).startswith("the file is delimited by ',', not '|'")
     assert 'xivo.confd.user_import' in str(error.value)
+
+
+def test_a_semicolon_separated_file_is_diagnosed_first(tmp_path):
+    for options in ({}, {'unknown_columns': 'drop'}):
+        with pytest.raises(L.LegacyCsvError) as error:
+            convert(tmp_path, 'prénom;firstname;lastname;phonenumber;context\nA;B;C;1000;default\n'
+                    .encode('cp1252'), **options)
+        text = str(error.value)
+        assert text.startswith("the file is delimited by ';', not '|'"), text
+        assert "'firstname', 'lastname', 'phonenumber', 'context'" in text
+        assert 'unknown' not in text and 'did you mean' not in text

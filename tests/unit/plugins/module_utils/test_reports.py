@@ -42,8 +42,21 @@ def test_inside_refuses_a_path_that_leaves_the_directory(tmp_path):
 def test_formula_cells_are_named_by_line_and_column():
     rows = [(2, {'firstname': '=HYPERLINK("x")', 'mobile_phone_number': '+33612'}),
             (3, {'firstname': 'Ann', 'mobile_phone_number': ''})]
-    assert reports.formula_cells(rows, ['firstname', 'mobile_phone_number']) == [
-        (2, 'firstname'), (2, 'mobile_phone_number')]
+    assert reports.formula_cells(rows, ['firstname', 'mobile_phone_number']) == [(2, 'firstname')]
+
+
+@pytest.mark.parametrize('value', [
+    '=1+1', '=HYPERLINK("http://x","y")', '@SUM(A1)', '+A1', "-2+3+cmd|' /C calc'!A0",
+    '+cmd|x', '-1+1', '\t=1', '\r=1', '+33 1 23 45 67 89 ; =x'])
+def test_what_a_spreadsheet_would_run_is_flagged(value):
+    assert reports.runs_as_formula(value)
+
+
+@pytest.mark.parametrize('value', [
+    '+33 1 23 45 67 89', '+33123456789', '+1 (555) 123-4567', '-5', '-12.5', '0612345678',
+    'Ann', '', 'a=b', ' =x', '+44 (0)20 7946 0958', '--'])
+def test_numbers_and_plain_text_are_not_flagged(value):
+    assert not reports.runs_as_formula(value)
 
 
 def test_run_ids_sort_by_time():
