@@ -103,7 +103,7 @@ def _folded(column, value, form):
 def normalize(column, value):
     """A cell as identity compares it: trimmed and in NFC; email without case (as confd); names
     without case or extra spaces (the same person typed twice); anything else exact (confd
-    compares usernames, SIP names and extensions with case, §13.3)."""
+    compares usernames, SIP names and extensions with case, as observed on 16.15)."""
     return _folded(column, value, True)
 
 
@@ -315,7 +315,7 @@ class Match:
 
 
 def has_line(values):
-    """confd creates a line only with a context and line_protocol sip or sccp (§3.3)."""
+    """confd 16.15 creates a line only with a context and line_protocol sip or sccp."""
     return bool((values.get('context') or '').strip()) and \
         (values.get('line_protocol') or '').strip() in LINE_PROTOCOLS
 
