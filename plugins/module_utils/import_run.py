@@ -593,8 +593,8 @@ def import_diff(outcomes, users_by_uuid, limit=DEFAULT_DIFF_LIMIT, report=None, 
         if shared:
             # Another person's voicemail changes too (share_voicemails): show it.
             voicemail = 'voicemail %s@%s' % (shared['number'], shared['context'])
-            before.append('~ %s: name=%s, users %s' % (voicemail, shared['previous_name'],
-                                                        ', '.join(shared['users'])))
+            before.append('~ %s: name=%s, users %s' % (
+                voicemail, shared['previous_name'], ', '.join(shared['users'])))
             after.append('~ %s: name=%s, users %s, and %s' % (
                 voicemail, shared['renamed_to'] or shared['previous_name'],
                 ', '.join(shared['users']), outcome.key))
