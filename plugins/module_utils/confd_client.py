@@ -9,6 +9,7 @@ Server behaviour: reference confd-user-import.md §1 (auth, routes) and §12.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import socket
@@ -332,6 +333,21 @@ class ConfdClient:
                     handle.shutdown(socket.SHUT_RDWR)
             except OSError:
                 pass    # closed already
+
+    @contextlib.contextmanager
+    def cleanup(self):
+        """Requests that undo what the run set up on the server (releasing its lock there):
+        after an interruption, or once the deadline passed, they still get ``abort_grace``
+        seconds of their own (retries included), then the usual limits come back."""
+        saved = self._abort_until, self._silent
+        if self._aborted is not None:
+            self._abort_until = self._clock() + self.abort_grace
+        self._silent = min(self._silent, max(0.0, self.deadline - self.abort_grace))
+        try:
+            yield self
+        finally:
+            self._abort_until = saved[0] if self._aborted is not None else self._abort_until
+            self._silent = max(self._silent, saved[1])
 
     @property
     def aborted(self):

@@ -357,3 +357,26 @@ def test_abort_cuts_a_request_in_flight_even_in_the_tls_handshake():
         timer.cancel()
         listener.close()
         api.close()
+
+
+def test_cleanup_requests_get_a_grace_of_their_own_after_an_interruption_or_the_deadline():
+    api, session, clock = silent_client(token='t', username=None, password=None, timeout=30,
+                                        deadline=5, retries=0)
+    with pytest.raises(ConfdNoAnswer):
+        api.export_users()
+    with pytest.raises(ConfdNoAnswer):      # the deadline passed: nothing more is sent
+        api.export_users()
+    calls = len(session.calls)
+    with api.cleanup():
+        with pytest.raises(ConfdNoAnswer):
+            api.export_users()      # e.g. releasing a lock on the server: tried, briefly
+    assert len(session.calls) == calls + 1
+    assert session.calls[-1][2]['timeout'][1] == pytest.approx(api.abort_grace)
+    api.abort('the playbook was interrupted (SIGINT)')
+    clock['now'] += 60
+    with pytest.raises(ConfdInterrupted):
+        api.export_users()
+    with api.cleanup():
+        with pytest.raises(ConfdInterrupted):   # tried, then stopped as interrupted
+            api.export_users()
+    assert len(session.calls) == calls + 2
