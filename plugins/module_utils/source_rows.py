@@ -98,8 +98,16 @@ class LegacyRecords:
             with open(source.path, 'rb') as handle:
                 data = handle.read()
         self._bom = data[:source.skip]
+        self._codec = None
         if source.codec in legacy_csv.WIDE_CODECS:
             codec = source.codec
+            if codec in ('utf-16', 'utf-32'):
+                # The codec reads the BOM itself: the lines are written in the order it found
+                # (a BOM per line otherwise), after that BOM.
+                bom, skip = legacy_csv.bom_of(data)
+                codec = bom if bom and bom.startswith(codec) else codec + '-le'
+                self._bom = data[:skip]
+            self._codec = codec
             with source.open() as text:
                 return [line.encode(codec) for line in text]
         separator = source.newline.encode('ascii')
@@ -114,13 +122,23 @@ class LegacyRecords:
             return None
         return self._join(line, self._ends[line])
 
+    def _text(self, data):
+        return data.decode(self._codec) if self._codec else data.decode('latin-1')
+
+    def _bytes(self, text):
+        return text.encode(self._codec) if self._codec else text.encode('latin-1')
+
     def newline(self):
-        """The line end of the file, as bytes (from its first line)."""
-        first = self._lines_of[0] if self._lines_of else b'\n'
-        for end in (b'\r\n', b'\n', b'\r'):
+        """The line end of the file, as bytes of its encoding (from its first line)."""
+        first = self._text(self._lines_of[0]) if self._lines_of else '\n'
+        for end in ('\r\n', '\n', '\r'):
             if first.endswith(end):
-                return end
-        return b'\n'
+                return self._bytes(end)
+        return self._bytes('\n')
+
+    def ends_a_line(self, data):
+        """Whether ``data`` (bytes of the file) ends with a line end."""
+        return self._text(data).endswith(('\n', '\r'))
 
 
 def record_digest(data):
@@ -134,7 +152,7 @@ def legacy_subset(path, lines, encoding='auto'):
     file's own bytes; one whose file ended without a line end gets the file's."""
     records = LegacyRecords(path, encoding)
     newline = records.newline()
-    pieces = [records.prefix if records.prefix.endswith((b'\n', b'\r'))
+    pieces = [records.prefix if records.ends_a_line(records.prefix[len(records.bom):])
               else records.prefix + newline]
     digests = {}
     for line in lines:
@@ -142,7 +160,7 @@ def legacy_subset(path, lines, encoding='auto'):
         if data is None:
             continue
         digests[line] = record_digest(data)
-        if not data.endswith((b'\n', b'\r')):
+        if not records.ends_a_line(data):
             data += newline
         pieces.append(data)
     return b''.join(pieces), digests
