@@ -443,11 +443,13 @@ class ActionModule(ActionBase):
                 plan.fail('the report directory holds %s, an input of this run: a run never '
                           'writes, replaces or removes its own input; nothing was sent' % clash)
         if plan.error is not None:
+            refused = _refused_conversion(plan)
             outcome = fleet.Outcome.of(plan.host, plan.server, fleet.NOT_IMPORTED, plan.error,
+                                       result=dict(summary=import_plan.summarize(refused)),
                                        conversion=conversion_summary, check_mode=check_mode)
             if stop.reason() and plan.error.startswith('interrupted'):
                 outcome['interrupted'] = stop.reason()
-            self._not_imported_report(plan, run_id, files, check_mode)
+            self._not_imported_report(plan, run_id, files, check_mode, refused)
             return self._finish(outcome, files)
         src = plan.conversion.get('dest') if plan.legacy else plan.source
         source = shared.get(('read', src), lambda: _read_source(src))
@@ -548,13 +550,15 @@ class ActionModule(ActionBase):
                             % (plan.host, exc))
             return {}
 
-    def _not_imported_report(self, plan, run_id, files, check_mode):
-        """A host that imports nothing still gets its report of this run, saying why."""
+    def _not_imported_report(self, plan, run_id, files, check_mode, outcomes=()):
+        """A host that imports nothing still gets its report of this run, saying why (and,
+        when its legacy file was refused for its invalid rows, what became of each row)."""
         if check_mode or not files:
             return
         data = dict(run_id=run_id, host=plan.host, server=plan.server, src=plan.source,
                     started=reports.utc_now(), finished=reports.utc_now(), complete=False,
-                    error=plan.error, summary=import_plan.summarize([]), users=[])
+                    error=plan.error, summary=import_plan.summarize(outcomes),
+                    users=[o.as_dict() for o in outcomes])
         try:
             self._files.write(files['report'], reports.report_json(data).encode('utf-8'))
         except (OSError, ValueError):
@@ -682,6 +686,29 @@ def _secrets_of(plan):
 
 def _public(files):
     return dict((k, files[k]) for k in ('report', 'to_fix') if files.get(k))
+
+
+def _refused_conversion(plan):
+    """The rows of a legacy file that the conversion refused as a whole because of its invalid
+    rows (xivo_user_migration_invalid_rows: fail): each invalid row ``invalid`` (legacy line,
+    column, reason), each other row ``not_tried``, so that every row still has one outcome."""
+    conversion = plan.conversion if plan.legacy else {}
+    if not conversion.get('failed') or not conversion.get('invalid_lines'):
+        return []
+    outcomes = []
+    for line, (column, reason) in source_rows.invalid_reasons(conversion).items():
+        outcome = import_plan.Outcome(import_plan.SourceRow(0, line, {}, problem_column=column))
+        outcome.status, outcome.error = 'invalid', reason
+        outcomes.append(outcome)
+    for line in source_rows.expand_ranges(conversion.get('row_lines')):
+        outcome = import_plan.Outcome(import_plan.SourceRow(0, line, {}))
+        outcome.not_tried('not tried: the legacy file was not converted because of its invalid '
+                          'rows (xivo_user_migration_invalid_rows: fail)')
+        outcomes.append(outcome)
+    outcomes.sort(key=lambda o: o.row.line)
+    for number, outcome in enumerate(outcomes, 1):
+        outcome.row.number = number
+    return outcomes
 
 
 def _report_users(path):

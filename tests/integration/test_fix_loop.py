@@ -21,7 +21,7 @@ from tests.integration.playbook import CALLBACKS
 WS_USER, WS_PASSWORD = 'loopuser', 'Ws-Loop-5c2e'
 HOSTS = ('xivo-paris', 'xivo-lyon', 'xivo-nantes')
 STATUSES = ('created', 'updated', 'unchanged', 'conflict', 'failed', 'invalid', 'would_create',
-            'would_update', 'would_fail')
+            'would_update', 'would_fail', 'not_tried')
 
 fleet, clean = fleet_fixtures(3, '127.0.9.80', WS_USER, WS_PASSWORD)
 
@@ -227,3 +227,19 @@ def test_the_readme_loop_accounts_for_every_row_and_keeps_the_operators_file(fle
             'Inconnu', 'Mobile', 'Plage', 'Sansnom']
     for host in HOSTS:
         assert op.to_fix(host).read_bytes() == edited[host]
+
+
+def test_a_legacy_file_refused_for_its_invalid_rows_still_accounts_for_each_row(fleet, tmp_path):
+    op = Operator(fleet, tmp_path)
+    with open(tmp_path / 'inventory.yml') as handle:
+        inventory = yaml.safe_load(handle)
+    inventory['xivo']['vars']['xivo_user_migration_invalid_rows'] = 'fail'
+    (tmp_path / 'inventory.yml').write_text(yaml.safe_dump(inventory))
+    code, out, results = op.playbook('migrate.yml', '-l', 'xivo-paris')
+    assert code != 0 and not fleet.servers[0].users()
+    summary = accounted(results, {'xivo-paris': 7}, hosts=('xivo-paris',))['xivo-paris']['summary']
+    assert (summary['invalid'], summary['not_tried']) == (2, 5), summary
+    report = json.loads((tmp_path / 'reports' / 'xivo-paris.json').read_text())
+    assert [(u['line'], u['status']) for u in report['users']] == [
+        (2, 'not_tried'), (3, 'invalid'), (4, 'not_tried'), (5, 'not_tried'), (6, 'invalid'),
+        (7, 'not_tried'), (8, 'not_tried')]
