@@ -389,6 +389,9 @@ class ImportRun:
                 values = self.created_values.get(entry['uuid'])
                 if values is not None:
                     entry['created_with'] = values
+                else:
+                    # The server could not be read back: only the file's cells are known.
+                    entry['values_from'] = 'file'
                 entry['digest'] = run_evidence.digest(entry['uuid'], entry.get('ids'),
                                                       entry.get('created_with'))
             entries.append(entry)

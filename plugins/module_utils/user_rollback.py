@@ -36,7 +36,7 @@ class Target:
     """A user to remove: its uuid, what it was created with, the ids the import returned."""
 
     __slots__ = ('uuid', 'key', 'name', 'row', 'line', 'ids', 'created_with', 'reused',
-                 'digest', 'status', 'error', 'removed', 'kept', 'differences',
+                 'digest', 'values_from', 'status', 'error', 'removed', 'kept', 'differences',
                  'shared_voicemail')
 
     def __init__(self, uuid, key=None, name='', row=None, line=None, ids=None,
@@ -50,6 +50,7 @@ class Target:
         self.created_with = created_with or {}
         self.reused = list(reused)
         self.digest = digest     # None: a report written before entries carried one
+        self.values_from = 'server'  # 'file': created_with holds the file's cells only
         # Another person's voicemail the run shared (share_voicemails), with its name before.
         self.shared_voicemail = shared_voicemail if isinstance(shared_voicemail, dict) else None
         self.status = None
@@ -83,6 +84,8 @@ def targets_from_report(report):
                                   else {},
                                   reused=user.get('reused') or (), digest=user.get('digest'),
                                   shared_voicemail=user.get('shared_voicemail')))
+            if user.get('values_from') == 'file':
+                targets[-1].values_from = 'file'
     return targets
 
 
@@ -204,7 +207,11 @@ def value_changes(target, export_row, told=()):
     differences already said, not named twice)."""
     if not target.digest or export_row is None:
         return []
-    changed = [column for column in run_evidence.changed_columns(target.created_with, export_row)
+    changed = run_evidence.changed_columns(target.created_with, export_row)
+    if target.values_from == 'file':
+        # Only the file's cells are known: the columns the server filled in cannot be compared.
+        changed = [column for column in changed if column in target.created_with]
+    changed = [column for column in changed
                if not any(text.startswith(column + ' is now') for text in told)]
     return ['changed since the run: %s' % ', '.join(changed)] if changed else []
 

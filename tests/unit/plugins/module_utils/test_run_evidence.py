@@ -4,9 +4,12 @@ created user, the values compared; and the rollback's checks of a report entry."
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
-from ansible_collections.xivo.confd.plugins.module_utils import run_evidence, user_rollback
+from ansible_collections.xivo.confd.plugins.module_utils import (
+    import_run, run_evidence, user_rollback)
 from ansible_collections.xivo.confd.plugins.module_utils.confd_client import (
     ConfdError, ConfdResponse)
 
@@ -123,3 +126,93 @@ def test_value_changes_name_the_columns_not_their_values():
     assert user_rollback.value_changes(target, now) == [
         'changed since the run: mobile_phone_number, ring_seconds']
     assert user_rollback.value_changes(target, dict(VALUES)) == []
+
+
+def test_values_known_only_from_the_file_compare_only_the_files_columns():
+    sent = {'firstname': 'Alice', 'lastname': 'Smith'}
+    report_entry = entry(created_with=sent, values_from='file')
+    report_entry['digest'] = run_evidence.digest('U12', IDS, sent)
+    target, = user_rollback.targets_from_report({'users': [report_entry]})
+    now = dict(sent, ring_seconds='30', language='fr_FR')
+    assert user_rollback.value_changes(target, now) == []
+    assert user_rollback.value_changes(target, dict(now, lastname='Jones')) == [
+        'changed since the run: lastname']
+    snapshot, = user_rollback.targets_from_report({'users': [dict(report_entry, values_from=None)]})
+    assert user_rollback.value_changes(snapshot, now) == [
+        'changed since the run: language, ring_seconds']
+
+
+class ImportingServer:
+    """A scripted confd: one user before the run, the import creates one per row; the export
+    after the import can be made to fail."""
+
+    host, port, timeout = '127.0.0.1', 9486, 30
+    secrets = frozenset(['Ws-Password-1'])
+    events = []
+
+    def __init__(self, export_after=True):
+        self.users = [{'uuid': 'old-1', 'firstname': 'Old', 'lastname': 'Timer', 'exten': '1500',
+                       'context': 'default', 'username': 'otimer', 'line_protocol': 'sip'}]
+        self.export_after = export_after
+        self.exports = 0
+
+    def export_users(self):
+        self.exports += 1
+        if self.exports > 1 and not self.export_after:
+            raise ConfdError('confd answered 503 to the user export')
+        return [], [dict(u) for u in self.users]
+
+    def read(self, path, what, acl, params=None):
+        if path == '/infos':
+            return ConfdResponse(200, {'uuid': 'server-1'}, '')
+        if path == '/users':
+            return ConfdResponse(200, {'items': [{'id': 7}], 'total': 1}, '')
+        return ConfdResponse(404, {}, '')
+
+    def import_csv(self, body, update=False):
+        lines = body.decode('utf-8').splitlines()
+        header = lines[0].split(',')
+        created = []
+        for number, line in enumerate(lines[1:], 1):
+            values = dict(zip(header, line.split(',')))
+            values.pop('password', None)
+            self.users.append(dict(values, uuid='new-%d' % number, ring_seconds='30'))
+            created.append(dict(row_number=number, user_id=7 + number, user_uuid='new-%d' % number,
+                                line_id=number, extension_id=40 + number))
+        return ConfdResponse(201, {'created': created}, '')
+
+
+def test_an_import_report_records_the_server_and_what_the_run_created(tmp_path):
+    src = tmp_path / 'users.csv'
+    src.write_text('firstname,lastname,exten,context,line_protocol,username,password\n'
+                   'Jean,Dupont,1001,default,sip,jdupont,Secret-1001\n')
+    report_path = tmp_path / 'report.json'
+    server = ImportingServer()
+    result = import_run.ImportRun(server, str(src), dict(
+        report_dest=str(report_path), lock_dir=str(tmp_path / 'locks'), preflight=False),
+        host='h').run()
+    assert result['summary']['created'] == 1, result
+    report = json.loads(report_path.read_text())
+    assert report['server_identity'] == dict(uuid='server-1', platform='xivo', tenant=None,
+                                              api='https://127.0.0.1:9486')
+    assert report['user_id_before'] == 7 and report['evidence_version'] == 1
+    jean, = report['users']
+    # What the server showed after the run (ring_seconds it chose), never the password.
+    assert jean['created_with']['ring_seconds'] == '30' and 'password' not in jean['created_with']
+    assert jean['digest'] == run_evidence.digest('new-1', jean['ids'], jean['created_with'])
+    assert 'Secret-1001' not in report_path.read_text()
+    target, = user_rollback.targets_from_report(report)
+    assert user_rollback.evidence_problems(target, report) == []
+
+
+def test_when_the_server_cannot_be_read_back_the_report_says_its_values_are_the_files(tmp_path):
+    src = tmp_path / 'users.csv'
+    src.write_text('firstname,lastname,exten,context,line_protocol,username,password\n'
+                   'Jean,Dupont,1001,default,sip,jdupont,Secret-1001\n')
+    report_path = tmp_path / 'report.json'
+    result = import_run.ImportRun(ImportingServer(export_after=False), str(src), dict(
+        report_dest=str(report_path), lock_dir=str(tmp_path / 'locks'), preflight=False),
+        host='h').run()
+    assert any('could not be read back' in w for w in result['warnings']), result
+    jean, = json.loads(report_path.read_text())['users']
+    assert jean['values_from'] == 'file' and 'ring_seconds' not in jean['created_with']
