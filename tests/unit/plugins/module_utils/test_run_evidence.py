@@ -193,8 +193,8 @@ def test_an_import_report_records_the_server_and_what_the_run_created(tmp_path):
         host='h').run()
     assert result['summary']['created'] == 1, result
     report = json.loads(report_path.read_text())
-    assert report['server_identity'] == dict(uuid='server-1', platform='xivo', tenant=None,
-                                              api='https://127.0.0.1:9486')
+    assert report['server_identity'] == dict(
+        uuid='server-1', platform='xivo', tenant=None, api='https://127.0.0.1:9486')
     assert report['user_id_before'] == 7 and report['evidence_version'] == 1
     jean, = report['users']
     # What the server showed after the run (ring_seconds it chose), never the password.
