@@ -16,7 +16,7 @@ import json
 import os
 import sys
 
-COUNTED = ('created', 'updated', 'unchanged', 'conflict', 'failed', 'would_create',
+COUNTED = ('created', 'updated', 'unchanged', 'conflict', 'failed', 'invalid', 'would_create',
            'would_update', 'would_fail', 'not_tried')
 
 
