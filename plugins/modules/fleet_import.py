@@ -18,6 +18,11 @@ description:
     variables as a task of that host would see them, and checks them against the role's
     argument specification. Two hosts that reach the same server (address and port) fail,
     naming each other.
+  - Checks every host's inputs before any server of the batch is sent anything - its files
+    (legacy or confd file, CA file) exist and can be read, its work, report and backup
+    directories can be written, its option values can work. A host with bad inputs, or whose
+    work raises an unexpected error, fails alone, named, with its reason; the others are
+    imported, and this task itself does not fail for one host.
   - Converts each distinct legacy file with its options once, into the work directory, and not
     again while the file's content and the options stay the same.
   - Imports every server at the same time, whatever C(forks) is, in a bounded pool of threads
