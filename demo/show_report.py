@@ -6,7 +6,7 @@
 usage: show_report.py REPORT_DIR [--summary]
 
 REPORT_DIR is the role's xivo_user_migration_report_dir: its fleet.json names the servers of the
-latest run and their reports (without it, every <host>.json of the directory is shown).
+latest run and their reports (without it, every hosts/<host>.json of the directory is shown).
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ def servers_of(report_dir):
                           _load(path) if path else None))
         return found
     found = []
-    for path in sorted(glob.glob(os.path.join(report_dir, '*.json'))):
+    for path in sorted(glob.glob(os.path.join(report_dir, 'hosts', '*.json'))):
         report = _load(path)
         if 'users' in report and 'summary' in report:
             found.append((report.get('host', os.path.basename(path)[:-5]), report.get('server', ''),

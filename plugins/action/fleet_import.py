@@ -12,6 +12,7 @@ import hashlib
 import itertools
 import json
 import os
+import stat
 import threading
 import time
 
@@ -69,6 +70,8 @@ class HostPlan:
         self.legacy = False
         self.server = '?'
         self.conversion = {}
+        self.warnings = []          # output directories that others can write to
+        self.unusable = set()       # its output directories that nothing may be written in
 
     def fail(self, message):
         if self.error is None:
@@ -103,7 +106,7 @@ class ActionModule(ActionBase):
         # the others wait for it and find the outcomes.
         claim = os.path.join(run_dir, 'batch-%s.lock' % hashlib.sha256(
             '\n'.join(sorted(batch)).encode('utf-8')).hexdigest()[:16])
-        with _private(claim) as handle:
+        with _private(claim, self._work_base) as handle:
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
             done = fleet.read_outcomes(run_dir, set(batch))
             if len(done) == len(batch):
@@ -125,8 +128,11 @@ class ActionModule(ActionBase):
             for number, directory in enumerate(candidates):
                 if number and directory == report_dir:
                     continue
+                base = (first.get('bases') or {}).get('report_dir') \
+                    if directory == report_dir else None
                 try:
-                    self._fleet_reports(directory, run_id, everything, len(expected), started)
+                    self._fleet_reports(directory, run_id, everything, len(expected), started,
+                                        base or directory)
                 except (OSError, ValueError) as exc:
                     lines.append('the fleet report could not be written in %s: %s'
                                  % (directory, exc))
@@ -176,6 +182,7 @@ class ActionModule(ActionBase):
                 found[host] = exc
         duplicates = fleet.duplicate_servers(dict((h, s) for h, s in servers.items() if s))
         spec = role_options()
+        checked_dirs = {}
         for host in batch:
             try:
                 plan = self._plan(host, found.pop(host), spec)
@@ -185,6 +192,12 @@ class ActionModule(ActionBase):
                           % (type(exc).__name__, _first_line(exc)))
             if host in duplicates:
                 plan.fail(fleet.duplicate_message(host, *duplicates[host]))
+            if plan.options:
+                # Every place the host's run writes, usable before anything is sent to it.
+                errors, plan.warnings = fleet.check_output_dirs(
+                    plan.options, bool(self._task.check_mode), checked_dirs, plan.unusable)
+                if errors:
+                    plan.fail('%s; nothing was sent to this server' % '; '.join(errors))
             yield plan
 
     def _plan(self, host, found, spec):
@@ -283,38 +296,43 @@ class ActionModule(ActionBase):
         settings, found = {}, None
         for plan in plans:
             taken.append(plan)
-            if not plan.options:
-                continue            # its variables could not be read: its plan says why
+            if not plan.options or 'work_dir' in plan.unusable:
+                continue            # its variables or its directories cannot be used: it says why
             work_dir = plan.options.get('work_dir') or fleet.default_dir(playbook_dir, 'work_dir')
+            base = (plan.options.get('bases') or {}).get('work_dir') or os.path.abspath(
+                playbook_dir)
             try:
-                found = self._run_dir(work_dir)
+                found = self._run_dir(work_dir, base)
             except OSError as exc:
                 plan.fail('its work directory %s cannot be used (%s): nothing was sent to %s'
-                          % (work_dir, exc.strerror or exc, plan.server))
+                          % (work_dir, _os_error(exc, work_dir), plan.server))
                 continue
             settings = plan.options
             break
         if found is None:
             # No host can say where: every one of them fails with its reason, recorded in the
             # default work directory.
-            found = self._run_dir(fleet.default_dir(playbook_dir, 'work_dir'))
+            found = self._run_dir(fleet.default_dir(playbook_dir, 'work_dir'),
+                                  os.path.abspath(playbook_dir))
             settings = dict((name, spec.get('default')) for name, spec in role_options().items()
                             if name.startswith(fleet.PREFIX))
             settings = dict((name[len(fleet.PREFIX):], value) for name, value in settings.items())
         return (taken[0], itertools.chain(taken[1:], plans), settings) + found
 
-    def _run_dir(self, work_dir):
+    def _run_dir(self, work_dir, base):
+        """(run id, run directory) in ``work_dir``, made without following a link below its
+        configured part ``base`` (file_output.open_directory)."""
+        self._work_base = base
         run_id = self._run_id(work_dir)
         run_dir = os.path.join(work_dir, 'runs', run_id)
-        os.makedirs(run_dir, mode=0o700, exist_ok=True)
+        file_output.open_directory(run_dir, base=base, create=True).close()
         return run_id, run_dir
 
     def _run_id(self, work_dir):
         """One id for the whole ansible-playbook run of this play, whatever the batches."""
         index = os.path.join(work_dir, 'runs', 'by-play')
-        os.makedirs(index, mode=0o700, exist_ok=True)
         path = os.path.join(index, str(self._task.get_play()._uuid))
-        with _private(path) as handle:
+        with _private(path, self._work_base) as handle:
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
             handle.seek(0)
             run_id = handle.read().strip()
@@ -331,7 +349,7 @@ class ActionModule(ActionBase):
         own thread, so that a server imports as soon as its file is ready; a file shared by
         several servers is converted (and read) once."""
         shared = OnceEach()
-        self._files = RunFiles(shared, self._inputs)
+        self._files = RunFiles(shared, self._inputs, [self._work_base])
         # Set once every host's inputs are checked: no server is sent anything before (a
         # server converts and reads its file meanwhile).
         self._planned = threading.Event()
@@ -394,7 +412,7 @@ class ActionModule(ActionBase):
             outcome['files'] = _existing(progress.get('files') or {})
         try:
             self._files.write(fleet.outcome_path(run_dir, outcome['host']),
-                              json.dumps(outcome).encode('utf-8'))
+                              json.dumps(outcome).encode('utf-8'), ())
         except (OSError, ValueError) as exc:
             # fleet_result will say that it found no outcome for this host; the batch goes on.
             display.warning('%s: its outcome could not be recorded in %s: %s'
@@ -409,10 +427,12 @@ class ActionModule(ActionBase):
             return
         options = dict((name, plan.options[name]) for name in CONVERSION_VARS)
         options['invalid_rows'] = 'fail' if options['invalid_rows'] == 'fail' else 'skip'
+        work_dir = plan.options['work_dir']
         plan.conversion = shared.get(
-            ('convert', plan.source, json.dumps(options, sort_keys=True)),
-            lambda: conversion.cached(plan.source, plan.options['work_dir'], options,
-                                      should_stop=stop.reason))
+            ('convert', plan.source, work_dir, json.dumps(options, sort_keys=True)),
+            lambda: conversion.cached(plan.source, work_dir, options, should_stop=stop.reason,
+                                      base=plan.options['bases'].get('work_dir')))
+        plan.warnings.extend(plan.conversion.get('cache_warnings') or ())
         if plan.conversion.get('interrupted'):
             plan.fail('interrupted while converting %s (%s): nothing was sent'
                       % (plan.source, plan.conversion['interrupted']))
@@ -429,10 +449,22 @@ class ActionModule(ActionBase):
         report_dir = options.get('report_dir') or ''
         stem = reports.safe_stem(plan.host)
         files = {}
-        if report_dir and not check_mode:
+        bases = list((options.get('bases') or {}).values())
+        if report_dir and not check_mode and 'report_dir' not in plan.unusable:
+            # Per-host files under hosts/, fleet files beside it: never one name for both.
             run_reports = os.path.join(report_dir, 'runs', run_id)
-            files = dict(report=reports.inside(run_reports, stem + '.json'),
-                         latest_report=reports.inside(report_dir, stem + '.json'))
+            files = dict(report=fleet.host_file(run_reports, plan.host, '.json'),
+                         latest_report=fleet.host_file(report_dir, plan.host, '.json'))
+        planned_backup = ''
+        if options.get('backup_dir') and not check_mode and 'backup_dir' not in plan.unusable:
+            planned_backup = reports.inside(options['backup_dir'], '%s-%s.csv' % (stem, run_id))
+        planted = [path for path in list(files.values()) + [planned_backup]
+                   if path and os.path.islink(path)]
+        if planted:
+            files = {}
+            plan.unusable.update(('report_dir', 'backup_dir'))
+            plan.fail('%s: a symbolic link where this run writes its file: not followed, '
+                      'nothing was sent to this server; remove it' % ', '.join(planted))
         progress['files'] = files
         conversion_summary = _conversion_summary(plan)
         if plan.error is None:
@@ -449,16 +481,15 @@ class ActionModule(ActionBase):
                                        conversion=conversion_summary, check_mode=check_mode)
             if stop.reason() and plan.error.startswith('interrupted'):
                 outcome['interrupted'] = stop.reason()
-            self._not_imported_report(plan, run_id, files, check_mode, refused)
-            return self._finish(outcome, files)
+            if plan.warnings:
+                outcome['warnings'] = plan.warnings[:10]
+            self._not_imported_report(plan, run_id, files, check_mode, bases, refused)
+            return self._finish(outcome, files, bases)
         src = plan.conversion.get('dest') if plan.legacy else plan.source
         source = shared.get(('read', src), lambda: _read_source(src))
-        backup = ''
-        if options.get('backup_dir') and not check_mode:
-            backup = reports.inside(options['backup_dir'], '%s-%s.csv' % (stem, run_id))
         run_options = dict((name, options[name]) for name in IMPORT_VARS if name in options)
         run_options.update(run_id=run_id, return_unchanged=False,
-                           backup_dest=backup or None, report_dest=files.get('report'),
+                           backup_dest=planned_backup or None, report_dest=files.get('report'),
                            failed_dest=None)
         if plan.legacy:
             # The host's own legacy file (a cached conversion may come from a twin file).
@@ -473,7 +504,7 @@ class ActionModule(ActionBase):
         except ConfdError as exc:
             outcome = fleet.Outcome.of(plan.host, plan.server, fleet.NOT_IMPORTED, str(exc),
                                        conversion=conversion_summary, check_mode=check_mode)
-            return self._finish(outcome, files)
+            return self._finish(outcome, files, bases)
         self._clients[plan.host] = client
         if stop.reason():
             client.abort(stop.reason())
@@ -483,7 +514,7 @@ class ActionModule(ActionBase):
                 diff=bool(self._task.diff), should_stop=stop.reason,
                 source=None if isinstance(source, Exception) else source,
                 progress=progress_printer(plan.host, _progress_seconds(options)),
-                write_file=self._files.write)
+                write_file=lambda path, data: self._files.write(path, data, bases))
             progress['run'] = run
             result = run.run()
         finally:
@@ -491,11 +522,12 @@ class ActionModule(ActionBase):
                 client.close()
             finally:
                 self._clients.pop(plan.host, None)
-        warnings = list(result.get('warnings', ())) + [
+        warnings = plan.warnings + list(result.get('warnings', ())) + [
             scrub_text(event, client.secrets) for event in client.events]
         if report_dir and not check_mode and not result.get('error'):
             placed = fix_file.place(report_dir, stem, run_id, run.fix, plan.source,
-                                    self._inputs, self._files.write)
+                                    self._inputs,
+                                    lambda path, data: self._files.write(path, data, bases))
             if placed['path']:
                 files['to_fix'] = placed['path']
             if placed['warning']:
@@ -504,9 +536,13 @@ class ActionModule(ActionBase):
                 warnings.append(import_run.formula_warning(placed['path'],
                                                            run.fix['formula_cells']))
             fix_file.note_fixed(plan.source, _report_users(files.get('report')), run_id,
-                                self._files.write)
-        if options.get('backup_dir') and not check_mode:
-            fleet.prune_backups(options['backup_dir'], stem, options.get('backup_keep') or 0)
+                                lambda path, data: self._files.write(path, data, bases))
+        if result.get('backup_file') and not check_mode:
+            # Pruned by the manifest of the backups written, never by name; not this run's.
+            backup_base = options['bases'].get('backup_dir')
+            fleet.record_backup(result['backup_file'], plan.host, run_id, backup_base)
+            fleet.prune_backups(options['backup_dir'], plan.host, options.get('backup_keep') or 0,
+                                current=result['backup_file'], base=backup_base)
         if result.get('error'):
             status = fleet.UNREACHABLE if result.get('unreachable') else fleet.NOT_IMPORTED
             outcome = fleet.Outcome.of(plan.host, plan.server, status, result['error'],
@@ -524,7 +560,7 @@ class ActionModule(ActionBase):
             dict(outcome, files=dict(outcome['files'], **_public(files))),
             options.get('invalid_rows'), options.get('fail_on_error', True),
             users=result.get('users', ()), errors_shown=options.get('errors_shown', 20))
-        return self._finish(outcome, files)
+        return self._finish(outcome, files, bases)
 
     @staticmethod
     def _fixed_rows(report_dir, stem, plan, source):
@@ -550,9 +586,10 @@ class ActionModule(ActionBase):
                             % (plan.host, exc))
             return {}
 
-    def _not_imported_report(self, plan, run_id, files, check_mode, outcomes=()):
+    def _not_imported_report(self, plan, run_id, files, check_mode, bases, outcomes=()):
         """A host that imports nothing still gets its report of this run, saying why (and,
-        when its legacy file was refused for its invalid rows, what became of each row)."""
+        when its legacy file was refused for its invalid rows, what became of each row), where
+        its report directory can be written (else its outcome says why)."""
         if check_mode or not files:
             return
         data = dict(run_id=run_id, host=plan.host, server=plan.server, src=plan.source,
@@ -560,7 +597,8 @@ class ActionModule(ActionBase):
                     error=plan.error, summary=import_plan.summarize(outcomes),
                     users=[o.as_dict() for o in outcomes])
         try:
-            self._files.write(files['report'], reports.report_json(data).encode('utf-8'))
+            self._files.write(files['report'], reports.report_json(data).encode('utf-8'),
+                              bases)
         except (OSError, ValueError):
             pass    # its report directory may be what is wrong: the outcome says why
 
@@ -576,42 +614,75 @@ class ActionModule(ActionBase):
         data = dict(run_id=run_id, host=plan.host, server=plan.server, src=plan.source,
                     started=reports.utc_now(), finished=reports.utc_now(), complete=False,
                     error=outcome['msg'], summary=dict(outcome['summary']), users=users)
+        bases = list((plan.options.get('bases') or {}).values())
         try:
-            self._files.write(files['report'], reports.report_json(data).encode('utf-8'))
-            self._files.copy(files['report'], files['latest_report'])
+            self._files.write(files['report'], reports.report_json(data).encode('utf-8'),
+                              bases)
+            self._files.copy(files['report'], files['latest_report'], bases=bases)
         except (OSError, ValueError):
             pass    # the outcome says why this server failed; its report is what could not be
 
-    def _finish(self, outcome, files):
+    def _finish(self, outcome, files, bases=()):
         """Record the run's files in the outcome, and copy them as the latest of the host."""
-        public = _public(files)
-        if os.path.exists(files.get('report', '')):
-            self._files.copy(files['report'], files['latest_report'])
-            public['latest_report'] = files['latest_report']
-        outcome['files'] = dict((k, v) for k, v in public.items() if v and os.path.exists(v))
+        try:
+            public = self._latest(files, bases, outcome['status'] in fleet.DONE)
+        except OSError as exc:
+            # A link planted meanwhile at a latest copy: refused, named, the host fails.
+            public = _public(files)
+            problem = 'the latest copy of its files cannot be written: %s' % _os_error(exc, '')
+            previous = outcome.get('failure') or (
+                '' if outcome['status'] in fleet.DONE else '%s: %s' % (outcome['host'],
+                                                                       outcome['msg']))
+            outcome['failure'] = '%s; %s' % (previous, problem) if previous else '%s: %s' % (
+                outcome['host'], problem)
+        outcome['files'] = dict((k, v) for k, v in public.items() if v and _is_file(v))
         outcome.setdefault('failure', '' if outcome['status'] in fleet.DONE
                            else '%s: %s' % (outcome['host'], outcome['msg']))
         return outcome
 
-    def _fleet_reports(self, report_dir, run_id, outcomes, expected, started):
+    def _latest(self, files, bases, tried):
+        """Copy this run's files of a host as its latest; the public names of its files."""
+        public = _public(files)
+        if _is_file(files.get('report', '')):
+            self._files.copy(files['report'], files['latest_report'], bases=bases)
+            public['latest_report'] = files['latest_report']
+        if files.get('latest_failed'):
+            if _is_file(files['failed']):
+                # A copy, not a link: the operator edits this file and feeds it back, and the
+                # run's own list must stay as the run wrote it.
+                self._files.copy(files['failed'], files['latest_failed'], link=False,
+                                 bases=bases)
+                public['latest_failed'] = files['latest_failed']
+            elif tried:
+                # A stale list of failures would mislead; but a run that tried no row (its
+                # server could not be read) leaves the previous list as true as it was.
+                file_output.remove_file(files['latest_failed'],
+                                        base=self._files.base_of(files['latest_failed'], bases))
+        return public
+
+    def _fleet_reports(self, report_dir, run_id, outcomes, expected, started, base):
         run_reports = os.path.join(report_dir, 'runs', run_id)
         data = fleet.fleet_report(run_id, outcomes, expected, False, started, reports.utc_now())
         text = reports.report_json(data).encode('utf-8')
         for directory in (run_reports, report_dir):
-            import_run.write_private_file(os.path.join(directory, 'fleet.json'), text)
-            import_run.write_private_file(os.path.join(directory, 'fleet.md'),
-                                          fleet.fleet_markdown(data, directory).encode('utf-8'))
+            file_output.write_private_file(os.path.join(directory, 'fleet.json'), text, base=base)
+            file_output.write_private_file(
+                os.path.join(directory, 'fleet.md'),
+                fleet.fleet_markdown(data, directory).encode('utf-8'), base=base)
 
 
 class RunFiles:
     """The files of a run's servers, written from their threads (write_private_file): the
     stale temporary files of each directory are looked for once, with one listing, not at
     every file written there (a report directory holds a file per server); the latest report
-    of a server is a second name of this run's (a hard link) where the file system allows."""
+    of a server is a second name of this run's (a hard link) where the file system allows.
+    Each file is written under the directory the operator configured for it (its ``base``):
+    no link is followed below it (file_output.open_directory)."""
 
-    def __init__(self, shared, inputs=()):
+    def __init__(self, shared, inputs=(), bases=()):
         self._shared = shared
         self._inputs = inputs
+        self._bases = [b for b in bases if b]
 
     def _refused(self, path):
         """A file of the run that is one of its inputs is never written (last guard: each
@@ -621,24 +692,36 @@ class RunFiles:
             display.warning('%s is an input of this run (%s): not written' % (path, same))
         return bool(same)
 
-    def _swept(self, path):
-        directory = os.path.dirname(os.path.abspath(path))
-        self._shared.get(('swept', directory),
-                         lambda: file_output.remove_stale_temp_files_in(directory))
+    def base_of(self, path, bases=()):
+        """The configured directory ``path`` lies in (the deepest one), or None."""
+        path = os.path.abspath(path)
+        found = [b for b in list(bases) + self._bases
+                 if b and (path == b or path.startswith(b.rstrip(os.sep) + os.sep))]
+        return max(found, key=len) if found else None
 
-    def write(self, path, data):
+    def _swept(self, path, base):
+        directory = os.path.dirname(os.path.abspath(path))
+
+        def sweep():
+            with file_output.open_directory(directory, base=base, create=True) as opened:
+                return file_output.remove_stale_temp_files_in(directory, dir_fd=opened.fd)
+        self._shared.get(('swept', directory), sweep)
+
+    def write(self, path, data, bases=()):
         if self._refused(path):
             return
-        self._swept(path)
-        import_run.write_private_file(path, data, clean_stale=False)
+        base = self.base_of(path, bases)
+        self._swept(path, base)
+        file_output.write_private_file(path, data, clean_stale=False, base=base)
 
-    def copy(self, src, dest, link=True):
+    def copy(self, src, dest, link=True, bases=()):
         if self._refused(dest):
             return
-        self._swept(dest)
-        if not (link and file_output.replace_with_link(src, dest)):
-            with open(src, 'rb') as handle:
-                import_run.write_private_file(dest, handle.read(), clean_stale=False)
+        base = self.base_of(dest, bases)
+        self._swept(dest, base)
+        if not (link and file_output.replace_with_link(src, dest, base=base)):
+            data = file_output.read_private_file(src, base=self.base_of(src, bases))
+            file_output.write_private_file(dest, data, clean_stale=False, base=base)
 
 
 class OnceEach:
@@ -665,15 +748,37 @@ def _read_source(src):
         return exc
 
 
-def _private(path):
+def _private(path, base):
     """A file of the run directory opened for reading and writing, mode 0600 (the work
-    directory holds the users' secrets; nothing in it is readable by others)."""
-    return os.fdopen(os.open(path, os.O_RDWR | os.O_CREAT, 0o600), 'r+')
+    directory holds the users' secrets; nothing in it is readable by others), never through
+    a link, its directory made when missing."""
+    with file_output.open_directory(os.path.dirname(path), base=base, create=True) as directory:
+        fd = file_output.open_file_at(directory.fd, os.path.basename(path), path,
+                                      os.O_RDWR | os.O_CREAT)
+    return os.fdopen(fd, 'r+')
+
+
+def _is_file(path):
+    """Whether ``path`` is a regular file (a link is not one of this run's files)."""
+    try:
+        return bool(path) and stat.S_ISREG(os.lstat(path).st_mode)
+    except OSError:
+        return False
+
+
+def _os_error(exc, path):
+    if isinstance(exc, file_output.UnsafePath):
+        return str(exc)
+    return '%s: %s' % (exc.filename or path, exc.strerror or exc)
 
 
 def _report_dir_of(outcome):
-    """The report directory of a server's run report: <report_dir>/runs/<run id>/<host>.json."""
-    return os.path.dirname(os.path.dirname(os.path.dirname(outcome['files']['report'])))
+    """The report directory of a server's run report:
+    <report_dir>/runs/<run id>/hosts/<host>.json."""
+    path = outcome['files']['report']
+    for dummy in range(4):
+        path = os.path.dirname(path)
+    return path
 
 
 def _existing(files):

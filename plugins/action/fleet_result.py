@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.xivo.confd.plugins.module_utils import fleet
+from ansible_collections.xivo.confd.plugins.module_utils.file_output import read_private_file
 
 
 class ActionModule(ActionBase):
@@ -38,8 +39,12 @@ class ActionModule(ActionBase):
                 return result
             args['run_dir'] = str(run_dir)
         try:
-            with open(fleet.outcome_path(args['run_dir'], host)) as handle:
-                outcome = json.load(handle)
+            # Read without following a link planted at it or in a directory the role makes.
+            text = read_private_file(fleet.outcome_path(args['run_dir'], host),
+                                     base=args['run_dir'])
+            if text is None:
+                raise IOError('no such file')
+            outcome = json.loads(text.decode('utf-8'))
         except (OSError, ValueError) as exc:
             result.update(failed=True, msg='%s: no outcome in %s (%s): was xivo.confd.fleet_import '
                                            'run for this host?' % (host, args['run_dir'], exc))

@@ -9,13 +9,22 @@ FOR INTERNAL COLLECTION USE ONLY: names here may change without notice.
 The converted file is named after the legacy file and a hash of its content, the options and
 the converter's version; beside it, a JSON record of the conversion's outcome (encoding,
 invalid rows, warnings). A re-run finds both and reads nothing but the legacy file's bytes
-(to hash them), instead of converting it again.
+and the converted file's (to hash them), instead of converting it again.
+
+A converted file is used only when it is provably this collection's conversion of this source
+with these options: the record holds the digests of the source, of the options and of the
+converted file, sealed with a key of the running user (HMAC-SHA256, the key in
+``~/.ansible/xivo.confd``, mode 0600). On use the source and the converted file are hashed
+again and the seal checked; a record or file planted by someone who can write the work
+directory cannot carry a valid seal, so it is converted again, with a warning. Neither is
+read or written through a symbolic link (file_output).
 """
 
 from __future__ import annotations
 
 import csv
 import hashlib
+import hmac
 import io
 import json
 import os
@@ -23,7 +32,8 @@ import os
 from ansible_collections.xivo.confd.plugins.module_utils import legacy_csv, source_rows
 from ansible_collections.xivo.confd.plugins.module_utils.confd_rules import RowDiff
 from ansible_collections.xivo.confd.plugins.module_utils.file_output import (
-    DIRECTORY_MODE, AtomicOutput, file_digest, same_file)
+    DIRECTORY_MODE, AtomicOutput, UnsafePath, file_digest, open_directory, open_file_at,
+    private_key, read_private_file, same_file, write_private_file)
 from ansible_collections.xivo.confd.plugins.module_utils.legacy_csv import (
     LegacyCsvError, byte_at, convert_source, open_source)
 from ansible_collections.xivo.confd.plugins.module_utils.text import (
@@ -39,12 +49,18 @@ KEPT = ('failed', 'msg', 'encoding', 'rows', 'data_rows', 'columns', 'dropped_co
         'invalid_lines', 'delimiter')
 
 
-def cache_key(src, options):
+def options_digest(options):
+    return hashlib.sha256(json.dumps(options, sort_keys=True).encode('utf-8')).hexdigest()
+
+
+def cache_key(src, options, source_digest=None):
     """A hash of the file's bytes, the options and the converter's version. A file that is not
     regular (a pipe) cannot be read twice: it gets a key of its own each time, never reused."""
     digest = hashlib.sha256()
-    if os.path.isfile(src):
-        digest.update((file_digest(src) or '').encode('ascii'))
+    if source_digest is None and os.path.isfile(src):
+        source_digest = file_digest(src) or ''
+    if source_digest is not None:
+        digest.update(source_digest.encode('ascii'))
     else:
         digest.update(os.urandom(16))
     digest.update(json.dumps(options, sort_keys=True).encode('utf-8'))
@@ -52,40 +68,106 @@ def cache_key(src, options):
     return digest.hexdigest()
 
 
-def cached(src, work_dir, options, convert=None, should_stop=None):
+def _seal(key, record):
+    """The HMAC of what the record proves: which source, which options, which output."""
+    sealed = json.dumps(dict((k, record.get(k)) for k in SEALED), sort_keys=True)
+    return hmac.new(key, sealed.encode('utf-8'), hashlib.sha256).hexdigest()
+
+
+SEALED = ('key', 'source_digest', 'options_digest', 'converter', 'digest', 'dest')
+
+
+def _output_digest(dest, base):
+    """The digest of the converted file, read without following a link; None when missing."""
+    try:
+        with open_directory(os.path.dirname(dest), base=base) as directory:
+            fd = open_file_at(directory.fd, os.path.basename(dest), dest)
+            with os.fdopen(fd, 'rb') as handle:
+                digest = hashlib.sha256()
+                for chunk in iter(lambda: handle.read(1024 * 1024), b''):
+                    digest.update(chunk)
+                return digest.hexdigest()
+    except FileNotFoundError:
+        return None
+
+
+def _verified(record_path, dest, key, seal_key, source_digest, options_hash, base):
+    """(outcome, why not): the recorded conversion when it is this collection's conversion of
+    this source with these options and the converted file is the one it recorded."""
+    text = read_private_file(record_path, base=base)
+    if text is None:
+        return None, None
+    try:
+        outcome = json.loads(text.decode('utf-8'))
+    except (UnicodeDecodeError, ValueError):
+        return None, 'its record is not JSON'
+    if not isinstance(outcome, dict):
+        return None, 'its record is not a JSON object'
+    if seal_key is None:
+        return None, 'the key that seals records cannot be had'
+    if not hmac.compare_digest(str(outcome.get('seal', '')), _seal(seal_key, outcome)):
+        return None, 'its record was not sealed by this collection for this user'
+    if (outcome.get('key'), outcome.get('source_digest'), outcome.get('options_digest'),
+            outcome.get('converter'), outcome.get('dest')) != (
+                key, source_digest, options_hash, CONVERTER_VERSION, dest):
+        return None, 'its record is of another source, other options or another converter'
+    if _output_digest(dest, base) != outcome.get('digest'):
+        return None, 'the converted file is not the one its record describes'
+    return outcome, None
+
+
+def cached(src, work_dir, options, convert=None, should_stop=None, base=None):
     """The outcome of converting ``src`` with ``options`` (user_csv's) into ``work_dir``:
     a dict with ``dest``, ``cached`` (True when an earlier conversion was reused) and the
     user_csv result keys; ``failed`` and ``msg`` when the file cannot be converted;
-    ``interrupted`` (and nothing written) when ``should_stop()`` gave a reason to stop."""
+    ``interrupted`` (and nothing written) when ``should_stop()`` gave a reason to stop.
+    ``base``: the part of ``work_dir`` the operator configured (file_output.open_directory);
+    ``cache_warnings``: why a conversion found in the work directory was not used."""
     if convert is None:
         def convert(*args, **kwargs):
             return convert_to_path(*args, should_stop=should_stop, **kwargs)
+    base = base or work_dir
     try:
-        key = cache_key(src, options)
+        source_digest = file_digest(src) if os.path.isfile(src) else None
+        key = cache_key(src, options, source_digest)
     except (IOError, OSError) as exc:
         return dict(src=src, failed=True, msg='%s: %s' % (src, exc), cached=False)
+    options_hash = options_digest(options)
     stem = os.path.splitext(os.path.basename(src))[0] or 'legacy'
-    dest = os.path.join(work_dir, '%s-%s.csv' % (stem, key[:16]))
+    dest = os.path.join(os.path.abspath(work_dir), '%s-%s.csv' % (stem, key[:16]))
     record = dest + '.json'
-    if os.path.exists(dest) and os.path.exists(record):
-        try:
-            with open(record) as handle:
-                outcome = json.load(handle)
-            if outcome.get('key') == key and outcome.get('digest') == file_digest(dest):
+    warnings = []
+    try:
+        seal_key = private_key()
+    except OSError as exc:
+        seal_key = None
+        warnings.append('the conversion cache is off: %s' % exc)
+    try:
+        if source_digest is not None:
+            outcome, why_not = _verified(record, dest, key, seal_key, source_digest,
+                                         options_hash, base)
+            if outcome is not None:
                 return dict(outcome, cached=True)
-        except (IOError, OSError, ValueError):
-            pass  # a damaged record: convert again
-    os.makedirs(work_dir, mode=0o700, exist_ok=True)
-    result = convert(src, dest, **options)
+            if why_not and seal_key is not None:
+                warnings.append('the conversion found in %s was not used (%s): %s was '
+                                'converted again' % (record, why_not, src))
+    except OSError as exc:
+        return dict(src=src, failed=True, cached=False, msg='the work directory cannot be used: '
+                    '%s' % (exc if isinstance(exc, UnsafePath) else '%s: %s' % (
+                        exc.filename or record, exc.strerror or exc)))
+    result = convert(src, dest, base=base, **options)
     outcome = dict((k, result[k]) for k in KEPT if k in result)
     outcome.update(src=src, dest=dest, key=key, cached=False)
     if result.get('interrupted'):
         outcome['interrupted'] = result['interrupted']
-    if not outcome.get('failed'):
-        outcome['digest'] = file_digest(dest)
-        with open(record, 'w') as handle:
-            json.dump(outcome, handle)
-        os.chmod(record, 0o600)
+    if not outcome.get('failed') and not outcome.get('interrupted'):
+        outcome.update(source_digest=source_digest, options_digest=options_hash,
+                       converter=CONVERTER_VERSION, digest=_output_digest(dest, base))
+        if seal_key is not None and source_digest is not None:
+            outcome['seal'] = _seal(seal_key, outcome)
+            write_private_file(record, json.dumps(outcome).encode('utf-8'), base=base)
+    if warnings:
+        outcome['cache_warnings'] = warnings
     return outcome
 
 
@@ -134,10 +216,11 @@ def convert_to_path(src, dest, encoding='auto', unknown_columns='fail', column_m
                     defaults=None, invalid_rows='fail', mode=0o600, backup=False,
                     newline_replacement=' ', validate=True,
                     max_reported=legacy_csv.DEFAULT_MAX_REPORTED, check_mode=False, diff=False,
-                    should_stop=None):
+                    should_stop=None, base=None):
     """Convert the legacy file ``src`` into the confd file ``dest`` (atomically, only when it
     changes): what xivo.confd.user_csv does, for it and for the role's conversion cache.
-    Returns the result keys of user_csv; ``failed`` and ``msg`` when it cannot be done."""
+    Returns the result keys of user_csv; ``failed`` and ``msg`` when it cannot be done.
+    ``base``: the part of dest's directory the operator configured (file_output)."""
     result = {}
     skip = invalid_rows == 'skip'
     want_diff = diff
@@ -152,7 +235,7 @@ def convert_to_path(src, dest, encoding='auto', unknown_columns='fail', column_m
         differ = RowDiff(old)
 
     out = AtomicOutput(dest, mode=mode, backup=backup, check_mode=check_mode,
-                       create_directory=True)
+                       create_directory=True, base=base)
     converter = None
     source = None
     try:
@@ -227,7 +310,7 @@ def convert_to_path(src, dest, encoding='auto', unknown_columns='fail', column_m
         created_directories=out.created_directories,
     )
     # Task warnings only: conversion_warnings stays about the file's content.
-    extra = []
+    extra = list(out.warnings)     # dest's directory can be written by others
     if out.stale_temp_files:
         extra.append('%s %d temporary file(s) left beside dest by a conversion that was '
                      'killed (they hold passwords): %s' % (

@@ -18,6 +18,15 @@ In check mode the stream only hashes what is written: nothing touches the disk.
 The temporary file is named ``.BASENAME.TAG-PID.RANDOM.tmp`` (TAG: this controller's host), so
 that the next writer of the same ``dest`` can remove one left by a killed process
 (:func:`stale_temp_files`): it holds the new content, passwords included.
+
+Links and shared directories: every directory is walked from ``/`` with a descriptor per
+level (:func:`open_directory`) and every file is made, compared, replaced or removed through
+the descriptor of its directory, so that a link swapped in between a check and a write is never
+followed. The part of a path the operator configured may hold a symbolic link they (or root)
+made; a link there owned by another user is refused, and so is any link in a directory the
+collection makes itself (the components below the configured ``base``) or at a file name it
+writes: nothing is followed, written, truncated or chmod'ed there. A directory written into
+that group or others can write to is named in a warning (the files stay 0600).
 """
 
 from __future__ import (absolute_import, division, print_function)
@@ -31,8 +40,14 @@ import re
 import shutil
 import socket
 import stat
-import tempfile
 import time
+
+try:
+    O_NOFOLLOW = os.O_NOFOLLOW
+    O_DIRECTORY = os.O_DIRECTORY
+except AttributeError:      # pragma: no cover - every POSIX controller Ansible runs on has them
+    O_NOFOLLOW = O_DIRECTORY = 0
+O_CLOEXEC = getattr(os, 'O_CLOEXEC', 0)
 
 CHUNK = 1024 * 1024
 TEMP_SUFFIX = '.tmp'
@@ -148,6 +163,283 @@ def make_directories(directory, mode=DIRECTORY_MODE, check_mode=False):
     return missing
 
 
+class UnsafePath(OSError):
+    """An output path the collection refuses: a link it must not follow, something that is not
+    a directory, a directory it cannot write to. ``str()`` names the path and the reason."""
+
+    def __init__(self, code, reason, path):
+        OSError.__init__(self, code, reason, path)
+
+    def __str__(self):
+        return '%s: %s' % (self.filename, self.strerror)
+
+
+def _trusted_owners():
+    return (os.geteuid(), 0)
+
+
+def _kind(mode):
+    for test, name in ((stat.S_ISREG, 'a regular file'), (stat.S_ISDIR, 'a directory'),
+                       (stat.S_ISLNK, 'a symbolic link'), (stat.S_ISFIFO, 'a named pipe'),
+                       (stat.S_ISSOCK, 'a socket')):
+        if test(mode):
+            return name
+    return 'a device or special file'
+
+
+def _components(path):
+    return [part for part in path.split(os.sep) if part]
+
+
+def writable_by_others(mode):
+    """Whether a directory's mode lets group or others add, remove or replace its files."""
+    return bool(mode & (stat.S_IWGRP | stat.S_IWOTH))
+
+
+def shared_directory_warning(path):
+    return ('%s can be written by group or others: the files written there are mode 0600, but '
+            'other users can remove or replace them; make it 0700 (or 0750)' % path)
+
+
+class OutputDirectory(object):
+    """A directory opened by :func:`open_directory`: ``fd`` (None in check mode when it does
+    not exist yet), ``path``, ``created`` (made, or in check mode to be made, outermost first)
+    and ``warnings``. A context manager closing ``fd``."""
+
+    def __init__(self, path, fd, created, warnings):
+        self.path, self.fd, self.created, self.warnings = path, fd, created, warnings
+
+    def close(self):
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def open_directory(path, base=None, create=False, check_mode=False, mode=DIRECTORY_MODE):
+    """Open ``path`` as a directory to write in, one level at a time from ``/`` with a
+    descriptor per level, so that no link swapped in meanwhile is followed.
+
+    ``base`` (default: ``path`` itself) is what the operator configured: a symbolic link in it
+    is followed only when it belongs to the running user or root. The levels below ``base`` and
+    every level this call creates are the collection's: a link there is refused. With
+    ``create``, missing levels are made with ``mode`` whatever the umask (in check mode only
+    listed). Raises :class:`UnsafePath` naming the level and the reason, before anything is
+    written. Returns an :class:`OutputDirectory`; its warnings name a directory that group or
+    others can write to."""
+    path = os.path.abspath(os.path.expanduser(path))
+    base = os.path.abspath(os.path.expanduser(base)) if base else path
+    if path != base and not path.startswith(base.rstrip(os.sep) + os.sep):
+        base = path
+    configured = len(_components(base))
+    names = _components(path)
+    fd = os.open(os.sep, os.O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+    here = os.sep
+    created = []
+    try:
+        for level, name in enumerate(names):
+            here = os.path.join(here, name)
+            ours = level >= configured or bool(created)
+            try:
+                info = os.lstat(name, dir_fd=fd)
+            except FileNotFoundError:
+                info = None
+            made = False
+            if info is None:
+                if not create:
+                    raise UnsafePath(errno.ENOENT, 'does not exist', here)
+                if check_mode:
+                    os.close(fd)
+                    fd = None
+                    rest = names[level:]
+                    created.extend(os.path.join(os.path.dirname(here), *rest[:i + 1])
+                                   for i in range(len(rest)))
+                    return OutputDirectory(path, None, created, [])
+                try:
+                    os.mkdir(name, mode, dir_fd=fd)
+                    made = True
+                except FileExistsError:
+                    pass            # made meanwhile by someone else: opened without following
+            elif stat.S_ISLNK(info.st_mode):
+                if ours:
+                    raise UnsafePath(errno.ELOOP, 'is a symbolic link where the collection makes '
+                                     'a directory of its own: not followed (someone else made '
+                                     'it?); remove it', here)
+                if info.st_uid not in _trusted_owners():
+                    raise UnsafePath(errno.ELOOP, 'is a symbolic link owned by uid %d, neither '
+                                     'you nor root: not followed' % info.st_uid, here)
+            elif not stat.S_ISDIR(info.st_mode):
+                raise UnsafePath(errno.ENOTDIR, 'is not a directory but %s' % _kind(info.st_mode),
+                                 here)
+            follow = info is not None and stat.S_ISLNK(info.st_mode)
+            try:
+                nextfd = os.open(name, os.O_RDONLY | O_DIRECTORY | O_CLOEXEC
+                                 | (0 if follow else O_NOFOLLOW), dir_fd=fd)
+            except OSError as exc:
+                if exc.errno == errno.ELOOP:
+                    raise UnsafePath(errno.ELOOP, 'is a symbolic link (appeared meanwhile): not '
+                                     'followed', here)
+                if exc.errno == errno.ENOTDIR:
+                    raise UnsafePath(errno.ENOTDIR, 'is not a directory', here)
+                raise UnsafePath(exc.errno, exc.strerror, here)
+            os.close(fd)
+            fd = nextfd
+            if made:
+                os.fchmod(fd, mode)
+                created.append(here)
+        info = os.fstat(fd)
+        if not os.access('.', os.W_OK | os.X_OK, dir_fd=fd):
+            raise UnsafePath(errno.EACCES, 'is a directory you cannot write to', path)
+        warnings = []
+        if writable_by_others(info.st_mode):
+            warnings.append(shared_directory_warning(path))
+        return OutputDirectory(path, fd, created, warnings)
+    except BaseException:
+        if fd is not None:
+            os.close(fd)
+        raise
+
+
+def private_state_dir():
+    """This user's private state of the collection (local locks, the key that seals the
+    conversion cache): ``~/.ansible/xivo.confd``, like Ansible's own ``~/.ansible/tmp``."""
+    return os.path.join(os.path.expanduser('~'), '.ansible', 'xivo.confd')
+
+
+def open_private_directory(path, create=True):
+    """Open ``path`` (made 0700 when missing, its missing parents too), refusing it unless it
+    is a real directory (not a link) owned by the running user that neither group nor others
+    can write or read. Returns its descriptor; raises :class:`UnsafePath`."""
+    path = os.path.abspath(path)
+    parent = os.path.dirname(path)
+    try:
+        if create and not os.path.isdir(parent):
+            os.makedirs(parent, mode=DIRECTORY_MODE, exist_ok=True)
+        if create:
+            try:
+                os.mkdir(path, DIRECTORY_MODE)
+            except FileExistsError:
+                pass
+    except OSError as exc:
+        raise UnsafePath(exc.errno, 'cannot be created: %s' % exc.strerror,
+                         exc.filename or path)
+    try:
+        fd = os.open(path, os.O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+    except OSError as exc:
+        reason = {errno.ELOOP: 'is a symbolic link: not followed',
+                  errno.ENOTDIR: 'is not a directory'}.get(exc.errno, exc.strerror)
+        if os.path.islink(path):    # O_DIRECTORY with O_NOFOLLOW says ENOTDIR for a link
+            reason = 'is a symbolic link: not followed'
+        raise UnsafePath(exc.errno, reason, path)
+    info = os.fstat(fd)
+    problem = None
+    if info.st_uid != os.geteuid():
+        problem = 'belongs to uid %d, not to you (uid %d)' % (info.st_uid, os.geteuid())
+    elif stat.S_IMODE(info.st_mode) & 0o077:
+        problem = 'has mode %04o: other users could replace its files; make it 0700' % (
+            stat.S_IMODE(info.st_mode))
+    if problem:
+        os.close(fd)
+        raise UnsafePath(errno.EPERM, problem, path)
+    return fd
+
+
+def private_key(name='cache.key'):
+    """A random secret of this user (32 bytes, hex), made once in :func:`private_state_dir`,
+    mode 0600: what seals the records the collection must be able to tell from planted ones."""
+    directory = open_private_directory(private_state_dir())
+    path = os.path.join(private_state_dir(), name)
+    try:
+        try:
+            fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                         0o600, dir_fd=directory)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, 'w') as handle:
+                handle.write(binascii.hexlify(os.urandom(32)).decode('ascii'))
+        fd = open_file_at(directory, name, path)
+        with os.fdopen(fd) as handle:
+            info = os.fstat(handle.fileno())
+            if not stat.S_ISREG(info.st_mode) or info.st_uid != os.geteuid() or \
+                    stat.S_IMODE(info.st_mode) & 0o077:
+                raise UnsafePath(errno.EPERM, 'is not a file of yours that only you can read',
+                                 path)
+            key = handle.read(256).strip()
+        if len(key) < 32:
+            raise UnsafePath(errno.EINVAL, 'is too short to be a key: remove it', path)
+        return key.encode('ascii')
+    finally:
+        os.close(directory)
+
+
+def check_output_directory(path, base=None, check_mode=False):
+    """Whether files can be written in ``path`` (made when missing, but not in check mode):
+    (error or None, warnings). Called for every output location before anything is sent."""
+    try:
+        with open_directory(path, base=base, create=True, check_mode=check_mode) as directory:
+            return None, directory.warnings
+    except OSError as exc:
+        return str(exc) if isinstance(exc, UnsafePath) else '%s: %s' % (
+            exc.filename or path, exc.strerror or exc), []
+
+
+def open_file_at(directory_fd, name, path, flags=os.O_RDONLY, mode=0o600):
+    """Open the file ``name`` of an opened directory without following a link there."""
+    try:
+        return os.open(name, flags | O_NOFOLLOW | O_CLOEXEC, mode, dir_fd=directory_fd)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise UnsafePath(errno.ELOOP, 'is a symbolic link: not followed', path)
+        raise
+
+
+def lstat_at(directory_fd, name):
+    """The lstat of ``name`` in an opened directory, or None when there is none."""
+    try:
+        return os.lstat(name, dir_fd=directory_fd)
+    except FileNotFoundError:
+        return None
+
+
+def check_output_file(info, path):
+    """Refuse to write over anything but a regular file (a link is never followed nor
+    replaced: it may point at a file of the user's that is not an output)."""
+    if info is None or stat.S_ISREG(info.st_mode):
+        return
+    if stat.S_ISDIR(info.st_mode):
+        raise IOError('dest is a directory: %s' % path)
+    if stat.S_ISLNK(info.st_mode):
+        raise UnsafePath(errno.ELOOP, 'is a symbolic link: the collection does not write through '
+                         'a link (remove it, or name the file it points to)', path)
+    raise UnsafePath(errno.EINVAL, 'is %s, not a regular file' % _kind(info.st_mode), path)
+
+
+def remove_file(path, base=None):
+    """Remove the output file ``path`` (not a link's target, not a directory); False when
+    there was none."""
+    try:
+        directory = open_directory(os.path.dirname(os.path.abspath(path)), base=base)
+    except UnsafePath as exc:
+        if exc.errno == errno.ENOENT:
+            return False
+        raise
+    with directory:
+        name = os.path.basename(path)
+        info = lstat_at(directory.fd, name)
+        if info is None:
+            return False
+        if stat.S_ISDIR(info.st_mode):
+            raise IOError('%s: is a directory' % path)
+        os.unlink(name, dir_fd=directory.fd)
+        return True
+
+
 def host_tag():
     """A short, file-name-safe tag of this host: a temp file of another controller sharing the
     directory (NFS) is never taken for a stale one of ours."""
@@ -227,28 +519,33 @@ def process_gone(pid, since=None):
     return False
 
 
-def stale_temp_files(dest):
+def stale_temp_files(dest, dir_fd=None):
     """The temporary files of ``dest`` left by a writer of this host that is gone (killed with
     SIGKILL, or the machine stopped), oldest name first. Another writer's file, one still being
-    written, or any file of another shape is not listed."""
+    written, or any file of another shape is not listed. ``dir_fd``: the directory of ``dest``,
+    opened (:func:`open_directory`)."""
     directory = os.path.dirname(os.path.abspath(dest))
     # A directory holds the files of many destinations (a report per server): a prefix test
     # first, so that the pattern is only built and matched for this destination's temp files.
-    return _stale(directory, _temp_stem(dest), lambda: _temp_pattern(dest))
+    return _stale(directory, _temp_stem(dest), lambda: _temp_pattern(dest), dir_fd)
 
 
-def stale_temp_files_in(directory):
+def stale_temp_files_in(directory, dir_fd=None):
     """:func:`stale_temp_files` for every destination in ``directory`` at once: one listing,
     for a writer of many files there (a fleet's reports), instead of one per file."""
-    return _stale(os.path.abspath(directory), '.', _temp_pattern)
+    return _stale(os.path.abspath(directory), '.', _temp_pattern, dir_fd)
 
 
-def _stale(directory, stem, pattern):
+def _stale(directory, stem, pattern, dir_fd=None):
     """The files of ``directory`` named ``stem``... that ``pattern()`` matches, with the pid of
     a gone writer of this host as its group 1."""
     stale = []
     try:
-        names = os.listdir(directory)
+        if dir_fd is None:
+            with open_directory(directory) as opened:
+                names = os.listdir(opened.fd)
+        else:
+            names = os.listdir(dir_fd)
     except OSError:
         return stale
     names = [name for name in names if name.startswith(stem)]
@@ -261,7 +558,7 @@ def _stale(directory, stem, pattern):
             continue
         path = os.path.join(directory, name)
         try:
-            info = os.lstat(path)
+            info = os.lstat(name if dir_fd is not None else path, dir_fd=dir_fd)
         except OSError:
             continue
         if stat.S_ISREG(info.st_mode) and process_gone(int(match.group(1)), info.st_mtime):
@@ -269,44 +566,64 @@ def _stale(directory, stem, pattern):
     return stale
 
 
-def remove_stale_temp_files(dest, check_mode=False):
+def remove_stale_temp_files(dest, check_mode=False, dir_fd=None):
     """Remove what :func:`stale_temp_files` finds (not in check mode); returns those paths."""
-    return _remove(stale_temp_files(dest), check_mode)
+    return _remove(stale_temp_files(dest, dir_fd), check_mode, dir_fd)
 
 
-def remove_stale_temp_files_in(directory, check_mode=False):
+def remove_stale_temp_files_in(directory, check_mode=False, dir_fd=None):
     """Remove what :func:`stale_temp_files_in` finds (not in check mode); returns those paths."""
-    return _remove(stale_temp_files_in(directory), check_mode)
+    return _remove(stale_temp_files_in(directory, dir_fd), check_mode, dir_fd)
 
 
-def _remove(stale, check_mode):
-    if not check_mode:
+def _remove(stale, check_mode, dir_fd=None):
+    if check_mode or not stale:
+        return stale
+    opened = None
+    if dir_fd is None:
+        opened = open_directory(os.path.dirname(stale[0]))
+        dir_fd = opened.fd
+    try:
         for path in stale:
             try:
-                os.unlink(path)
+                os.unlink(os.path.basename(path), dir_fd=dir_fd)     # a name: never followed
             except OSError as exc:
                 if exc.errno != errno.ENOENT:      # removed meanwhile by another run
                     raise
+    finally:
+        if opened is not None:
+            opened.close()
     return stale
 
 
-def replace_with_link(src, dest):
+def _temp_name(dest):
+    # Named like mkstemp's files of dest, so that one left by a killed writer is found stale.
+    return '%s%s%s' % (temp_prefix(dest), binascii.hexlify(os.urandom(4)).decode('ascii'),
+                       TEMP_SUFFIX)
+
+
+def replace_with_link(src, dest, base=None):
     """Make ``dest`` a second name of the file ``src`` (a hard link, put in place atomically):
     a copy without reading or writing the content. False when the file system cannot link
-    (then copy); ``src`` is left as it is either way."""
-    directory = os.path.dirname(os.path.abspath(dest))
-    # Named like mkstemp's files of dest, so that one left by a killed writer is found stale.
-    temp = os.path.join(directory, '%s%s%s' % (temp_prefix(dest), binascii.hexlify(
-        os.urandom(4)).decode('ascii'), TEMP_SUFFIX))
-    try:
-        os.link(src, temp)
-    except OSError:
-        return False
-    try:
-        os.replace(temp, dest)
-    except OSError:
-        os.unlink(temp)
-        raise
+    (then copy); ``src`` is left as it is either way. ``base``: as for :func:`open_directory`;
+    a link at ``src`` or ``dest`` is refused."""
+    with open_directory(os.path.dirname(os.path.abspath(src)), base=base) as source, \
+            open_directory(os.path.dirname(os.path.abspath(dest)), base=base,
+                           create=True) as directory:
+        name = os.path.basename(dest)
+        check_output_file(lstat_at(directory.fd, name), dest)
+        check_output_file(lstat_at(source.fd, os.path.basename(src)), src)
+        temp = _temp_name(dest)
+        try:
+            os.link(os.path.basename(src), temp, src_dir_fd=source.fd, dst_dir_fd=directory.fd,
+                    follow_symlinks=False)
+        except OSError:
+            return False
+        try:
+            os.replace(temp, name, src_dir_fd=directory.fd, dst_dir_fd=directory.fd)
+        except OSError:
+            os.unlink(temp, dir_fd=directory.fd)
+            raise
     return True
 
 
@@ -338,6 +655,30 @@ class HashingWriter(object):
         pass
 
 
+def _same_bytes(fd, other):
+    """Whether two open files hold the same bytes (read from their start)."""
+    if os.fstat(fd).st_size != os.fstat(other).st_size:
+        return False
+    os.lseek(fd, 0, os.SEEK_SET)
+    os.lseek(other, 0, os.SEEK_SET)
+    while True:
+        chunk = os.read(fd, CHUNK)
+        if chunk != os.read(other, CHUNK):
+            return False
+        if not chunk:
+            return True
+
+
+def _digest_of(fd, algorithm='sha256'):
+    digest = hashlib.new(algorithm)
+    os.lseek(fd, 0, os.SEEK_SET)
+    while True:
+        chunk = os.read(fd, CHUNK)
+        if not chunk:
+            return digest.hexdigest()
+        digest.update(chunk)
+
+
 class AtomicOutput(object):
     """Context manager giving a text stream whose content replaces ``dest`` atomically on a
     clean exit, only when it differs from the current content. See the module docstring.
@@ -345,13 +686,19 @@ class AtomicOutput(object):
     After the ``with`` block: ``changed`` (content or mode differ), ``content_changed``,
     ``mode_changed``, ``existed``, ``backup_file`` (or None), ``digest``,
     ``stale_temp_files`` (the temp files of killed writers of ``dest`` removed on entry, or in
-    check mode those that would be) and ``created_directories`` (with ``create_directory``:
-    the missing directories of ``dest`` made, mode 0700, or in check mode those that would be).
+    check mode those that would be), ``created_directories`` (with ``create_directory``:
+    the missing directories of ``dest`` made, mode 0700, or in check mode those that would be)
+    and ``warnings`` (the directory is writable by group or others).
     An exception inside the block leaves ``dest`` untouched and removes the temp file.
+
+    ``base``: the part of ``dest``'s directory the operator configured (see
+    :func:`open_directory`); by default its existing part. ``dest`` itself is never a link:
+    one there is refused before anything is written. A file whose mode differs is replaced,
+    never chmod'ed in place (it may be a second name of another file).
     """
 
     def __init__(self, dest, mode=0o600, backup=False, check_mode=False, encoding='utf-8',
-                 newline='', create_directory=False, clean_stale=True):
+                 newline='', create_directory=False, clean_stale=True, base=None):
         self.dest = os.path.abspath(os.path.expanduser(dest))
         self.mode = parse_mode(mode)
         self.backup = backup
@@ -367,42 +714,72 @@ class AtomicOutput(object):
         self._finished = False
         self.create_directory = create_directory
         self.clean_stale = clean_stale    # False: the caller swept the directory already
+        self.base = base
         self.created_directories = []
         self.stale_temp_files = []
-        self._tmp_path = None
+        self.warnings = []
+        self._directory = None
+        self._name = os.path.basename(self.dest)
+        self._tmp_name = None
         self._handle = None
         self._stream = None
 
     def __enter__(self):
         directory = os.path.dirname(self.dest)
-        if not os.path.isdir(directory):
-            if not self.create_directory:
+        try:
+            self._directory = open_directory(directory, base=self.base,
+                                             create=self.create_directory,
+                                             check_mode=self.check_mode)
+        except UnsafePath as exc:
+            if exc.errno == errno.ENOENT and not self.create_directory:
                 raise IOError('the directory of dest does not exist: %s' % directory)
-            self.created_directories = make_directories(directory, check_mode=self.check_mode)
-        if os.path.isdir(self.dest):
-            raise IOError('dest is a directory: %s' % self.dest)
-        if self.clean_stale:
-            self.stale_temp_files = remove_stale_temp_files(self.dest, self.check_mode)
+            raise
+        try:
+            return self._enter()
+        except BaseException:
+            self._discard()
+            raise
+
+    def _enter(self):
+        self.created_directories = self._directory.created
+        self.warnings = self._directory.warnings
+        fd = self._directory.fd
+        if fd is not None:
+            check_output_file(lstat_at(fd, self._name), self.dest)
+            if self.clean_stale:
+                self.stale_temp_files = remove_stale_temp_files(self.dest, self.check_mode, fd)
         if self.check_mode:
             self._stream = HashingWriter(self.encoding)
             return self._stream
-        fd, self._tmp_path = tempfile.mkstemp(prefix=temp_prefix(self.dest), suffix=TEMP_SUFFIX,
-                                              dir=directory)
+        self._tmp_name = _temp_name(self.dest)
+        tmp = open_file_at(fd, self._tmp_name, os.path.join(os.path.dirname(self.dest),
+                                                            self._tmp_name),
+                           os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
         try:
-            os.chmod(self._tmp_path, self.mode)
-            self._handle = os.fdopen(fd, 'w', encoding=self.encoding, newline=self.newline)
+            os.fchmod(tmp, self.mode)
+            self._handle = os.fdopen(tmp, 'w+', encoding=self.encoding, newline=self.newline)
         except Exception:
-            os.close(fd)
-            self._discard()
+            os.close(tmp)
             raise
         self._stream = self._handle
         return self._stream
 
     @property
+    def _tmp_path(self):
+        """The temporary file's path while it exists (its name is made in the directory's
+        descriptor)."""
+        return os.path.join(os.path.dirname(self.dest), self._tmp_name) if self._tmp_name else None
+
+    @property
     def digest(self):
         """The sha256 of the new content, computed when asked for (after the ``with`` block)."""
         if self._digest is None and self._finished:       # dest holds the new content
-            self._digest = file_digest(self.dest)
+            with open_directory(os.path.dirname(self.dest), base=self.base) as directory:
+                fd = open_file_at(directory.fd, self._name, self.dest)
+                try:
+                    self._digest = _digest_of(fd)
+                finally:
+                    os.close(fd)
         return self._digest
 
     def _discard(self):
@@ -412,9 +789,15 @@ class AtomicOutput(object):
             except Exception:  # pylint: disable=broad-except
                 pass
             self._handle = None
-        if self._tmp_path and os.path.exists(self._tmp_path):
-            os.unlink(self._tmp_path)
-        self._tmp_path = None
+        if self._tmp_name and self._directory is not None and self._directory.fd is not None:
+            try:
+                os.unlink(self._tmp_name, dir_fd=self._directory.fd)
+            except OSError:
+                pass
+        self._tmp_name = None
+        if self._directory is not None:
+            self._directory.close()
+            self._directory = None
 
     def __exit__(self, exc_type, exc, tb):
         if exc_type is not None:
@@ -427,44 +810,108 @@ class AtomicOutput(object):
         return False
 
     def _finish(self):
-        self.existed = os.path.exists(self.dest)
-        if self.check_mode:
-            self._digest = self._stream.hexdigest()
-            self.content_changed = not self.existed or file_digest(self.dest) != self._digest
-        else:
-            self._handle.flush()
-            os.fsync(self._handle.fileno())
-            self._handle.close()
-            self._handle = None
-            self.content_changed = not self.existed or not same_content(self._tmp_path, self.dest)
-        old_mode = current_mode(self.dest) if self.existed else None
-        self.mode_changed = self.existed and not self.content_changed and old_mode != self.mode
-        self.changed = self.content_changed or self.mode_changed
-        if self.check_mode or not self.changed:
-            self._finished = not self.check_mode
-            return
-        if self.mode_changed:
-            os.chmod(self.dest, self.mode)
-        else:
-            if self.backup and self.existed:
-                self.backup_file = backup_local(self.dest)
-            os.chmod(self._tmp_path, self.mode)
-            os.replace(self._tmp_path, self.dest)
-            self._tmp_path = None
+        fd = self._directory.fd
+        info = lstat_at(fd, self._name) if fd is not None else None
+        check_output_file(info, self.dest)      # swapped for a link while we wrote: refused
+        self.existed = info is not None
+        old = open_file_at(fd, self._name, self.dest) if self.existed else None
+        try:
+            if self.check_mode:
+                self._digest = self._stream.hexdigest()
+                self.content_changed = not self.existed or _digest_of(old) != self._digest
+            else:
+                self._handle.flush()
+                os.fsync(self._handle.fileno())
+                self.content_changed = not self.existed or not _same_bytes(
+                    self._handle.fileno(), old)
+                self._handle.close()
+                self._handle = None
+            old_mode = stat.S_IMODE(os.fstat(old).st_mode) if self.existed else None
+            self.mode_changed = self.existed and not self.content_changed and \
+                old_mode != self.mode
+            self.changed = self.content_changed or self.mode_changed
+            if self.check_mode or not self.changed:
+                self._finished = not self.check_mode
+                return
+            if self.backup and self.existed and self.content_changed:
+                self.backup_file = self._backup(old, old_mode)
+        finally:
+            if old is not None:
+                os.close(old)
+        # The new file (same bytes when only the mode differs) replaces dest: no chmod of a
+        # file that may be a second name of another.
+        os.replace(self._tmp_name, self._name, src_dir_fd=fd, dst_dir_fd=fd)
+        self._tmp_name = None
         self._finished = True
+
+    def _backup(self, old, old_mode):
+        """Copy the current dest beside itself as ``dest.PID.YYYY-MM-DD@HH:MM:SS~`` (like
+        AnsibleModule.backup_local), keeping its mode and times, through descriptors."""
+        ext = time.strftime('%Y-%m-%d@%H:%M:%S', time.localtime(time.time()))
+        name = '%s.%s.%s~' % (self._name, os.getpid(), ext)
+        path = os.path.join(os.path.dirname(self.dest), name)
+        copy = open_file_at(self._directory.fd, name, path,
+                            os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            os.lseek(old, 0, os.SEEK_SET)
+            while True:
+                chunk = os.read(old, CHUNK)
+                if not chunk:
+                    break
+                os.write(copy, chunk)
+            os.fchmod(copy, old_mode)
+            info = os.fstat(old)
+            os.utime(copy, ns=(info.st_atime_ns, info.st_mtime_ns))
+        finally:
+            os.close(copy)
+        return path
 
 
 def write_atomically(dest, content, mode=0o600, backup=False, check_mode=False, encoding='utf-8',
-                     clean_stale=True):
+                     clean_stale=True, base=None, create_directory=False, warnings=None):
     """Write a whole text (or bytes) to ``dest`` with :class:`AtomicOutput`; returns a dict
-    ``changed``, ``backup_file`` (when made), ``dest``."""
+    ``changed``, ``backup_file`` (when made), ``dest``. ``warnings``: a list the directory's
+    warnings are added to (once each)."""
     if isinstance(content, bytes):
         content = content.decode(encoding)
     out = AtomicOutput(dest, mode=mode, backup=backup, check_mode=check_mode, encoding=encoding,
-                       clean_stale=clean_stale)
+                       clean_stale=clean_stale, base=base, create_directory=create_directory)
     with out as stream:
         stream.write(content)
+    if warnings is not None:
+        warnings.extend(w for w in out.warnings if w not in warnings)
     result = {'changed': out.changed, 'dest': out.dest}
     if out.backup_file:
         result['backup_file'] = out.backup_file
     return result
+
+
+def write_private_file(path, data, check_mode=False, clean_stale=True, base=None, warnings=None):
+    """The one writer of the collection's private files (reports, failed rows, backups,
+    records): bytes written atomically, mode 0600, only when they differ, the missing
+    directories made 0700; no link followed in a directory the collection makes or at the
+    file (see :func:`open_directory` for ``base``). ``clean_stale=False``: the caller removed
+    the stale temporary files of the directory.
+
+    Returns True when the file changed (or would have, in check mode)."""
+    return write_atomically(path, data, mode=0o600, check_mode=check_mode,
+                            clean_stale=clean_stale, base=base, create_directory=True,
+                            warnings=warnings)['changed']
+
+
+def read_private_file(path, base=None):
+    """The bytes of a file the collection wrote, read without following a link at it or in a
+    directory the collection makes; None when it does not exist."""
+    try:
+        directory = open_directory(os.path.dirname(os.path.abspath(path)), base=base)
+    except UnsafePath as exc:
+        if exc.errno == errno.ENOENT:
+            return None
+        raise
+    with directory:
+        try:
+            fd = open_file_at(directory.fd, os.path.basename(path), path)
+        except FileNotFoundError:
+            return None
+        with os.fdopen(fd, 'rb') as handle:
+            return handle.read()

@@ -12,10 +12,12 @@ Used by the action plugins xivo.confd.fleet_import and xivo.confd.fleet_result.
 from __future__ import annotations
 
 import concurrent.futures
+import fcntl
 import json
 import os
+import stat
 
-from ansible_collections.xivo.confd.plugins.module_utils import reports
+from ansible_collections.xivo.confd.plugins.module_utils import file_output, reports
 from ansible_collections.xivo.confd.plugins.module_utils.import_plan import summarize
 from ansible_collections.xivo.confd.plugins.module_utils.secrets import scrub_text
 from ansible_collections.xivo.confd.plugins.module_utils.server_lock import server_identity
@@ -59,13 +61,65 @@ def host_options(validated, playbook_dir):
     """A host's checked role variables, without the prefix, with their paths taken from the
     playbook directory and the empty directories given their default."""
     values = dict((name[len(PREFIX):], value) for name, value in validated.items())
+    # The part of each output directory the operator configured (a link they made there is
+    # followed): the variable's value, or for a default the playbook directory; what lies
+    # below is the collection's (file_output.open_directory).
+    bases = {}
     for name in DEFAULT_DIRS:
         if not values.get(name):
             values[name] = DEFAULT_DIRS[name]
+            bases[name] = playbook_dir
     for name in PATH_OPTIONS:
         if values.get(name):
             values[name] = os.path.join(playbook_dir, os.path.expanduser(values[name]))
+            bases.setdefault(name, values[name])
+    values['bases'] = dict((name, bases[name]) for name in OUTPUT_DIRS if name in bases)
     return values
+
+
+# The directories a host's run writes in, checked before anything is sent to any server.
+OUTPUT_DIRS = ('work_dir', 'report_dir', 'backup_dir')
+# Per-host files go under this subdirectory of a report directory, fleet-level files beside
+# it: no inventory host name can make a per-host file take a fleet file's name.
+HOSTS_DIR = 'hosts'
+
+
+def host_file(directory, host, suffix):
+    """A per-host file of a report directory (of a run, or the latest): hosts/<host><suffix>."""
+    return reports.inside(os.path.join(directory, HOSTS_DIR), reports.safe_stem(host) + suffix)
+
+
+def check_output_dirs(options, check_mode, checked=None, unusable=None):
+    """(errors, warnings) of a host's output directories: each must be (or be made) a
+    directory the running user can write, reached without a link someone else planted.
+    ``checked``: a dict caching the answer per directory across the hosts of a run;
+    ``unusable``: a set given the names of the options whose directory cannot be used."""
+    errors, warnings = [], []
+    checked = {} if checked is None else checked
+    bases = options.get('bases') or {}
+    for name in OUTPUT_DIRS:
+        path = options.get(name)
+        if not path or (check_mode and name != 'work_dir'):
+            continue        # check mode writes no report nor backup (input_problems agrees)
+        # The directory and the ones the collection makes in it (a link planted there is
+        # refused now, not after the import).
+        for directory in [path] + [os.path.join(path, sub) for sub in SUBDIRS.get(name, ())]:
+            key = (directory, bases.get(name), check_mode)
+            if key not in checked:
+                checked[key] = file_output.check_output_directory(directory, bases.get(name),
+                                                                  check_mode)
+            error, found = checked[key]
+            if error:
+                errors.append('its %s %s (%s) cannot be used: %s' % (
+                    name.replace('_dir', ' directory'), path, PREFIX + name, error))
+                if unusable is not None:
+                    unusable.add(name)
+                break
+            warnings.extend(w for w in found if w not in warnings)
+    return errors, warnings
+
+
+SUBDIRS = dict(work_dir=('runs',), report_dir=(HOSTS_DIR, 'runs'))
 
 
 def duplicate_servers(servers):
@@ -364,32 +418,109 @@ def fleet_markdown(report, base_dir):
     return '\n'.join(lines) + '\n'
 
 
-def prune_backups(directory, stem, keep):
-    """Keep the ``keep`` newest backups of one host (0 keeps them all); returns the removed.
-    Backups hold every secret of a server: they should not pile up unnoticed."""
+# The backups the collection wrote in a backup directory, in the order written: what pruning
+# goes by (never file names: a file named as if from the future is nobody's backup). A dot
+# name, which no host's file can have (reports.safe_stem drops leading dots).
+BACKUP_MANIFEST = '.xivo.confd-backups.json'
+BACKUP_MANIFEST_LOCK = '.xivo.confd-backups.lock'
+
+
+class _Manifest:
+    """The backup manifest of a directory, held under its lock (flock: across processes, and
+    across threads, each opening its own file description)."""
+
+    def __init__(self, directory, base=None):
+        self.directory = os.path.abspath(directory)
+        self.base = base
+
+    def __enter__(self):
+        self._dir = file_output.open_directory(self.directory, base=self.base, create=True)
+        try:
+            self._lock = file_output.open_file_at(
+                self._dir.fd, BACKUP_MANIFEST_LOCK,
+                os.path.join(self.directory, BACKUP_MANIFEST_LOCK), os.O_RDWR | os.O_CREAT)
+            fcntl.flock(self._lock, fcntl.LOCK_EX)
+            text = file_output.read_private_file(
+                os.path.join(self.directory, BACKUP_MANIFEST), base=self.base)
+            try:
+                self.entries = json.loads(text.decode('utf-8'))['backups'] if text else []
+            except (UnicodeDecodeError, ValueError, KeyError, TypeError):
+                self.entries = []   # damaged: prunes nothing (only a recorded file is removed)
+        except BaseException:
+            self._dir.close()
+            raise
+        return self
+
+    def save(self):
+        file_output.write_private_file(
+            os.path.join(self.directory, BACKUP_MANIFEST),
+            reports.report_json(dict(backups=self.entries)).encode('utf-8'), base=self.base)
+
+    def __exit__(self, *exc):
+        try:
+            os.close(self._lock)        # releases the flock
+        finally:
+            self._dir.close()
+
+
+def _identity(info):
+    return [info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns]
+
+
+def record_backup(path, host, run_id, base=None):
+    """Record in its directory's manifest the backup ``path`` of ``host`` this run wrote."""
+    directory, name = os.path.split(os.path.abspath(path))
+    with _Manifest(directory, base) as manifest:
+        info = os.lstat(name, dir_fd=manifest._dir.fd)
+        manifest.entries = [e for e in manifest.entries if e.get('file') != name]
+        manifest.entries.append(dict(host=host, file=name, run_id=run_id,
+                                     identity=_identity(info), written=reports.utc_now()))
+        manifest.save()
+
+
+def prune_backups(directory, host, keep, current=None, base=None):
+    """Keep the ``keep`` newest backups of ``host`` that the collection recorded writing
+    (0 keeps them all); returns the removed. A file is removed only while it is still the
+    recorded one (same file, size and time); the backup ``current`` (this run's) is never
+    removed; a file the manifest does not name is never touched, whatever its name. Backups
+    hold every secret of a server: they should not pile up unnoticed."""
     if not keep or not os.path.isdir(directory):
         return []
-    prefix = stem + '-'
-    mine = sorted(name for name in os.listdir(directory)
-                  if name.startswith(prefix) and name.endswith('.csv')
-                  and name[len(prefix):len(prefix) + 8].isdigit())
+    current = os.path.basename(current) if current else None
     removed = []
-    for name in mine[:-keep]:
-        path = os.path.join(directory, name)
-        os.remove(path)
-        removed.append(path)
+    with _Manifest(directory, base) as manifest:
+        mine = [e for e in manifest.entries if e.get('host') == host]
+        kept = set(id(e) for e in mine[-keep:])
+        gone = set()
+        for entry in mine:
+            if id(entry) in kept or entry.get('file') == current:
+                continue
+            name = str(entry.get('file', ''))
+            info = file_output.lstat_at(manifest._dir.fd, name) if name and \
+                os.sep not in name and name not in ('.', '..') else None
+            if info is not None and stat.S_ISREG(info.st_mode) and \
+                    _identity(info) == entry.get('identity'):
+                os.unlink(name, dir_fd=manifest._dir.fd)
+                removed.append(os.path.join(manifest.directory, name))
+            gone.add(id(entry))     # removed, or no longer the file recorded: forgotten
+        if gone:
+            manifest.entries = [e for e in manifest.entries if id(e) not in gone]
+            manifest.save()
     return removed
 
 
 def read_outcomes(run_dir, hosts=None):
     """The outcomes recorded so far in one run (all batches), by host."""
     found = {}
-    if not os.path.isdir(run_dir):
+    directory = os.path.join(run_dir, HOSTS_DIR)
+    if not os.path.isdir(directory):
         return found
-    for name in os.listdir(run_dir):
+    for name in os.listdir(directory):
         if name.endswith('.outcome.json'):
-            with open(os.path.join(run_dir, name)) as handle:
-                outcome = Outcome(json.load(handle))
+            text = file_output.read_private_file(os.path.join(directory, name), base=run_dir)
+            if text is None:
+                continue
+            outcome = Outcome(json.loads(text.decode('utf-8')))
             if hosts is None or outcome['host'] in hosts:
                 found[outcome['host']] = outcome
     return found
@@ -414,7 +545,7 @@ def host_result(outcome, diff=False):
 
 
 def outcome_path(run_dir, host):
-    return reports.inside(run_dir, reports.safe_stem(host) + '.outcome.json')
+    return host_file(run_dir, host, '.outcome.json')
 
 
 def stats(run_id, report_dir, outcomes, expected, check_mode):

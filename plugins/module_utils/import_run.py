@@ -18,12 +18,14 @@ from ansible_collections.xivo.confd.plugins.module_utils import (
 from ansible_collections.xivo.confd.plugins.module_utils.confd_client import (
     ConfdAuthRefused, ConfdError, ConfdInterrupted, ConfdUnreachable)
 from ansible_collections.xivo.confd.plugins.module_utils.confd_columns import SECRET_COLUMNS
-from ansible_collections.xivo.confd.plugins.module_utils.file_output import write_atomically
+from ansible_collections.xivo.confd.plugins.module_utils.file_output import (  # noqa: F401
+    remove_file, write_private_file)
 from ansible_collections.xivo.confd.plugins.module_utils.legacy_csv import LegacyCsvError
 from ansible_collections.xivo.confd.plugins.module_utils.preflight import Preflight
 from ansible_collections.xivo.confd.plugins.module_utils.secrets import (
     MASK, scrub_text, secret_values)
-from ansible_collections.xivo.confd.plugins.module_utils.server_lock import ServerBusy, ServerLock
+from ansible_collections.xivo.confd.plugins.module_utils.server_lock import (
+    ServerBusy, ServerLock, UnsafeLockDirectory)
 from ansible_collections.xivo.confd.plugins.module_utils.text import sanitize_message
 
 MAX_FAILURES_IN_MSG = 20
@@ -55,21 +57,6 @@ def check_options(options):
     import_plan.check_keys(options['keys'])
 
 
-def write_private_file(path, data, check_mode=False, clean_stale=True):
-    """Write bytes atomically, mode 0600, only when they differ (creating the directory).
-    ``clean_stale=False``: the caller removed the stale temporary files of the directory.
-
-    Returns True when the file changed (or would have, in check mode).
-    """
-    directory = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(directory) and not check_mode:
-        os.makedirs(directory, mode=0o700, exist_ok=True)
-    if not os.path.isdir(directory):
-        return True
-    return write_atomically(path, data, mode=0o600, check_mode=check_mode,
-                            clean_stale=clean_stale)['changed']
-
-
 class ImportRun:
     """Import ``src`` into the server of ``client`` and account for every row.
 
@@ -80,7 +67,7 @@ class ImportRun:
 
     def __init__(self, client, src, options, host=None, check_mode=False, diff=False,
                  progress=None, should_stop=None, source=None, clock=time.monotonic,
-                 write_file=write_private_file):
+                 write_file=None):
         self.client = client
         self.src = src
         self.options = dict(DEFAULTS, **options)
@@ -92,7 +79,10 @@ class ImportRun:
         self.should_stop = should_stop
         self.source = source            # (header, rows) already read, shared by several servers
         self.clock = clock
-        self.write_file = write_file    # write_private_file(path, data), or a caller's
+        # write_private_file(path, data), its warnings (a directory others can write to) kept,
+        # or a caller's
+        self.write_file = write_file or (
+            lambda path, data: write_private_file(path, data, warnings=self.warnings))
         self.run_id = self.options['run_id'] or reports.new_run_id()
         self.timings = {}
         self.warnings = []
@@ -189,7 +179,7 @@ class ImportRun:
                 with lock:
                     self._timed('lock_wait', started)
                     outcomes, users, importer = self._import(header, rows, out, invalid)
-            except ServerBusy as exc:
+            except (ServerBusy, UnsafeLockDirectory) as exc:
                 error = str(exc)
             except (import_plan.Interrupted, ConfdInterrupted) as exc:
                 out['interrupted'] = self._stopped() or str(exc)
@@ -482,8 +472,8 @@ class ImportRun:
                 if self.fix['formula_cells']:
                     written['failed_file_formula_cells'] = len(self.fix['formula_cells'])
                     self.warnings.append(formula_warning(path, self.fix['formula_cells']))
-            elif os.path.exists(path):
-                os.remove(path)  # a stale list of failures would mislead
+            else:
+                remove_file(path)  # a stale list of failures would mislead
         return written
 
     def fix_content(self, header, to_fix):

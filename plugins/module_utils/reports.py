@@ -62,14 +62,14 @@ def safe_stem(name):
 
 
 def inside(directory, file_name):
-    """The path of ``file_name`` in ``directory``; raises ValueError if it would leave it."""
-    base = os.path.realpath(directory)
-    path = os.path.join(base, file_name)
-    # A plain name that is not a symbolic link resolves to itself in the resolved directory;
-    # anything else is resolved in full (a fleet asks for thousands of paths).
-    if os.sep in file_name or file_name in ('.', '..', '') or os.path.islink(path):
-        path = os.path.realpath(path)
-    if os.path.dirname(path) != base:
+    """The path of ``file_name`` in ``directory``; raises ValueError if it would leave it or
+    is a symbolic link. Worked out from the names alone: a link in ``directory`` is not resolved
+    here (resolving it would turn a planted link into a plain path); the writer
+    (file_output.open_directory) decides which links it follows."""
+    base = os.path.abspath(directory)
+    path = os.path.normpath(os.path.join(base, file_name))
+    if os.path.dirname(path) != base or os.path.basename(path) in ('', '.', '..') or \
+            os.path.islink(path):
         raise ValueError('%r would be written outside %s' % (file_name, base))
     return path
 

@@ -10,6 +10,14 @@ users, and both send them: duplicates (name keys) or rows reported failed that w
 imported (unique keys). A lock file per server address and port, held with flock(2) for the
 whole import, prevents that: across playbooks, across the forks of one playbook and across the
 threads of one process (each lock holds its own open file description).
+
+The lock files live in a directory only the running user can write (``~/.ansible/xivo.confd/
+locks``, checked to be a directory of this user, mode 0700, on every use, never a link), not
+under a predictable name of the shared temporary directory: another user could make it first,
+or plant a link there. A lock file is opened without following a link and without truncating,
+and removed by its holder when released; a waiter that then holds the lock checks that the
+name still leads to the file it locked (the usual "lock, then check the inode" protocol), so
+that removing a lock file never lets two imports in at once.
 """
 
 from __future__ import annotations
@@ -19,8 +27,10 @@ import fcntl
 import json
 import os
 import socket
-import tempfile
+import stat
 import time
+
+from ansible_collections.xivo.confd.plugins.module_utils import file_output
 
 
 class ServerBusy(Exception):
@@ -39,8 +49,29 @@ def server_identity(host, port):
     return '%s:%s' % (('[%s]' % address) if ':' in address else address, port)
 
 
+class UnsafeLockDirectory(OSError):
+    """The lock directory is not one only the running user can write."""
+
+    def __str__(self):
+        if self.filename and self.filename in (self.strerror or ''):
+            return self.strerror
+        return '%s %s' % (self.filename, self.strerror)
+
+
+def private_state_dir():
+    return file_output.private_state_dir()
+
+
 def default_lock_dir():
-    return os.path.join(tempfile.gettempdir(), 'xivo.confd-locks-%d' % os.getuid())
+    return os.path.join(private_state_dir(), 'locks')
+
+
+def open_private_directory(path, create=True):
+    """The lock directory's descriptor, checked (file_output.open_private_directory)."""
+    try:
+        return file_output.open_private_directory(path, create)
+    except file_output.UnsafePath as exc:
+        raise UnsafeLockDirectory(exc.errno, exc.strerror, exc.filename)
 
 
 def _lock_name(identity):
@@ -64,42 +95,83 @@ class ServerLock:
         self._sleep = sleep
         self._clock = clock
         self._handle = None
+        self._directory = None
 
     def _open(self):
-        os.makedirs(self.lock_dir, mode=0o700, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
-        return os.fdopen(fd, 'r+')
+        """The lock file opened (made when missing) in the checked lock directory, never
+        through a link nor truncated; (file, directory descriptor)."""
+        try:
+            directory = open_private_directory(self.lock_dir)
+        except UnsafeLockDirectory as exc:
+            raise UnsafeLockDirectory(exc.errno, 'the lock directory %s %s' % (
+                exc.filename, exc.strerror), exc.filename)
+        try:
+            fd = os.open(os.path.basename(self.path),
+                         os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600,
+                         dir_fd=directory)
+        except OSError as exc:
+            os.close(directory)
+            raise UnsafeLockDirectory(exc.errno, 'the lock file %s cannot be opened: %s' % (
+                self.path, 'it is a symbolic link' if exc.errno == errno.ELOOP
+                else exc.strerror), self.path)
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_uid != os.geteuid():
+            os.close(fd)
+            os.close(directory)
+            raise UnsafeLockDirectory(errno.EPERM, 'the lock file %s is not a regular file of '
+                                      'yours' % self.path, self.path)
+        return os.fdopen(fd, 'r+'), directory
+
+    def _still_named(self, handle, directory):
+        """Whether the lock file's name still leads to the file this lock holds: its holder
+        may have removed it (and another process made a new one) between open and flock."""
+        try:
+            named = os.stat(os.path.basename(self.path), dir_fd=directory, follow_symlinks=False)
+        except FileNotFoundError:
+            return False
+        held = os.fstat(handle.fileno())
+        return (named.st_dev, named.st_ino) == (held.st_dev, held.st_ino)
 
     def holder(self):
         """What the lock file says about the import that holds it (best effort)."""
         try:
-            with open(self.path) as handle:
-                return json.loads(handle.read() or '{}')
+            fd = os.open(self.path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK)
+            with os.fdopen(fd) as handle:
+                return json.loads(handle.read(65536) or '{}')
         except (OSError, ValueError):
             return {}
 
     def acquire(self):
-        handle = self._open()
         deadline = self._clock() + self.timeout
         while True:
+            handle, directory = self._open()
             try:
                 fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
             except OSError as exc:
                 if exc.errno not in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
                     handle.close()
+                    os.close(directory)
                     raise
                 if self._clock() >= deadline:
                     holder = self.holder()
                     handle.close()
+                    os.close(directory)
                     raise ServerBusy(self._busy_message(holder))
+                handle.close()
+                os.close(directory)
                 self._sleep(self.poll)
+                continue
+            if self._still_named(handle, directory):
+                break
+            handle.close()      # removed by the holder that released it: open the new one
+            os.close(directory)
+        # Our file, locked, the name leading to it: what is in it is the previous holder's.
         handle.seek(0)
         handle.truncate()
         handle.write(json.dumps({'pid': os.getpid(), 'owner': self.owner, 'server': self.identity,
                                  'since': time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())}))
         handle.flush()
-        self._handle = handle
+        self._handle, self._directory = handle, directory
         return self
 
     def _busy_message(self, holder):
@@ -115,14 +187,19 @@ class ServerLock:
                 % (self.identity, self.host, self.port, who, waited))
 
     def release(self):
+        """Remove the lock file, then unlock: no lock file is left per server (a waiter that
+        locked the removed file sees that its name is gone and opens the new one)."""
         if self._handle is not None:
             try:
-                self._handle.seek(0)
-                self._handle.truncate()
+                try:
+                    os.unlink(os.path.basename(self.path), dir_fd=self._directory)
+                except FileNotFoundError:
+                    pass
                 fcntl.flock(self._handle.fileno(), fcntl.LOCK_UN)
             finally:
                 self._handle.close()
-                self._handle = None
+                os.close(self._directory)
+                self._handle = self._directory = None
 
     def __enter__(self):
         return self.acquire()

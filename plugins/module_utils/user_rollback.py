@@ -427,8 +427,12 @@ def find_report(report_dir, host, run_id=None):
         if not found:
             raise ConfdError('no run of the role in %s: nothing to roll back' % runs)
         run_id = found[-1]
-    path = inside(os.path.join(runs, run_id), safe_stem(host) + '.json')
-    if not os.path.exists(path):
+    # hosts/<host>.json; a report of an earlier version lies beside fleet.json.
+    name = safe_stem(host) + '.json'
+    path = next((p for p in (inside(os.path.join(runs, run_id, 'hosts'), name),
+                             inside(os.path.join(runs, run_id), name)) if os.path.isfile(p)),
+                None)
+    if path is None:
         return run_id, None, None
     try:
         with open(path) as handle:

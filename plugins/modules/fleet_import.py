@@ -104,7 +104,7 @@ msg:
   type: list
   elements: str
   sample:
-    - "xivo-paris (10.0.0.10:9486): 12 created, 0 updated, 3 unchanged, 0 conflict, 0 failed (report: reports/runs/20261201T211000.123Z-1a2b3c/xivo-paris.json)"
+    - "xivo-1 (10.0.0.1:9486): 12 created, 0 updated, 3 unchanged, 0 conflict, 0 failed (report: reports/runs/20261201T211000.123Z-1a2b3c/hosts/xivo-1.json)"
     - "fleet: 1 of 1 servers imported: 12 created, 0 updated, 3 unchanged, 0 conflict, 0 failed"
 run_id:
   description: The identifier of the run (the same for every batch of one ansible-playbook run).

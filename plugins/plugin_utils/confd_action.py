@@ -16,6 +16,7 @@ from ansible.plugins.action import ActionBase
 
 from ansible_collections.xivo.confd.plugins.module_utils.confd_client import (
     CONNECTION_ARGSPEC, ConfdClient, ConfdError)
+from ansible_collections.xivo.confd.plugins.module_utils.file_output import UnsafePath
 from ansible_collections.xivo.confd.plugins.module_utils.secrets import scrub_text
 
 
@@ -62,6 +63,10 @@ class ConfdActionBase(ActionBase):
                 secrets |= client.secrets
             result['failed'] = True
             result['msg'] = scrub_text(str(exc), secrets, public)
+        except UnsafePath as exc:
+            # An output place refused (a planted link, not a directory): named, not a traceback.
+            result['failed'] = True
+            result['msg'] = str(exc)
         finally:
             if client is not None:
                 client.close()

@@ -56,7 +56,7 @@ def test_a_job_of_ansible_runner_leaves_its_reports_where_they_are_kept(fleet, t
     result = ansible_runner.run(private_data_dir=str(private), playbook='migrate.yml', quiet=True)
     assert result.rc == 0, result.stdout.read()[-3000:]
     # The reports are in the persistent directory; nothing was left in the job's project copy.
-    assert len(glob.glob(str(kept / 'reports' / 'runs' / '*' / 'xivo-*.json'))) == 2
+    assert len(glob.glob(str(kept / 'reports' / 'runs' / '*' / 'hosts' / 'xivo-*.json'))) == 2
     assert (kept / 'reports' / 'fleet.md').exists()
     assert not list(project.glob('xivo_user_migration*'))
     # The job's artifacts hold the fleet summary (AWX: Details > Artifacts).

@@ -253,14 +253,14 @@ def test_role_fault_per_host_then_rerun_finishes_the_job(fleet, tmp_path):
             assert not [r for r in server.request_log if r['path'].startswith('/1.1/users/import')]
         else:
             assert result['summary']['total'] == count, (name, result)
-            report = json.loads((tmp_path / 'reports' / ('%s.json' % name)).read_text())
+            report = json.loads((tmp_path / 'reports' / 'hosts' / ('%s.json' % name)).read_text())
             assert not harness.accounting_problems(count, report['users']), (name, report)
             assert result['summary']['invalid'] == 1 and ', 1 invalid (' in line, line
     second = run_playbook(tmp_path, tasks, hosts=hosts(False), name='second')
     seconds = role_task(second, 'Give this server its result')
     for name, server in servers.items():
         count = len(GOOD) + 1 + (1 if name == 'row_errors' else 0)
-        result = json.loads((tmp_path / 'reports' / ('%s.json' % name)).read_text())
+        result = json.loads((tmp_path / 'reports' / 'hosts' / ('%s.json' % name)).read_text())
         assert seconds[name]['summary'] == dict(result['summary'], would_fail=0), (name, seconds[name])
         assert not harness.accounting_problems(count, result['users']), (name, result)
         assert [u['status'] for u in result['users']][:len(GOOD)] in (

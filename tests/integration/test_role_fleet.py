@@ -142,8 +142,8 @@ def test_hostile_host_names_stay_in_their_directories(fleet, tmp_path):
     assert not outside, outside
     latest = sorted(p.name for p in (tmp_path / 'reports').iterdir() if p.is_file())
     assert len([n for n in latest if n.endswith('-to-fix.csv')]) == 4
-    assert len([n for n in latest if n.endswith('.json') and n != 'fleet.json'
-                and not n.endswith('-to-fix.json')]) == 4
+    hosts_dir = sorted(p.name for p in (tmp_path / 'reports' / 'hosts').iterdir() if p.is_file())
+    assert len([n for n in hosts_dir if n.endswith('.json')]) == 4
     assert not (tmp_path.parent / 'escape.json').exists()
 
 
@@ -165,12 +165,13 @@ def test_each_run_keeps_its_reports_the_latest_are_copied_backups_are_pruned(fle
         assert run.returncode == 0, run.stdout[-3000:]
     runs = sorted(p.name for p in (tmp_path / 'reports' / 'runs').iterdir())
     assert len(runs) == 3
-    first = json.loads((tmp_path / 'reports' / 'runs' / runs[0] / 'xivo-0.json').read_text())
-    latest = json.loads((tmp_path / 'reports' / 'xivo-0.json').read_text())
+    first = json.loads((tmp_path / 'reports' / 'runs' / runs[0] / 'hosts' / 'xivo-0.json')
+                       .read_text())
+    latest = json.loads((tmp_path / 'reports' / 'hosts' / 'xivo-0.json').read_text())
     assert first['summary']['created'] == 2 and latest['summary']['unchanged'] == 2
     assert first['run_id'] == runs[0] and latest['run_id'] == runs[2]
     table = (tmp_path / 'reports' / 'fleet.md').read_text()
-    assert '| xivo-0 |' in table and '[xivo-0.json](runs/%s/xivo-0.json)' % runs[2] in table
+    assert '| xivo-0 |' in table and '[xivo-0.json](runs/%s/hosts/xivo-0.json)' % runs[2] in table
     assert len(list((tmp_path / 'backups').glob('xivo-0-*.csv'))) == 2
     for path in (tmp_path / 'backups').iterdir():
         assert stat.S_IMODE(os.stat(str(path)).st_mode) == 0o600
@@ -203,7 +204,7 @@ def test_progress_lines_show_while_servers_import(fleet, tmp_path):
     lines = [line for line in run.stdout.splitlines() if 'rows sent' in line]
     assert any(line.startswith('xivo-2: 10 of 30 rows sent (10 imported, 0 failed)') for line in lines), lines
     assert any(line.startswith('xivo-2: 30 of 30 rows sent') for line in lines), lines
-    report = json.loads((tmp_path / 'reports' / 'xivo-2.json').read_text())
+    report = json.loads((tmp_path / 'reports' / 'hosts' / 'xivo-2.json').read_text())
     assert [b['rows'] for b in report['batches']][0] == 10 and len(report['batches']) >= 3
     assert report['timings']['import'] > 0
 

@@ -54,7 +54,7 @@ def assert_figures_add_up(run_dir, hosts, without_report=()):
     totals = fleet_report['totals']
     sums = {}
     for host in hosts:
-        report = json.loads((run_dir / ('%s.json' % host)).read_text())
+        report = json.loads((run_dir / 'hosts' / ('%s.json' % host)).read_text())
         assert report['summary'] == dict(by_host[host]['summary']), host
         assert report['summary']['total'] == len(report['users']), host
         for status, count in report['summary'].items():
@@ -178,7 +178,7 @@ def test_wrong_credentials_on_one_server_leave_its_rows_not_tried(fleet, tmp_pat
     # The file to fix of the previous run (its bad row) is still the one to fix: nothing was tried.
     latest_failed = (tmp_path / 'reports' / 'xivo-1-to-fix.csv').read_text()
     assert 'Secret-5000' in latest_failed and 'Secret-1001' not in latest_failed
-    report = json.loads((run_dir / 'xivo-1.json').read_text())
+    report = json.loads((run_dir / 'hosts' / 'xivo-1.json').read_text())
     assert set(u['status'] for u in report['users']) == {'not_tried'}
     assert per_host['xivo-2']['failed'] and 'authentication refused' in per_host['xivo-2']['msg']
     assert per_host['xivo-2']['summary']['not_tried'] == 3 and not fleet.servers[2].users()

@@ -189,7 +189,7 @@ def test_the_role_undoes_only_the_fleets_latest_run_and_names_it(server, fleet, 
     # ansible_host) are taken alike by the import and the rollback.
     reports = tmp_path / 'xivo_user_migration' / 'reports'
     assert run_playbook(tmp_path, MIGRATE, hosts=hosts, name='migrate').returncode == 0
-    assert (reports / 'fleet.json').is_file() and list(reports.glob('xivo-a*.json'))
+    assert (reports / 'fleet.json').is_file() and list((reports / 'hosts').glob('xivo-a*.json'))
     first_run = json.loads((reports / 'fleet.json').read_text())['run_id']
     assert run_playbook(tmp_path, MIGRATE, hosts=hosts, name='rerun').returncode == 0  # nothing created
     latest_run = json.loads((reports / 'fleet.json').read_text())['run_id']

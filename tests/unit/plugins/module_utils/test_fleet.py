@@ -85,14 +85,91 @@ def test_the_fleet_report_links_each_server_file_from_the_table(tmp_path):
     assert '| **total** |' in table
 
 
-def test_backups_are_kept_to_the_newest_of_each_host(tmp_path):
+def _backup(directory, host, run_id):
+    path = directory / ('%s-%s.csv' % (host, run_id))
+    path.write_text('users of %s before %s' % (host, run_id))
+    fleet.record_backup(str(path), host, run_id)
+    return path
+
+
+def test_backups_are_kept_to_the_newest_of_each_host_the_collection_recorded(tmp_path):
     for stamp in ('20260101T000000Z-aaaaaa', '20260102T000000Z-bbbbbb', '20260103T000000Z-cccccc'):
-        (tmp_path / ('xivo-a-%s.csv' % stamp)).write_text('x')
-        (tmp_path / ('xivo-a-b-%s.csv' % stamp)).write_text('x')  # another host, kept
-    removed = fleet.prune_backups(str(tmp_path), 'xivo-a', 2)
+        _backup(tmp_path, 'xivo-a', stamp)
+        _backup(tmp_path, 'xivo-a-b', stamp)    # another host, kept
+    removed = fleet.prune_backups(str(tmp_path), 'xivo-a', 2,
+                                  current='xivo-a-20260103T000000Z-cccccc.csv')
     assert [os.path.basename(p) for p in removed] == ['xivo-a-20260101T000000Z-aaaaaa.csv']
-    assert len(os.listdir(tmp_path)) == 5
+    assert len([n for n in os.listdir(tmp_path) if n.endswith('.csv')]) == 5
     assert fleet.prune_backups(str(tmp_path), 'xivo-a', 0) == []
+
+
+def test_backups_named_as_if_from_the_future_never_make_a_run_delete_its_own(tmp_path):
+    # Planted: files named like backups of later runs, which the old pruning by name kept
+    # (sorted last) while it deleted the run's fresh backup, the only copy of the state.
+    for stamp in ('29990101T000000.000Z-ffffff', '29990102T000000.000Z-eeeeee'):
+        (tmp_path / ('xivo-a-%s.csv' % stamp)).write_text('planted')
+    current = _backup(tmp_path, 'xivo-a', '20261207T120000.000Z-abcdef')
+    removed = fleet.prune_backups(str(tmp_path), 'xivo-a', 1, current=str(current))
+    assert removed == [] and current.read_text().startswith('users of xivo-a')
+    assert (tmp_path / 'xivo-a-29990101T000000.000Z-ffffff.csv').read_text() == 'planted'
+    # Keeping 1 while another backup was recorded after the current run's: both stay.
+    later = _backup(tmp_path, 'xivo-a', '20261207T130000.000Z-bcdefa')
+    assert fleet.prune_backups(str(tmp_path), 'xivo-a', 1, current=str(current)) == []
+    assert current.exists() and later.exists()
+
+
+def test_a_recorded_backup_replaced_by_another_file_is_not_removed(tmp_path):
+    first = _backup(tmp_path, 'xivo-a', '20261207T120000.000Z-aaaaaa')
+    second = _backup(tmp_path, 'xivo-a', '20261207T130000.000Z-bbbbbb')
+    first.unlink()
+    first.write_text('an operator\'s file now bears this name')   # not what was recorded
+    assert fleet.prune_backups(str(tmp_path), 'xivo-a', 1, current=str(second)) == []
+    assert first.exists()
+    outside = tmp_path / 'elsewhere.csv'
+    outside.write_text('keep me')
+    third = _backup(tmp_path, 'xivo-a', '20261207T140000.000Z-cccccc')
+    third.unlink()
+    third.symlink_to(outside)       # a link at a recorded name: never followed nor removed
+    fourth = _backup(tmp_path, 'xivo-a', '20261207T150000.000Z-dddddd')
+    assert fleet.prune_backups(str(tmp_path), 'xivo-a', 1, current=str(fourth)) == [
+        str(second)]
+    assert outside.read_text() == 'keep me' and third.is_symlink()
+
+
+def test_host_files_and_fleet_files_never_share_a_name(tmp_path):
+    # An inventory host named like a fleet file: its files live under hosts/.
+    for host in ('fleet', 'fleet.md', 'runs', 'hosts', '.xivo.confd-backups'):
+        for suffix in ('.json', '-failed.csv', '.outcome.json'):
+            path = fleet.host_file(str(tmp_path), host, suffix)
+            assert os.path.dirname(path) == str(tmp_path / 'hosts')
+            assert path not in (str(tmp_path / 'fleet.json'), str(tmp_path / 'fleet.md'))
+
+
+def test_output_directories_are_checked_before_anything_is_sent(tmp_path):
+    report_file = tmp_path / 'reports'
+    report_file.write_text('not a directory')
+    options = dict(work_dir=str(tmp_path / 'work'), report_dir=str(report_file),
+                   bases=dict(work_dir=str(tmp_path / 'work'), report_dir=str(report_file)))
+    errors, warnings = fleet.check_output_dirs(options, check_mode=False)
+    assert len(errors) == 1 and str(report_file) in errors[0]
+    assert 'xivo_user_migration_report_dir' in errors[0] and 'not a directory' in errors[0]
+    assert report_file.read_text() == 'not a directory' and warnings == []
+    # A link planted where the collection makes its own directory (work_dir/runs).
+    elsewhere = tmp_path / 'elsewhere'
+    elsewhere.mkdir()
+    report_dir = tmp_path / 'r'
+    options.update(report_dir=str(report_dir),
+                   bases=dict(work_dir=str(tmp_path / 'work'), report_dir=str(report_dir)))
+    (tmp_path / 'work' / 'runs').rmdir()      # made by the first check
+    (tmp_path / 'work' / 'runs').symlink_to(elsewhere)
+    errors, warnings = fleet.check_output_dirs(options, check_mode=False)
+    assert len(errors) == 1 and str(tmp_path / 'work' / 'runs') in errors[0]
+    assert 'symbolic link' in errors[0] and os.listdir(elsewhere) == []
+    # A directory others can write to: usable, with a warning naming it.
+    (tmp_path / 'work' / 'runs').unlink()
+    os.chmod(str(report_dir), 0o777)
+    errors, warnings = fleet.check_output_dirs(options, check_mode=False)
+    assert errors == [] and len(warnings) == 1 and str(report_dir) in warnings[0]
 
 
 def test_stats_for_awx_hold_totals_and_each_server():
@@ -103,6 +180,7 @@ def test_stats_for_awx_hold_totals_and_each_server():
 
 def test_outcomes_are_read_back_by_host(tmp_path):
     import json
+    os.mkdir(str(tmp_path / 'hosts'))
     for host in ('a', '../b'):
         with open(fleet.outcome_path(str(tmp_path), host), 'w') as handle:
             json.dump(outcome(host, created=1), handle)
