@@ -212,7 +212,7 @@ def test_the_readme_loop_accounts_for_every_row_and_keeps_the_operators_file(fle
         assert not summaries[host]['changed']
         assert op.to_fix(host).read_bytes() == edited[host]
     assert code == 0, out[-3000:]
-    report = json.loads((tmp_path / 'reports' / 'xivo-paris.json').read_text())
+    report = json.loads((tmp_path / 'reports' / 'hosts' / 'xivo-paris.json').read_text())
     notes = dict((u['line'], ' '.join(u.get('warnings', []))) for u in report['users'])
     assert all('fixed in' in notes[line] for line in (3, 5, 6, 7)), notes
     for server in fleet.servers:

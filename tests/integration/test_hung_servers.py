@@ -128,7 +128,7 @@ def test_an_import_the_deadline_cut_is_unknown_then_settled_by_the_next_run(flee
     first = run_playbook(tmp_path, ROLE, hosts=hosts, name='first')
     result = results(first, 'Give this server its result')['xivo-0']
     assert result.get('unreachable'), result
-    report = json.loads((tmp_path / 'reports' / 'xivo-0.json').read_text())
+    report = json.loads((tmp_path / 'reports' / 'hosts' / 'xivo-0.json').read_text())
     errors = [u['error'] for u in report['users']]
     assert all(e.startswith('outcome unknown: ') and 'the next run settles it' in e
                for e in errors), errors

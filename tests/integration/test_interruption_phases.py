@@ -132,7 +132,7 @@ def interrupt_and_check(proc, server, signum, hung=None):
 
 
 def report(tmp_path, host='xivo-0'):
-    return json.loads((tmp_path / 'reports' / ('%s.json' % host)).read_text())
+    return json.loads((tmp_path / 'reports' / 'hosts' / ('%s.json' % host)).read_text())
 
 
 def fleet_hosts(fleet):
