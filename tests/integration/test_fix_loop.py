@@ -239,7 +239,7 @@ def test_a_legacy_file_refused_for_its_invalid_rows_still_accounts_for_each_row(
     assert code != 0 and not fleet.servers[0].users()
     summary = accounted(results, {'xivo-paris': 7}, hosts=('xivo-paris',))['xivo-paris']['summary']
     assert (summary['invalid'], summary['not_tried']) == (2, 5), summary
-    report = json.loads((tmp_path / 'reports' / 'xivo-paris.json').read_text())
+    report = json.loads((tmp_path / 'reports' / 'hosts' / 'xivo-paris.json').read_text())
     assert [(u['line'], u['status']) for u in report['users']] == [
         (2, 'not_tried'), (3, 'invalid'), (4, 'not_tried'), (5, 'not_tried'), (6, 'invalid'),
         (7, 'not_tried'), (8, 'not_tried')]
