@@ -109,8 +109,9 @@ CHECKS = (
     ('The fix loop of the README (step 5), literally, on 3 emulated servers: dry run, run, re-run, fix the rows '
      'in `reports/<host>-to-fix.csv` and point each host at it (one fix forgotten, fixed in a second pass), back '
      'to the full legacy files, roll back one run; cp1252 legacy files with rows the conversion refuses and rows '
-     'the server refuses (21 rows, 12 to fix); 9 `ansible-playbook` runs per test run. Emulator only: the real '
-     'confd 16.15 was not involved',
+     'the server refuses (21 rows, 12 to fix); 9 `ansible-playbook` runs per test run, passed at least 10 times '
+     'while writing it (90 runs), plus a file refused for its invalid rows (`invalid_rows: fail`). Emulator only: '
+     'the real confd 16.15 was not involved',
      '`tests/integration/test_fix_loop.py`, `tests/integration/test_user_import.py` (module: legacy numbering, an '
      'output that is the input refused)',
      "at every step each host's statuses add up to its source's rows and the fleet totals to theirs; the files to "
