@@ -46,8 +46,7 @@ CONNECTION_VARS = dict(api_host='host', api_port='port', auth_port='auth_port',
                        connect_timeout='connect_timeout', deadline='deadline')
 IMPORT_VARS = ('keys', 'batch_size', 'batch_seconds', 'update', 'update_password',
                'update_identity', 'name_identity', 'validate', 'preflight', 'share_voicemails',
-               'fail_on_error',
-               'lock_timeout', 'diff_limit')
+               'fail_on_error', 'lock_timeout', 'diff_limit', 'server_lock', 'break_lock')
 CONVERSION_VARS = ('encoding', 'unknown_columns', 'column_map', 'defaults', 'invalid_rows')
 
 

@@ -9,7 +9,8 @@ import time
 
 from ansible.utils.display import Display
 
-from ansible_collections.xivo.confd.plugins.module_utils import import_plan, import_run, source_rows
+from ansible_collections.xivo.confd.plugins.module_utils import (
+    import_plan, import_run, remote_lock, source_rows)
 from ansible_collections.xivo.confd.plugins.module_utils.confd_client import ConfdError
 from ansible_collections.xivo.confd.plugins.plugin_utils.confd_action import (
     ConfdActionBase, StopWatch)
@@ -37,6 +38,8 @@ class ActionModule(ConfdActionBase):
         fail_on_error=dict(type='bool', default=True),
         return_unchanged=dict(type='bool', default=True),
         lock_timeout=dict(type='float', default=0.0),
+        server_lock=dict(type='str', default='required', choices=list(remote_lock.MODES)),
+        break_lock=dict(type='bool', default=False),
         run_id=dict(type='str'),
         diff_limit=dict(type='int', default=import_run.DEFAULT_DIFF_LIMIT),
         progress_seconds=dict(type='float', default=10.0),

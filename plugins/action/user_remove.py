@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 
 from ansible_collections.xivo.confd.plugins.module_utils import (
-    file_output, import_plan, import_run, reports, user_rollback)
+    file_output, import_plan, import_run, remote_lock, reports, user_rollback)
 from ansible_collections.xivo.confd.plugins.module_utils.confd_client import ConfdError
 from ansible_collections.xivo.confd.plugins.module_utils.text import sanitize_message
 from ansible_collections.xivo.confd.plugins.plugin_utils.confd_action import (
@@ -31,12 +31,38 @@ class ActionModule(ConfdActionBase):
         report_dest=dict(type='path'),
         report_dir=dict(type='path'),
         fail_on_error=dict(type='bool', default=True),
+        lock_timeout=dict(type='float', default=0.0),
+        server_lock=dict(type='str', default='required', choices=list(remote_lock.MODES)),
+        break_lock=dict(type='bool', default=False),
     )
     MUTUALLY_EXCLUSIVE = ConfdActionBase.MUTUALLY_EXCLUSIVE + [
         ('from_report', 'from_report_dir', 'src'), ('report_dest', 'report_dir')]
     REQUIRED_ONE_OF = ConfdActionBase.REQUIRED_ONE_OF + [('from_report', 'from_report_dir', 'src')]
 
     def run_confd(self, client, args, task_vars, result):
+        if args['lock_timeout'] < 0:
+            raise ConfdError('lock_timeout must be 0 (refuse at once) or a number of seconds')
+        check_mode = bool(self._task.check_mode)
+        with StopWatch() as stop:
+            if check_mode:
+                return self._remove(client, args, task_vars, stop)
+            if args['server_lock'] == 'local':
+                out = self._remove(client, args, task_vars, stop)
+                out.setdefault('warnings', []).append(remote_lock.lock_mode_warning(
+                    '%s:%s' % (client.host, client.port)))
+                return out
+            lock = remote_lock.RemoteLock(
+                client, what='rollback', run_id=args['run_id'] or reports.new_run_id(),
+                timeout=args['lock_timeout'], break_lock=args['break_lock'],
+                should_stop=stop.reason)
+            try:
+                with lock:
+                    out = self._remove(client, args, task_vars, stop)
+            finally:
+                result.setdefault('warnings', []).extend(lock.warnings)
+            return out
+
+    def _remove(self, client, args, task_vars, stop):
         started = reports.utc_now()
         check_mode = bool(self._task.check_mode)
         host = args['report_host'] or task_vars.get('inventory_hostname', args['host'])
@@ -66,18 +92,17 @@ class ActionModule(ConfdActionBase):
                 run_id, path, report = user_rollback.find_report(
                     self.local_path(args['from_report_dir']), host, args['run_id'])
             out.update(from_report=path, run_id=run_id)
-        with StopWatch() as stop:
-            if args['src']:
-                remover = user_rollback.Remover(client, check_mode=check_mode,
-                                                force=args['force'], should_stop=stop.reason)
-                for target in targets:
-                    remover.remove(target)
-            else:
-                targets, remover, identity, warning = user_rollback.undo_report(
-                    client, report if report is not None else {'users': []}, check_mode,
-                    args['force'], args['accept_unverified_report'], stop.reason)
-                if warning:
-                    warnings.append(warning)
+        if args['src']:
+            remover = user_rollback.Remover(client, check_mode=check_mode,
+                                            force=args['force'], should_stop=stop.reason)
+            for target in targets:
+                remover.remove(target)
+        else:
+            targets, remover, identity, warning = user_rollback.undo_report(
+                client, report if report is not None else {'users': []}, check_mode,
+                args['force'], args['accept_unverified_report'], stop.reason)
+            if warning:
+                warnings.append(warning)
         if remover is None:
             # Only the run asked for is undone: a server where it created nothing is left
             # alone, whatever older runs created there.

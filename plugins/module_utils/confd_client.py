@@ -593,6 +593,20 @@ class ConfdClient:
         total = body.get('total')
         return (total if isinstance(total, int) else len(body['items'])), body['items']
 
+    def create_call_permission(self, body):
+        """POST /1.1/callpermissions (never retried: a lost answer may hide a creation, which
+        the caller settles by reading the list); returns the ConfdResponse."""
+        return self.call('POST', API_PREFIX + '/callpermissions', idempotent=False,
+                         what='call permission creation', acl='confd.callpermissions.create',
+                         json=body, headers={'Accept': 'application/json'})
+
+    def delete_call_permission(self, perm_id):
+        """DELETE /1.1/callpermissions/<id> (204; 404 once it is gone, so a retry is safe)."""
+        return self.call('DELETE', '%s/callpermissions/%d' % (API_PREFIX, int(perm_id)),
+                         idempotent=True, what='call permission deletion',
+                         acl='confd.callpermissions.%d.delete' % int(perm_id),
+                         headers={'Accept': 'application/json'})
+
     def import_csv(self, csv_bytes, update=False):
         """POST (create) or PUT (update) one CSV body; returns the ConfdResponse.
 

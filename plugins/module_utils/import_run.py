@@ -10,11 +10,12 @@ Pure of Ansible: the client, the clock and the stop condition are injected.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 
 from ansible_collections.xivo.confd.plugins.module_utils import (
-    confd_rules, import_plan, reports, run_evidence, source_rows)
+    confd_rules, import_plan, remote_lock, reports, run_evidence, source_rows)
 from ansible_collections.xivo.confd.plugins.module_utils.confd_client import (
     ConfdAuthRefused, ConfdError, ConfdInterrupted, ConfdUnreachable)
 from ansible_collections.xivo.confd.plugins.module_utils.confd_columns import SECRET_COLUMNS
@@ -38,7 +39,8 @@ DEFAULTS = dict(
     preflight=True, share_voicemails=False,
     backup_dest=None, report_dest=None, failed_dest=None, fail_on_error=True,
     return_unchanged=True, lock_timeout=0.0, lock_dir=None, run_id=None,
-    diff_limit=DEFAULT_DIFF_LIMIT, conversion=None, fixed_rows=None,
+    diff_limit=DEFAULT_DIFF_LIMIT, conversion=None, fixed_rows=None, server_lock='required',
+    break_lock=False,
 )
 # The outputs of a run, which must never be one of its inputs.
 OUTPUTS = ('backup_dest', 'report_dest', 'failed_dest')
@@ -54,6 +56,7 @@ def check_options(options):
         raise ConfdError('lock_timeout must be 0 (refuse at once) or a number of seconds')
     if options['diff_limit'] < 0:
         raise ConfdError('diff_limit must be 0 or more')
+    remote_lock.check_mode_value(options['server_lock'])
     import_plan.check_keys(options['keys'])
 
 
@@ -177,8 +180,9 @@ class ImportRun:
             try:
                 started = self.clock()
                 with lock:
-                    self._timed('lock_wait', started)
-                    outcomes, users, importer = self._import(header, rows, out, invalid)
+                    with self._server_lock(options['lock_timeout'] - (self.clock() - started)):
+                        self._timed('lock_wait', started)
+                        outcomes, users, importer = self._import(header, rows, out, invalid)
             except (ServerBusy, UnsafeLockDirectory) as exc:
                 error = str(exc)
             except (import_plan.Interrupted, ConfdInterrupted) as exc:
@@ -259,6 +263,26 @@ class ImportRun:
         if self.warnings:
             out['warnings'] = self.warnings
         return out
+
+    @contextlib.contextmanager
+    def _server_lock(self, timeout):
+        """The lock kept on the server, for the time left of lock_timeout: every controller
+        sees it (the local lock sees this one only). None in check mode: nothing is written."""
+        if self.check_mode:
+            yield None
+            return
+        if self.options['server_lock'] == 'local':
+            self.warnings.append(remote_lock.lock_mode_warning(self.server))
+            yield None
+            return
+        lock = remote_lock.RemoteLock(
+            self.client, what='import', run_id=self.run_id, timeout=max(0.0, timeout),
+            break_lock=self.options['break_lock'], should_stop=self.should_stop)
+        try:
+            with lock:
+                yield lock
+        finally:
+            self.warnings.extend(lock.warnings)
 
     def _scrub(self, text):
         return scrub_text(text, self.secrets)

@@ -41,8 +41,9 @@ description:
     failure."
   - "Never follows a redirect (it would carry the token to another host, maybe in clear text): a
     C(3xx) is an error naming its C(Location)."
-  - "One import at a time into one server from this controller: a lock per server address and
-    port (two inventory names of one server, or two playbooks, share it) is held for the whole
+  - "One import at a time into one server: a lock per server address and port on this
+    controller (two inventory names of one server, or two playbooks, share it), and a lock kept
+    on the server itself that every controller sees (O(server_lock)), are held for the whole
     import; another import into the same server is refused, or waited for (O(lock_timeout))."
   - "Stops at the next batch when the playbook is interrupted (Ctrl-C, SIGTERM) or gone (its
     C(ansible-playbook) process was killed): the rows not sent are C(failed) with the reason, and
@@ -56,6 +57,7 @@ author:
 extends_documentation_fragment:
   - xivo.confd.connection
   - xivo.confd.attributes
+  - xivo.confd.server_lock
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.flow
   - ansible.builtin.action_common_attributes.actiongroups
@@ -143,8 +145,9 @@ options:
     default: 30
   lock_timeout:
     description:
-      - Seconds to wait for another import into the same server (from this controller) to
-        finish. V(0) refuses at once, naming the process that holds the server.
+      - Seconds to wait for another import into the same server (from this controller, or from
+        any controller with O(server_lock=required)) to finish. V(0) refuses at once, naming
+        the run that holds the server.
     type: float
     default: 0
   run_id:

@@ -49,12 +49,17 @@ description:
   - Idempotent, a user already gone is C(absent). Requests are retried only as reads are (a
     C(DELETE) answered C(404) is already done); redirects are never followed; no secret is shown.
   - Stops before the next user when the playbook is interrupted or gone.
+  - "Takes the lock kept on the server (O(server_lock)) before reading the server and removing
+    anything, as M(xivo.confd.user_import) does: a rollback never runs while an import (or
+    another rollback), from any controller, writes to the same server. Check mode takes no
+    lock."
   - Runs on the controller; the XiVO host needs neither SSH nor Python.
 author:
   - xivo.confd developers (@xivo-confd)
 extends_documentation_fragment:
   - xivo.confd.connection
   - xivo.confd.attributes
+  - xivo.confd.server_lock
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.flow
   - ansible.builtin.action_common_attributes.actiongroups
@@ -94,6 +99,12 @@ options:
     type: list
     elements: str
     default: [exten@context, username, email]
+  lock_timeout:
+    description:
+      - Seconds to wait for the run that holds the server's lock (an import or a rollback, from
+        any controller) to finish. V(0) refuses at once, naming the holder.
+    type: float
+    default: 0
   force:
     description:
       - Also remove the users that are C(conflict)s (changed since the import, or whose report

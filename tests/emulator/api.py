@@ -154,7 +154,8 @@ ROUTES = [(re.compile(pattern), methods) for pattern, methods in [
                  'confd.callpermissions.create')}),
     ('/1.1/callpermissions/%s' % ID, {
         'GET': (_item('call_permissions', 'CallPermission', it.call_permission_item),
-                'confd.callpermissions.{0}.read')}),
+                'confd.callpermissions.{0}.read'),
+        'DELETE': (_delete('delete_call_permission'), 'confd.callpermissions.{0}.delete')}),
     ('/1.1/callpermissions/%s/users' % ID,
      {'GET': (call_permission_users, 'confd.callpermissions.{0}.users.read')}),
     ('/1.1/extensions', {

@@ -220,3 +220,51 @@ def test_s14_2_extension_of_another_owner_and_line_endpoint(emu_fresh, cf):
     deleted(cf, '/1.1/lines/%d/endpoints/sip/%d' % (created['line_id'], created['sip_id']), None)
     assert cf.get('/1.1/endpoints/sip/%d' % created['sip_id'])['line'] is None
     assert cf.get('/1.1/lines/%d' % created['line_id'])['endpoint_sip'] is None
+
+
+def test_s16_call_permission_names_are_unique_and_delete_answers_204(emu_fresh, cf, alice):
+    """The primitive an import lock rests on: one POST of a name succeeds, every later one is
+    refused until the DELETE; a delete takes the user memberships with it, never the users."""
+    lock = {'name': 'xivo-confd-import-lock', 'description': 'run=1 controller=a', 'mode': 'deny',
+            'enabled': False}
+    r = cf.request('POST', '/1.1/callpermissions', json=lock)
+    assert r.status_code == 201, r.text
+    item = r.json()
+    assert (item['name'], item['description'], item['mode'], item['enabled'], item['extensions']) == \
+        ('xivo-confd-import-lock', 'run=1 controller=a', 'deny', False, [])
+    again = cf.request('POST', '/1.1/callpermissions', json=dict(lock, description='run=2 controller=b'))
+    assert (again.status_code, again.json()) == \
+        (400, ["Resource Error - CallPermission already exists ('name': u'xivo-confd-import-lock')"])
+    found = cf.get('/1.1/callpermissions', name='xivo-confd-import-lock')
+    assert found['total'] == 1 and found['items'][0]['description'] == 'run=1 controller=a'
+    deleted(cf, '/1.1/callpermissions/%d' % item['id'], None)
+    r = cf.delete('/1.1/callpermissions/%d' % item['id'])
+    assert (r.status_code, r.json()) == \
+        (404, ["Resource Not Found - CallPermission was not found ('id': %d)" % item['id']])
+    r = cf.request('POST', '/1.1/callpermissions', json=dict(lock, description='run=2 controller=b'))
+    assert r.status_code == 201 and r.json()['id'] == item['id'] + 1  # a sequence: ids are not reused
+    # perm1 (id 1) is Alice's: deleting it keeps Alice and drops her membership.
+    deleted(cf, '/1.1/callpermissions/1', None)
+    assert cf.get('/1.1/users/%s/callpermissions' % alice) == {'items': [], 'total': 0}
+    assert cf.get('/1.1/users')['total'] == 1
+
+
+def test_s16_call_permission_writes_check_their_acl(emu_fresh, cf):
+    emu_fresh.apply_seed({'ws_users': [
+        {'login': 'admin', 'password': 'passadmin', 'acls': ['confd.#']},
+        {'login': 'importer', 'password': 'pw', 'acls': ['confd.users.#']},
+        {'login': 'locker', 'password': 'pw', 'acls': ['confd.callpermissions.create', 'confd.callpermissions.read',
+                                                      'confd.callpermissions.*.delete']}]})
+    importer, locker = cf.new_token('importer', 'pw'), cf.new_token('locker', 'pw')
+    body = {'name': 'xivo-confd-import-lock', 'enabled': False}
+    r = cf.request('POST', '/1.1/callpermissions', token=False, headers={'X-Auth-Token': importer}, json=body)
+    assert r.status_code == 401
+    r = cf.request('POST', '/1.1/callpermissions', token=False, headers={'X-Auth-Token': locker}, json=body)
+    assert r.status_code == 201
+    perm = r.json()['id']
+    for token, method, path, status in [
+            (importer, 'GET', '/1.1/callpermissions', 401), (locker, 'GET', '/1.1/callpermissions', 200),
+            (importer, 'DELETE', '/1.1/callpermissions/%d' % perm, 401),
+            (locker, 'DELETE', '/1.1/callpermissions/%d' % perm, 204)]:
+        r = cf.request(method, path, token=False, headers={'X-Auth-Token': token})
+        assert r.status_code == status, (method, path, r.text)

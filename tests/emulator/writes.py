@@ -1,6 +1,6 @@
 """The write routes a rollback and the §13–§14 set-ups need: deletes with confd 16.15's
-refusals (§14.2) and what each leaves behind (§14.3), POST /1.1/callpermissions and
-POST /1.1/extensions. Checks run in the order of the 16.15 validators (plugins/*/validator.py).
+refusals (§14.2) and what each leaves behind (§14.3), POST and DELETE /1.1/callpermissions
+(names unique, §16) and POST /1.1/extensions. Checks run in the order of the 16.15 validators (plugins/*/validator.py).
 
 Every method runs inside the caller's transaction and raises NotFoundError (404), RowError
 (400), SchemaError (400, several messages) or Unexpected (500).
@@ -203,6 +203,15 @@ class Writer:
             'extensions': list(data.get('extensions') or []), 'enabled': data.get('enabled', True),
             'description': data.get('description')})
 
+
+    def delete_call_permission(self, perm_id):
+        """Never refused (16.15 call_permission service: no delete validator): its user
+        memberships go with it; users and extensions stay."""
+        perm = self.get('call_permissions', 'CallPermission', perm_id)
+        for user in self.db.users.rows.values():
+            if perm['id'] in user['call_permission_ids']:
+                self.forget(user['id'], 'call_permission_ids', perm['id'])
+        self.db.call_permissions.delete(perm['id'])
 
 def _string_problem(data, name, required=False):
     """marshmallow fields.String: the message for a missing, null or non-string value."""
