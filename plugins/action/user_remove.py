@@ -10,6 +10,7 @@ import json
 from ansible_collections.xivo.confd.plugins.module_utils import (
     file_output, import_plan, import_run, remote_lock, reports, user_rollback)
 from ansible_collections.xivo.confd.plugins.module_utils.confd_client import ConfdError
+from ansible_collections.xivo.confd.plugins.module_utils.server_lock import ServerLock
 from ansible_collections.xivo.confd.plugins.module_utils.text import sanitize_message
 from ansible_collections.xivo.confd.plugins.plugin_utils.confd_action import (
     ConfdActionBase, StopWatch)
@@ -54,7 +55,8 @@ class ActionModule(ConfdActionBase):
             lock = remote_lock.RemoteLock(
                 client, what='rollback', run_id=args['run_id'] or reports.new_run_id(),
                 timeout=args['lock_timeout'], break_lock=args['break_lock'],
-                should_stop=stop.reason)
+                should_stop=stop.reason,
+                pending_dir=ServerLock(client.host, client.port).lock_dir)
             try:
                 with lock:
                     out = self._remove(client, args, task_vars, stop)

@@ -180,7 +180,8 @@ class ImportRun:
             try:
                 started = self.clock()
                 with lock:
-                    with self._server_lock(options['lock_timeout'] - (self.clock() - started)):
+                    with self._server_lock(options['lock_timeout'] - (self.clock() - started),
+                                           lock.lock_dir):
                         self._timed('lock_wait', started)
                         outcomes, users, importer = self._import(header, rows, out, invalid)
             except (ServerBusy, UnsafeLockDirectory) as exc:
@@ -265,9 +266,10 @@ class ImportRun:
         return out
 
     @contextlib.contextmanager
-    def _server_lock(self, timeout):
+    def _server_lock(self, timeout, local_dir):
         """The lock kept on the server, for the time left of lock_timeout: every controller
-        sees it (the local lock sees this one only). None in check mode: nothing is written."""
+        sees it (the local lock sees this one only). None in check mode: nothing is written.
+        ``local_dir`` keeps what this controller may have left on the server."""
         if self.check_mode:
             yield None
             return
@@ -277,7 +279,8 @@ class ImportRun:
             return
         lock = remote_lock.RemoteLock(
             self.client, what='import', run_id=self.run_id, timeout=max(0.0, timeout),
-            break_lock=self.options['break_lock'], should_stop=self.should_stop)
+            break_lock=self.options['break_lock'], should_stop=self.should_stop,
+            pending_dir=local_dir)
         try:
             with lock:
                 yield lock

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import calendar
 import getpass
+import json
 import os
 import re
 import socket
@@ -28,6 +29,7 @@ import uuid
 
 from ansible_collections.xivo.confd.plugins.module_utils.confd_client import (
     ConfdError, ConfdUncertain, ConfdUnreachable, describe_error_body)
+from ansible_collections.xivo.confd.plugins.module_utils.file_output import write_atomically
 
 LOCK_NAME = 'xivo-confd-import-lock'
 MODES = ('required', 'local')
@@ -125,12 +127,17 @@ class RemoteLock:
     ``break_lock``: the holder seen at the first attempt is removed (the operator says that
     run is gone) and reported in ``warnings``; a lock taken after that is waited for as usual.
     ``should_stop()``: a reason to stop waiting (the playbook was interrupted), or None.
+    ``pending_dir``: a directory of this controller where the lock objects it may have left on
+    the server (an answer lost, a release that failed) are remembered by their description, so
+    that its next run removes them as its own instead of waiting for them.
     """
 
     def __init__(self, client, what='import', run_id='', timeout=0.0, break_lock=False,
                  should_stop=None, poll=POLL_SECONDS, sleep=time.sleep, clock=time.monotonic,
-                 now=time.time, controller=None, pid=None, user=None):
+                 now=time.time, controller=None, pid=None, user=None, pending_dir=None):
         self.client = client
+        self.pending_dir = pending_dir
+        self._uncertain = False
         self.what = what
         self.run_id = run_id
         self.timeout = max(0.0, float(timeout or 0))
@@ -175,6 +182,7 @@ class RemoteLock:
         except ConfdUncertain:
             # The answer was lost: the description (with its random token) tells whether the
             # object on the server is ours.
+            self._uncertain = True
             return self._find_ours() is not None
         except ConfdError as exc:
             raise self._wrap(exc, 'take')
@@ -211,6 +219,17 @@ class RemoteLock:
     def acquire(self):
         self.description = describe_holder(self.what, self.run_id, self.controller, self.pid,
                                            self.user, self._now(), uuid.uuid4().hex[:12])
+        self._uncertain = False
+        try:
+            return self._acquire()
+        except BaseException:
+            if self._uncertain:
+                # Our creation may have been committed after its answer was lost.
+                self._remember(self.description)
+            self.description = None
+            raise
+
+    def _acquire(self):
         deadline = self._clock() + self.timeout
         may_break = self.break_lock
         vanished = 0
@@ -218,6 +237,15 @@ class RemoteLock:
             if self._create():
                 return self
             holders = [item for item in self._lock_objects() if item.get('name') == LOCK_NAME]
+            if holders and holders[0].get('description') in self._pending():
+                left = holders[0]
+                if self._delete(left):
+                    self.warnings.append(
+                        'removed the import lock of %s that a previous run of this controller '
+                        'could not release (an answer was lost): %s'
+                        % (self.server, holder_text(left, self._now())))
+                self._forget(left.get('description'))
+                continue
             if not holders:
                 vanished += 1
                 if vanished < 3:
@@ -265,12 +293,52 @@ class RemoteLock:
                 return
             self._delete(ours[0])
         except ConfdError as exc:
+            remembered = self._remember(description)
             self.warnings.append(
-                'the import lock of %s could not be released (%s): the next run will report '
-                'it as held by run %s; remove it with break_lock: true once you are sure no '
-                'run is writing' % (self.server, exc, self.run_id))
+                'the import lock of %s could not be released (%s): %s'
+                % (self.server, exc, 'the next run from this controller removes it' if remembered
+                   else 'the next run will report it as held by run %s; remove it with '
+                   'break_lock: true once you are sure no run is writing' % self.run_id))
         finally:
             self.lock_id = None
+
+    # -- what this controller may have left on the server ---------------------------------------
+
+    def _pending_path(self):
+        if not self.pending_dir:
+            return None
+        name = ''.join(c if c.isalnum() or c in '.-' else '_' for c in self.server)
+        return os.path.join(self.pending_dir, name + '.server-lock-left')
+
+    def _pending(self):
+        path = self._pending_path()
+        try:
+            with open(path) as handle:
+                return list(json.load(handle))
+        except (TypeError, OSError, ValueError):
+            return []
+
+    def _write_pending(self, descriptions):
+        path = self._pending_path()
+        try:
+            if descriptions:
+                os.makedirs(self.pending_dir, mode=0o700, exist_ok=True)
+                write_atomically(path, json.dumps(descriptions[-20:]), mode=0o600)
+            elif os.path.exists(path):
+                os.remove(path)
+            return True
+        except OSError:
+            return False
+
+    def _remember(self, description):
+        if not self.pending_dir:
+            return False
+        return self._write_pending([d for d in self._pending() if d != description]
+                                   + [description])
+
+    def _forget(self, description):
+        if self.pending_dir:
+            self._write_pending([d for d in self._pending() if d != description])
 
     def __enter__(self):
         return self.acquire()

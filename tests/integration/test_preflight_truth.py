@@ -163,8 +163,11 @@ def test_a_refused_configuration_read_names_its_acl(fleet, tmp_path):
     fleet_ca[:] = [fleet.ca_path]
     server = fleet.servers[0]
     server.reset()
+    # The import lock's ACLs, so that the first refusal is the preflight's.
     server.apply_seed({'ws_users': [{'login': WS_USER, 'password': WS_PASSWORD,
-                                     'acls': ['confd.users.#']}]})
+                                     'acls': ['confd.users.#', 'confd.callpermissions.create',
+                                              'confd.callpermissions.read',
+                                              'confd.callpermissions.*.delete']}]})
     src = tmp_path / 'users.csv'
     src.write_text(file_of(ROWS[:1]), encoding='utf-8')
     run = run_playbook(tmp_path, [task('import', server, src),

@@ -259,3 +259,26 @@ def test_the_mode_values():
 def test_the_clock_is_utc():
     text = describe_holder('import', 'r', 'c', 1, 'u', time.time(), 't')
     assert lock_age(parse_holder(text)['since'], time.time()) < 5
+
+
+def test_a_lock_left_by_a_lost_answer_is_removed_by_the_next_run_of_this_controller(tmp_path):
+    server = CallPermissions()
+    server.lose_answer = True
+    failing_list = server.list
+
+    def unreadable(*args, **kw):
+        raise ConfdUncertain('the list of callpermissions timed out after 0.3s')
+    server.list = unreadable
+    with pytest.raises(ServerLockError):
+        a_lock(server, pending_dir=str(tmp_path), run_id='lost').acquire()
+    (left,) = server.items.values()        # committed, its answer lost, never released
+    server.lose_answer = False
+    server.list = failing_list
+    # Another controller (another pending directory) must not take it for its own.
+    with pytest.raises(ServerLockBusy):
+        a_lock(server, pending_dir=str(tmp_path / 'other')).acquire()
+    with a_lock(server, pending_dir=str(tmp_path), run_id='next') as lock:
+        assert left['id'] not in server.items
+        assert 'a previous run of this controller could not release' in lock.warnings[0]
+        assert 'run lost' in lock.warnings[0]
+    assert server.items == {} and not list(tmp_path.glob('*.server-lock-left'))
