@@ -253,8 +253,8 @@ def test_s16_call_permission_writes_check_their_acl(emu_fresh, cf):
     emu_fresh.apply_seed({'ws_users': [
         {'login': 'admin', 'password': 'passadmin', 'acls': ['confd.#']},
         {'login': 'importer', 'password': 'pw', 'acls': ['confd.users.#']},
-        {'login': 'locker', 'password': 'pw', 'acls': ['confd.callpermissions.create', 'confd.callpermissions.read',
-                                                      'confd.callpermissions.*.delete']}]})
+        {'login': 'locker', 'password': 'pw',
+         'acls': ['confd.callpermissions.create', 'confd.callpermissions.read', 'confd.callpermissions.*.delete']}]})
     importer, locker = cf.new_token('importer', 'pw'), cf.new_token('locker', 'pw')
     body = {'name': 'xivo-confd-import-lock', 'enabled': False}
     r = cf.request('POST', '/1.1/callpermissions', token=False, headers={'X-Auth-Token': importer}, json=body)

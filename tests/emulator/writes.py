@@ -203,15 +203,15 @@ class Writer:
             'extensions': list(data.get('extensions') or []), 'enabled': data.get('enabled', True),
             'description': data.get('description')})
 
-
     def delete_call_permission(self, perm_id):
         """Never refused (16.15 call_permission service: no delete validator): its user
         memberships go with it; users and extensions stay."""
         perm = self.get('call_permissions', 'CallPermission', perm_id)
-        for user in self.db.users.rows.values():
+        for user in list(self.db.users.rows.values()):
             if perm['id'] in user['call_permission_ids']:
                 self.forget(user['id'], 'call_permission_ids', perm['id'])
         self.db.call_permissions.delete(perm['id'])
+
 
 def _string_problem(data, name, required=False):
     """marshmallow fields.String: the message for a missing, null or non-string value."""

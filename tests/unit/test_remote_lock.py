@@ -117,7 +117,7 @@ def test_holder_text_for_ours_and_for_a_foreign_object():
 def test_taken_then_released_leaves_nothing():
     server = CallPermissions()
     with a_lock(server) as lock:
-        (item,) = server.items.values()
+        (item,) = list(server.items.values())
         assert (item['name'], item['enabled'], item['mode']) == (LOCK_NAME, False, 'deny')
         assert parse_holder(item['description'])['controller'] == 'awx-job-42'
         assert lock.lock_id == item['id']
@@ -271,7 +271,7 @@ def test_a_lock_left_by_a_lost_answer_is_removed_by_the_next_run_of_this_control
     server.list = unreadable
     with pytest.raises(ServerLockError):
         a_lock(server, pending_dir=str(tmp_path), run_id='lost').acquire()
-    (left,) = server.items.values()        # committed, its answer lost, never released
+    (left,) = list(server.items.values())        # committed, its answer lost, never released
     server.lose_answer = False
     server.list = failing_list
     # Another controller (another pending directory) must not take it for its own.
