@@ -28,7 +28,7 @@ import time
 import uuid
 
 from ansible_collections.xivo.confd.plugins.module_utils.confd_client import (
-    ConfdError, ConfdUncertain, ConfdUnreachable, describe_error_body)
+    ConfdAuthRefused, ConfdError, ConfdUncertain, ConfdUnreachable, describe_error_body)
 from ansible_collections.xivo.confd.plugins.module_utils.file_output import write_atomically
 
 LOCK_NAME = 'xivo-confd-import-lock'
@@ -45,7 +45,11 @@ class ServerLockBusy(ConfdError):
 
 
 class ServerLockError(ConfdError):
-    """The lock cannot be taken or read (missing ACL, unexpected answer)."""
+    """The lock cannot be taken or read (unexpected answer)."""
+
+
+class ServerLockRefused(ServerLockError, ConfdAuthRefused):
+    """The credentials lack an ACL the lock needs (confd answers 401)."""
 
 
 def _clean(value):
@@ -160,7 +164,8 @@ class RemoteLock:
     def _wrap(self, exc, doing):
         if isinstance(exc, ConfdUnreachable):
             return exc
-        return ServerLockError(
+        kind = ServerLockRefused if isinstance(exc, ConfdAuthRefused) else ServerLockError
+        return kind(
             'cannot %s the import lock on %s: %s The lock is a call permission named %s; the '
             'credentials need the ACLs %s (or confd.callpermissions.#), or set server_lock: '
             'local (role: xivo_user_migration_server_lock) to rely on the lock of this '

@@ -10,7 +10,7 @@ import time
 import pytest
 
 from ansible_collections.xivo.confd.plugins.module_utils.confd_client import (
-    ConfdError, ConfdResponse, ConfdUncertain)
+    ConfdAuthRefused, ConfdError, ConfdResponse, ConfdUncertain)
 from ansible_collections.xivo.confd.plugins.module_utils.remote_lock import (
     LOCK_NAME, RemoteLock, ServerLockBusy, ServerLockError, check_mode_value, describe_holder,
     format_age, holder_text, lock_age, parse_holder)
@@ -34,7 +34,7 @@ class CallPermissions:
     def create_call_permission(self, body):
         self.requests.append(('POST', body['name']))
         if 'create' in self.refuse:
-            raise ConfdError('confd refused the call permission creation (401): the credentials '
+            raise ConfdAuthRefused('confd refused the call permission creation (401): the credentials '
                              'may lack the ACL confd.callpermissions.create')
         if self.on_post:
             self.on_post()
@@ -51,7 +51,7 @@ class CallPermissions:
     def list(self, collection, acl, **params):
         self.requests.append(('GET', params.get('name')))
         if 'read' in self.refuse:
-            raise ConfdError('confd refused the list of callpermissions (401): the credentials '
+            raise ConfdAuthRefused('confd refused the list of callpermissions (401): the credentials '
                              'may lack the ACL %s' % acl)
         found = [dict(i) for i in self.items.values() if i['name'] == params.get('name')]
         return len(found), found
@@ -242,6 +242,7 @@ def test_missing_acls_name_them_and_the_local_option():
         a_lock(server).acquire()
     message = str(refused.value)
     assert 'confd.callpermissions.create' in message and 'server_lock: local' in message
+    assert isinstance(refused.value, ConfdAuthRefused)    # reported as the credentials' refusal
     server.refuse = {'read'}
     a_lock(server, run_id='held').acquire()
     with pytest.raises(ServerLockError) as refused:
