@@ -12,13 +12,16 @@ import shutil
 import tempfile
 import threading
 
-from ansible_collections.xivo.confd.plugins.module_utils import import_run, reports
+from ansible_collections.xivo.confd.plugins.module_utils import import_run, remote_lock, reports
 from ansible_collections.xivo.confd.plugins.module_utils.confd_client import ConfdClient
 from tests.reliability import harness, person, rollback_trials
 
 CLASSES = {
     'concurrent_runs': 'two imports of the same file into one server at the same time '
                        '(two playbooks, or two inventory names of one server)',
+    'two_controllers': 'two imports of the same file into one server at the same time from two '
+                       'controllers (each its own temporary directory: their local locks do not '
+                       'see each other; only the lock kept on the server does)',
     'interrupted': 'the playbook interrupted (or gone) at a random batch, then a re-run',
     'hostile_names': 'inventory host names made to escape the report directory '
                      '(../, /, NUL, dots, unicode, 500 characters)',
@@ -101,6 +104,67 @@ def concurrent_runs(seed, server, ca_path):
         server.speed.reset()
         os.remove(path)
         shutil.rmtree(lock_dir, ignore_errors=True)
+    return record
+
+
+def _lock_objects(server):
+    with server.store.lock:
+        return [p for p in server.store.call_permissions.rows.values()
+                if p['name'] == remote_lock.LOCK_NAME]
+
+
+def two_controllers(seed, server, ca_path, server_lock='required'):
+    """Like concurrent_runs, but each import has its own local lock directory, as two AWX jobs
+    in their containers have: the lock kept on the server lets one in at a time, never a user
+    twice, and no lock object outlives the runs."""
+    rng = harness.new_rng(seed)
+    record = _record('two_controllers', seed)
+    server.reset()
+    server.speed.set(row_cost=0.002)
+    rows = harness.random_users(rng, rng.randint(5, 25), tag='t%d_' % seed)
+    record['rows'] = len(rows)
+    harness.preload(server, rows)
+    path = _write(harness.csv_bytes(rows))
+    lock_dirs = [tempfile.mkdtemp(prefix='xivo-locks-') for _ in range(3)]
+    results = [None, None]
+    wait = rng.random() < 0.5
+    batch_sizes = [rng.choice((1, 3, 100)) for _ in range(2)]
+
+    def one(index):
+        client = _client(server, ca_path)
+        try:
+            results[index] = import_run.ImportRun(
+                client, path, dict(batch_size=batch_sizes[index], lock_dir=lock_dirs[index],
+                                   lock_timeout=30 if wait else 0, fail_on_error=False,
+                                   server_lock=server_lock)).run()
+        finally:
+            client.close()
+    try:
+        threads = [threading.Thread(target=one, args=(i,)) for i in (0, 1)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        for result in results:
+            if result.get('error') and 'holds its lock on the server' not in result['error']:
+                record['problems'].append('unexpected error: %s' % result['error'])
+        if _lock_objects(server):
+            record['problems'].append('a lock object outlived the runs')
+        client = _client(server, ca_path)
+        try:
+            final = import_run.ImportRun(client, path, dict(lock_dir=lock_dirs[2],
+                                                            server_lock=server_lock)).run()
+        finally:
+            client.close()
+        results.append(final)
+        if _lock_objects(server):
+            record['problems'].append('a lock object outlived the re-run')
+        _finish(record, rows, server, results, harness.row_secrets(rows) | {harness.WS_PASSWORD})
+    finally:
+        server.speed.reset()
+        os.remove(path)
+        for lock_dir in lock_dirs:
+            shutil.rmtree(lock_dir, ignore_errors=True)
     return record
 
 
@@ -208,5 +272,5 @@ def mixed_encodings(seed, server=None, ca_path=None):
 
 
 CLASSES.update(person.CLASSES)
-TRIALS = (concurrent_runs, interrupted, hostile_names, mixed_encodings) + person.TRIALS + (
+TRIALS = (concurrent_runs, two_controllers, interrupted, hostile_names, mixed_encodings) + person.TRIALS + (
     rollback_trials.rollback_reports,)

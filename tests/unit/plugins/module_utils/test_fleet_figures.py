@@ -12,7 +12,7 @@ import pytest
 
 from ansible_collections.xivo.confd.plugins.module_utils import fleet, import_plan, import_run
 from ansible_collections.xivo.confd.plugins.module_utils.confd_client import (
-    ConfdAuthRefused, ConfdError, ConfdUnreachable)
+    ConfdAuthRefused, ConfdError, ConfdResponse, ConfdUnreachable)
 
 CONFD = ('firstname,lastname,exten,context,line_protocol,username,password\n'
          'Jean,Dupont,1001,default,sip,jdupont,Secret-1001\n'
@@ -166,6 +166,19 @@ class ServerThatRefuses:
     def __init__(self, error):
         self.error = error
         self.imports = 0
+        self.lock = None
+
+    # The lock kept on the server (a call permission with a reserved name) is taken first.
+    def create_call_permission(self, body):
+        self.lock = dict(body, id=1)
+        return ConfdResponse(201, dict(self.lock), '')
+
+    def list(self, collection, acl, **params):
+        return (1, [dict(self.lock)]) if self.lock else (0, [])
+
+    def delete_call_permission(self, perm_id):
+        self.lock = None
+        return ConfdResponse(204, None, '')
 
     def export_users(self):
         raise self.error
@@ -249,7 +262,6 @@ def test_progress_counts_only_the_rows_sent(tmp_path):
 
 
 def import_plan_response(count):
-    from ansible_collections.xivo.confd.plugins.module_utils.confd_client import ConfdResponse
     created = [dict(row_number=n, user_id=n, user_uuid='new-%d' % n) for n in range(1, count + 1)]
     return ConfdResponse(201, {'created': created}, '')
 
