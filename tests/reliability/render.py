@@ -134,8 +134,8 @@ CHECKS = (
 # Measured by repeating the two-controller tests (tests/integration/test_server_lock.py -k two_controllers).
 TWO_CONTROLLERS = dict(two_controllers_runs='30', two_controllers_loops='10', two_controllers_duplicates='0')
 FIXED = '\n'.join(['', '## What else is checked on every test run', '', '| Check | Test | Expected |', '|---|---|---|']
-                   + ['| %s | %s | %s |' % (what % TWO_CONTROLLERS if '%(' in what else what, test, expected)
-                      for what, test, expected in CHECKS]) + '\n'
+                  + ['| %s | %s | %s |' % (what % TWO_CONTROLLERS if '%(' in what else what, test, expected)
+                     for what, test, expected in CHECKS]) + '\n'
 
 
 def render(data):
@@ -185,7 +185,8 @@ def render(data):
                  'them by reading the server, never resend; a `redirect` is never followed. The classes `concurrent_runs`, '
                  '`two_controllers`, `interrupted`, `hostile_names` and `mixed_encodings` are trials of `tests/reliability/trust.py`: two '
                  'imports at once into one server (the lock lets one in at a time), the same from two controllers (each its own local lock '
-                 'directory: only the lock kept on the server is between them, and no lock object may outlive the runs), an import stopped at a random batch then re-run, hostile host names '
+                 'directory: only the lock kept on the server is between them, and no lock object may outlive the runs), '
+                 'an import stopped at a random batch then re-run, hostile host names '
                  '(a file of its directory every time), mixed UTF-8/cp1252 legacy files (every name as written). '
                  'The classes `unicode_normalisation` and `another_voicemail` are trials of '
                  '`tests/reliability/person.py`, each a dry run, the real run and a re-run: names and e-mails '

@@ -125,10 +125,10 @@ def two_controllers(seed, server, ca_path, server_lock='required'):
     record['rows'] = len(rows)
     harness.preload(server, rows)
     path = _write(harness.csv_bytes(rows))
-    lock_dirs = [tempfile.mkdtemp(prefix='xivo-locks-') for _ in range(3)]
+    lock_dirs = [tempfile.mkdtemp(prefix='xivo-locks-') for controller in range(3)]
     results = [None, None]
     wait = rng.random() < 0.5
-    batch_sizes = [rng.choice((1, 3, 100)) for _ in range(2)]
+    batch_sizes = [rng.choice((1, 3, 100)), rng.choice((1, 3, 100))]
 
     def one(index):
         client = _client(server, ca_path)

@@ -34,8 +34,8 @@ class CallPermissions:
     def create_call_permission(self, body):
         self.requests.append(('POST', body['name']))
         if 'create' in self.refuse:
-            raise ConfdAuthRefused('confd refused the call permission creation (401): the credentials '
-                             'may lack the ACL confd.callpermissions.create')
+            raise ConfdAuthRefused('confd refused the call permission creation (401): the '
+                                   'credentials may lack the ACL confd.callpermissions.create')
         if self.on_post:
             self.on_post()
         if any(i['name'] == body['name'] for i in self.items.values()):
@@ -51,8 +51,8 @@ class CallPermissions:
     def list(self, collection, acl, **params):
         self.requests.append(('GET', params.get('name')))
         if 'read' in self.refuse:
-            raise ConfdAuthRefused('confd refused the list of callpermissions (401): the credentials '
-                             'may lack the ACL %s' % acl)
+            raise ConfdAuthRefused('confd refused the list of callpermissions (401): the '
+                                   'credentials may lack the ACL %s' % acl)
         found = [dict(i) for i in self.items.values() if i['name'] == params.get('name')]
         return len(found), found
 
