@@ -28,7 +28,8 @@ import time
 import uuid
 
 from ansible_collections.xivo.confd.plugins.module_utils.confd_client import (
-    ConfdAuthRefused, ConfdError, ConfdUncertain, ConfdUnreachable, describe_error_body)
+    ConfdAuthRefused, ConfdError, ConfdInterrupted, ConfdUncertain, ConfdUnreachable,
+    describe_error_body)
 from ansible_collections.xivo.confd.plugins.module_utils.file_output import write_atomically
 
 LOCK_NAME = 'xivo-confd-import-lock'
@@ -162,15 +163,19 @@ class RemoteLock:
     # -- the server's objects ------------------------------------------------------------------
 
     def _wrap(self, exc, doing):
-        if isinstance(exc, ConfdUnreachable):
+        """The error to raise for a failed lock request: a refusal names the ACLs and the way
+        out; an unreachable server or an interruption stays what it is."""
+        if isinstance(exc, (ConfdUnreachable, ConfdInterrupted)):
             return exc
-        kind = ServerLockRefused if isinstance(exc, ConfdAuthRefused) else ServerLockError
-        return kind(
-            'cannot %s the import lock on %s: %s The lock is a call permission named %s; the '
-            'credentials need the ACLs %s (or confd.callpermissions.#), or set server_lock: '
-            'local (role: xivo_user_migration_server_lock) to rely on the lock of this '
-            'controller only.' % (doing, self.server, str(exc).rstrip('.') + '.', LOCK_NAME,
-                                  ', '.join(ACLS)))
+        if isinstance(exc, ConfdAuthRefused):
+            return ServerLockRefused(
+                'cannot %s the import lock on %s: %s The lock is a call permission named %s; the '
+                'credentials need the ACLs %s (or confd.callpermissions.#), or set server_lock: '
+                'local (role: xivo_user_migration_server_lock) to rely on the lock of this '
+                'controller only.' % (doing, self.server, str(exc).rstrip('.') + '.', LOCK_NAME,
+                                      ', '.join(ACLS)))
+        return ServerLockError('cannot %s the import lock on %s (call permission %s): %s'
+                               % (doing, self.server, LOCK_NAME, exc))
 
     def _lock_objects(self):
         try:

@@ -36,6 +36,8 @@ class CallPermissions:
         if 'create' in self.refuse:
             raise ConfdAuthRefused('confd refused the call permission creation (401): the '
                                    'credentials may lack the ACL confd.callpermissions.create')
+        if 'broken' in self.refuse:
+            raise ConfdError('confd at 127.0.0.9:9486 answered 500 to the call permission creation')
         if self.on_post:
             self.on_post()
         if any(i['name'] == body['name'] for i in self.items.values()):
@@ -248,6 +250,16 @@ def test_missing_acls_name_them_and_the_local_option():
     with pytest.raises(ServerLockError) as refused:
         a_lock(server).acquire()
     assert 'cannot read the import lock' in str(refused.value)
+
+
+def test_other_failures_say_what_happened_without_blaming_the_acls():
+    server = CallPermissions()
+    server.refuse.add('broken')
+    with pytest.raises(ServerLockError) as failed:
+        a_lock(server).acquire()
+    assert 'cannot take the import lock on 127.0.0.9:9486' in str(failed.value)
+    assert 'answered 500' in str(failed.value) and 'ACL' not in str(failed.value)
+    assert not isinstance(failed.value, ConfdAuthRefused)
 
 
 def test_the_mode_values():
