@@ -326,12 +326,15 @@ def test_an_interrupted_import_releases_the_lock(fleet, tmp_path, how):
     ctl.signal_all(signal.SIGCONT)
     ctl.finish()
     wait_for(lambda: not lock_objects(server), 'the lock is released')
-    report = json.loads((tmp_path / 'report.json').read_text())
-    assert report.get('interrupted') and 0 < report['summary']['created'] < ROWS, report['summary']
-    assert not duplicates(server)
+    before = len(server.users())
+    assert 0 < before < ROWS and not duplicates(server)
+    report = tmp_path / 'report.json'
+    if report.exists():     # a worker that ansible-playbook ends hard after the release has none
+        assert json.loads(report.read_text()).get('interrupted')
     # The next run is not refused: it takes the lock and finishes the work.
     again = Controller(tmp_path, 'ctl-again').start(tasks, hosts).finish().result('import')
-    assert not again.get('failed') and again['summary']['created'] + report['summary']['created'] == ROWS
+    assert not again.get('failed') and again['summary']['created'] + before == ROWS, again.get('msg')
+    assert len(server.users()) == ROWS and not duplicates(server)
     assert lock_objects(server) == []
 
 
