@@ -130,6 +130,27 @@ CHECKS = (
      'fix are never rewritten (same inode and time across a re-run) and the edited files are byte for byte intact '
      'after every run; back on the full files every fixed row is `unchanged` (0 conflicts with its own fix, 0 '
      'second persons); lost: 0 rows, 0 edits'),
+    ('Links and shared directories (no server involved, the real one never was): 9 hazards planted where '
+     "the role writes, then the collection's own writer, lock, cache or pruning: a symbolic link at a file"
+     ' it writes (reports, failed rows, fleet files) or at a directory it makes (`runs/`, `runs/<id>/`, '
+     '`hosts/`), a hard link to an unrelated file at a file name, a lock directory that is a link, a file '
+     'or mode 0777, a link at a lock file, a converted file and record planted in the work directory '
+     '(right name, key and digest), backups named as if from the future with 1 to 4 runs pruned to 1 to 3,'
+     ' a report directory that is a regular file, a host named like a fleet file. `python -m '
+     'tests.reliability.places --trials 450` (seed 1): 450 trials, 50 per hazard, 0 lost; 54 more at every'
+     ' test run. Through `ansible-playbook` on 2 emulated servers: a report directory that is a file, a '
+     'link planted at `reports/hosts` and at `work/runs`, hosts named `fleet` and `fleet.md`, future-named'
+     ' backups over two runs, a planted conversion',
+     '`tests/reliability/places.py`, `tests/integration/test_reliability_places.py`, '
+     '`tests/integration/test_shared_places.py`; unit: '
+     '`tests/unit/plugins/module_utils/test_file_output_links.py`, `test_server_lock_files.py`, '
+     '`test_conversion_cache_trust.py`, `test_fleet.py`',
+     "nothing followed, written, truncated or chmod'ed through a planted link, the error names the path; a"
+     ' host whose output place is unusable fails alone before its server is sent anything; the current '
+     "run's backup never deleted and no file the collection did not record removed; a planted conversion "
+     "never used (converted again, with a warning); no host file takes a fleet file's name; no lock file "
+     'left after a run and never two holders. Unrelated files changed: 0; files written outside the '
+     'configured directories: 0; own backups lost: 0; planted users imported: 0'),
 )
 # Measured by repeating the two-controller tests (tests/integration/test_server_lock.py -k two_controllers).
 TWO_CONTROLLERS = dict(two_controllers_runs='30', two_controllers_loops='10', two_controllers_duplicates='0')

@@ -156,6 +156,20 @@ class ImportingServer:
         self.export_after = export_after
         self.exports = 0
 
+    # The lock kept on the server (a call permission with a reserved name) is taken first.
+    lock = None
+
+    def create_call_permission(self, body):
+        self.lock = dict(body, id=1)
+        return ConfdResponse(201, dict(self.lock), '')
+
+    def list(self, collection, acl, **params):
+        return (1, [dict(self.lock)]) if self.lock else (0, [])
+
+    def delete_call_permission(self, perm_id):
+        self.lock = None
+        return ConfdResponse(204, None, '')
+
     def export_users(self):
         self.exports += 1
         if self.exports > 1 and not self.export_after:
