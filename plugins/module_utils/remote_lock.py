@@ -19,6 +19,7 @@ Pure of Ansible: the client, the clock and the sleep are injected.
 from __future__ import annotations
 
 import calendar
+import contextlib
 import getpass
 import json
 import os
@@ -293,15 +294,20 @@ class RemoteLock:
         if self.description is None:
             return
         description, self.description = self.description, None
+        # After an interruption or the deadline, the client still gives these requests a short
+        # grace of their own (ConfdClient.cleanup), so that the lock does not stay behind.
+        cleanup = getattr(self.client, 'cleanup', None)
         try:
-            ours = [item for item in self._lock_objects()
-                    if item.get('id') == self.lock_id and item.get('description') == description]
-            if not ours:
-                self.warnings.append(
-                    'the import lock of %s was removed by someone else while this run held it '
-                    '(break_lock from another run?)' % self.server)
-                return
-            self._delete(ours[0])
+            with (cleanup() if cleanup else contextlib.nullcontext()):
+                ours = [item for item in self._lock_objects()
+                        if item.get('id') == self.lock_id
+                        and item.get('description') == description]
+                if not ours:
+                    self.warnings.append(
+                        'the import lock of %s was removed by someone else while this run held '
+                        'it (break_lock from another run?)' % self.server)
+                    return
+                self._delete(ours[0])
         except ConfdError as exc:
             remembered = self._remember(description)
             self.warnings.append(

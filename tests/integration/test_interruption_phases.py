@@ -19,6 +19,7 @@ import yaml
 
 from tests.integration.fleets import fleet_fixtures
 from tests.integration.hung_servers import HungServer
+from ansible_collections.xivo.confd.plugins.module_utils.remote_lock import LOCK_NAME
 from ansible_collections.xivo.confd.plugins.module_utils.server_lock import ServerLock
 
 WS_USER, WS_PASSWORD = 'intruser', 'Ws-Int-8a41'
@@ -128,6 +129,10 @@ def interrupt_and_check(proc, server, signum, hung=None):
     for target in [server] + ([hung] if hung else []):
         with ServerLock(target.address, target.port, timeout=0):
             pass    # free: the lock was released
+    # The lock on the server itself (a call permission named for it) was released too.
+    with server.store.lock:
+        assert not [p for p in server.store.call_permissions.rows.values()
+                    if p['name'] == LOCK_NAME], 'the lock on the server was left behind'
     return users_before, after
 
 
