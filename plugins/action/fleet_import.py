@@ -31,7 +31,7 @@ from ansible_collections.xivo.confd.plugins.module_utils.confd_client import (
 from ansible_collections.xivo.confd.plugins.module_utils.import_plan import NOT_TRIED
 from ansible_collections.xivo.confd.plugins.module_utils.secrets import scrub_text
 from ansible_collections.xivo.confd.plugins.plugin_utils.confd_action import (
-    StopWatch, client_from_args, exit_if_orphaned)
+    StopWatch, client_from_args, exit_if_orphaned, waiting_line)
 
 display = Display()
 
@@ -868,13 +868,6 @@ def _api_host(templar, host, variables):
     if value in (None, ''):
         value = _templated(templar, variables.get('ansible_host') or host)
     return value
-
-
-def waiting_line(host, client, what, where, seconds):
-    """The progress line of a server that keeps the run waiting."""
-    return ('%s: waiting for %s to answer the %s (%ds so far); after %ss without an answer, '
-            'retries included, it is reported unreachable (deadline)'
-            % (host, where, what, seconds, '%g' % client.deadline))
 
 
 def _progress_seconds(options):

@@ -13,7 +13,7 @@ from ansible_collections.xivo.confd.plugins.module_utils import (
     import_plan, import_run, remote_lock, source_rows)
 from ansible_collections.xivo.confd.plugins.module_utils.confd_client import ConfdError
 from ansible_collections.xivo.confd.plugins.plugin_utils.confd_action import (
-    ConfdActionBase, StopWatch)
+    ConfdActionBase, StopWatch, WaitingLines)
 
 display = Display()
 
@@ -55,7 +55,8 @@ class ActionModule(ConfdActionBase):
         if args.get('conversion'):
             options['conversion'] = legacy_conversion(args['conversion'], self.local_path(args['src']))
         host = task_vars.get('inventory_hostname', args['host'])
-        with StopWatch(on_stop=client.abort) as stop:
+        with StopWatch(on_stop=client.abort) as stop, WaitingLines(
+                host, client, args['progress_seconds'], display.display):
             run = import_run.ImportRun(
                 client, self.local_path(args['src']), options, host=host,
                 check_mode=bool(self._task.check_mode), diff=bool(self._task.diff),

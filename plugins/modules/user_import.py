@@ -165,6 +165,8 @@ options:
     description:
       - While importing, show a progress line (rows sent of the total, imported, failed) at most
         every this many seconds, at the default verbosity.
+      - While the server keeps the task waiting for an answer, a line names it every this many
+        seconds (see O(deadline)).
     type: float
     default: 10
   update:

@@ -167,3 +167,34 @@ class StopWatch:
         if os.getppid() != self._parent:
             return 'the playbook is gone (its process %d ended)' % self._parent
         return None
+
+
+def waiting_line(host, client, what, where, seconds):
+    """The progress line of a server that keeps the run waiting for an answer."""
+    return ('%s: waiting for %s to answer the %s (%ds so far); after %ss without an answer, '
+            'retries included, it is reported unreachable (deadline)'
+            % (host, where, what, seconds, '%g' % client.deadline))
+
+
+class WaitingLines:
+    """While a single import runs in the main thread, a line every ``every`` seconds when its
+    server keeps it waiting for an answer (a thread of its own; ``show`` is Display's)."""
+
+    def __init__(self, host, client, every, show):
+        self.host, self.client, self.every, self.show = host, client, max(0.2, every), show
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+
+    def _watch(self):
+        while not self._done.wait(self.every):
+            waiting = self.client.waiting_for()
+            if waiting and waiting[2] >= self.every:
+                self.show(waiting_line(self.host, self.client, *waiting))
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._done.set()
+        self._thread.join(5)

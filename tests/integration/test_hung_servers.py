@@ -144,3 +144,19 @@ def test_an_import_the_deadline_cut_is_unknown_then_settled_by_the_next_run(flee
     again = results(second, 'Give this server its result')['xivo-0']
     assert again['summary']['unchanged'] == 3 and again['summary']['created'] == 0, again
     assert len(server.users()) == 3
+
+
+def test_user_import_alone_names_the_server_it_waits_for_and_unreachable(fleet, tmp_path):
+    src = tmp_path / 'users.csv'
+    src.write_text('firstname,lastname\nAna,Alves\n', encoding='utf-8')
+    with HungServer('127.0.35.22') as hung:
+        task = {'name': 'import', 'ignore_unreachable': True, 'xivo.confd.user_import': {
+            'host': hung.address, 'port': hung.port, 'auth_port': hung.auth_port,
+            'username': WS_USER, 'password': WS_PASSWORD, 'ca_path': fleet.ca_path,
+            'src': str(src), 'timeout': 1, 'connect_timeout': 1, 'deadline': 3,
+            'progress_seconds': 1}}
+        run = run_playbook(tmp_path, [task])
+    result = run.result('import')
+    assert 'no answer from 127.0.35.22:%d within 3s' % hung.auth_port in result['msg'], result
+    assert re.search(r'localhost: waiting for 127\.0\.35\.22:%d to answer the xivo-auth token '
+                     r'request' % hung.auth_port, run.stdout), run.stdout[-3000:]
