@@ -126,10 +126,14 @@ class StopWatch:
 
     SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
-    def __init__(self, on_stop=None):
-        # on_stop(reason): called in the handler, e.g. to cut the requests in flight (a handler
-        # runs even while the main thread waits in a socket).
+    def __init__(self, on_stop=None, poll=0.25):
+        # on_stop(reason): called once, from a thread of its own that looks every ``poll``
+        # seconds, e.g. to cut the requests in flight. Never from the signal handler: a handler
+        # runs between two instructions of the main thread, which may hold a lock that
+        # on_stop needs (starting a thread takes one), and would wait for ever.
         self.on_stop = on_stop
+        self.poll = poll
+        self._exited = threading.Event()
         self._parent = os.getppid()
         self._signalled = None
         self._received = set()
@@ -140,8 +144,6 @@ class StopWatch:
         if name not in self._received or signum == signal.SIGTERM:
             self._received.add(name)
             self._signalled = self._signalled or name
-            if self.on_stop is not None:
-                self.on_stop(self.reason())
             return
         previous = self._previous.get(signum)
         signal.signal(signum, previous if previous is not None else signal.SIG_DFL)
@@ -154,9 +156,19 @@ class StopWatch:
         if threading.current_thread() is threading.main_thread():
             for signum in self.SIGNALS:
                 self._previous[signum] = signal.signal(signum, self._handler)
+        if self.on_stop is not None:
+            threading.Thread(target=self._watch, daemon=True).start()
         return self
 
+    def _watch(self):
+        while not self._exited.wait(self.poll):
+            reason = self.reason()
+            if reason:
+                self.on_stop(reason)
+                return
+
     def __exit__(self, *exc):
+        self._exited.set()
         for signum, previous in self._previous.items():
             signal.signal(signum, previous if previous is not None else signal.SIG_DFL)
         self._previous = {}
