@@ -95,6 +95,11 @@ class ConfdAuthRefused(ConfdError):
     so no row of it was tried."""
 
 
+class ConfdCredentialsRefused(ConfdAuthRefused):
+    """xivo-auth refused the username and password themselves: no ACL of any route is the
+    cause, so nothing that reports it should point at one."""
+
+
 class ConfdInterrupted(ConfdError):
     """The run was interrupted: no more requests are sent to this server."""
 
@@ -276,7 +281,7 @@ class ConfdClient:
                 self._token_is_ours = True
                 return
         if response.status_code in (401, 403):
-            raise ConfdAuthRefused(
+            raise ConfdCredentialsRefused(
                 'xivo-auth at %s:%s refused the credentials of user %r for backend %r (%s). '
                 'Check username/password, or auth_backend (xivo_service for a web-services '
                 'user, xivo_admin for a web-interface admin).'

@@ -29,8 +29,8 @@ import time
 import uuid
 
 from ansible_collections.xivo.confd.plugins.module_utils.confd_client import (
-    ConfdAuthRefused, ConfdError, ConfdInterrupted, ConfdUncertain, ConfdUnreachable,
-    describe_error_body)
+    ConfdAuthRefused, ConfdCredentialsRefused, ConfdError, ConfdInterrupted, ConfdUncertain,
+    ConfdUnreachable, describe_error_body)
 from ansible_collections.xivo.confd.plugins.module_utils.file_output import write_atomically
 
 LOCK_NAME = 'xivo-confd-import-lock'
@@ -166,7 +166,8 @@ class RemoteLock:
     def _wrap(self, exc, doing):
         """The error to raise for a failed lock request: a refusal names the ACLs and the way
         out; an unreachable server or an interruption stays what it is."""
-        if isinstance(exc, (ConfdUnreachable, ConfdInterrupted)):
+        if isinstance(exc, (ConfdUnreachable, ConfdInterrupted, ConfdCredentialsRefused)):
+            # Wrong credentials are refused before any lock request: no lock ACL is to blame.
             return exc
         if isinstance(exc, ConfdAuthRefused):
             return ServerLockRefused(

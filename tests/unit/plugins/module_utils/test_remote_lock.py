@@ -10,7 +10,7 @@ import time
 import pytest
 
 from ansible_collections.xivo.confd.plugins.module_utils.confd_client import (
-    ConfdAuthRefused, ConfdError, ConfdResponse, ConfdUncertain)
+    ConfdAuthRefused, ConfdCredentialsRefused, ConfdError, ConfdResponse, ConfdUncertain)
 from ansible_collections.xivo.confd.plugins.module_utils.remote_lock import (
     LOCK_NAME, RemoteLock, ServerLockBusy, ServerLockError, check_mode_value, describe_holder,
     format_age, holder_text, lock_age, parse_holder)
@@ -38,6 +38,9 @@ class CallPermissions:
                                    'credentials may lack the ACL confd.callpermissions.create')
         if 'broken' in self.refuse:
             raise ConfdError('confd at 127.0.0.9:9486 answered 500 to the call permission creation')
+        if 'password' in self.refuse:
+            raise ConfdCredentialsRefused("xivo-auth at 127.0.0.9:9497 refused the credentials of "
+                                          "user 'admin' for backend 'xivo_service' (401).")
         if self.on_post:
             self.on_post()
         if any(i['name'] == body['name'] for i in self.items.values()):
@@ -295,3 +298,12 @@ def test_a_lock_left_by_a_lost_answer_is_removed_by_the_next_run_of_this_control
         assert 'a previous run of this controller could not release' in lock.warnings[0]
         assert 'run lost' in lock.warnings[0]
     assert server.items == {} and not list(tmp_path.glob('*.server-lock-left'))
+
+
+def test_wrong_credentials_are_not_blamed_on_the_lock_acls():
+    server = CallPermissions()
+    server.refuse.add('password')
+    with pytest.raises(ConfdCredentialsRefused) as refused:
+        a_lock(server).acquire()
+    assert 'ACL' not in str(refused.value) and 'lock' not in str(refused.value)
+    assert not server.items
