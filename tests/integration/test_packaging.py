@@ -151,8 +151,11 @@ def test_changelog_has_the_releases_and_lints():
     release = releases['2.0.0']
     assert release['changes']['breaking_changes'] and release['changes']['release_summary']
     assert {m['name'] for m in release['modules']} == {'fleet_import', 'fleet_result', 'user_remove'}
-    assert galaxy_metadata()['version'] == '2.0.0'
-    assert Version(galaxy_metadata()['version']) >= max(Version(v) for v in releases)
+    # 3.0.0 (the operator's loop, the lock kept on the server) breaks again: a major release.
+    release = releases['3.0.0']
+    assert release['changes']['breaking_changes'] and release['changes']['release_summary']
+    # What galaxy.yml builds is the newest release of the changelog, not an unreleased version.
+    assert Version(galaxy_metadata()['version']) == max(Version(v) for v in releases)
     for version in releases:
         assert '## v%s' % version.replace('.', '\\.') in _read('CHANGELOG.md')
     config = _yaml('changelogs', 'config.yaml')
