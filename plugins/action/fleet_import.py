@@ -273,8 +273,7 @@ class ActionModule(ActionBase):
         plan.source, plan.legacy = (legacy, True) if legacy else (confd, False)
         # Every input of the host is checked here, before any server of the batch is sent
         # anything: a wrong path fails this host alone, named, with its reason.
-        for problem in fleet.input_problems(values, plan.connection,
-                                            bool(self._task.check_mode)):
+        for problem in fleet.input_problems(values, plan.connection):
             plan.fail('%s: nothing was sent to %s' % (problem, plan.server))
         try:
             import_run.check_options(dict(import_run.DEFAULTS, **dict(

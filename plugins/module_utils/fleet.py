@@ -100,7 +100,7 @@ def check_output_dirs(options, check_mode, checked=None, unusable=None):
     for name in OUTPUT_DIRS:
         path = options.get(name)
         if not path or (check_mode and name != 'work_dir'):
-            continue        # check mode writes no report nor backup (input_problems agrees)
+            continue        # check mode writes no report nor backup
         # The directory and the ones the collection makes in it (a link planted there is
         # refused now, not after the import).
         for directory in [path] + [os.path.join(path, sub) for sub in SUBDIRS.get(name, ())]:
@@ -165,35 +165,11 @@ def unreadable_file(path, what, directory_allowed=False):
     return ''
 
 
-def unusable_directory(path, what):
-    """Why the output directory ``path`` cannot be written ('' when it can, or can be
-    created): a regular file in its place, or a directory this user cannot write."""
-    existing = path
-    while existing and not os.path.lexists(existing):
-        parent = os.path.dirname(existing)
-        if parent == existing:
-            break
-        existing = parent
-    if existing and os.path.lexists(existing):
-        if not os.path.isdir(existing):
-            return '%s %s cannot be used: %s is not a directory' % (what, path, existing)
-        if not os.access(existing, os.W_OK | os.X_OK):
-            return '%s %s cannot be used: %s cannot be written' % (what, path, existing)
-    return ''
-
-
-def input_problems(options, connection, check_mode=False):
+def input_problems(options, connection):
     """Every reason a host's inputs cannot be used, from its role options (host_options) and
-    its checked connection options: the files it reads (the source, the CA file) and the
-    directories it writes (not in check mode: nothing is written then)."""
+    its checked connection options: the files it reads (the source, the CA file). The
+    directories it writes are check_output_dirs' part."""
     problems = []
-    directories = [('work_dir', 'the work directory (xivo_user_migration_work_dir)')]
-    if not check_mode:
-        directories += [('report_dir', 'the report directory (xivo_user_migration_report_dir)'),
-                        ('backup_dir', 'the backup directory (xivo_user_migration_backup_dir)')]
-    for name, what in directories:
-        if options.get(name):
-            problems.append(unusable_directory(options[name], what))
     if options.get('legacy_csv'):
         problems.append(unreadable_file(options['legacy_csv'],
                                         'the legacy file (xivo_user_migration_legacy_csv)'))

@@ -295,16 +295,20 @@ def test_output_directories_that_cannot_be_written_are_named(tmp_path, monkeypat
     (tmp_path / 'reports').mkdir()
     options = dict(work_dir=str(tmp_path / 'work' / 'deep'), report_dir=str(tmp_path / 'reports'),
                    backup_dir=str(tmp_path / 'a-file' / 'backups'))
-    assert fleet.input_problems(options, {}) == [
-        'the backup directory (xivo_user_migration_backup_dir) %s cannot be used: %s is not a '
-        'directory' % (tmp_path / 'a-file' / 'backups', tmp_path / 'a-file')]
+    errors, _ = fleet.check_output_dirs(options, check_mode=False)
+    assert errors == [
+        'its backup directory %s (xivo_user_migration_backup_dir) cannot be used: %s: is not a '
+        'directory but a regular file' % (tmp_path / 'a-file' / 'backups', tmp_path / 'a-file')]
     # Check mode writes no report nor backup: only the work directory is asked for.
-    assert fleet.input_problems(options, {}, check_mode=True) == []
+    assert fleet.check_output_dirs(options, check_mode=True)[0] == []
     options['work_dir'] = str(tmp_path / 'a-file')
-    assert fleet.input_problems(options, {}, check_mode=True) == [
-        'the work directory (xivo_user_migration_work_dir) %s cannot be used: %s is not a '
-        'directory' % (tmp_path / 'a-file', tmp_path / 'a-file')]
-    monkeypatch.setattr(os, 'access', lambda path, mode: False)
-    assert fleet.unusable_directory(str(tmp_path / 'reports' / 'new'), 'the directory') == (
-        'the directory %s cannot be used: %s cannot be written' % (
-            tmp_path / 'reports' / 'new', tmp_path / 'reports'))
+    assert fleet.check_output_dirs(options, check_mode=True)[0] == [
+        'its work directory %s (xivo_user_migration_work_dir) cannot be used: %s: is not a '
+        'directory but a regular file' % (tmp_path / 'a-file', tmp_path / 'a-file')]
+    # A directory this user cannot write (root may write anywhere: the answer is made so).
+    monkeypatch.setattr(os, 'access', lambda *args, **kwargs: False)
+    options = dict(report_dir=str(tmp_path / 'reports' / 'new'))
+    errors, _ = fleet.check_output_dirs(options, check_mode=False)
+    assert errors == [
+        'its report directory %s (xivo_user_migration_report_dir) cannot be used: %s: is a '
+        'directory you cannot write to' % ((tmp_path / 'reports' / 'new',) * 2)]
