@@ -420,15 +420,23 @@ def check_output_file(info, path):
     raise UnsafePath(errno.EINVAL, 'is %s, not a regular file' % _kind(info.st_mode), path)
 
 
+def _existing_parent(path, base):
+    """The opened directory of ``path`` (open_directory's rules), or None when it does not
+    exist: there is then nothing to read or remove."""
+    try:
+        return open_directory(os.path.dirname(os.path.abspath(path)), base=base)
+    except UnsafePath as exc:
+        if exc.errno == errno.ENOENT:
+            return None
+        raise
+
+
 def remove_file(path, base=None):
     """Remove the output file ``path`` (not a link's target, not a directory); False when
     there was none."""
-    try:
-        directory = open_directory(os.path.dirname(os.path.abspath(path)), base=base)
-    except UnsafePath as exc:
-        if exc.errno == errno.ENOENT:
-            return False
-        raise
+    directory = _existing_parent(path, base)
+    if directory is None:
+        return False
     with directory:
         name = os.path.basename(path)
         info = lstat_at(directory.fd, name)
@@ -902,12 +910,9 @@ def write_private_file(path, data, check_mode=False, clean_stale=True, base=None
 def read_private_file(path, base=None):
     """The bytes of a file the collection wrote, read without following a link at it or in a
     directory the collection makes; None when it does not exist."""
-    try:
-        directory = open_directory(os.path.dirname(os.path.abspath(path)), base=base)
-    except UnsafePath as exc:
-        if exc.errno == errno.ENOENT:
-            return None
-        raise
+    directory = _existing_parent(path, base)
+    if directory is None:
+        return None
     with directory:
         try:
             fd = open_file_at(directory.fd, os.path.basename(path), path)
