@@ -64,47 +64,9 @@ def _finish(record, rows, server, results, secrets):
 def concurrent_runs(seed, server, ca_path):
     """Both imports read the same export and would both create the same users; the lock lets
     one in at a time (the other refused, or waiting): never a user twice."""
-    rng = harness.new_rng(seed)
-    record = _record('concurrent_runs', seed)
-    server.reset()
-    server.speed.set(row_cost=0.002)
-    rows = harness.random_users(rng, rng.randint(5, 25), tag='c%d_' % seed)
-    record['rows'] = len(rows)
-    harness.preload(server, rows)
-    path = _write(harness.csv_bytes(rows))
     lock_dir = tempfile.mkdtemp(prefix='xivo-locks-')
-    results = [None, None]
-    wait = rng.random() < 0.5
-
-    def one(index):
-        client = _client(server, ca_path)
-        try:
-            results[index] = import_run.ImportRun(
-                client, path, dict(batch_size=rng.choice((1, 3, 100)), lock_dir=lock_dir,
-                                   lock_timeout=30 if wait else 0, fail_on_error=False)).run()
-        finally:
-            client.close()
-    try:
-        threads = [threading.Thread(target=one, args=(i,)) for i in (0, 1)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        for result in results:
-            if result.get('error') and 'another import into' not in result['error']:
-                record['problems'].append('unexpected error: %s' % result['error'])
-        client = _client(server, ca_path)
-        try:
-            final = import_run.ImportRun(client, path, dict(lock_dir=lock_dir)).run()
-        finally:
-            client.close()
-        results.append(final)
-        _finish(record, rows, server, results, harness.row_secrets(rows) | {harness.WS_PASSWORD})
-    finally:
-        server.speed.reset()
-        os.remove(path)
-        shutil.rmtree(lock_dir, ignore_errors=True)
-    return record
+    return _two_imports('concurrent_runs', 'c', seed, server, ca_path, [lock_dir] * 3,
+                        'another import into', {})
 
 
 def _lock_objects(server):
@@ -117,15 +79,23 @@ def two_controllers(seed, server, ca_path, server_lock='required'):
     """Like concurrent_runs, but each import has its own local lock directory, as two AWX jobs
     in their containers have: the lock kept on the server lets one in at a time, never a user
     twice, and no lock object outlives the runs."""
+    lock_dirs = [tempfile.mkdtemp(prefix='xivo-locks-') for controller in range(3)]
+    return _two_imports('two_controllers', 't', seed, server, ca_path, lock_dirs,
+                        'holds its lock on the server', dict(server_lock=server_lock))
+
+
+def _two_imports(name, tag, seed, server, ca_path, lock_dirs, busy, options):
+    """Two imports of one file into one server at once, each with its lock directory (the
+    first two of ``lock_dirs``), then a re-run (the third): the refused one says ``busy``,
+    no user is there twice and no lock object outlives the runs."""
     rng = harness.new_rng(seed)
-    record = _record('two_controllers', seed)
+    record = _record(name, seed)
     server.reset()
     server.speed.set(row_cost=0.002)
-    rows = harness.random_users(rng, rng.randint(5, 25), tag='t%d_' % seed)
+    rows = harness.random_users(rng, rng.randint(5, 25), tag='%s%d_' % (tag, seed))
     record['rows'] = len(rows)
     harness.preload(server, rows)
     path = _write(harness.csv_bytes(rows))
-    lock_dirs = [tempfile.mkdtemp(prefix='xivo-locks-') for controller in range(3)]
     results = [None, None]
     wait = rng.random() < 0.5
     batch_sizes = [rng.choice((1, 3, 100)), rng.choice((1, 3, 100))]
@@ -134,9 +104,9 @@ def two_controllers(seed, server, ca_path, server_lock='required'):
         client = _client(server, ca_path)
         try:
             results[index] = import_run.ImportRun(
-                client, path, dict(batch_size=batch_sizes[index], lock_dir=lock_dirs[index],
-                                   lock_timeout=30 if wait else 0, fail_on_error=False,
-                                   server_lock=server_lock)).run()
+                client, path, dict(options, batch_size=batch_sizes[index],
+                                   lock_dir=lock_dirs[index], lock_timeout=30 if wait else 0,
+                                   fail_on_error=False)).run()
         finally:
             client.close()
     try:
@@ -146,14 +116,13 @@ def two_controllers(seed, server, ca_path, server_lock='required'):
         for thread in threads:
             thread.join()
         for result in results:
-            if result.get('error') and 'holds its lock on the server' not in result['error']:
+            if result.get('error') and busy not in result['error']:
                 record['problems'].append('unexpected error: %s' % result['error'])
         if _lock_objects(server):
             record['problems'].append('a lock object outlived the runs')
         client = _client(server, ca_path)
         try:
-            final = import_run.ImportRun(client, path, dict(lock_dir=lock_dirs[2],
-                                                            server_lock=server_lock)).run()
+            final = import_run.ImportRun(client, path, dict(options, lock_dir=lock_dirs[2])).run()
         finally:
             client.close()
         results.append(final)
@@ -163,7 +132,7 @@ def two_controllers(seed, server, ca_path, server_lock='required'):
     finally:
         server.speed.reset()
         os.remove(path)
-        for lock_dir in lock_dirs:
+        for lock_dir in set(lock_dirs):
             shutil.rmtree(lock_dir, ignore_errors=True)
     return record
 
