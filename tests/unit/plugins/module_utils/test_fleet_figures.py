@@ -295,7 +295,7 @@ def test_output_directories_that_cannot_be_written_are_named(tmp_path, monkeypat
     (tmp_path / 'reports').mkdir()
     options = dict(work_dir=str(tmp_path / 'work' / 'deep'), report_dir=str(tmp_path / 'reports'),
                    backup_dir=str(tmp_path / 'a-file' / 'backups'))
-    errors, _ = fleet.check_output_dirs(options, check_mode=False)
+    errors = fleet.check_output_dirs(options, check_mode=False)[0]
     assert errors == [
         'its backup directory %s (xivo_user_migration_backup_dir) cannot be used: %s: is not a '
         'directory but a regular file' % (tmp_path / 'a-file' / 'backups', tmp_path / 'a-file')]
@@ -308,7 +308,7 @@ def test_output_directories_that_cannot_be_written_are_named(tmp_path, monkeypat
     # A directory this user cannot write (root may write anywhere: the answer is made so).
     monkeypatch.setattr(os, 'access', lambda *args, **kwargs: False)
     options = dict(report_dir=str(tmp_path / 'reports' / 'new'))
-    errors, _ = fleet.check_output_dirs(options, check_mode=False)
+    errors = fleet.check_output_dirs(options, check_mode=False)[0]
     assert errors == [
         'its report directory %s (xivo_user_migration_report_dir) cannot be used: %s: is a '
         'directory you cannot write to' % ((tmp_path / 'reports' / 'new',) * 2)]
