@@ -23,6 +23,7 @@ try:
     import requests
     import urllib3.connection
     import urllib3.connectionpool
+    import urllib3.exceptions
     from requests.adapters import HTTPAdapter
     from requests.auth import HTTPBasicAuth, HTTPDigestAuth
     REQUESTS_IMPORT_ERROR = None
@@ -228,6 +229,8 @@ class ConfdClient:
             # The CA bundle variables requests would apply to each request (trust_env), once.
             self.verify = os.environ.get('REQUESTS_CA_BUNDLE') or os.environ.get(
                 'CURL_CA_BUNDLE') or True
+        if self.verify is False:
+            quiet_unverified_warning()
         self.timeout = float(timeout)
         self.connect_timeout = float(connect_timeout)
         self.deadline = float(deadline)
@@ -300,11 +303,9 @@ class ConfdClient:
                 short = self._aborted is not None or self._silent > 0
                 limit = min(self.timeout, ABORT_GRACE if short else 30)
                 try:
-                    with warnings.catch_warnings():
-                        warnings.simplefilter('ignore')
-                        self.session.delete(url, verify=self.verify, allow_redirects=False,
-                                            timeout=(min(self.connect_timeout, limit), limit),
-                                            proxies=self._proxies_for(self.auth_url))
+                    self.session.delete(url, verify=self.verify, allow_redirects=False,
+                                        timeout=(min(self.connect_timeout, limit), limit),
+                                        proxies=self._proxies_for(self.auth_url))
                 except requests.RequestException:
                     pass  # the token expires by itself; nothing else to do
                 self._token = None
@@ -393,15 +394,11 @@ class ConfdClient:
 
     def _request(self, method, url, timeout=None, **kwargs):
         """One HTTP exchange: certificates checked per request (REQUESTS_CA_BUNDLE overrides
-        Session.verify), redirects never followed (they would carry the token elsewhere), and
-        urllib3's raw InsecureRequestWarning kept off stderr (the action warns once, cleanly)."""
-        with warnings.catch_warnings():
-            if self.verify is False:
-                warnings.simplefilter('ignore')
-            return self.session.request(method, url, verify=self.verify,
-                                        timeout=timeout or (self.connect_timeout, self.timeout),
-                                        allow_redirects=False,
-                                        proxies=self._proxies_for(url), **kwargs)
+        Session.verify), redirects never followed (they would carry the token elsewhere)."""
+        return self.session.request(method, url, verify=self.verify,
+                                    timeout=timeout or (self.connect_timeout, self.timeout),
+                                    allow_redirects=False,
+                                    proxies=self._proxies_for(url), **kwargs)
 
     def _proxies_for(self, url):
         """The environment's proxies for the server and port of ``url``, as requests finds
@@ -635,6 +632,23 @@ def _timed_out(exc):
     that outlived the connect timeout as a connection error)."""
     text = str(exc).lower()
     return 'timed out' in text or 'timeout' in text
+
+
+_QUIET_LOCK = threading.Lock()
+
+
+def quiet_unverified_warning():
+    """Keep urllib3's InsecureRequestWarning (one per request made without checking the
+    certificate) off stderr: the action says it once, cleanly. One filter for the process,
+    added once: warnings.catch_warnings() around each request would swap the process-wide
+    filter list from the fleet's threads at once, and one server's filters would leak into
+    another's requests (catch_warnings is not thread-safe)."""
+    if urllib3 is None:
+        return
+    category = urllib3.exceptions.InsecureRequestWarning
+    with _QUIET_LOCK:
+        if not any(f[0] == 'ignore' and f[2] is category for f in warnings.filters):
+            warnings.filterwarnings('ignore', category=category)
 
 
 def _tracking_adapter(connections):

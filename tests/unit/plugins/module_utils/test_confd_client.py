@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import socket
 import threading
+import warnings
 
 import pytest
 import requests
@@ -250,16 +251,45 @@ def test_numbers_that_cannot_work_are_refused_before_any_request(option, value, 
 
 
 def test_no_raw_insecure_request_warning_reaches_stderr(recwarn):
-    import warnings
+    import urllib3
 
     class Warning_(ScriptedSession):
         def request(self, method, url, **kwargs):
-            warnings.warn('Unverified HTTPS request is being made', UserWarning)
+            warnings.warn('Unverified HTTPS request is being made',
+                          urllib3.exceptions.InsecureRequestWarning)
             return super().request(method, url, **kwargs)
     api = ConfdClient('xivo.example', token='t', validate_certs=False,
                       session=Warning_([('GET', '/1.1/users/export', EXPORT)]))
     api.export_users()
     assert not [w for w in recwarn if 'Unverified' in str(w.message)]
+
+
+def test_requests_leave_the_process_warning_filters_alone():
+    """The fleet's threads make requests at the same time: a filter another thread sets while
+    a request is in flight stays (a catch_warnings() per request would put back the list it
+    saved, and drop it), and unverified clients add one filter to the process, once."""
+    marker = 'a filter of another thread %s' % id(object())
+
+    class OtherThread(ScriptedSession):
+        def request(self, method, url, **kwargs):
+            warnings.filterwarnings('ignore', message=marker)
+            return super().request(method, url, **kwargs)
+    saved = list(warnings.filters)
+    try:
+        ConfdClient('xivo.example', token='t', validate_certs=False)
+        count = len(warnings.filters)
+        for dummy in range(3):
+            ConfdClient('xivo.example', token='t', validate_certs=False)
+        assert len(warnings.filters) == count
+        for verify in (False, True):
+            api = ConfdClient('xivo.example', token='t', validate_certs=verify,
+                              session=OtherThread([('GET', '/1.1/users/export', EXPORT)]))
+            api.export_users()
+            assert any(f[1] is not None and f[1].pattern == marker for f in warnings.filters)
+            warnings.filters[:] = [f for f in warnings.filters
+                                   if f[1] is None or f[1].pattern != marker]
+    finally:
+        warnings.filters[:] = saved
 
 
 class SilentSession(ScriptedSession):
