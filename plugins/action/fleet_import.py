@@ -25,7 +25,7 @@ from ansible.utils.display import Display
 
 from ansible_collections.xivo.confd.plugins.action.user_import import progress_printer
 from ansible_collections.xivo.confd.plugins.module_utils import (
-    conversion, file_output, fix_file, fleet, import_plan, import_run, reports, source_rows)
+    confd_csv, conversion, file_output, fix_file, fleet, import_plan, import_run, reports, source_rows)
 from ansible_collections.xivo.confd.plugins.module_utils.confd_client import (
     CONNECTION_ARGSPEC, ConfdError, check_connection_numbers)
 from ansible_collections.xivo.confd.plugins.module_utils.import_plan import NOT_TRIED
@@ -573,7 +573,7 @@ class ActionModule(ActionBase):
             def digest_of(lines):
                 header, rows = source
                 by_line = dict((row.line, row) for row in rows)
-                return dict((line, source_rows.record_digest(import_plan.csv_body(
+                return dict((line, source_rows.record_digest(confd_csv.body(
                     header, [by_line[line].values]))) for line in lines if line in by_line)
         else:
             return {}
@@ -741,8 +741,8 @@ class OnceEach:
 def _read_source(src):
     """The rows of a confd file, or the reason it cannot be read (ImportRun reports it)."""
     try:
-        return import_plan.read_confd_csv(src)
-    except import_plan.CsvFileError as exc:
+        return confd_csv.read(src)
+    except confd_csv.CsvFileError as exc:
         return exc
 
 
@@ -800,11 +800,11 @@ def _refused_conversion(plan):
         return []
     outcomes = []
     for line, (column, reason) in source_rows.invalid_reasons(conversion).items():
-        outcome = import_plan.Outcome(import_plan.SourceRow(0, line, {}, problem_column=column))
+        outcome = import_plan.Outcome(confd_csv.SourceRow(0, line, {}, problem_column=column))
         outcome.status, outcome.error = 'invalid', reason
         outcomes.append(outcome)
     for line in source_rows.expand_ranges(conversion.get('row_lines')):
-        outcome = import_plan.Outcome(import_plan.SourceRow(0, line, {}))
+        outcome = import_plan.Outcome(confd_csv.SourceRow(0, line, {}))
         outcome.not_tried('not tried: the legacy file was not converted because of its invalid '
                           'rows (xivo_user_migration_invalid_rows: fail)')
         outcomes.append(outcome)

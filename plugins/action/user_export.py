@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from ansible_collections.xivo.confd.plugins.module_utils.import_plan import users_csv_body
+from ansible_collections.xivo.confd.plugins.module_utils.confd_csv import users_body
 from ansible_collections.xivo.confd.plugins.module_utils.file_output import write_private_file
 from ansible_collections.xivo.confd.plugins.module_utils.secrets import mask_row
 from ansible_collections.xivo.confd.plugins.plugin_utils.confd_action import ConfdActionBase
@@ -28,7 +28,7 @@ class ActionModule(ConfdActionBase):
             # The backup keeps the secrets: it must be able to restore the users. Never
             # written through a link; a directory others can write to is named in a warning.
             warnings = []
-            out['changed'] = write_private_file(dest, users_csv_body(headers, users),
+            out['changed'] = write_private_file(dest, users_body(headers, users),
                                                 check_mode=self._task.check_mode,
                                                 warnings=warnings)
             if warnings:

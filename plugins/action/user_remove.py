@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 
 from ansible_collections.xivo.confd.plugins.module_utils import (
-    file_output, import_plan, import_run, remote_lock, reports, user_rollback)
+    confd_csv, file_output, import_plan, import_run, remote_lock, reports, user_rollback)
 from ansible_collections.xivo.confd.plugins.module_utils.confd_client import ConfdError
 from ansible_collections.xivo.confd.plugins.module_utils.server_lock import ServerLock
 from ansible_collections.xivo.confd.plugins.module_utils.text import sanitize_message
@@ -75,8 +75,8 @@ class ActionModule(ConfdActionBase):
             import_plan.check_keys(args['keys'])
             src = self.local_path(args['src'])
             try:
-                header, rows = import_plan.read_confd_csv(src)
-            except import_plan.CsvFileError as exc:
+                header, rows = confd_csv.read(src)
+            except confd_csv.CsvFileError as exc:
                 raise ConfdError(str(exc))
             targets = user_rollback.targets_from_rows(header, rows, client.export_users()[1],
                                                       args['keys'])

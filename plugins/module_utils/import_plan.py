@@ -10,18 +10,15 @@ Server behaviour: reference confd-user-import.md §2, §4, §5, §7 and §12.
 
 from __future__ import annotations
 
-import csv
-import difflib
-import io
 import time
 
-from ansible_collections.xivo.confd.plugins.module_utils import user_identity
+from ansible_collections.xivo.confd.plugins.module_utils import confd_csv, user_identity
 from ansible_collections.xivo.confd.plugins.module_utils.confd_columns import SECRET_COLUMNS
 from ansible_collections.xivo.confd.plugins.module_utils.confd_client import (
     ConfdAuthRefused, ConfdError, ConfdInterrupted, ConfdUncertain, ConfdUnreachable,
     describe_error_body)
 from ansible_collections.xivo.confd.plugins.module_utils.secrets import public_values, scrub_text
-from ansible_collections.xivo.confd.plugins.module_utils.text import MAX_LISTED, sanitize_message
+from ansible_collections.xivo.confd.plugins.module_utils.text import sanitize_message
 
 DEFAULT_KEYS = user_identity.DEFAULT_KEYS
 # Columns a confd CSV may hold: what the import reads plus what the export writes.
@@ -49,93 +46,6 @@ STATUSES = ('created', 'updated', 'unchanged', 'conflict', 'failed', 'invalid', 
 # A row that was never sent nor checked against the server (the server could not be read: its
 # credentials refused, unreachable, busy): not 'failed', the operator has nothing to fix in it.
 NOT_TRIED = 'not_tried'
-
-
-class CsvFileError(ConfdError):
-    """The source file cannot be used at all (encoding, header)."""
-
-
-class SourceRow:
-    """One data row of the source CSV: its position and its cells by column."""
-
-    __slots__ = ('number', 'line', 'values', 'problem', 'problem_column')
-
-    def __init__(self, number, line, values, problem=None, problem_column=None):
-        self.number = number      # data row index, 1 = first row after the header
-        self.line = line          # physical line of the row's start in the file, 1 = header
-        self.values = values
-        self.problem = problem
-        self.problem_column = problem_column    # a refused row of a legacy source: its column
-
-
-def read_confd_csv(path, data=None):
-    """Read a confd-format CSV (UTF-8, BOM tolerated) into (header, [SourceRow]).
-
-    Unknown columns are refused: confd silently ignores them and the data is lost (§12.25).
-    """
-    if data is None:
-        with open(path, 'rb') as handle:
-            data = handle.read()
-    try:
-        text = data.decode('utf-8-sig')
-    except UnicodeDecodeError as exc:
-        line = data[:exc.start].count(b'\n') + 1
-        raise CsvFileError('%s: line %d: not UTF-8 (byte 0x%02x at offset %d); convert it '
-                           'with xivo.confd.user_csv or save it as UTF-8'
-                           % (path, line, data[exc.start], exc.start))
-    if '\x00' in text:
-        line = text[:text.index('\x00')].count('\n') + 1
-        raise CsvFileError('%s: line %d: contains a NUL byte (binary file?)' % (path, line))
-    reader = csv.reader(io.StringIO(text, newline=''))
-    try:
-        header = next(reader)
-    except StopIteration:
-        return [], []
-    except csv.Error as exc:
-        raise CsvFileError('%s: line 1: %s' % (path, exc))
-    _check_header(path, header)
-    rows = []
-    number = 0
-    line = reader.line_num + 1
-    try:
-        for cells in reader:
-            start = line
-            line = reader.line_num + 1
-            if not cells or cells == ['']:
-                continue  # blank line: confd skips it too and does not count it
-            number += 1
-            problem = None
-            if len(cells) != len(header):
-                problem = ('line %d has %d cells but the header has %d columns'
-                           % (start, len(cells), len(header)))
-                cells = (cells + [''] * len(header))[:len(header)]
-            rows.append(SourceRow(number, start, dict(zip(header, cells)), problem))
-    except csv.Error as exc:
-        raise CsvFileError('%s: line %d: %s' % (path, line, exc))
-    return header, rows
-
-
-def _check_header(path, header):
-    problems = []
-    seen = set()
-    unknown = []
-    for position, name in enumerate(header, 1):
-        if name in seen:
-            problems.append('column %d %r appears twice' % (position, name))
-        seen.add(name)
-        if name not in KNOWN_COLUMNS:
-            unknown.append((position, name))
-    for position, name in unknown[:MAX_LISTED]:
-        close = difflib.get_close_matches(name.strip().lower(), sorted(KNOWN_COLUMNS), 1)
-        hint = ' (did you mean %r?)' % close[0] if close else ''
-        problems.append('column %d %r is not a confd column%s; confd would silently '
-                        'ignore it' % (position, name, hint))
-    if len(unknown) > MAX_LISTED:
-        problems.append('and %d more unknown columns' % (len(unknown) - MAX_LISTED))
-    if 'firstname' not in seen and 'uuid' not in seen:
-        problems.append('no firstname column: confd would create no user at all')
-    if problems:
-        raise CsvFileError(sanitize_message('%s: line 1: %s' % (path, '; '.join(problems))))
 
 
 def check_keys(keys):
@@ -328,25 +238,6 @@ def _keyless_reason(values, keys, name_fallback):
     return reason
 
 
-def csv_body(columns, rows):
-    """A UTF-8 CSV body as confd reads it: ',' separated, full-width rows, \\n line ends."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator='\n')
-    writer.writerow(columns)
-    for values in rows:
-        writer.writerow([values.get(column, '') for column in columns])
-    return out.getvalue().encode('utf-8')
-
-
-def users_csv_body(headers, users):
-    """The server's users as a confd CSV, in a stable order (the export has none, §11),
-    so that a backup of unchanged users is byte-for-byte the same file."""
-    def order(user):
-        return (user.get('context', ''), user.get('exten', ''), user.get('lastname', ''),
-                user.get('firstname', ''), user.get('uuid', ''))
-    return csv_body(headers, sorted(users, key=order))
-
-
 class Interrupted(Exception):
     """The import must stop at this batch boundary (the playbook was interrupted or is gone)."""
 
@@ -503,8 +394,8 @@ class Importer:
                 values = dict(outcome.row.values)
                 values['uuid'] = outcome.uuid
                 rows.append(values)
-            return csv_body(list(columns), rows)
-        return csv_body(self.post_columns, [o.row.values for o in batch])
+            return confd_csv.body(list(columns), rows)
+        return confd_csv.body(self.post_columns, [o.row.values for o in batch])
 
     def _request(self, pending, update, columns):
         """One import request, timed and recorded; returns the response or raises."""

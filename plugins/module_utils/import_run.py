@@ -15,7 +15,7 @@ import os
 import time
 
 from ansible_collections.xivo.confd.plugins.module_utils import (
-    confd_rules, import_plan, remote_lock, reports, run_evidence, source_rows)
+    confd_csv, confd_rules, import_plan, remote_lock, reports, run_evidence, source_rows)
 from ansible_collections.xivo.confd.plugins.module_utils.confd_client import (
     ConfdAuthRefused, ConfdError, ConfdInterrupted, ConfdUnreachable)
 from ansible_collections.xivo.confd.plugins.module_utils.confd_columns import SECRET_COLUMNS
@@ -135,7 +135,7 @@ class ImportRun:
             row.line = line
         invalid = []
         for line, (column, reason) in source_rows.invalid_reasons(conversion).items():
-            row = import_plan.SourceRow(0, line, {}, problem=reason, problem_column=column)
+            row = confd_csv.SourceRow(0, line, {}, problem=reason, problem_column=column)
             outcome = import_plan.Outcome(row)
             outcome.status, outcome.error = 'invalid', reason
             invalid.append(outcome)
@@ -160,12 +160,11 @@ class ImportRun:
         refused = self.output_is_input()
         try:
             header, rows = self.source if self.source is not None else \
-                import_plan.read_confd_csv(self.src)
+                confd_csv.read(self.src)
             if self.source is not None and self.conversion:
                 # Rows shared by several servers: each run numbers its own copies.
-                rows = [import_plan.SourceRow(r.number, r.line, r.values, r.problem)
-                        for r in rows]
-        except import_plan.CsvFileError as exc:
+                rows = [r.copy() for r in rows]
+        except confd_csv.CsvFileError as exc:
             error, bad_file = str(exc), True
         if refused and error is None:
             error, bad_file = refused, True
@@ -343,7 +342,7 @@ class ImportRun:
         self._timed('read_server', started)
         if options['backup_dest'] and not self.check_mode:
             out['backup_file'] = options['backup_dest']
-            self.write_file(out['backup_file'], import_plan.users_csv_body(headers, users))
+            self.write_file(out['backup_file'], confd_csv.users_body(headers, users))
         started = self.clock()
         outcomes = import_plan.plan(
             header, rows, users, keys=options['keys'], update=options['update'],
@@ -524,9 +523,9 @@ class ImportRun:
                                      'written in the confd format' % (self.legacy_src, exc))
         rows = [o.row.values for o in to_fix if o.status != 'invalid']
         digests = dict((o.row.line, source_rows.record_digest(
-            import_plan.csv_body(header, [o.row.values]))) for o in to_fix
+            confd_csv.body(header, [o.row.values]))) for o in to_fix
             if o.status != 'invalid')
-        return dict(content=import_plan.csv_body(header, rows), digests=digests,
+        return dict(content=confd_csv.body(header, rows), digests=digests,
                     lines=[o.row.line for o in to_fix if o.status != 'invalid'], legacy=False,
                     formula_cells=cells)
 

@@ -42,12 +42,12 @@ def floor_first(url, token, ca_path, src):
 def in_process(address, token, ca_path, src, batch_size):
     """What the user_import action plugin runs, without Ansible."""
     from ansible_collections.xivo.confd.plugins.module_utils.confd_rules import file_validator
-    from ansible_collections.xivo.confd.plugins.module_utils import import_plan
+    from ansible_collections.xivo.confd.plugins.module_utils import confd_csv, import_plan
     from ansible_collections.xivo.confd.plugins.module_utils.confd_client import ConfdClient
     from ansible_collections.xivo.confd.plugins.module_utils.secrets import secret_values
     client = ConfdClient(address, token=token, ca_path=ca_path)
     try:
-        header, rows = import_plan.read_confd_csv(src)
+        header, rows = confd_csv.read(src)
         secrets = secret_values([r.values for r in rows])
         _headers, users = client.export_users()
         outcomes = import_plan.plan(header, rows, users, validate=file_validator())

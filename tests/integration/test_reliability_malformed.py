@@ -10,7 +10,7 @@ import os
 
 import pytest
 
-from ansible_collections.xivo.confd.plugins.module_utils import confd_rules, import_plan
+from ansible_collections.xivo.confd.plugins.module_utils import confd_csv, confd_rules, import_plan
 from ansible_collections.xivo.confd.plugins.module_utils.confd_columns import IMPORT_COLUMNS
 from ansible_collections.xivo.confd.plugins.module_utils.legacy_csv import (
     LegacyCsvError, convert_source, open_source)
@@ -119,8 +119,8 @@ def test_confd_file_is_read_or_refused_with_line_and_reason(path, big_files):
     if path.startswith('big:'):
         path = big_files[path[4:]]
     try:
-        header, rows = import_plan.read_confd_csv(path)
-    except import_plan.CsvFileError as exc:
+        header, rows = confd_csv.read(path)
+    except confd_csv.CsvFileError as exc:
         assert str(exc).startswith(path + ': line '), str(exc)
         return
     outcomes = import_plan.plan(header, rows, [], validate=confd_rules.file_validator())
@@ -164,8 +164,8 @@ def test_user_csv_and_user_import_refuse_the_corpus_cleanly_through_ansible(tmp_
     refused_confd = []
     for path in CONFD + [big_files['confd']]:
         try:
-            import_plan.read_confd_csv(path)
-        except import_plan.CsvFileError:
+            confd_csv.read(path)
+        except confd_csv.CsvFileError:
             refused_confd.append(path)
     tasks = [
         {'name': 'convert', 'xivo.confd.user_csv': {'src': '{{ item }}', 'dest': '{{ playbook_dir }}/out/{{ item | basename }}.csv'},

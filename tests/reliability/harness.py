@@ -20,7 +20,7 @@ import json
 import random
 import string
 
-from ansible_collections.xivo.confd.plugins.module_utils import confd_rules, import_plan
+from ansible_collections.xivo.confd.plugins.module_utils import confd_csv, confd_rules, import_plan
 from ansible_collections.xivo.confd.plugins.module_utils.confd_client import ConfdClient, ConfdError
 from ansible_collections.xivo.confd.plugins.module_utils.secrets import secret_values
 
@@ -149,7 +149,7 @@ def run_import(server, ca_path, data, batch_size=100, update=False, timeout=10, 
             result['tokens'].append(client._token)  # pylint: disable=protected-access
     client.login = login
     try:
-        header, rows = import_plan.read_confd_csv('users.csv', data=data)
+        header, rows = confd_csv.read('users.csv', data=data)
         secrets = row_secrets([(None, r.values) for r in rows])
         _headers, users = client.export_users()
         outcomes = import_plan.plan(header, rows, users, update=update,

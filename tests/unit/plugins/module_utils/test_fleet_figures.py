@@ -10,7 +10,7 @@ import os
 
 import pytest
 
-from ansible_collections.xivo.confd.plugins.module_utils import fleet, import_plan, import_run
+from ansible_collections.xivo.confd.plugins.module_utils import confd_csv, fleet, import_plan, import_run
 from ansible_collections.xivo.confd.plugins.module_utils.confd_client import (
     ConfdAuthRefused, ConfdError, ConfdResponse, ConfdUnreachable)
 
@@ -69,7 +69,7 @@ def test_a_file_that_cannot_be_opened_says_why(tmp_path, monkeypatch):
 def _planned(statuses):
     made = []
     for number, status in enumerate(statuses, 1):
-        row = import_plan.SourceRow(number, number + 1, {'firstname': 'U%d' % number})
+        row = confd_csv.SourceRow(number, number + 1, {'firstname': 'U%d' % number})
         one = import_plan.Outcome(row, key='k%d' % number)
         one.status = status
         made.append(one)

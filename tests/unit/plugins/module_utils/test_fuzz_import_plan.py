@@ -10,7 +10,7 @@ import io
 
 from hypothesis import given, settings, strategies as st
 
-from ansible_collections.xivo.confd.plugins.module_utils import confd_rules, import_plan, user_identity
+from ansible_collections.xivo.confd.plugins.module_utils import confd_csv, confd_rules, import_plan, user_identity
 
 COLUMNS = ['firstname', 'lastname', 'exten', 'context', 'username', 'email', 'line_protocol', 'password',
            'mobile_phone_number', 'bogus']
@@ -22,8 +22,8 @@ CELL = st.one_of(st.sampled_from(['', '1001', '1002', 'default', 'a', 'A', 'x@y.
 @given(data=st.binary(max_size=400))
 def test_random_bytes_are_read_or_refused_with_file_and_line(data):
     try:
-        header, rows = import_plan.read_confd_csv('fuzz.csv', data=data)
-    except import_plan.CsvFileError as exc:
+        header, rows = confd_csv.read('fuzz.csv', data=data)
+    except confd_csv.CsvFileError as exc:
         assert str(exc).startswith('fuzz.csv: line '), str(exc)
         return
     outcomes = import_plan.plan(header, rows, [], validate=confd_rules.file_validator())
@@ -45,8 +45,8 @@ def test_random_tables_get_one_decision_per_row_and_no_double_creation(header, t
     writer.writerow(header)
     writer.writerows(table)
     try:
-        head, rows = import_plan.read_confd_csv('fuzz.csv', data=out.getvalue().encode('utf-8'))
-    except import_plan.CsvFileError as exc:
+        head, rows = confd_csv.read('fuzz.csv', data=out.getvalue().encode('utf-8'))
+    except confd_csv.CsvFileError as exc:
         assert str(exc).startswith('fuzz.csv: line ')
         return
     outcomes = import_plan.plan(head, rows, server, update=update, validate=confd_rules.file_validator())

@@ -10,7 +10,7 @@ import uuid as uuidlib
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from ansible_collections.xivo.confd.plugins.module_utils import import_plan
+from ansible_collections.xivo.confd.plugins.module_utils import confd_csv, import_plan
 from ansible_collections.xivo.confd.plugins.module_utils.confd_client import (
     ConfdError, ConfdResponse, ConfdUncertain)
 
@@ -26,7 +26,7 @@ AFTER_COMMIT = {
 
 
 def rows_of(text):
-    return import_plan.read_confd_csv('users.csv', data=text.encode('utf-8'))
+    return confd_csv.read('users.csv', data=text.encode('utf-8'))
 
 
 class FakeConfd:
@@ -98,37 +98,6 @@ def run_import(text, server, batch_size=100, **plan_options):
 
 def statuses(outcomes):
     return [o.status for o in outcomes]
-
-
-def test_read_strips_bom_and_numbers_rows_from_the_first_data_line():
-    header, rows = import_plan.read_confd_csv(
-        'f.csv', data=b'\xef\xbb\xbffirstname,exten,context\nA,1000,default\n\nB,1001,default')
-    assert header == ['firstname', 'exten', 'context']
-    assert [(r.number, r.line) for r in rows] == [(1, 2), (2, 4)]
-
-
-def test_read_refuses_unknown_column_naming_the_closest():
-    with pytest.raises(import_plan.CsvFileError) as error:
-        rows_of('firstname,phonenumbre,lastname\nA,1000,B\n')
-    assert "users.csv: line 1: column 2 'phonenumbre'" in str(error.value)
-    assert 'silently' in str(error.value)
-
-
-def test_read_refuses_non_utf8_with_line():
-    with pytest.raises(import_plan.CsvFileError, match=r'users.csv: line 3: not UTF-8'):
-        import_plan.read_confd_csv('users.csv', data=b'firstname\nA\nJ\xe9r\xf4me\n')
-
-
-def test_read_refuses_duplicate_columns_and_missing_firstname():
-    with pytest.raises(import_plan.CsvFileError, match='appears twice'):
-        rows_of('firstname,firstname\nA,B\n')
-    with pytest.raises(import_plan.CsvFileError, match='no firstname column'):
-        rows_of('lastname\nA\n')
-
-
-def test_short_row_is_a_row_problem_not_padding():
-    header, rows = rows_of('firstname,lastname,exten,context\nA,B\n')
-    assert rows[0].problem == 'line 2 has 2 cells but the header has 4 columns'
 
 
 def test_keys_must_name_confd_columns():

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.xivo.confd.plugins.module_utils import import_plan, user_identity
+from ansible_collections.xivo.confd.plugins.module_utils import confd_csv, import_plan, user_identity
 from ansible_collections.xivo.confd.plugins.module_utils.confd_client import ConfdError
 
 
 def rows_of(text):
-    return import_plan.read_confd_csv('users.csv', data=text.encode('utf-8'))
+    return confd_csv.read('users.csv', data=text.encode('utf-8'))
 
 
 def user(uuid, firstname, lastname='', exten='', username='', email='', context='default'):

@@ -10,7 +10,7 @@ import unicodedata
 import pytest
 
 from ansible_collections.xivo.confd.plugins.module_utils import (
-    confd_rules, import_plan, user_identity)
+    confd_csv, confd_rules, import_plan, user_identity)
 
 NFC = unicodedata.normalize('NFC', 'H\u00e9l\u00e8ne')
 NFD = unicodedata.normalize('NFD', NFC)
@@ -27,7 +27,7 @@ def server_user(uuid, first, last='', exten='', username='', email='', vm='', vm
 
 
 def plan(text, users, **options):
-    header, rows = import_plan.read_confd_csv('users.csv', data=(HEADER + text).encode('utf-8'))
+    header, rows = confd_csv.read('users.csv', data=(HEADER + text).encode('utf-8'))
     return import_plan.plan(header, rows, users, **options)
 
 
