@@ -80,6 +80,10 @@ class Writer:
             return '*%s*' % self.inlines(node)
         if isinstance(node, nodes.reference) and node.get('refuri'):
             return '[%s](%s)' % (self.inlines(node), node['refuri'])
+        if isinstance(node, nodes.reference) and node.get('refid'):
+            # A section of the same page: its id is its title's slug, as GitHub makes it when
+            # the title holds only words and spaces.
+            return '[%s](#%s)' % (self.inlines(node), node['refid'])
         raise ValueError('no Markdown for the inline %s (line %s)' % (node.tagname, node.line))
 
     def inlines(self, node):

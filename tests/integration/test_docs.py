@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 """The docs as Galaxy, GitHub and the Ansible docsite show them: the docs site builds with the
-guides, the guides' Markdown twins are current, and the links of the README and galaxy.yml work
-away from the repository."""
+guides, the guides' Markdown twins are current, the links of the README and galaxy.yml work
+away from the repository, and every section of docs/server-behaviour.md the code cites exists."""
 
 from __future__ import annotations
 
@@ -12,7 +12,9 @@ import yaml
 
 from tests.integration.collection import REPO, galaxy_metadata, run
 
-GUIDES = ('guide_awx', 'guide_migrating_a_fleet', 'guide_troubleshooting')
+GUIDES = ('guide_awx', 'guide_migrating_a_fleet', 'guide_troubleshooting', 'server-behaviour')
+CITATION = re.compile(r'server-behaviour\.md#([A-Za-z0-9_-]*)')
+CITING_TREES = ('plugins', 'roles', 'tests', 'scripts', 'docs', 'README.md')
 
 
 def _repository_path(url):
@@ -55,3 +57,31 @@ def test_readme_galaxy_and_docsite_links_are_absolute_and_lead_to_files():
             assert os.path.isfile(os.path.join(REPO, path)), url
     assert _repository_path(galaxy_metadata()['documentation']).endswith('.md')
     assert {_repository_path(url) for url in extra_links} >= {'docs/%s.md' % g for g in GUIDES}
+
+
+def _cited_anchors():
+    """{anchor: a file citing it} over the code, tests and docs (the Markdown page itself aside)."""
+    cited = {}
+    for tree in CITING_TREES:
+        top = os.path.join(REPO, tree)
+        paths = [top] if os.path.isfile(top) else (
+            os.path.join(d, f) for d, _dirs, files in os.walk(top) for f in files)
+        for path in paths:
+            if path.endswith(('.pyc', '.tar.gz', '.png')) or path.endswith('server-behaviour.md'):
+                continue
+            with open(path, encoding='utf-8', errors='replace') as f:
+                for anchor in CITATION.findall(f.read()):
+                    cited.setdefault(anchor, os.path.relpath(path, REPO))
+    return cited
+
+
+def test_every_cited_server_fact_is_a_section_of_server_behaviour():
+    with open(os.path.join(REPO, 'docs', 'server-behaviour.md'), encoding='utf-8') as f:
+        titles = re.findall(r'^#{2,} (.+)$', f.read(), re.M)
+    # GitHub's anchor of a title and the docsite's id agree for titles of words and spaces.
+    assert [t for t in titles if not re.match(r'^[A-Za-z0-9]+( [A-Za-z0-9]+)*$', t)] == []
+    anchors = {t.lower().replace(' ', '-') for t in titles}
+    assert len(anchors) == len(titles)
+    cited = _cited_anchors()
+    assert cited
+    assert {a: where for a, where in cited.items() if a not in anchors} == {}
