@@ -47,7 +47,7 @@ def json_body(body, content_type):
 def _list(config):
     def handler(emu, args, params, body):
         with emu.store.lock:
-            return ok(listing.answer(emu.store, config, params, emu.url, emu.version))
+            return ok(listing.answer(emu.store, config, params, emu.url, emu.profile))
     return handler
 
 
@@ -61,7 +61,7 @@ def _item(table, resource, serialize):
 
 def list_users(emu, args, params, body):
     with emu.store.lock:
-        answer = ok(listing.users(emu.store, emu.version, params, emu.url))
+        answer = ok(listing.users(emu.store, emu.profile, params, emu.url))
     answer.rows = answer.items  # what request_log said before "items" existed
     return answer
 

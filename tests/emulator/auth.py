@@ -1,5 +1,5 @@
 """xivo-auth tokens and confd's auth chain (§1.2): token with ACL → Digest (cookie-bound nonce).
-Each route's ACL is in api.py (OWN_ROUTES in server.py for import/export)."""
+Each route's ACL is in api.py (IMPORT_EXPORT_ROUTES in profiles.py for import/export)."""
 import base64
 import datetime
 import hashlib

@@ -16,10 +16,6 @@ COLUMNS_1609 = list(COLUMNS_1608)
 COLUMNS_1609.insert(COLUMNS_1608.index('call_transfer_enabled') + 1, 'dtmf_hangup_enabled')
 
 
-def columns(version):
-    return COLUMNS_1609 if version >= (16, 9) else COLUMNS_1608
-
-
 def _s(value):
     if value is None:
         return ''
@@ -66,8 +62,8 @@ def export_row(db, user):
     return row
 
 
-def export(db, version, shuffle=True):
-    cols = columns(version)
+def export(db, profile, shuffle=True):
+    cols = profile.export_columns
     rows = [export_row(db, u) for u in db.users.rows.values()]
     if shuffle:
         random.shuffle(rows)  # confd promises no order (§11): make clients cope

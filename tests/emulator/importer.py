@@ -52,9 +52,9 @@ class Entry:
 
 
 class Importer:
-    def __init__(self, store, version, slow_rows=0.0):
+    def __init__(self, store, profile, slow_rows=0.0):
         self.db = store
-        self.version = version
+        self.profile = profile  # profiles.Confd16: the rules that changed within 16.x
         self.slow_rows = slow_rows
         # extensions whose typeval this request wrote: SQLAlchemy keeps the byte string it was
         # given ('1'), the ones read from the database are unicode (u'1') (§12.15 vs §14.4)
@@ -68,7 +68,7 @@ class Importer:
             if self.slow_rows:
                 time.sleep(self.slow_rows)
             try:
-                groups = parse_row(row, self.version)
+                groups = parse_row(row, self.profile)
                 entry = Entry(number, row, groups)
                 (self.update_row if update else self.create_row)(entry)
                 entries.append(entry)
@@ -98,14 +98,14 @@ class Importer:
                 if other['id'] != user_id:
                     raise RowError('Resource Error - User already exists %s' % metadata([('email', email)]))
         username = fields.get('username')
-        if username and self.version >= (16, 12):
+        if username and self.profile.unique_username:
             for other in self.db.users.find('username', username):
                 if other['id'] != user_id:
                     raise RowError('Resource Error - User already exists %s' % metadata([('username', username)]))
 
     def entity(self, fields, user_fields):
         """16.12+: separate resource; 16.08: part of the user validation."""
-        if self.version >= (16, 12):
+        if self.profile.entity_step:
             value = fields.get('entity_id')
             if not value:  # EntityCreator.find: empty and 0 mean "no entity" (the default one)
                 return self.default_entity()
@@ -128,7 +128,7 @@ class Importer:
             if rec.get(key) is None:
                 rec[key] = value
         rec['uuid'] = str(uuidlib.uuid4())
-        if self.version < (16, 14) and fields.get('uuid'):
+        if self.profile.post_keeps_uuid and fields.get('uuid'):
             if self.db.users.find_one('uuid', fields['uuid']):
                 raise Unexpected('(IntegrityError) duplicate key value violates unique constraint '
                                  '"userfeatures_uuid"')
@@ -148,7 +148,7 @@ class Importer:
         found = self.db.voicemails.find_one('number_context', (fields.get('number'), fields.get('context')))
         if found:
             return found
-        validate_voicemail(fields, self.version)
+        validate_voicemail(fields, self.profile)
         self.context(fields['context'])
         rec = {'name': fields['name'], 'number': fields['number'], 'context': fields['context'],
                'password': fields.get('password'), 'email': fields.get('email'),
@@ -175,7 +175,7 @@ class Importer:
         found = self.db.extensions.find_one('exten_context', (exten, context_name))
         if found:
             return found
-        validate_exten(exten, self.version)
+        validate_exten(exten, self.profile)
         check_range(exten, self.context(context_name))
         return self.db.extensions.insert({'exten': exten, 'context': context_name, 'type': 'user',
                                           'typeval': '0', 'commented': False})
@@ -199,7 +199,7 @@ class Importer:
             found = self.db.sip.find_one('username', username)
             if found:
                 return found
-        validate_sip(fields, self.version)
+        validate_sip(fields, self.profile)
         return self.db.sip.insert({'username': username or _rand(), 'secret': fields.get('secret') or _rand(),
                                    'line_id': None, 'callerid': None})
 
@@ -208,11 +208,11 @@ class Importer:
         user_fields = g['user']
         entity_id = None
         if user_fields:
-            validate_user(user_fields, self.version)
-            if self.version < (16, 12):
+            validate_user(user_fields, self.profile)
+            if not self.profile.entity_step:
                 entity_id = self.entity({}, user_fields)
             self.check_unique(user_fields)
-            if self.version >= (16, 12):
+            if self.profile.entity_step:
                 entity_id = self.entity(g['entity'], user_fields)
             entry.user = self.create_user(user_fields, entity_id)
         vm = g['voicemail']
@@ -265,7 +265,7 @@ class Importer:
                 raise RowError('Resource Error - Trunk is associated with a Endpoint %s' % metadata(
                     [('trunk_id', sip['trunk_id']), ('endpoint', B('sip')), ('endpoint_id', sip['id'])]))
             if sip['line_id'] is not None and sip['line_id'] != line['id']:
-                if self.version >= (16, 12):
+                if self.profile.association_clashes:
                     raise RowError('Resource Error - Line is associated with a Endpoint %s' % metadata(
                         [('endpoint', B('sip')), ('line_id', sip['line_id']), ('endpoint_id', sip['id'])]))
             else:
@@ -308,7 +308,7 @@ class Importer:
         for other in db.lines.find('extension_id', ext['id']):
             if user is None or other['id'] == line['id'] or other['user_id'] in (None, user['id']):
                 continue
-            if self.version >= (16, 12):
+            if self.profile.association_clashes:
                 raise RowError('Resource Error - User is associated with a Line %s' % metadata(
                     [('user_id', other['user_id']), ('line_id', other['id'])]))
             raise RowError('Resource Error - Extension is associated with a user %s' % metadata(
@@ -346,13 +346,13 @@ class Importer:
             raise RowError('Resource Not Found - User was not found %s' % metadata([('uuid', uuid)]))
         entry.user = user
         fields = {k: v for k, v in g['user'].items() if k not in ('uuid', 'entity_id')}
-        validate_user(fields, self.version, update=True)
+        validate_user(fields, self.profile, update=True)
         self.check_unique(fields, user['id'])
         changes = dict(fields)
-        entity_fields = g['entity'] if self.version >= (16, 12) else {'entity_id': g['user'].get('entity_id')} \
+        entity_fields = g['entity'] if self.profile.entity_step else {'entity_id': g['user'].get('entity_id')} \
             if 'entity_id' in g['user'] else {}
         # 16.12+: an empty or 0 entity_id finds no entity, so nothing is associated (unchanged)
-        if 'entity_id' in entity_fields and (entity_fields['entity_id'] or self.version < (16, 12)):
+        if 'entity_id' in entity_fields and (entity_fields['entity_id'] or not self.profile.entity_step):
             new_entity = self.entity(entity_fields, g['user'])
             if new_entity != user['entity_id']:
                 if user['line_ids']:
@@ -370,7 +370,7 @@ class Importer:
         if user['voicemail_id']:
             entry.voicemail = db.voicemails.get(user['voicemail_id'])
             if vm:
-                validate_voicemail(vm, self.version, update=True)
+                validate_voicemail(vm, self.profile, update=True)
                 if vm.get('context'):
                     self.context(vm['context'])
                 db.voicemails.update(entry.voicemail['id'], **vm)
@@ -406,7 +406,7 @@ class Importer:
             if line['protocol'] == 'sip' and line['endpoint_id']:
                 entry.sip = db.sip.get(line['endpoint_id'])
                 sipf = g['sip']
-                validate_sip(sipf, self.version, update=True)
+                validate_sip(sipf, self.profile, update=True)
                 name = sipf.get('username')
                 if name and name != entry.sip['username'] and db.sip.find_one('username', name):
                     raise RowError('Resource Error - SIPEndpoint already exists %s' % metadata([('name', name)]))
@@ -466,7 +466,7 @@ class Importer:
             self.set_call_permissions(user, entry.permissions)
 
     def move_extension(self, ext, exten, context_name):
-        validate_exten(exten, self.version)
+        validate_exten(exten, self.profile)
         ctx = self.context(context_name)
         other = self.db.extensions.find_one('exten_context', (exten, context_name))
         if other and other['id'] != ext['id']:

@@ -99,14 +99,14 @@ def _sort_key(value):
     return (0, 0, _sql_text(value).lower())
 
 
-def search(db, config, params, version=(16, 15), rows=None, check_view=None):
+def search(db, config, params, profile=None, rows=None, check_view=None):
     """Return (total, [records]) for the page asked, or raise ListError."""
     numbers(params)
     if check_view:
         check_view()
     limit = int(params['limit']) if 'limit' in params else None
     offset = int(params['skip']) if 'skip' in params else int(params.get('offset', 0))
-    if limit is not None and limit <= 0 and version >= (16, 15):
+    if limit is not None and limit <= 0 and (profile is None or profile.limit_zero_refused):
         raise ListError(wrong_type('limit'))
     direction = params.get('direction', 'asc')
     if direction not in ('asc', 'desc'):
@@ -129,8 +129,9 @@ def search(db, config, params, version=(16, 15), rows=None, check_view=None):
     return len(matched), page
 
 
-def answer(db, config, params, base, version=(16, 15), **kw):
-    total, page = search(db, config, params, version, **kw)
+def answer(db, config, params, base, profile=None, **kw):
+    """profile None: the 16.15 rules (routes that are the same in every profile)."""
+    total, page = search(db, config, params, profile, **kw)
     return {'items': [config.item(db, rec, base) for rec in page], 'total': total}
 
 
@@ -197,13 +198,13 @@ USER_SEARCH = ['fullname', 'caller_id', 'description', 'userfield', 'email', 'mo
                'music_on_hold', 'preprocess_subroutine', 'outgoing_caller_id', 'exten', 'provisioning_code']
 
 
-def users(db, version, params, base):
+def users(db, profile, params, base):
     view = params.get('view')
 
     def check_view():
         if view is not None and view not in ('directory', 'summary'):
             raise ListError("Input Error - view '%s' does not exist" % view)
-    search_cols = USER_SEARCH + (['enabled'] if version < (16, 15) else [])
+    search_cols = USER_SEARCH + (['enabled'] if profile.users_search_enabled else [])
     config = Config('users', USER_COLUMNS, 'lastname', it.USER_VIEWS.get(view, it.user_item),
                     search=search_cols, insensitive=['email'])
-    return answer(db, config, params, base, version, check_view=check_view)
+    return answer(db, config, params, base, profile, check_view=check_view)

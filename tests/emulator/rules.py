@@ -1,7 +1,7 @@
 """CSV columns → typed entry groups, and the field validations with their per-version texts.
 
-Versions are tuples, e.g. (16, 15). 16.14+ user fields (and 16.13+ SIP, 16.15 voicemail and
-exten) use marshmallow-style messages `{'field': [u'...']}`; 16.08 uses xivo-dao `Input Error`
+The profile (profiles.Confd16) says which texts apply: 16.14+ user fields (and 16.13+ SIP,
+16.15 voicemail and exten) use marshmallow-style messages `{'field': [u'...']}`; 16.08 uses xivo-dao `Input Error`
 texts. Where the reference gives no 16.08 text the emulator uses a plausible one (README).
 """
 import re
@@ -64,14 +64,14 @@ COLUMNS = [
 ]
 
 
-def parse_row(row, version):
+def parse_row(row, profile):
     """Typed groups from a raw row; only columns of the header appear (absent = untouched)."""
     groups = {g: {} for g in ('user', 'entity', 'voicemail', 'line', 'sip', 'extension',
                               'incall', 'cti_profile', 'call_permissions')}
     for column, group, field, kind in COLUMNS:
         if column not in row:
             continue
-        if column == 'dtmf_hangup_enabled' and version < (16, 9):
+        if column == 'dtmf_hangup_enabled' and not profile.dtmf_hangup_column:
             continue
         value = row[column]
         if kind == STR:
@@ -97,7 +97,7 @@ def parse_row(row, version):
                 raise Unexpected("'NoneType' object has no attribute 'split'")
             parsed = value.split(';') if value else []
         groups[group][field] = parsed
-    if version < (16, 12) and 'entity_id' in groups['entity']:
+    if not profile.entity_step and 'entity_id' in groups['entity']:
         groups['user']['entity_id'] = groups['entity'].pop('entity_id')
     return groups
 
@@ -128,9 +128,9 @@ def _match(regex, value):
     return re.match(regex, value) is not None
 
 
-def validate_user(fields, version, update=False):
+def validate_user(fields, profile, update=False):
     """Raise RowError for the first failing rule of the user group."""
-    if version >= (16, 14):
+    if profile.user_schema:
         errors = {}
         if 'firstname' not in fields and not update:
             errors['firstname'] = ['Missing data for required field.']
@@ -170,8 +170,8 @@ def validate_user(fields, version, update=False):
                            % metadata([('min', 1), ('max', 20)]))
 
 
-def validate_voicemail(fields, version, update=False):
-    if version >= (16, 15):
+def validate_voicemail(fields, profile, update=False):
+    if profile.voicemail_schema:
         errors = {}
         for name in ('name', 'number', 'context'):
             if name not in fields:
@@ -204,13 +204,13 @@ def validate_voicemail(fields, version, update=False):
 EXTEN_REGEX = r'^_[*#0-9_XxZzNn\[\].!-]{1,39}$|^[*#0-9]{1,40}$'
 
 
-def validate_exten(exten, version):
-    if version >= (16, 15) and not _match(EXTEN_REGEX, exten):
+def validate_exten(exten, profile):
+    if profile.exten_pattern and not _match(EXTEN_REGEX, exten):
         raise RowError(marshmallow({'exten': ['String does not match expected pattern.']}))
 
 
-def validate_sip(fields, version, update=False):
-    if version >= (16, 13):
+def validate_sip(fields, profile, update=False):
+    if profile.sip_schema:
         errors = {}
         for name, regex in (('username', r'^[a-zA-Z0-9_-]{1,40}$'), ('secret', r'^[ -~]{1,80}$')):
             if name not in fields:

@@ -17,14 +17,14 @@ import weakref
 from http.cookies import SimpleCookie
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from . import api
 from . import seed as seedmod
+from .api import BadJSON, json_body
 from .auth import Auth
 from .csvparse import Unexpected, parse
-from .export import export, to_csv
+from .export import to_csv
 from .faults import Faults
-from .importer import Importer
 from .listing import ListError
+from .profiles import profile_named
 from .rules import NotFoundError, RowError
 from .speed import Speed
 from .store import Store
@@ -38,10 +38,6 @@ REDIRECT_HTML = ('<!DOCTYPE HTML PUBLIC "-//W3C//DTD HTML 3.2 Final//EN">\n<titl
                  '<h1>Redirecting...</h1>\n<p>You should be redirected automatically to target URL: '
                  '<a href="%s">%s</a>.  If not click the link.')
 BAD_REQUEST = 'The browser (or proxy) sent a request that this server could not understand.'
-# the two routes served here rather than in api.py: method -> (handler name, ACL)
-OWN_ROUTES = {'/1.1/users/import': {'POST': ('import', 'confd.users.import.create'),
-                                    'PUT': ('import', 'confd.users.import.update')},
-              '/1.1/users/export': {'GET': ('export', 'confd.users.export.read')}}
 
 
 class Raw:
@@ -49,11 +45,6 @@ class Raw:
 
     def __init__(self, body, content_type):
         self.body, self.content_type = body, content_type
-
-
-def parse_version(text):
-    major, minor = str(text).split('.')[:2]
-    return int(major), int(minor)
 
 
 class _TLSServer(ThreadingHTTPServer):
@@ -97,14 +88,13 @@ class _Base(BaseHTTPRequestHandler):
     # Headers and body go out in separate writes: without TCP_NODELAY, Nagle's algorithm and
     # the client's delayed ACK add 40 ms to every answer on a kept-alive connection.
     disable_nagle_algorithm = True
-    server_version = 'CherryPy/3.2.2'  # what confd 16.x answers with
     sys_version = ''
 
     def log_message(self, fmt, *args):
         pass
 
     def version_string(self):
-        return self.server_version
+        return self.emu.profile.server_header
 
     @property
     def emu(self):
@@ -201,9 +191,7 @@ class ConfdHandler(_Base):
 
     def route(self, path):
         """({method: (handler, ACL template)}, path ids) or None. Routes answer before auth (§12.21)."""
-        if path in OWN_ROUTES:
-            return OWN_ROUTES[path], ()
-        return api.match(path)
+        return self.emu.profile.match(path)
 
     def dispatch(self):
         self._status = None
@@ -236,7 +224,7 @@ class ConfdHandler(_Base):
                 self.read_body()
                 return self.send(status, ['Injected fault'])
             handler, acl = methods[method]
-            if not self.authenticated(api.acl(acl, ids)):
+            if not self.authenticated(emu.profile.acl(acl, ids)):
                 self.read_body()
                 header, cookie = emu.auth.challenge()
                 return self.send(401, 'Unauthorized Access', 'text/html; charset=utf-8',
@@ -270,9 +258,9 @@ class ConfdHandler(_Base):
         body = self.read_body()
         try:
             if self.command in ('POST', 'PUT'):
-                body = api.json_body(body, self.headers.get('Content-Type'))
+                body = json_body(body, self.headers.get('Content-Type'))
             answer = handler(self.emu, ids, params, body)
-        except api.BadJSON:
+        except BadJSON:
             return self.send(400, [BAD_REQUEST])
         except ListError as exc:
             return self.send(400, [str(exc)])
@@ -309,7 +297,7 @@ class ConfdHandler(_Base):
     def do_export(self, path, params):
         cols, rows = self.emu.export_rows()
         self._rows = len(rows)
-        if self.emu.wants_csv(self.headers.get('Accept')):
+        if self.emu.profile.wants_csv(self.headers.get('Accept')):
             return self.send(200, to_csv(cols, rows), 'text/csv; charset=utf-8')
         self.send(200, {'headers': cols, 'content': rows})
 
@@ -372,28 +360,6 @@ def _options(value):
     return parts[0].strip().lower(), params
 
 
-def accept_items(header):
-    items = []
-    for raw in header.split(','):
-        raw = raw.strip()
-        if not raw:
-            continue
-        quality = 1.0
-        pieces = raw.split(';')
-        kept = [pieces[0]]
-        for piece in pieces[1:]:
-            key, dummy, val = piece.strip().partition('=')
-            if key.strip().lower() == 'q':
-                try:
-                    quality = float(val)
-                except ValueError:
-                    quality = 0.0
-            else:
-                kept.append(piece)
-        items.append((';'.join(kept).strip(), quality))
-    return items
-
-
 class EmulatorServer:
     """One emulated XiVO: confd on `port`, xivo-auth on `auth_port`, both HTTPS."""
 
@@ -401,8 +367,9 @@ class EmulatorServer:
                  keyfile=None, ws_user='admin', ws_password='passadmin', state_file=None, seed=None,
                  ca=None, shuffle_export=True, row_cost=0.0, request_cost=0.0):
         self.address = address
-        self.version_text = str(version)
-        self.version = parse_version(version)
+        self.profile = profile_named(version)  # every version-specific answer (profiles.py)
+        self.version_text = self.profile.name
+        self.version = self.profile.version
         self.state_file = state_file
         self.shuffle_export = shuffle_export
         self.request_log = []
@@ -544,7 +511,7 @@ class EmulatorServer:
         with self.store.lock:
             self.store.begin()
             try:
-                entries, errors = Importer(self.store, self.version, self.faults.slow_rows).run(rows, update)
+                entries, errors = self.profile.importer(self.store, self.faults.slow_rows).run(rows, update)
             except Exception as exc:  # Unexpected, or a bug here: it must still look like confd's 500
                 self.store.rollback()
                 return 500, ['Unexpected error: %s' % exc]
@@ -571,27 +538,7 @@ class EmulatorServer:
 
     def export_rows(self, shuffle=None):
         with self.store.lock:
-            return export(self.store, self.version, self.shuffle_export if shuffle is None else shuffle)
-
-    def wants_csv(self, accept):
-        """flask-restful + werkzeug negotiation for the export (§1.5, §12.19)."""
-        if not accept:
-            return False
-        for value, quality in accept_items(accept):
-            if quality <= 0:
-                continue
-            value = value.lower()
-            if value == '*':
-                return True
-            kind, dummy, sub = value.partition('/')
-            if kind == '*' and sub == '*':
-                return True
-            if kind == 'text' and sub == '*':
-                return True
-            # werkzeug 0.11.11 compares the subtype with its parameters, spaces included
-            if self.version >= (16, 9) and kind == 'text' and sub == 'csv; charset=utf-8':
-                return True
-        return False
+            return self.profile.export(self.store, self.shuffle_export if shuffle is None else shuffle)
 
     def log(self, method, path, status, rows, items=None):
         """rows: CSV rows of an import, rows of an export, items of GET /1.1/users (as before);
