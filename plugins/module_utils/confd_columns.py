@@ -4,7 +4,8 @@
 """The confd 16.x user CSV columns: which ones exist, their kinds, and which hold secrets.
 
 FOR INTERNAL COLLECTION USE ONLY: names here may change without notice.
-Source: reference confd-user-import.md §1.5 (export) and §3.1 (import rules).
+Source: docs/server-behaviour.md#export-content (export) and
+docs/server-behaviour.md#import-columns (import rules).
 """
 
 from __future__ import annotations

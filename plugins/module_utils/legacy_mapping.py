@@ -4,7 +4,7 @@
 """The legacy web-interface (XiVO <= 15.19) user CSV headers and their confd 16.x columns.
 
 FOR INTERNAL COLLECTION USE ONLY: names here may change without notice.
-This is the only place holding the mapping table (reference confd-user-import.md §6.2, §6.4).
+This is the only place holding the mapping table (docs/server-behaviour.md#legacy-to-confd-columns).
 """
 
 from __future__ import (absolute_import, division, print_function)
@@ -76,7 +76,7 @@ PROFILE_CASE_MAP = {
     'agentsup': 'Supervisor',
 }
 
-# Legacy defaults that confd 16.15 does not share (reference §6.1, §12.7, §12.12).
+# Legacy defaults that confd 16.15 does not share (docs/server-behaviour.md#legacy-defaults).
 LEGACY_TRANSFER_DEFAULT = '1'          # empty/absent enablexfer meant "enabled"
 VOICEMAIL_BOOLEAN_DEFAULTS = (         # confd rejects them empty when a voicemail is defined
     ('voicemail_ask_password', '1'),

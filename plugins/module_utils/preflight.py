@@ -6,28 +6,29 @@ configuration before anything is sent, with every reason of a row at once.
 
 FOR INTERNAL COLLECTION USE ONLY: names here may change without notice.
 
-confd reports only the first failing step of a row and rolls the whole request back when one
-row fails (§4, §12.24). The preflight reads the configuration once (§13: contexts, entities,
-CTI profiles, call permissions, and the extensions and SIP endpoints the rows name), then walks
-each row to send through the checks of §13.3 in confd's order, keeping the rows it accepts in
-its model (a later row meets what an earlier one creates, as in confd).
+confd reports only the first failing step of a row and rolls the whole request back when one row
+fails (docs/server-behaviour.md#import-check-order). The preflight reads the configuration once
+(contexts, entities, CTI profiles, call permissions, and the extensions and SIP endpoints the rows
+name), then walks each row to send through confd's checks in confd's order, keeping the rows it
+accepts in its model (a later row meets what an earlier one creates, as in confd).
 
-What it reads is chosen by cost (§15.3): small lists whole; for the objects the export does not
-show (an extension with no user, an endpoint of an orphan line), first a count (``limit=1``)
-compared with what the export shows, then, when they differ, either the whole list or one exact
-lookup per key, whichever is cheaper. ``Reader.requests`` records every read with its estimated
-server cost.
+What it reads is chosen by cost (docs/server-behaviour.md#read-cost): small lists whole; for the
+objects the export does not show (an extension with no user, an endpoint of an orphan line), first
+a count (``limit=1``) compared with what the export shows, then, when they differ, either the
+whole list or one exact lookup per key, whichever is cheaper. ``Reader.requests`` records every
+read with its estimated server cost.
 """
 
 from __future__ import annotations
 
 from ansible_collections.xivo.confd.plugins.module_utils.confd_client import ConfdError
 
-# Estimated confd CPU seconds (reference §15.3): per request, and per item a list returns.
+# Estimated confd 16.15 CPU seconds, per request and per item a list returns
+# (docs/server-behaviour.md#read-cost).
 REQUEST_COST = 0.02
 ITEM_COST = {'users': 0.004, 'endpoints/sip': 0.0035, 'extensions': 0.0057, 'lines': 0.0079}
 DEFAULT_ITEM_COST = 0.005
-ROW_COST = 0.2          # one imported row (§15.1)
+ROW_COST = 0.2          # one imported row (docs/server-behaviour.md#request-cost)
 # Keys alike enough to be searched together rather than looked up one by one.
 SEARCH_GROUP = 3
 
@@ -488,7 +489,8 @@ class Preflight:
         return []
 
     def _check_update(self, row, user):
-        """The refusals of a PUT of the changed columns (§12.18): what the sent cells name."""
+        """The refusals of a PUT of the changed columns: what the sent cells name
+        (docs/server-behaviour.md#update-by-put)."""
         problems = []
         add = problems.append
         get = row.get

@@ -16,7 +16,7 @@ then shares that voicemail with the new user and renames it to the new user's na
 
 Every identity value is compared in one Unicode normal form (NFC), ignoring case where confd
 does (emails) or where a person would (names); a match that only normalisation made is said.
-Server facts: reference confd-user-import.md §5, §7 (keys), §12.22 (username/email unique).
+Server facts: what confd keeps unique, and how it compares (docs/server-behaviour.md#what-is-unique).
 """
 
 from __future__ import annotations
@@ -182,8 +182,9 @@ def row_key_value(spec, values):
     """key_value for a row about to be imported.
 
     The export shows a user's exten only through its line, and confd creates a line only for
-    line_protocol sip or sccp (§3.3): an exten without one could never be found again, and a
-    re-run would import the user twice, so such a row cannot be keyed by its exten.
+    line_protocol sip or sccp (docs/server-behaviour.md#silently-accepted-rows): an exten without
+    one could never be found again, and a re-run would import the user twice, so such a row cannot
+    be keyed by its exten.
     """
     if 'exten' in key_columns(spec) and \
             (values.get('line_protocol') or '').strip() not in LINE_PROTOCOLS:

@@ -19,7 +19,7 @@ import tempfile
 from tests.benchmarks import conversion, fleet, import_one, preflight_cost
 from tests.benchmarks.common import REPO, log
 
-# speed: how much faster than a real confd 16.15 the calibrated emulator answers (§15: 0.2 s of
+# speed: how much faster than a real confd 16.15 the calibrated emulator answers (docs/server-behaviour.md#request-cost: 0.2 s of
 # server time per imported row), so that a calibrated run stays under a minute or so.
 SIZES = {
     'full': dict(conversion_rows=100000, memory_rows=(100000, 1000000), import_users=10000,

@@ -56,7 +56,7 @@ class Emulator:
         if seed:
             command += ['--seed', seed]
         if row_cost:
-            # The calibrated speed model of the emulator (reference §15: 0.2 s per row).
+            # The calibrated speed model of the emulator (docs/server-behaviour.md#request-cost: 0.2 s per row).
             command += ['--row-cost', str(row_cost)]
         self.log_path = os.path.join(workdir, 'emulator-%s.log' % address)
         self._log = open(self.log_path, 'w')

@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 """Benchmark 3: a fleet through the role xivo.confd.user_migration, default settings.
 
-(a) At the calibrated speed (the emulator's speed model, reference §15: a real confd 16.15
+(a) At the calibrated speed (the emulator's speed model, docs/server-behaviour.md#request-cost: a real confd 16.15
     spends ~0.2 s per imported row; scaled by SPEED so that a run takes under a minute), the
     role's first run against the documented method (a sequential bash loop of curl: a token,
     then one POST of the converted file, per server) and against the physical limit (one raw

@@ -165,7 +165,7 @@ CALIBRATED_ADDRESS = '127.0.4.3'
 
 
 def run_calibrated(workdir, users, speed, repeat):
-    """One server at the calibrated speed (reference §15: ~0.2 s per row on a real confd 16.15,
+    """One server at the calibrated speed (docs/server-behaviour.md#request-cost: ~0.2 s per row on a real confd 16.15,
     scaled by ``speed``): user_import through ansible-playbook vs one raw POST of the file.
     The module sizes its batches by time and reads the server (export, preflight) besides."""
     workdir = os.path.join(workdir, 'calibrated')

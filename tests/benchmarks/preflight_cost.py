@@ -1,7 +1,8 @@
 # -*- coding: utf-8 -*-
 """Benchmark 4: what the preflight costs the server, against what the import costs it.
 
-Both are estimated from the reference's measurements of a real confd 16.15 (§15): an imported
+Both are estimated from measurements of a real confd 16.15 (docs/server-behaviour.md#request-cost,
+docs/server-behaviour.md#read-cost): an imported
 row ~0.2 s of confd CPU; a list ~0.02 s per request plus ~3.5-8 ms per item; an exact lookup
 ~0.02 s. The preflight's reads (what it asked, and how many items came back) are its own record
 (``preflight`` in the result of user_import); the import's cost is 0.2 s per row it would send.
@@ -49,7 +50,7 @@ def users_csv(count, first, tag):
 
 def make_orphans(server, count):
     """Import ``count`` users, then delete only the users (after their voicemail and lines were
-    dissociated): their lines, SIP endpoints, extensions and incalls stay (reference §14.3)."""
+    dissociated): their lines, SIP endpoints, extensions and incalls stay (docs/server-behaviour.md#orphans-after-a-user-delete)."""
     status, payload, dummy = server.do_import(users_csv(count, 8000, 'orph'), 'utf-8')
     assert status == 201, payload
     with requests.Session() as session:
@@ -112,5 +113,5 @@ def run(workdir, file_sizes, server_users, orphans):
                                  % (size, label, cost['requests']),
                                  cost['estimated_server_seconds'], import_cost,
                                  'the import of the rows, estimated', 0.15,
-                                 note='server CPU estimated from reference §15.3'))
+                                 note='server CPU estimated from docs/server-behaviour.md#read-cost'))
     return table, dict(estimates=details)

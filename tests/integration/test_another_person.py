@@ -61,7 +61,7 @@ def voicemail_name(server, number):
 def test_another_persons_data_in_the_dry_run_the_real_run_and_with_sharing(fleet, tmp_path):
     server = fleet.servers[0]
     group_ids = seed(server)
-    assert voicemail_name(server, '1001') == 'Bob Jones'     # renamed by its own line (§12.13)
+    assert voicemail_name(server, '1001') == 'Bob Jones'     # renamed by its own line (docs/server-behaviour.md#voicemail-renamed)
     src = tmp_path / 'users.csv'
     src.write_text(HEADER + ROWS, encoding='utf-8')
     report = tmp_path / 'report.json'

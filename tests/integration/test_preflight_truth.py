@@ -68,7 +68,8 @@ def fleet():
 
 
 def prepare(server, ca_path):
-    """Alice (a line, an incall) and an orphan line left by a user deleted alone (§14.3)."""
+    """Alice (a line, an incall) and an orphan line left by a user deleted alone
+    (docs/server-behaviour.md#orphans-after-a-user-delete)."""
     server.reset()
     server.apply_seed({'users': EXISTING})
     status, payload, dummy = server.do_import(

@@ -165,7 +165,7 @@ def test_update_changes_only_differing_columns(fleet, tmp_path):
     ])
     assert run.result('no update by default')['summary']['unchanged'] == 3
     update = run.result('update')
-    # The voicemail is renamed after its user when the user has a line (confd, §12.13): it
+    # The voicemail is renamed after its user when the user has a line (docs/server-behaviour.md#voicemail-renamed): it
     # is no difference; only the secret differs, and secrets change only when asked.
     assert update['changed'] is False and update['summary']['unchanged'] == 3, update
     assert run.result('update again')['changed'] is False

@@ -175,7 +175,8 @@ def render(data):
              'the server; after the re-run every good row is there exactly once with its values and no bad row '
              'is; no other person was changed; no secret in any result or message; every token the client '
              'created is revoked. None of these ran against the real confd 16.15: they run against the emulator, '
-             'built from what the real server answered (reference §11-§15).', '',
+             'built from what the real server answered '
+             '(https://github.com/xivo-confd/xivo.confd/blob/main/docs/server-behaviour.md).', '',
              '| Fault or class | What was tried | Runs | Rows | Aborted first runs | Duplicates | Lost users | '
              'Wrong-person updates | Leaks | Tokens left | Other problems |',
              '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|']
@@ -219,7 +220,8 @@ def render(data):
                  '`share_voicemails`, be imported with the voicemail\'s name before recorded in the result. The '
                  'real server was not involved in these trials: that confd 16.15 shares such a voicemail and renames '
                  'it, refuses a trunk\'s SIP name and a group\'s extension was observed on the real 16.15 '
-                 '(reference §16), and the emulator they ran against does the same (its conformance tests). '
+                 '(https://github.com/xivo-confd/xivo.confd/blob/main/docs/server-behaviour.md#association-refusals), '
+                 'and the emulator they ran against does the same (its conformance tests). '
                  '`rollback_reports` (`tests/reliability/rollback_trials.py`): an import, then its report tampered with '
                  'at random (an entry added by hand for a user older than the run, one forged with that user\'s real '
                  'ids and values and a digest computed again, a run entry\'s uuid swapped for an older user\'s, a '

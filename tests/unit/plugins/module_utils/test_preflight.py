@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 """The preflight against a scripted server configuration: every server-side refusal of
-§13.3, all the reasons of a row at once, rows that depend on earlier rows, reads chosen by
+docs/server-behaviour.md#import-check-order, all the reasons of a row at once, rows that depend on earlier rows, reads chosen by
 cost (issue #12)."""
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ class FakeConfig:
         items = [item for item in self.data[collection]
                  if all(str(item.get(k)) == str(v) for k, v in params.items()
                         if k not in ('limit', 'search'))]
-        if 'search' in params:     # ILIKE over the route's search columns (§13.2)
+        if 'search' in params:     # ILIKE over the route's search columns (docs/server-behaviour.md#list-routes)
             term = params['search'].lower()
             items = [item for item in items
                      if any(term in str(item.get(c) or '').lower() for c in ('exten', 'context', 'username'))]
