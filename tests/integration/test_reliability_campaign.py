@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
-"""The seeded randomized fault campaign (tests/reliability/campaign.py), bounded in time:
-random users, faults and batch sizes against emulated confd servers, in-process, each run
-followed by a clean re-run. Zero duplicates, zero lost users, zero leaks, every row accounted."""
+"""The seeded randomized fault campaign (tests/reliability/campaign.py): random users, faults and
+batch sizes against emulated confd servers, in-process, each run followed by a clean re-run, for a
+fixed number of seeds. Zero duplicates, zero lost users, zero leaks, every row accounted."""
 
 from __future__ import annotations
 
@@ -11,17 +11,14 @@ import os
 from tests.reliability import campaign
 
 RUNS = int(os.environ.get('XIVO_CONFD_CAMPAIGN_RUNS', '200'))
-BUDGET = float(os.environ.get('XIVO_CONFD_CAMPAIGN_BUDGET', '60'))
 TRIALS = int(os.environ.get('XIVO_CONFD_CAMPAIGN_TRIALS', '10'))
 
 
 def test_seeded_fault_campaign_keeps_every_invariant():
-    records, elapsed = campaign.run_campaign(RUNS, first_seed=1, servers=4,
-                                             first_address='127.0.5.30', budget=BUDGET,
-                                             trials=TRIALS)
-    assert elapsed < BUDGET + 30
-    # Bounded in time: on a slow machine fewer seeds run, but never too few to mean something.
-    assert len(records) >= min(RUNS, 50), 'only %d runs in %.0fs' % (len(records), elapsed)
+    records, dummy = campaign.run_campaign(RUNS, first_seed=1, servers=4,
+                                           first_address='127.0.5.30', trials=TRIALS)
+    # Every seed ran once, whatever the machine's speed.
+    assert len(records) == RUNS + TRIALS * len(campaign.trust.TRIALS)
     assert all(table_runs for table_runs in [
         len([r for r in records if r['faults'] == [name]]) for name in campaign.trust.CLASSES]), \
         'a class of trust.py was not tried'

@@ -7,8 +7,8 @@ from FAULTS), one import; then the faults are lifted and a clean re-run must fin
 Every run checks the invariants of ``harness`` and counts duplicates, lost users and leaks.
 
     source scripts/env.sh
-    python -m tests.reliability.campaign --runs 200 --out tests/reliability/campaign-results.json
-    python -m tests.reliability.render tests/reliability/campaign-results.json > docs/reliability.md
+    python -m tests.reliability.campaign --runs 200 --out tests/reliability/results/campaign-results.json
+    python -m tests.reliability.render tests/reliability/results/campaign-results.json > docs/reliability.md
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import argparse
 import collections
 import datetime
 import json
+import os
 import platform
 import queue
 import sys
@@ -281,6 +282,7 @@ def main(argv=None):
                 table=dict((k, dict(v)) for k, v in aggregate(records).items()), records=records)
     text = json.dumps(data, indent=1, sort_keys=True, default=str)
     if args.out:
+        os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
         with open(args.out, 'w') as handle:
             handle.write(text + '\n')
     bad = [r for r in records if r['problems']]

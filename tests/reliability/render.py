@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 """Render docs/reliability.md from a campaign JSON (tests/reliability/campaign.py --out FILE).
 
-    python -m tests.reliability.render tests/reliability/campaign-results.json > docs/reliability.md
+    python -m tests.reliability.render tests/reliability/results/campaign-results.json > docs/reliability.md
 """
 
 from __future__ import annotations

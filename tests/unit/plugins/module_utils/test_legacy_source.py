@@ -14,7 +14,6 @@ import io
 import os
 import random
 import threading
-import time
 
 import pytest
 
@@ -270,10 +269,9 @@ def test_a_pipe_through_dev_fd_is_read_once(tmp_path):
 
 
 def test_dev_zero_is_refused_at_once():
-    start = time.time()
+    # Endless: only a reader that stops at its first 64 KiB returns at all.
     with pytest.raises(L.LegacyCsvError) as error:
         L.open_source('/dev/zero')
-    assert time.time() - start < 5
     assert 'a binary file, not text: 65536 of its first 65536 bytes' in str(error.value)
 
 

@@ -89,14 +89,27 @@ def check_all(rows, server=None, users=()):
     return [checker.check(row) for row in rows], checker, server
 
 
-def test_a_valid_row_passes_after_the_small_lists_and_one_lookup_per_unknown_key():
-    (problems,), checker, server = check_all([ROW])
+def _keyed_cost(checker, collection):
+    """The estimated server seconds the preflight spent reading ``collection``."""
+    return sum(r['cost'] for r in checker.reader.requests if r['collection'] == collection)
+
+
+def _plain_ways(collection, keys, listed):
+    """The cheaper of the two plain ways to learn ``keys`` objects among ``listed``: the whole
+    list, or one exact lookup per key, each costing at least a request (plus a rounding margin:
+    costs are kept to 4 decimals)."""
+    return min(preflight.request_cost(collection, listed), keys * preflight.REQUEST_COST) + 0.001
+
+
+def test_a_valid_row_passes_without_reading_every_extension_or_sip_endpoint():
+    big = FakeConfig(extensions=[ext(i, str(5000 + i), 'default') for i in range(500)],
+                     sip=[{'id': i, 'username': 'old%d' % i, 'line': {'id': i}} for i in range(500)])
+    (problems,), checker, server = check_all([ROW], server=big)
     assert problems == []
-    assert server.calls == [
-        ('contexts', {}), ('entities', {}), ('cti_profiles', {}), ('callpermissions', {}),
-        ('extensions', {'exten': '1002', 'context': 'default'}),
-        ('extensions', {'exten': '2002', 'context': 'from-extern'}),
-        ('endpoints/sip', {'username': 'bjonessip'})]
+    # The row names two extensions and one SIP name: what it reads of them costs no more than
+    # looking each up, far less than the 500-item lists.
+    assert _keyed_cost(checker, 'extensions') <= _plain_ways('extensions', 2, 500)
+    assert _keyed_cost(checker, 'endpoints/sip') <= _plain_ways('endpoints/sip', 1, 500)
 
 
 def test_every_server_rule_of_a_row_is_reported_at_once_in_confds_order():
@@ -219,7 +232,9 @@ def test_a_count_equal_to_the_export_proves_there_is_nothing_else_to_read():
             for i in range(20)]
     results, checker, dummy = check_all(rows, server=server, users=users)
     assert results == [[]] * 20
-    assert _extension_reads(server) == [('extensions', {'limit': 1, 'context': 'default'})]
+    # The export already shows every extension of the context: one count says so, nothing
+    # else is worth reading.
+    assert _keyed_cost(checker, 'extensions') <= preflight.request_cost('extensions', 1) + 0.001
 
 
 def test_reads_are_chosen_by_cost_a_small_list_or_one_lookup_per_key():
@@ -228,14 +243,15 @@ def test_reads_are_chosen_by_cost_a_small_list_or_one_lookup_per_key():
     rows = [dict(ROW, exten=str(1200 + i), username='n%d' % i, email='', sip_username='',
                  voicemail_number='', voicemail_context='', incall_exten='', incall_context='')
             for i in range(20)]
-    check_all(rows, server=few)
-    assert _extension_reads(few) == [('extensions', {'limit': 1, 'context': 'default'}),
-                                     ('extensions', {'context': 'default'})]
+    results, checker, dummy = check_all(rows, server=few)
+    assert results == [[]] * 20
+    count = preflight.request_cost('extensions', 1)
+    assert _keyed_cost(checker, 'extensions') <= count + _plain_ways('extensions', 20, 1)
     many = FakeConfig(extensions=[ext(i, str(5000 + i), 'default') for i in range(2000)])
     spread = [dict(rows[0], exten=exten) for exten in ('1200', '1350', '1999')]
-    check_all(spread, server=many)
-    assert _extension_reads(many) == [('extensions', {'limit': 1, 'context': 'default'})] + [
-        ('extensions', {'exten': exten, 'context': 'default'}) for exten in ('1200', '1350', '1999')]
+    results, checker, dummy = check_all(spread, server=many)
+    assert results == [[]] * 3
+    assert _keyed_cost(checker, 'extensions') <= count + _plain_ways('extensions', 3, 2000)
 
 
 def test_the_estimated_server_cost_follows_the_reference():
@@ -294,16 +310,9 @@ def test_keys_made_alike_are_found_by_one_search_not_one_lookup_each():
     results, checker, dummy = check_all(rows, server=server)
     assert [i for i, problems in enumerate(results) if problems] == [7]
     assert 'already belongs to a line' in results[7][0]
-    reads = [c for c in server.calls if c[0] in ('extensions', 'endpoints/sip')]
-    assert reads == [
-        ('extensions', {'limit': 1, 'context': 'default'}),
-        ('extensions', {'search': '500', 'limit': 1, 'context': 'default'}),
-        ('extensions', {'search': '500', 'context': 'default'}),
-        ('extensions', {'search': '501', 'limit': 1, 'context': 'default'}),
-        ('extensions', {'search': '501', 'context': 'default'}),
-        ('endpoints/sip', {'limit': 1}),
-        ('endpoints/sip', {'search': 'newsip', 'limit': 1}),
-        ('endpoints/sip', {'search': 'newsip'})], reads
+    # Twenty keys alike cost less than twenty lookups, and far less than the 3,000-item lists.
+    for collection in ('extensions', 'endpoints/sip'):
+        assert _keyed_cost(checker, collection) < _plain_ways(collection, 20, 3000), collection
 
 
 def test_what_holds_an_extension_or_a_sip_name_gives_confds_exact_refusal():

@@ -272,9 +272,17 @@ def test_the_mode_values():
         check_mode_value('off')
 
 
-def test_the_clock_is_utc():
-    text = describe_holder('import', 'r', 'c', 1, 'u', time.time(), 't')
-    assert lock_age(parse_holder(text)['since'], time.time()) < 5
+def test_the_clock_is_utc(monkeypatch):
+    # A controller in another time zone writes and reads the same UTC time.
+    monkeypatch.setenv('TZ', 'America/New_York')
+    time.tzset()
+    try:
+        text = describe_holder('import', 'r', 'c', 1, 'u', 1700000000, 't')
+        assert parse_holder(text)['since'] == '2023-11-14T22:13:20Z'
+        assert lock_age(parse_holder(text)['since'], 1700000000 + 42) == 42
+    finally:
+        monkeypatch.undo()
+        time.tzset()
 
 
 def test_a_lock_left_by_a_lost_answer_is_removed_by_the_next_run_of_this_controller(tmp_path):
