@@ -4,7 +4,9 @@
 """The one client of the confd and xivo-auth REST APIs used by every plugin of the collection.
 
 FOR INTERNAL COLLECTION USE ONLY: names here may change without notice.
-Server behaviour: reference confd-user-import.md §1 (auth, routes) and §12.
+What is specific to one kind of server (addresses, authentication, headers, ACLs) is
+asked of the host's Platform (module_utils/platform.py); this module holds what every
+platform shares: time limits, retries, interruption, errors and their messages.
 """
 
 from __future__ import annotations
@@ -35,10 +37,9 @@ except ImportError as exc:  # pragma: no cover - depends on the controller's pac
 
 from ansible.module_utils.common.parameters import env_fallback
 
+from ansible_collections.xivo.confd.plugins.module_utils.platform import platform_named
 from ansible_collections.xivo.confd.plugins.module_utils.text import sanitize_message
 
-API_PREFIX = '/1.1'
-AUTH_PREFIX = '/0.1'
 AUTH_METHODS = ('token', 'digest')
 # Status codes worth a retry for idempotent requests (GET, token); never for an import.
 RETRY_STATUSES = frozenset((502, 503, 504))
@@ -185,7 +186,9 @@ def describe_error_body(response_or_body, text=''):
 
 
 class ConfdClient:
-    """A session with one confd server (HTTPS 9486) and its xivo-auth (HTTPS 9497).
+    """A session with one confd server and its authentication service, where and as its
+    ``platform`` (a Platform or its name; XiVO by default) says: XiVO confd on HTTPS 9486 and
+    xivo-auth on 9497 by default.
 
     Authentication, in order: a given token; a token from xivo-auth for username/password
     (revoked by close()); HTTP Digest with a web-services user (confd refuses Basic).
@@ -196,25 +199,35 @@ class ConfdClient:
     again: then it is ConfdNoAnswer (unreachable). ``abort()`` stops it from another thread.
     """
 
-    def __init__(self, host, port=9486, auth_port=9497, token=None, username=None,
+    def __init__(self, host, port=None, auth_port=None, token=None, username=None,
                  password=None, auth_method='token', auth_backend='xivo_service',
                  token_expiration=3600, validate_certs=True, ca_path=None, timeout=300,
                  retries=3, backoff=0.5, sleep=None, session=None, connect_timeout=10,
-                 deadline=300, clock=time.monotonic):
+                 deadline=300, clock=time.monotonic, platform=None, tenant=None,
+                 api_prefix=None):
         if requests is None:
             raise ConfdError('the python "requests" library is required on the Ansible '
                              'controller: pip install requests (%s)' % REQUESTS_IMPORT_ERROR)
         if not token and not (username and password):
             raise ConfdError('no credentials: set token, or username and password '
                              '(a web-services user or a web-interface admin)')
-        check_connection_numbers(port=port, auth_port=auth_port, timeout=timeout,
-                                 retries=retries, token_expiration=token_expiration,
+        self.platform = platform_named(platform or 'xivo')
+        if auth_method not in self.platform.auth_methods:
+            raise ConfdError('auth_method %s cannot be used with %s: it authenticates with %s '
+                             'only' % (auth_method, self.platform.title,
+                                       ' or '.join(self.platform.auth_methods)))
+        endpoints = self.platform.endpoints(host, port, auth_port, api_prefix)
+        check_connection_numbers(port=endpoints.port, auth_port=endpoints.auth_port,
+                                 timeout=timeout, retries=retries,
+                                 token_expiration=token_expiration,
                                  connect_timeout=connect_timeout, deadline=deadline)
         self.host = host
-        self.port = port
-        self.auth_port = auth_port
-        self.base_url = 'https://%s:%s' % (_url_host(host), port)
-        self.auth_url = 'https://%s:%s' % (_url_host(host), auth_port)
+        self.port = endpoints.port
+        self.auth_port = endpoints.auth_port
+        # The API roots: a path such as /users/import is appended to base_url.
+        self.base_url = endpoints.confd
+        self.auth_url = endpoints.auth
+        self.tenant = tenant
         self.username = username
         self._password = password
         self.auth_method = auth_method
@@ -269,13 +282,13 @@ class ConfdClient:
         """Get a token from xivo-auth when the configuration asks for one."""
         if self._token or self._digest is not None:
             return
-        url = '%s%s/token' % (self.auth_url, AUTH_PREFIX)
+        auth_name = self.platform.auth_name
+        what = '%s token request' % auth_name
         response = self._send(
-            'POST', url, idempotent=True, what='xivo-auth token request',
-            port=self.auth_port,
-            json={'backend': self.auth_backend, 'expiration': self.token_expiration},
+            'POST', self.auth_url + '/token', idempotent=True, what=what, port=self.auth_port,
+            json=self.platform.token_request(self.auth_backend, self.token_expiration),
             auth=HTTPBasicAuth(self.username, self._password))
-        _refuse_redirect(response, self.host, self.auth_port, 'xivo-auth token request')
+        _refuse_redirect(response, self.host, self.auth_port, what)
         if response.status_code == 200:
             body = _decode_body(response) or {}
             token = (body.get('data') or {}).get('token')
@@ -285,20 +298,18 @@ class ConfdClient:
                 return
         if response.status_code in (401, 403):
             raise ConfdCredentialsRefused(
-                'xivo-auth at %s:%s refused the credentials of user %r for backend %r (%s). '
-                'Check username/password, or auth_backend (xivo_service for a web-services '
-                'user, xivo_admin for a web-interface admin).'
-                % (self.host, self.auth_port, self.username, self.auth_backend,
-                   response.status_code))
-        raise ConfdError('xivo-auth at %s:%s answered %s to the token request: %s'
-                         % (self.host, self.auth_port, response.status_code,
+                '%s at %s:%s refused the credentials of user %r for backend %r (%s). %s'
+                % (auth_name, self.host, self.auth_port, self.username, self.auth_backend,
+                   response.status_code, self.platform.credentials_hint))
+        raise ConfdError('%s at %s:%s answered %s to the token request: %s'
+                         % (auth_name, self.host, self.auth_port, response.status_code,
                             describe_error_body(_decode_body(response), response.text)))
 
     def close(self):
         """Revoke the token we created (never a token the user gave) and close the session."""
         try:
             if self._token_is_ours and self._token:
-                url = '%s%s/token/%s' % (self.auth_url, AUTH_PREFIX, self._token)
+                url = '%s/token/%s' % (self.auth_url, self._token)
                 # A server that did not answer, or a run that was interrupted, gets a short try.
                 short = self._aborted is not None or self._silent > 0
                 limit = min(self.timeout, ABORT_GRACE if short else 30)
@@ -390,7 +401,7 @@ class ConfdClient:
     # -- requests ---------------------------------------------------------------------------
 
     def _auth_headers(self):
-        return {'X-Auth-Token': self._token} if self._token else {}
+        return self.platform.headers(self._token, self.tenant)
 
     def _request(self, method, url, timeout=None, **kwargs):
         """One HTTP exchange: certificates checked per request (REQUESTS_CA_BUNDLE overrides
@@ -468,8 +479,8 @@ class ConfdClient:
             if _plain_http(exc):
                 raise ConfdError(
                     'cannot talk TLS to %s:%s (%s): the server answers in plain HTTP, not '
-                    'HTTPS. Check the port (confd serves HTTPS on 9486, xivo-auth on '
-                    '9497). Nothing was sent.' % (self.host, port, what))
+                    'HTTPS. Check the port (%s). Nothing was sent.'
+                    % (self.host, port, what, self.platform.ports_hint))
             if not _certificate_problem(exc):
                 # The TLS handshake broke (reset, EOF): the server is not answering; the
                 # request was not sent, so a read may be retried and nothing is uncertain.
@@ -517,19 +528,22 @@ class ConfdClient:
                                'port and that the service is running.'
                                % (self.host, port, what, _short(exc)))
 
-    def call(self, method, path, idempotent, what, headers=None, acl=None, **kwargs):
-        """Call confd with the configured authentication and return a ConfdResponse.
+    def call(self, method, path, idempotent, what, headers=None, acl=None, api='confd',
+             **kwargs):
+        """Call confd (or, with api='auth', its authentication service) with the configured
+        authentication and return a ConfdResponse; ``path`` is relative to the API's root.
 
         A 401 with a token we created means it expired: get a new one and try once more
         (confd authenticates before reading the body, so nothing was imported).
         """
-        url = self.base_url + path
+        url = (self.auth_url if api == 'auth' else self.base_url) + path
+        port = self.auth_port if api == 'auth' else self.port
         for attempt in range(2):
             self.login()
             request_headers = dict(headers or {})
             request_headers.update(self._auth_headers())
-            response = self._send(method, url, idempotent, what, headers=request_headers,
-                                  auth=self._digest, **kwargs)
+            response = self._send(method, url, idempotent, what, port=port,
+                                  headers=request_headers, auth=self._digest, **kwargs)
             if response.status_code == 401 and self._token_is_ours and attempt == 0:
                 self._token = None
                 self._token_is_ours = False
@@ -537,7 +551,7 @@ class ConfdClient:
             break
         if response.status_code in (401, 403):
             raise ConfdAuthRefused(self._auth_failure_message(response.status_code, what, acl))
-        _refuse_redirect(response, self.host, self.port, what)
+        _refuse_redirect(response, self.host, port, what)
         return ConfdResponse(response.status_code, _decode_body(response), response.text,
                              response.headers.get('Content-Type', ''))
 
@@ -551,13 +565,11 @@ class ConfdClient:
                    'password and that the user exists in Configuration > Web Services Access'
                    % self.username)
         elif self._given_token:
-            how = ('the given token was refused: it may have expired, or lack the ACL for '
-                   'this request (confd.users.export.read, confd.users.import.create, '
-                   'confd.users.import.update); confd answers 401, not 403, for a missing ACL')
+            how = ('the given token was refused: it may have expired, or %s'
+                   % self.platform.access_hint())
         else:
-            how = ('the token of user %r (backend %r) was refused: the user may lack the ACL '
-                   'for this request (confd.users.export.read, confd.users.import.create, '
-                   'confd.users.import.update)' % (self.username, self.auth_backend))
+            how = ('the token of user %r (backend %r) was refused: %s'
+                   % (self.username, self.auth_backend, self.platform.access_hint()))
         return 'confd at %s:%s refused the %s (%s): %s.' % (
             self.host, self.port, what, status, how)
 
@@ -565,9 +577,9 @@ class ConfdClient:
 
     def export_users(self):
         """(headers, users): every user of the server as export rows (dicts of strings)."""
-        # Exactly application/json: werkzeug's negotiation picks CSV for anything broader (§12.19).
-        response = self.call('GET', API_PREFIX + '/users/export', idempotent=True,
-                             what='user export', headers={'Accept': 'application/json'})
+        # The platform's exact Accept value: confd's negotiation picks CSV for broader ones.
+        response = self.call('GET', '/users/export', idempotent=True, what='user export',
+                             headers={'Accept': self.platform.export_accept})
         if response.status != 200 or not isinstance(response.body, dict):
             raise ConfdError('confd at %s:%s answered %s to the user export: %s'
                              % (self.host, self.port, response.status,
@@ -579,7 +591,7 @@ class ConfdClient:
 
     def read(self, path, what, acl, params=None):
         """GET one confd resource (JSON); a refusal names the ACL the read needs."""
-        return self.call('GET', API_PREFIX + path, idempotent=True, what=what, acl=acl,
+        return self.call('GET', path, idempotent=True, what=what, acl=acl,
                          params=params, headers={'Accept': 'application/json'})
 
     def list(self, collection, acl, **params):
@@ -598,15 +610,16 @@ class ConfdClient:
     def create_call_permission(self, body):
         """POST /1.1/callpermissions (never retried: a lost answer may hide a creation, which
         the caller settles by reading the list); returns the ConfdResponse."""
-        return self.call('POST', API_PREFIX + '/callpermissions', idempotent=False,
-                         what='call permission creation', acl='confd.callpermissions.create',
+        return self.call('POST', '/callpermissions', idempotent=False,
+                         what='call permission creation',
+                         acl=self.platform.acl('callpermission.create'),
                          json=body, headers={'Accept': 'application/json'})
 
     def delete_call_permission(self, perm_id):
         """DELETE /1.1/callpermissions/<id> (204; 404 once it is gone, so a retry is safe)."""
-        return self.call('DELETE', '%s/callpermissions/%d' % (API_PREFIX, int(perm_id)),
+        return self.call('DELETE', '/callpermissions/%d' % int(perm_id),
                          idempotent=True, what='call permission deletion',
-                         acl='confd.callpermissions.%d.delete' % int(perm_id),
+                         acl=self.platform.acl('callpermission.delete', id=int(perm_id)),
                          headers={'Accept': 'application/json'})
 
     def import_csv(self, csv_bytes, update=False):
@@ -615,7 +628,10 @@ class ConfdClient:
         Never retried here: an import that may have committed must be checked by re-reading
         the export (ConfdUncertain), not sent again.
         """
-        return self.call('PUT' if update else 'POST', API_PREFIX + '/users/import',
+        if update and not self.platform.update_by_import:
+            raise ConfdError('%s cannot update users by import (PUT /users/import)'
+                             % self.platform.title)
+        return self.call('PUT' if update else 'POST', '/users/import',
                          idempotent=False, what='user import',
                          data=csv_bytes,  # bytes: a sized body (confd ignores chunked ones)
                          headers={'Content-Type': 'text/csv; charset=utf-8',
@@ -685,9 +701,6 @@ def _tracking_adapter(connections):
 
     return Adapter()
 
-
-def _url_host(host):
-    return '[%s]' % host if ':' in host and not host.startswith('[') else host
 
 
 def _short(exc):

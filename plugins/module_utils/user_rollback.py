@@ -5,10 +5,9 @@
 in the order confd requires, never a user the run did not create nor one changed since.
 
 FOR INTERNAL COLLECTION USE ONLY: names here may change without notice.
-Server facts: reference confd-user-import.md §14 (the order that removes everything, what the
-server refuses when the order is wrong, what is left behind when only the user is deleted).
-
-Per user (§14.1): dissociate and delete the voicemail (kept when another user shares it, or it
+The requests and their order are the platform's (``Platform.removal_steps``); this module
+decides, step by step, what is kept because it is shared or existed before the run. On XiVO
+16.15, per user: dissociate and delete the voicemail (kept when another user shares it, or it
 existed before the import); delete the incall (it frees its number) and the number; detach
 and delete the line's extension (kept when another line still has it, or it existed before);
 detach and delete the line (which deletes its SIP endpoint; an endpoint that existed before the
@@ -19,11 +18,12 @@ it; call permissions and CTI profiles are shared configuration and stay).
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 
 from ansible_collections.xivo.confd.plugins.module_utils import (
     import_plan, run_evidence, user_identity)
 from ansible_collections.xivo.confd.plugins.module_utils.confd_client import (
-    API_PREFIX, ConfdError, describe_error_body)
+    ConfdError, describe_error_body)
 from ansible_collections.xivo.confd.plugins.module_utils.text import sanitize_message
 
 STATUSES = ('removed', 'absent', 'conflict', 'failed', 'would_remove')
@@ -245,7 +245,7 @@ class Remover:
 
     def _get(self, path):
         response = self.client.read(path, 'read of %s' % path.lstrip('/'),
-                                    _acl('GET', path))
+                                    self.client.platform.acl('GET', path=path))
         self.requests += 1
         if response.status == 404:
             return None
@@ -253,10 +253,13 @@ class Remover:
             raise ConfdError('confd answered %s to the read of %s' % (response.status, path))
         return response.body
 
-    def _delete(self, path, what):
+    def _delete(self, step):
         """DELETE; 404 means it is already gone. A refusal is an error naming the object."""
-        response = self.client.call('DELETE', API_PREFIX + path, idempotent=True,
-                                    what='removal of %s' % what, acl=_acl('DELETE', path),
+        what = step.what
+        response = self.client.call(step.method, step.path, idempotent=True,
+                                    what='removal of %s' % what, api=step.api,
+                                    acl=self.client.platform.acl(step.method, path=step.path,
+                                                                 service=step.api),
                                     headers={'Accept': 'application/json'})
         self.requests += 1
         if response.status in (200, 204, 404):
@@ -298,82 +301,87 @@ class Remover:
                     'conflict: the server does not show what the run created (%s); it is left '
                     'alone (force removes it anyway)' % '; '.join(target.differences))
                 return target
-            self._remove_owned(target, user)
-            if not self.check_mode:
-                self._delete('/users/%s' % target.uuid, 'user %s' % target.uuid)
+            self._remove_steps(target, user)
             self.gone.add(target.uuid)
-            target.removed.append('user %s' % target.uuid)
             target.status = 'would_remove' if self.check_mode else 'removed'
         except ConfdError as exc:
             target.status, target.error = 'failed', str(exc)
         return target
 
-    def _remove_owned(self, target, user):
-        """Everything before the user itself, in the order confd 16.15 accepts, keeping what
-        is shared or pre-existed."""
-        uuid = target.uuid
-        voicemail = _ident(user.get('voicemail'))
-        if voicemail:
-            self._step(target, '/users/%s/voicemail' % uuid, 'the voicemail of user %s' % uuid)
-            others = [u.get('uuid') for u in
-                      (self._get('/voicemails/%s' % voicemail) or {}).get('users') or []
-                      if u.get('uuid') != uuid and u.get('uuid') not in self.gone]
-            ours = voicemail in self.run_voicemails or (
-                target.ids is not None and voicemail == target.ids.get('voicemail_id')
-                and 'voicemail' not in target.reused)
-            if others or not ours:
-                target.kept.append('voicemail %s (%s)' % (
-                    voicemail, 'still used by user %s' % ', '.join(str(o) for o in others)
-                    if others else 'it existed before the run'))
-                shared = target.shared_voicemail
-                if shared and shared.get('renamed_to'):
-                    # confd renamed the other person's voicemail when this user got a line;
-                    # the rollback does not write voicemails, so the operator puts it back.
-                    target.kept.append(
-                        'the rollback does not restore the name of voicemail %s: the import '
-                        'renamed it from %r to %r; rename it back in the web interface'
-                        % (voicemail, shared.get('previous_name') or '', shared['renamed_to']))
-            else:
-                self._step(target, '/voicemails/%s' % voicemail, 'voicemail %s' % voicemail, True)
-        for incall in user.get('incalls') or []:
-            numbers = [_ident(e) for e in incall.get('extensions') or []]
-            created = (target.ids or {}).get('incall_extension_id')
-            if created and created not in numbers:
-                continue   # not the incall this import created
-            self._step(target, '/incalls/%s' % incall['id'], 'incall %s' % incall['id'], True)
-            for number in numbers:
-                if 'incall_extension' in target.reused:
-                    target.kept.append('extension %s (it existed before the run)' % number)
-                else:
-                    self._step(target, '/extensions/%s' % number, 'extension %s' % number, True)
-        for line in user.get('lines') or []:
-            line_id = line['id']
-            for extension in line.get('extensions') or []:
-                ext_id = extension['id']
-                self._step(target, '/lines/%s/extensions/%s' % (line_id, ext_id),
-                           'extension %s of line %s' % (ext_id, line_id))
-                on_extension = (self._get('/extensions/%s' % ext_id) or {}).get('lines') or []
-                other_lines = [other for other in on_extension if _ident(other) != line_id]
-                if other_lines or 'extension' in target.reused:
-                    target.kept.append('extension %s (%s)' % (
-                        ext_id, 'on another line' if other_lines
-                        else 'it existed before the run'))
-                else:
-                    self._step(target, '/extensions/%s' % ext_id, 'extension %s' % ext_id, True)
-            sip = _ident(line.get('endpoint_sip'))
-            if sip and 'sip' in target.reused:
-                self._step(target, '/lines/%s/endpoints/sip/%s' % (line_id, sip),
-                           'SIP endpoint %s of line %s' % (sip, line_id))
-                target.kept.append('SIP endpoint %s (it existed before the run)' % sip)
-            self._step(target, '/users/%s/lines/%s' % (uuid, line_id),
-                       'line %s of user %s' % (line_id, uuid))
-            self._step(target, '/lines/%s' % line_id, 'line %s' % line_id, True)
+    def _remove_steps(self, target, user):
+        """The platform's steps that undo the user, in its order, keeping what is shared or
+        existed before the run (the user itself last)."""
+        steps = self.client.platform.removal_steps(user, target.ids)
+        numbers = defaultdict(list)     # incall id -> its numbers
+        for step in steps:
+            if step.kind == 'incall_extension':
+                numbers[step.parent].append(step.ident)
+        skipped = set()                 # incalls that are not the one this import created
+        for step in steps:
+            decide = getattr(self, '_keep_' + step.kind.replace('.', '_'), None)
+            if decide is not None and decide(target, step, numbers, skipped):
+                continue
+            if not self.check_mode:
+                self._delete(step)
+            if step.removes:
+                target.removed.append(step.what)
 
-    def _step(self, target, path, what, removes=False):
-        if not self.check_mode:
-            self._delete(path, what)
-        if removes:
-            target.removed.append(what)
+    # Each _keep_<kind> says whether a step is left out (recording what is kept and why).
+
+    def _keep_voicemail(self, target, step, numbers, skipped):
+        voicemail = step.ident
+        others = [u.get('uuid') for u in
+                  (self._get('/voicemails/%s' % voicemail) or {}).get('users') or []
+                  if u.get('uuid') != target.uuid and u.get('uuid') not in self.gone]
+        ours = voicemail in self.run_voicemails or (
+            target.ids is not None and voicemail == target.ids.get('voicemail_id')
+            and 'voicemail' not in target.reused)
+        if not others and ours:
+            return False
+        target.kept.append('voicemail %s (%s)' % (
+            voicemail, 'still used by user %s' % ', '.join(str(o) for o in others)
+            if others else 'it existed before the run'))
+        shared = target.shared_voicemail
+        if shared and shared.get('renamed_to'):
+            # confd renamed the other person's voicemail when this user got a line; the
+            # rollback does not write voicemails, so the operator puts it back.
+            target.kept.append(
+                'the rollback does not restore the name of voicemail %s: the import renamed '
+                'it from %r to %r; rename it back in the web interface'
+                % (voicemail, shared.get('previous_name') or '', shared['renamed_to']))
+        return True
+
+    def _keep_incall(self, target, step, numbers, skipped):
+        created = (target.ids or {}).get('incall_extension_id')
+        if created and created not in numbers[step.ident]:
+            skipped.add(step.ident)     # not the incall this import created
+            return True
+        return False
+
+    def _keep_incall_extension(self, target, step, numbers, skipped):
+        if step.parent in skipped:
+            return True
+        if 'incall_extension' in target.reused:
+            target.kept.append('extension %s (it existed before the run)' % step.ident)
+            return True
+        return False
+
+    def _keep_extension(self, target, step, numbers, skipped):
+        on_extension = (self._get('/extensions/%s' % step.ident) or {}).get('lines') or []
+        other_lines = [other for other in on_extension if _ident(other) != step.parent]
+        if other_lines or 'extension' in target.reused:
+            target.kept.append('extension %s (%s)' % (
+                step.ident, 'on another line' if other_lines else 'it existed before the run'))
+            return True
+        return False
+
+    def _keep_sip_dissociate(self, target, step, numbers, skipped):
+        """The line's SIP endpoint is detached only when it existed before the run (deleting
+        the line deletes the endpoint with it)."""
+        if 'sip' not in target.reused:
+            return True
+        target.kept.append('SIP endpoint %s (it existed before the run)' % step.ident)
+        return False
 
 
 def undo_report(client, report, check_mode=False, force=False, accept_unverified=False,
@@ -392,13 +400,6 @@ def undo_report(client, report, check_mode=False, force=False, accept_unverified
     for target in targets:
         remover.remove(target)
     return targets, remover, identity, warning
-
-
-def _acl(method, path):
-    """The ACL of a confd route: confd.<collection>.<id>.<subcollection>...<verb>."""
-    parts = [p for p in path.strip('/').split('/') if p]
-    verb = {'GET': 'read', 'DELETE': 'delete'}[method]
-    return 'confd.%s.%s' % ('.'.join(parts), verb)
 
 
 def summarize(targets):

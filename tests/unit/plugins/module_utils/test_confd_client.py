@@ -97,7 +97,7 @@ def test_environment_proxies_and_ca_bundle_are_read_once_netrc_never(monkeypatch
     direct, session = client([('GET', ':9486/1.1/users/export', EXPORT)], token='given',
                              username=None, password=None)
     direct.host = 'direct.example'
-    direct.base_url = 'https://direct.example:9486'
+    direct.base_url = 'https://direct.example:9486/1.1'
     direct.export_users()
     assert not session.calls[0][2]['proxies'].get('https')     # NO_PROXY names it
 

@@ -55,12 +55,6 @@ def test_a_user_changed_since_the_import_is_told_apart(changes, found):
     assert user_rollback.differences(target, server_user(**changes)) == found
 
 
-def test_the_acl_of_each_route_follows_confds_naming():
-    assert user_rollback._acl('DELETE', '/users/U1/voicemail') == 'confd.users.U1.voicemail.delete'
-    assert user_rollback._acl('DELETE', '/lines/7/endpoints/sip/3') == 'confd.lines.7.endpoints.sip.3.delete'
-    assert user_rollback._acl('GET', '/extensions/34') == 'confd.extensions.34.read'
-
-
 def test_one_run_is_chosen_the_fleets_latest_by_default(tmp_path):
     def write(run, host, users):
         directory = tmp_path / 'runs' / run

@@ -1,0 +1,132 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, xivo.confd developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The platform seam: what is specific to one kind of server, behind one interface.
+
+FOR INTERNAL COLLECTION USE ONLY: names here may change without notice.
+
+A ``Platform`` answers where and how to talk to a server (addresses, authentication, headers,
+ACLs) and what its users import reads and answers (columns, row rules, created entries, the
+order that undoes a created user). It is stateless and does no network I/O: the one API client
+(``confd_client.ConfdClient``) takes a Platform and asks it. One module per implementation:
+``platform_xivo`` (XiVO confd 16.15) and ``platform_wazo`` (Wazo Platform). Code elsewhere asks
+the host's Platform; it never tests the platform's name.
+"""
+
+from __future__ import annotations
+
+from collections import namedtuple
+
+# Where a server's APIs are: the confd API root (the URL its routes such as /users/import are
+# appended to), the authentication API root (where /token is), and the two ports.
+Endpoints = namedtuple('Endpoints', ('confd', 'auth', 'port', 'auth_port'))
+
+# The users CSV columns of a platform: ``import_`` (what POST /users/import reads, in the
+# order the rows are written), ``update`` (what an update by import reads; () when the
+# platform has none), ``export`` (GET /users/export), and the sets of boolean, integer and
+# secret columns.
+Columns = namedtuple('Columns', ('import_', 'update', 'export', 'boolean', 'integer', 'secret'))
+
+# One request that undoes part of a created user: ``api`` is 'confd' or 'auth' (the path is
+# relative to that API's root); ``kind`` says what the step removes or detaches ('voicemail',
+# 'incall', 'incall_extension', 'extension', 'line', 'user', 'auth_user', or
+# '<kind>.dissociate' for a link), ``ident`` the id of that object; ``removes``: True when the
+# step deletes an object (it is then reported as removed), False for a link; ``parent``: the
+# id of the incall or line the step belongs to (None for the others).
+RemovalStep = namedtuple('RemovalStep', ('method', 'path', 'what', 'kind', 'ident', 'removes',
+                                         'api', 'parent'))
+
+NAMES = ('xivo', 'wazo')
+CHOICES = ('auto',) + NAMES
+
+
+class Platform:
+    """The interface every platform implements (see the module's docstring)."""
+
+    name = None                 # the value of the ``platform`` option: 'xivo' | 'wazo'
+    title = None                # for messages: 'XiVO confd 16.15'
+    auth_methods = ('token',)   # the values of ``auth_method`` the platform accepts
+    auth_name = 'auth'          # the authentication service, for messages
+    credentials_hint = ''       # what to check when the token request is refused
+    ports_hint = ''             # where the services listen, for a message on a wrong port
+    export_accept = 'application/json'  # the exact Accept value of the JSON export
+    update_by_import = False    # PUT /users/import updates users
+    columns = None              # a Columns
+
+    # -- where and how ----------------------------------------------------------------------
+
+    def endpoints(self, host, port=None, auth_port=None, prefix=None):
+        """The Endpoints of ``host``; None for a value means the platform's default for it.
+        ``prefix``: the path a reverse proxy serves the APIs under (e.g. '/api': confd under
+        '/api/confd', auth under '/api/auth'), '' for the services' own ports."""
+        raise NotImplementedError
+
+    def token_request(self, backend, expiration):
+        """The JSON body of POST <auth>/token (sent with HTTP Basic credentials)."""
+        raise NotImplementedError
+
+    def headers(self, token, tenant=None):
+        """The headers that authenticate a request with ``token`` (None: no token, as with
+        Digest) in ``tenant`` (a uuid; None: the token's own)."""
+        raise NotImplementedError
+
+    def acl(self, purpose, **ids):
+        """The ACL a request needs, for messages: ``purpose`` is 'export', 'import', 'update',
+        'infos', 'users.read', 'callpermission.create', 'callpermission.read',
+        'callpermission.delete' (id=), 'tenants.read', 'auth_user.delete' (uuid=), or a
+        method ('GET', 'DELETE', ...) with path= (a route, relative to the API root) and
+        service= ('confd' by default; 'auth' for the authentication service)."""
+        raise NotImplementedError
+
+    def access_hint(self):
+        """What to check when a token is refused: the ACLs an import needs, in a sentence."""
+        raise NotImplementedError
+
+    # -- users import and export ------------------------------------------------------------
+
+    def validate_row(self, row):
+        """The confd_rules.Problem list of one row (a dict of column -> text), in the order
+        the server checks them."""
+        raise NotImplementedError
+
+    def created_ids(self, entry):
+        """One entry of the import's ``created`` list, normalised: the server's keys but
+        ``row_number``, plus ``endpoint_kind`` ('sip' | 'sccp' | None) and ``endpoint_id``."""
+        raise NotImplementedError
+
+    def removal_steps(self, user, ids=None):
+        """The RemovalStep list that undoes ``user`` (its GET /users/<uuid> body), in the
+        order the server accepts; ``ids``: what the import answered when it created it (None
+        when unknown). Every step of what the user holds is listed: the caller keeps what is
+        shared or existed before."""
+        raise NotImplementedError
+
+    def adapt_rows(self, header, rows, server_facts):
+        """(header, rows, problems): the platform-neutral confd 16.x rows made into what this
+        server reads, per host; problems name line, column and reason."""
+        raise NotImplementedError
+
+    def __repr__(self):
+        return '<Platform %s>' % self.name
+
+
+def platform_named(name):
+    """The Platform called ``name`` ('xivo' or 'wazo'; a Platform is returned as it is)."""
+    if isinstance(name, Platform):
+        return name
+    # Imported here: the implementations import modules that import this one.
+    if name == 'xivo':
+        from ansible_collections.xivo.confd.plugins.module_utils.platform_xivo import XIVO
+        return XIVO
+    if name == 'wazo':
+        from ansible_collections.xivo.confd.plugins.module_utils.platform_wazo import WAZO
+        return WAZO
+    raise ValueError('unknown platform %r: expected one of %s' % (name, ', '.join(CHOICES)))
+
+
+def probe(infos_body):
+    """The platform a GET <confd>/infos answer (its JSON body) comes from: Wazo answers a
+    ``wazo_version`` (every Wazo release since 17.01 does); XiVO 16.x answers its uuid only."""
+    if isinstance(infos_body, dict) and infos_body.get('wazo_version'):
+        return 'wazo'
+    return 'xivo'

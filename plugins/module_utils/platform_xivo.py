@@ -1,0 +1,165 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, xivo.confd developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""XiVO confd 16.15 behind the platform seam (the first implementation of ``Platform``).
+
+FOR INTERNAL COLLECTION USE ONLY: names here may change without notice.
+
+Observed on XiVO 16.15: confd serves HTTPS on 9486 under /1.1 and xivo-auth HTTPS on 9497
+under /0.1; a token comes from POST /0.1/token with HTTP Basic and a JSON body naming the
+backend (xivo_service for a web-services user, xivo_admin for a web-interface admin); confd
+also takes HTTP Digest with a web-services user; confd answers 401 (not 403) for a token that
+lacks an ACL; the export gives JSON only for exactly ``Accept: application/json``; PUT
+/1.1/users/import updates users by uuid.
+"""
+
+from __future__ import annotations
+
+from ansible_collections.xivo.confd.plugins.module_utils import confd_columns, confd_rules
+from ansible_collections.xivo.confd.plugins.module_utils.platform import (
+    Columns, Endpoints, Platform, RemovalStep)
+
+API_PREFIX = '/1.1'
+AUTH_PREFIX = '/0.1'
+PORT = 9486
+AUTH_PORT = 9497
+
+# The ACL of each request the collection makes whose route is not simply its path.
+ACLS = {
+    'export': 'confd.users.export.read',
+    'import': 'confd.users.import.create',
+    'update': 'confd.users.import.update',
+    'infos': 'confd.infos.read',
+    'users.read': 'confd.users.read',
+    'callpermission.create': 'confd.callpermissions.create',
+    'callpermission.read': 'confd.callpermissions.read',
+    'callpermission.delete': 'confd.callpermissions.%(id)d.delete',
+}
+_VERBS = {'GET': 'read', 'DELETE': 'delete', 'POST': 'create', 'PUT': 'update'}
+
+
+def route_acl(service, method, path):
+    """The ACL of a route: <service>.<collection>.<id>.<subcollection>...<verb>."""
+    parts = [part for part in path.split('?')[0].strip('/').split('/') if part]
+    return '%s.%s.%s' % (service, '.'.join(parts), _VERBS[method])
+
+
+def ident(item, key='id'):
+    return item.get(key) if isinstance(item, dict) else None
+
+
+def service_url(host, port, prefix, service, version):
+    """https://host:port[<prefix>/<service>]/<version>; an IPv6 address is bracketed."""
+    if ':' in host and not host.startswith('['):
+        host = '[%s]' % host
+    path = '%s/%s' % (prefix.rstrip('/'), service) if prefix else ''
+    return 'https://%s:%s%s%s' % (host, port, path, version)
+
+
+class XivoPlatform(Platform):
+    name = 'xivo'
+    title = 'XiVO confd 16.15'
+    auth_methods = ('token', 'digest')
+    auth_name = 'xivo-auth'
+    credentials_hint = ('Check username/password, or auth_backend (xivo_service for a '
+                        'web-services user, xivo_admin for a web-interface admin).')
+    ports_hint = 'confd serves HTTPS on 9486, xivo-auth on 9497'
+    export_accept = 'application/json'
+    update_by_import = True
+    columns = Columns(import_=confd_columns.IMPORT_COLUMNS,
+                      update=confd_columns.UPDATE_COLUMNS,
+                      export=confd_columns.EXPORT_COLUMNS,
+                      boolean=confd_columns.BOOLEAN_COLUMNS,
+                      integer=confd_columns.INTEGER_COLUMNS,
+                      secret=confd_columns.SECRET_COLUMNS)
+
+    def endpoints(self, host, port=None, auth_port=None, prefix=None):
+        port = PORT if port is None else port
+        auth_port = AUTH_PORT if auth_port is None else auth_port
+        prefix = prefix or ''
+        return Endpoints(service_url(host, port, prefix, 'confd', API_PREFIX),
+                         service_url(host, auth_port, prefix, 'auth', AUTH_PREFIX),
+                         port, auth_port)
+
+    def token_request(self, backend, expiration):
+        return {'backend': backend, 'expiration': expiration}
+
+    def headers(self, token, tenant=None):
+        return {'X-Auth-Token': token} if token else {}
+
+    def acl(self, purpose, **ids):
+        if purpose in _VERBS:
+            return route_acl(ids.get('service') or 'confd', purpose, ids['path'])
+        return ACLS[purpose] % ids
+
+    def access_hint(self):
+        return ('it may lack the ACL for this request (%s, %s, %s); confd answers 401, not '
+                '403, for a missing ACL' % (ACLS['export'], ACLS['import'], ACLS['update']))
+
+    def validate_row(self, row):
+        return confd_rules.validate_row(row)
+
+    def created_ids(self, entry):
+        ids = dict((key, value) for key, value in entry.items() if key != 'row_number')
+        kind = 'sip' if entry.get('sip_id') is not None else (
+            'sccp' if entry.get('sccp_id') is not None else None)
+        ids['endpoint_kind'] = kind
+        ids['endpoint_id'] = entry.get('%s_id' % kind) if kind else None
+        return ids
+
+    def removal_steps(self, user, ids=None):
+        # Observed on 16.15: the voicemail is dissociated before it is deleted; an incall
+        # before its number; a line's extension is detached before it is deleted; a line
+        # is detached from its user before it is deleted (which deletes its SIP endpoint:
+        # an endpoint that existed before is detached first); the user last.
+        uuid = user.get('uuid')
+        steps = []
+        voicemail = ident(user.get('voicemail'))
+        if voicemail:
+            steps += [_step('/users/%s/voicemail' % uuid, 'the voicemail of user %s' % uuid,
+                            'voicemail.dissociate', voicemail),
+                      _step('/voicemails/%s' % voicemail, 'voicemail %s' % voicemail,
+                            'voicemail', voicemail, True)]
+        steps += _incall_steps(user)
+        for line in user.get('lines') or []:
+            line_id = line['id']
+            for extension in line.get('extensions') or []:
+                ext_id = extension['id']
+                steps += [_step('/lines/%s/extensions/%s' % (line_id, ext_id),
+                                'extension %s of line %s' % (ext_id, line_id),
+                                'extension.dissociate', ext_id, parent=line_id),
+                          _step('/extensions/%s' % ext_id, 'extension %s' % ext_id,
+                                'extension', ext_id, True, parent=line_id)]
+            sip = ident(line.get('endpoint_sip'))
+            if sip:
+                steps.append(_step('/lines/%s/endpoints/sip/%s' % (line_id, sip),
+                                   'SIP endpoint %s of line %s' % (sip, line_id),
+                                   'sip.dissociate', sip, parent=line_id))
+            steps += [_step('/users/%s/lines/%s' % (uuid, line_id),
+                            'line %s of user %s' % (line_id, uuid), 'line.dissociate', line_id),
+                      _step('/lines/%s' % line_id, 'line %s' % line_id, 'line', line_id, True)]
+        steps.append(_step('/users/%s' % uuid, 'user %s' % uuid, 'user', uuid, True))
+        return steps
+
+    def adapt_rows(self, header, rows, server_facts):
+        # The platform-neutral rows are confd 16.x rows: what 16.15 reads.
+        return header, rows, []
+
+
+def _step(path, what, kind, ident_, removes=False, api='confd', parent=None):
+    return RemovalStep('DELETE', path, what, kind, ident_, removes, api, parent)
+
+
+def _incall_steps(user):
+    """An incall, then each of its numbers (both platforms delete them in this order)."""
+    steps = []
+    for incall in user.get('incalls') or []:
+        steps.append(_step('/incalls/%s' % incall['id'], 'incall %s' % incall['id'], 'incall',
+                           incall['id'], True))
+        for number in [ident(e) for e in incall.get('extensions') or []]:
+            steps.append(_step('/extensions/%s' % number, 'extension %s' % number,
+                               'incall_extension', number, True, parent=incall['id']))
+    return steps
+
+
+XIVO = XivoPlatform()
