@@ -702,7 +702,6 @@ def _tracking_adapter(connections):
     return Adapter()
 
 
-
 def _short(exc):
     text = str(exc)
     return text if len(text) < 300 else text[:300] + '...'

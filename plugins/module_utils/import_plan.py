@@ -17,6 +17,7 @@ from ansible_collections.xivo.confd.plugins.module_utils.confd_columns import SE
 from ansible_collections.xivo.confd.plugins.module_utils.confd_client import (
     ConfdAuthRefused, ConfdError, ConfdInterrupted, ConfdUncertain, ConfdUnreachable,
     describe_error_body)
+from ansible_collections.xivo.confd.plugins.module_utils.platform import platform_named
 from ansible_collections.xivo.confd.plugins.module_utils.secrets import public_values, scrub_text
 from ansible_collections.xivo.confd.plugins.module_utils.text import sanitize_message
 
@@ -303,8 +304,9 @@ class Importer:
 
     def __init__(self, client, header, keys=DEFAULT_KEYS, batch_size=100, secrets=(),
                  batch_seconds=30.0, should_stop=None, progress=None, clock=time.monotonic,
-                 sleep=time.sleep, settle_seconds=(1.0, 30.0)):
+                 sleep=time.sleep, settle_seconds=(1.0, 30.0), platform=None):
         self.client = client
+        self.platform = platform_named(platform or 'xivo')   # the server's (created ids)
         self.header = list(header)
         self.keys = tuple(keys)
         self.batch_size = max(1, batch_size)
@@ -482,7 +484,7 @@ class Importer:
             else:
                 outcome.status = 'updated' if update else 'created'
                 outcome.uuid = entry.get('user_uuid') or outcome.uuid
-                outcome.ids = dict((k, v) for k, v in entry.items() if k != 'row_number')
+                outcome.ids = self.platform.created_ids(entry)
 
     def _record_errors(self, pending, errors):
         reported = 0

@@ -335,8 +335,7 @@ class ImportRun:
             # Only for a report: what a rollback needs to recognise the server and the run.
             self.evidence = dict(
                 server_identity=run_evidence.read_identity(
-                    self.client, getattr(self.client, 'platform', None) or 'xivo',
-                    getattr(self.client, 'tenant', None)),
+                    self.client, self.client.platform.name, self.client.tenant),
                 user_id_before=run_evidence.highest_user_id(self.client),
                 evidence_version=run_evidence.EVIDENCE_VERSION)
         self._timed('read_server', started)
@@ -366,7 +365,8 @@ class ImportRun:
         importer = import_plan.Importer(
             self.client, header, keys=options['keys'], batch_size=options['batch_size'],
             batch_seconds=options['batch_seconds'], secrets=self.secrets,
-            should_stop=self.should_stop, progress=self._progress(sent))
+            should_stop=self.should_stop, progress=self._progress(sent),
+            platform=self.client.platform)
         started = self.clock()
         importer.run(outcomes)
         self._timed('import', started)

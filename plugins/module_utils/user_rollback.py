@@ -393,7 +393,7 @@ def undo_report(client, report, check_mode=False, force=False, accept_unverified
     targets = targets_from_report(report)
     if not targets:
         return targets, None, None, None
-    identity = run_evidence.read_identity(client)
+    identity = run_evidence.read_identity(client, client.platform.name, client.tenant)
     warning = run_evidence.check_identity(report, identity, accept_unverified)
     remover = Remover(client, check_mode=check_mode, force=force, should_stop=should_stop,
                       report=report, targets=targets)

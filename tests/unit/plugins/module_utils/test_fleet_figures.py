@@ -11,6 +11,7 @@ import os
 import pytest
 
 from ansible_collections.xivo.confd.plugins.module_utils import confd_csv, fleet, import_plan, import_run
+from ansible_collections.xivo.confd.plugins.module_utils.platform import platform_named
 from ansible_collections.xivo.confd.plugins.module_utils.confd_client import (
     ConfdAuthRefused, ConfdError, ConfdResponse, ConfdUnreachable)
 
@@ -161,6 +162,7 @@ class ServerThatRefuses:
 
     host, port, timeout = '127.0.0.1', 9486, 30
     secrets = frozenset(['Ws-Password-1'])
+    platform, tenant = platform_named('xivo'), None
     events = []
 
     def __init__(self, error):

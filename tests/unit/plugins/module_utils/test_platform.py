@@ -174,7 +174,8 @@ def test_the_client_asks_its_platform_where_and_how():
                          tenant='T-1', session=session, auth_backend=None)
     client.read('/infos', 'read of infos', client.platform.acl('infos'))
     client.call('DELETE', '/users/U', True, 'removal', api='auth')
-    (_, token_url, token), (_, infos_url, infos), (_, auth_url, auth) = session.calls
+    (token_url, token), (infos_url, infos), (auth_url, auth) = [
+        call[1:] for call in session.calls]
     assert token_url == 'https://w.example:443/api/auth/0.1/token'
     assert token['json'] == {'expiration': 3600}
     assert infos_url == 'https://w.example:443/api/confd/1.1/infos'

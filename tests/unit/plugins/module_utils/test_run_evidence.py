@@ -10,6 +10,7 @@ import pytest
 
 from ansible_collections.xivo.confd.plugins.module_utils import (
     import_run, run_evidence, user_rollback)
+from ansible_collections.xivo.confd.plugins.module_utils.platform import platform_named
 from ansible_collections.xivo.confd.plugins.module_utils.confd_client import (
     ConfdError, ConfdResponse)
 
@@ -148,6 +149,7 @@ class ImportingServer:
 
     host, port, timeout = '127.0.0.1', 9486, 30
     secrets = frozenset(['Ws-Password-1'])
+    platform, tenant = platform_named('xivo'), None
     events = []
 
     def __init__(self, export_after=True):
