@@ -1,10 +1,10 @@
 """wazo-confd 26.08's routes (those a users migration meets): one function per route, given the
 request's tenant scope; answers (status, body) where body is a dict/list (JSON) or None."""
+import csv
 import json
 import re
 
-from .model import (ConfdError, Importer, USER_BOOLEANS, EMAIL_RE, MOBILE_RE, USERNAME_RE, associated,
-                    export_rows, not_found)
+from .model import ConfdError, USER_BOOLEANS, EMAIL_RE, MOBILE_RE, USERNAME_RE, associated
 from .views import Views
 
 HTML_404 = ('<!doctype html>\n<html lang=en>\n<title>404 Not Found</title>\n<h1>Not Found</h1>\n'
@@ -86,7 +86,8 @@ class Api:
                 return 405, NOT_ALLOWED, ()
             return self.users_import(req)
         if path == '/users/export' and method in ('GET', 'HEAD'):
-            return 200, {'headers': list(self.export_header()), 'content': export_rows(self.st, req.tenant)}, ()
+            columns, rows = self.srv.profile.export(self.st, False, tenant=req.tenant)
+            return 200, {'headers': list(columns), 'content': rows}, ()
         if not m:
             return 404, None, ()
         kind, ident, sub = m.groups()
@@ -117,11 +118,7 @@ class Api:
                 return 204, None, ()
             return 404, None, ()
 
-    # -- users import and export
-    def export_header(self):
-        from .model import EXPORT_COLUMNS
-        return EXPORT_COLUMNS
-
+    # -- users import
     def users_import(self, req):
         charset = 'utf-8'
         m = re.search(r'charset=([^;\s]+)', req.content_type or '', re.I)
@@ -131,9 +128,10 @@ class Api:
             text = req.body.decode(charset)
         except (LookupError, UnicodeDecodeError):
             return 400, ['Input Error - the body could not be decoded as %s' % charset], ()
-        self.srv.spend_import(text.count('\n'))
+        self.srv.spend_import(len(list(csv.DictReader(text.split('\n')))))  # every data row, failing ones too
         with self.st.lock:
-            status, payload, _rows = Importer(self.st, req.tenant, self.srv.auth_users_url).run(text)
+            importer = self.srv.profile.importer(self.st, tenant=req.tenant, auth_users_url=self.srv.auth_users_url)
+            status, payload, _rows = importer.run(text)
             if status == 201:
                 self.srv.saved()
         return status, payload, ()
@@ -275,7 +273,3 @@ class Api:
 
     def delete_contexts(self, ctx):
         del self.st.data['contexts'][ctx['id']]
-
-
-def not_found_route():
-    return not_found

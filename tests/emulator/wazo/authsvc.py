@@ -154,8 +154,8 @@ class AuthService:
         data = self.token(token_value)
         if data is None:
             return None, ["('%s', '%s')" % (token_value or '', acl)]
-        refused = ["('%s', '%s', %s)" % (token_value, acl,
-                                        "'%s'" % tenant_header if tenant_header is not None else 'None')]
+        shown = "'%s'" % tenant_header if tenant_header is not None else 'None'
+        refused = ["('%s', '%s', %s)" % (token_value, acl, shown)]
         if not any(acl_matches(pattern, acl) for pattern in data['acls']):
             return None, refused
         if tenant_header is None:

@@ -89,7 +89,7 @@ class Store:
         return self.seq[kind]
 
     def random_string(self, length=8, alphabet=string.ascii_lowercase):
-        value = ''.join(self.rng.choice(alphabet) for _ in range(length))
+        value = ''.join(self.rng.choice(alphabet) for dummy in range(length))
         self.generated.add(value)
         return value
 

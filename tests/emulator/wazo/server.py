@@ -18,9 +18,10 @@ import weakref
 
 from ..server import HTML_404 as _unused_html_404, _Base, _TLSServer  # noqa: F401 (shared HTTPS plumbing)
 from ..speed import Speed
-from .api import HTML_404, NOT_ALLOWED, Api, Request, acl_of
+from .api import HTML_404, NOT_ALLOWED, Api, Request
 from .authsvc import MASTER_TENANT, AuthService, Conflict
-from .model import ConfdError, Importer, Store
+from .model import ConfdError, Store
+from .profile import Wazo2608
 
 TENANT_A = 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa'
 # What a fresh tenant has after Wazo's setup as the recording made it: contexts by label.
@@ -39,49 +40,6 @@ DEFAULT_SEED = {
                    {'username': 'admin', 'password': 'passadmin', 'tenant': 'master',
                     'acls': ['confd.#', 'auth.#']}],
 }
-# confd routes (after /1.1): pattern -> allowed methods; anything else is werkzeug's HTML 404
-ROUTES = [
-    (r'/infos', ('GET', 'HEAD')), (r'/status', ('GET', 'HEAD')),
-    (r'/users/import', ('POST', 'PUT')), (r'/users/export', ('GET', 'HEAD')),
-    (r'/users', ('GET', 'HEAD', 'POST')), (r'/users/[^/]+', ('GET', 'HEAD', 'PUT', 'DELETE')),
-    (r'/users/[^/]+/voicemails', ('DELETE', 'GET', 'HEAD')),
-    (r'/contexts', ('GET', 'HEAD', 'POST')), (r'/contexts/\d+', ('GET', 'HEAD', 'DELETE')),
-    (r'/contexts/\d+/contexts', ('PUT',)),
-    (r'/callpermissions', ('GET', 'HEAD', 'POST')), (r'/callpermissions/\d+', ('GET', 'HEAD', 'DELETE')),
-    (r'/(extensions|lines|voicemails|incalls)', ('GET', 'HEAD')),
-    (r'/(extensions|lines|voicemails|incalls)/\d+', ('GET', 'HEAD', 'DELETE')),
-    (r'/endpoints/sip', ('GET', 'HEAD')), (r'/endpoints/sip/[^/]+', ('GET', 'HEAD', 'DELETE')),
-]
-
-
-def route_allows(method, path):
-    """True, False (405) or None (no such route: 404)."""
-    for pattern, methods in ROUTES:
-        if re.fullmatch(pattern, path):
-            # PUT /users/import was disabled in 19.06: the route answers 405 before any auth
-            return method in methods and not (path == '/users/import' and method == 'PUT')
-    return None
-
-
-def wants_csv(accept):
-    """The export's rule on 26.08: CSV when an Accept item with q > 0 is `text/csv; charset=utf-8`
-    (any case), `text/*` or `*/*`; `text/csv` without the charset, `text/plain`, `application/json`
-    or no Accept header at all get JSON."""
-    if not accept:
-        return False
-    for item in accept.split(','):
-        parts = [p.strip().lower() for p in item.split(';')]
-        media, params = parts[0], dict(p.split('=', 1) for p in parts[1:] if '=' in p)
-        try:
-            if float(params.get('q', '1')) <= 0:
-                continue
-        except ValueError:
-            continue
-        if media in ('*/*', 'text/*'):
-            return True
-        if media == 'text/csv' and params.get('charset', '').strip('"') == 'utf-8':
-            return True
-    return False
 
 
 def to_csv(header, rows):
@@ -94,7 +52,8 @@ def to_csv(header, rows):
 
 
 class WazoHandler(_Base):
-    server_version = 'nginx'
+    def version_string(self):
+        return self.emu.profile.server_header
 
     def do_GET(self):
         self.dispatch()
@@ -141,14 +100,15 @@ class WazoHandler(_Base):
         body = self.read_body()
         self._logging = True
         emu.request_started()
-        allowed = route_allows(self.command, path)
-        if allowed is None:
+        route = emu.profile.match(path)
+        if route is None:
             return self.send(404, HTML_404, 'text/html; charset=utf-8')
-        if not allowed:
+        if self.command not in route[0]:
             return self.send(405, NOT_ALLOWED)
-        export_csv = path == '/users/export' and wants_csv(self.headers.get('Accept'))
+        export_csv = path == '/users/export' and emu.profile.wants_csv(self.headers.get('Accept'))
+        # flask-restful renders errors with the representation the Accept header chose
         error_type = 'text/csv; charset=utf-8' if export_csv else 'application/json'
-        acl = acl_of(self.command, path)
+        acl = emu.profile.acl((self.command, path), route[1])
         tenant, refused = emu.auth.check(self.headers.get('X-Auth-Token'), acl, self.headers.get('Wazo-Tenant'))
         if refused:
             return self.send(401, refused, error_type)
@@ -346,9 +306,10 @@ class WazoServer:
 
     def __init__(self, address='127.0.0.2', port=None, auth_port=None, layout='api', version='26.08',
                  certfile=None, keyfile=None, ca=None, seed=None, row_cost=0.0, request_cost=0.0,
-                 rng_seed=None, **_ignored):
+                 rng_seed=None, profile=None):
         if layout not in ('api', 'ports'):
             raise ValueError("layout must be 'api' (Wazo >= 20.07) or 'ports' (earlier)")
+        self.profile = profile or Wazo2608()
         self.address, self.layout, self.version = address, layout, str(version)
         if layout == 'api':
             self._requested = (443 if port is None else port, None)
@@ -429,7 +390,8 @@ class WazoServer:
                                       acls=spec.get('acls') or [], purpose=spec.get('purpose', 'user'))
             for spec in seed.get('users') or []:
                 tenant = self._tenant_ref(spec.get('tenant'))
-                status, payload, _rows = Importer(self.store, tenant, self.auth_users_url).run(spec['csv'])
+                importer = self.profile.importer(self.store, tenant=tenant, auth_users_url=self.auth_users_url)
+                status, payload, _rows = importer.run(spec['csv'])
                 if status != 201:
                     raise ValueError('seed users refused: %s' % json.dumps(payload))
 
@@ -444,10 +406,9 @@ class WazoServer:
 
     def users(self, tenant=None):
         """Export rows of a tenant (default: every tenant but the master), as the JSON export gives them."""
-        from .model import export_rows
         tenants = [tenant] if tenant else [t for t in self.auth.tenants if t != MASTER_TENANT]
         with self.store.lock:
-            return [row for t in tenants for row in export_rows(self.store, t)]
+            return [row for t in tenants for row in self.profile.export(self.store, False, tenant=t)[1]]
 
     # -- used by the handler
     def request_started(self):
@@ -460,7 +421,7 @@ class WazoServer:
         pass
 
     def spend_import(self, rows):
-        """The speed model (W6: ~0.1 s of confd CPU, ~0.2 s wall per row, linear): spent before the
+        """The speed model (26.08 measured ~0.1 s of confd CPU, ~0.2 s wall per row, linear): spent before the
         import touches the store, one import at a time."""
         cost = self.speed.cost(rows)
         if cost > 0:
@@ -512,6 +473,10 @@ class WazoServer:
         if self.layout == 'ports':
             self.auth_port = self._servers[1].server_address[1]
         return self
+
+    def banner(self):
+        """The line the command line prints once the server listens."""
+        return 'listening %s (auth %s) %s' % (self.url, self.auth_url, self.profile.name)
 
     def stop(self):
         for srv in self._servers:

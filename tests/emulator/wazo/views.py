@@ -24,17 +24,17 @@ class Views:
 
     # -- contexts, call permissions
     def context(self, ctx):
-        item = {key: ctx[key] for key in ('id', 'uuid', 'name', 'label', 'type', 'user_ranges', 'group_ranges',
-                                         'queue_ranges', 'conference_room_ranges', 'incall_ranges',
-                                         'description', 'tenant_uuid', 'enabled')}
+        keys = ('id', 'uuid', 'name', 'label', 'type', 'user_ranges', 'group_ranges', 'queue_ranges',
+                'conference_room_ranges', 'incall_ranges', 'description', 'tenant_uuid', 'enabled')
+        item = {key: ctx[key] for key in keys}
         item['links'] = self.links('contexts', ctx['id'])
         item['contexts'] = [self.ref('contexts', c['id'], name=c['name'], label=c['label'])
                             for c in (self.st.data['contexts'].get(i) for i in ctx['contexts']) if c]
         return item
 
     def callpermission(self, cp):
-        item = {key: cp[key] for key in ('id', 'tenant_uuid', 'name', 'password', 'mode', 'extensions', 'enabled',
-                                        'description')}
+        keys = ('id', 'tenant_uuid', 'name', 'password', 'mode', 'extensions', 'enabled', 'description')
+        item = {key: cp[key] for key in keys}
         item['links'] = self.links('callpermissions', cp['id'])
         item['outcalls'], item['groups'] = [], []
         item['users'] = [self.user_ref(u) for u in sorted(self.st.data['users'].values(), key=lambda u: u['id'])
