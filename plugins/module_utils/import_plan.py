@@ -156,7 +156,8 @@ class Outcome:
 
 
 def plan(header, rows, users, keys=DEFAULT_KEYS, update=False, update_password=False,
-         validate=None, update_identity=False, name_fallback=True, share_voicemails=False):
+         validate=None, update_identity=False, name_fallback=True, share_voicemails=False,
+         platform=None, accounts=None):
     """Decide, for every row, create / update / unchanged / conflict / failed; nothing is sent.
 
     A row is the server user its identity (first key with a value, else its name) points at,
@@ -166,11 +167,22 @@ def plan(header, rows, users, keys=DEFAULT_KEYS, update=False, update_password=F
     so it is not checked, which keeps a re-run cheap.
     share_voicemails: a row may share another person's voicemail (confd renames it), else that
     row is a conflict.
+    platform: the server's Platform, for what else makes a row another person's there (on Wazo:
+    a login or e-mail of any tenant ignoring case, another user's incall number), checked
+    against ``users`` and, when they could be read, the ``accounts`` of its authentication
+    service; None: XiVO's rules only.
     Returns the list of Outcomes (status 'create', 'update', 'unchanged', 'conflict' or
     'failed').
     """
     keys = tuple(keys)
     index = user_identity.index_for(users, keys)
+    more_conflicts, renames_voicemail = None, True
+    if platform is not None:
+        view = platform.identity_view(users, accounts)
+        renames_voicemail = platform.renames_shared_voicemail
+
+        def more_conflicts(values, user):
+            return platform.identity_conflicts(values, user, view)
     checked = list(keys) + [s for s in user_identity.cross_specs(keys) if s not in keys]
     seen = {}
     outcomes = []
@@ -199,7 +211,9 @@ def plan(header, rows, users, keys=DEFAULT_KEYS, update=False, update_password=F
             seen[(spec, value)] = row.line
         match = user_identity.match_row(row.values, header, index, keys, identity,
                                         identity_may_change=update and update_identity,
-                                        share_voicemails=share_voicemails)
+                                        share_voicemails=share_voicemails,
+                                        renames_voicemail=renames_voicemail,
+                                        more_conflicts=more_conflicts)
         outcome.warnings.extend(sanitize_message(note) for note in match.notes)
         if match.shared_voicemail:
             outcome.shared_voicemail = match.shared_voicemail

@@ -40,7 +40,7 @@ DEFAULTS = dict(
     backup_dest=None, report_dest=None, failed_dest=None, fail_on_error=True,
     return_unchanged=True, lock_timeout=0.0, lock_dir=None, run_id=None,
     diff_limit=DEFAULT_DIFF_LIMIT, conversion=None, fixed_rows=None, server_lock='required',
-    break_lock=False,
+    break_lock=False, context_map=None,
 )
 # The outputs of a run, which must never be one of its inputs.
 OUTPUTS = ('backup_dest', 'report_dest', 'failed_dest')
@@ -330,6 +330,8 @@ class ImportRun:
         options = self.options
         self._stop_here()
         started = self.clock()
+        platform = self.client.platform
+        header, rows = self._adapt(platform, header, rows)
         headers, users = self.client.export_users()
         if options['report_dest'] and not self.check_mode:
             # Only for a report: what a rollback needs to recognise the server and the run.
@@ -347,7 +349,8 @@ class ImportRun:
             header, rows, users, keys=options['keys'], update=options['update'],
             update_password=options['update_password'],
             update_identity=options['update_identity'], name_fallback=options['name_identity'],
-            share_voicemails=options['share_voicemails'])
+            share_voicemails=options['share_voicemails'], platform=platform,
+            accounts=self._accounts(platform))
         self.outcomes = outcomes
         self._timed('plan', started)
         self._apply_fixed(list(outcomes) + list(invalid), users)
@@ -374,6 +377,47 @@ class ImportRun:
         if options['preflight']:
             self._compare_with_prediction(sent)
         return outcomes, users, importer
+
+    def _adapt(self, platform, header, rows):
+        """The rows as this server reads them: its platform's adapt_rows, per host (contexts
+        differ per tenant), with the lists it needs read from this server. A row that cannot
+        be adapted carries its reason (the plan fails it); what concerns the whole file is a
+        warning."""
+        facts = dict(context_map=self.options['context_map'],
+                     tenant=getattr(self.client, 'tenant', None))
+        for collection in platform.adapt_reads:
+            dummy, facts[collection] = self.client.list(
+                collection, platform.acl('GET', path='/' + collection))
+        header, rows, problems = platform.adapt_rows(header, rows, facts)
+        self.warnings.extend(sanitize_message(problem.reason) for problem in problems
+                             if problem.line is None)
+        return header, rows
+
+    def _accounts(self, platform):
+        """The authentication service's users of every tenant the credentials may read, for
+        the identity checks of a platform whose logins are global (None when it has none, or
+        when they cannot be read: the checks then say what they could not see)."""
+        if not platform.reads_accounts:
+            return None
+        what = 'list of %s users' % platform.auth_name
+        try:
+            response = self.client.call(
+                'GET', '/users', idempotent=True, what=what, api='auth',
+                acl=platform.acl('GET', path='/users', service='auth'),
+                params={'recurse': 'true'}, headers={'Accept': 'application/json'})
+        except ConfdAuthRefused as exc:
+            response, refused = None, self._scrub(str(exc))
+        else:
+            refused = None
+        body = response.body if response is not None else None
+        if response is None or response.status != 200 or not isinstance(body, dict) \
+                or not isinstance(body.get('items'), list):
+            self.warnings.append(sanitize_message(
+                'the %s could not be read (%s): %s' % (
+                    what, refused or 'answer %s' % response.status,
+                    '; '.join(platform.identity_warnings(platform.identity_view([]))))))
+            return None
+        return platform.accounts(body['items'])
 
     def _record_created(self, outcomes):
         """The values of the users this run created as the server shows them once the run is

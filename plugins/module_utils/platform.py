@@ -52,6 +52,9 @@ class Platform:
     export_accept = 'application/json'  # the exact Accept value of the JSON export
     update_by_import = False    # PUT /users/import updates users
     columns = None              # a Columns
+    renames_shared_voicemail = True     # a voicemail an import shares is renamed after the user
+    adapt_reads = ()            # the lists (e.g. 'contexts') adapt_rows needs in server_facts
+    reads_accounts = False      # identity_view wants the authentication service's users
 
     # -- where and how ----------------------------------------------------------------------
 
@@ -104,6 +107,29 @@ class Platform:
     def adapt_rows(self, header, rows, server_facts):
         """(header, rows, problems): the platform-neutral confd 16.x rows made into what this
         server reads, per host; problems name line, column and reason."""
+        raise NotImplementedError
+
+    # -- identity: what makes a row another person's on this server ---------------------------
+
+    def identity_view(self, users, accounts=None):
+        """What identity_conflicts compares rows with, made once per plan: ``users`` (the
+        export's rows) and ``accounts`` (the authentication service's users of every tenant,
+        when they could be read; None otherwise)."""
+        raise NotImplementedError
+
+    def accounts(self, items):
+        """The authentication service's users list items (GET <auth>/users) as the accounts
+        identity_view takes."""
+        raise NotImplementedError
+
+    def identity_conflicts(self, values, user, view):
+        """[(reason, server users)]: why a row (``values``) matched to ``user`` (None: a new
+        user) is another person's, beyond the keys every platform compares
+        (user_identity.match_row)."""
+        raise NotImplementedError
+
+    def identity_warnings(self, view):
+        """What the identity checks could not see, for warnings ([] when nothing)."""
         raise NotImplementedError
 
     def __repr__(self):

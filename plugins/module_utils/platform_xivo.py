@@ -66,6 +66,10 @@ class XivoPlatform(Platform):
     ports_hint = 'confd serves HTTPS on 9486, xivo-auth on 9497'
     export_accept = 'application/json'
     update_by_import = True
+    # Observed on 16.15: a voicemail an import shares is renamed after the user with a line.
+    renames_shared_voicemail = True
+    adapt_reads = ()
+    reads_accounts = False
     columns = Columns(import_=confd_columns.IMPORT_COLUMNS,
                       update=confd_columns.UPDATE_COLUMNS,
                       export=confd_columns.EXPORT_COLUMNS,
@@ -140,6 +144,20 @@ class XivoPlatform(Platform):
                       _step('/lines/%s' % line_id, 'line %s' % line_id, 'line', line_id, True)]
         steps.append(_step('/users/%s' % uuid, 'user %s' % uuid, 'user', uuid, True))
         return steps
+
+    def identity_view(self, users, accounts=None):
+        return None
+
+    def accounts(self, items):
+        return []
+
+    def identity_conflicts(self, values, user, view):
+        # 16.15 keeps unique what user_identity compares for every platform (exten@context,
+        # username, email) and refuses another user's incall number itself.
+        return []
+
+    def identity_warnings(self, view):
+        return []
 
     def adapt_rows(self, header, rows, server_facts):
         # The platform-neutral rows are confd 16.x rows: what 16.15 reads.

@@ -338,14 +338,15 @@ def voicemail_owners(values, index, user):
     return [owner for owner in owners if owner is not user]
 
 
-def shared_voicemail(values, owners):
+def shared_voicemail(values, owners, renames=True):
     """What sharing another person's voicemail changes, for the report (a rollback puts the
-    name back): the voicemail, its users, its name before, and the name confd gives it."""
+    name back): the voicemail, its users, its name before, and the name confd gives it
+    (``renames``: the server renames a shared voicemail, as 16.15 does; Wazo 26.08 keeps it)."""
     return dict(number=values.get('voicemail_number', '').strip(),
                 context=values.get('voicemail_context', '').strip(),
                 users=[owner.get('uuid') for owner in owners if owner.get('uuid')],
                 previous_name=owners[0].get('voicemail_name') or '',
-                renamed_to=full_name(values) if has_line(values) else None)
+                renamed_to=full_name(values) if renames and has_line(values) else None)
 
 
 def _voicemail_text(values, owners):
@@ -354,13 +355,15 @@ def _voicemail_text(values, owners):
 
 
 def match_row(values, header, index, keys, identity, identity_may_change=False,
-              share_voicemails=False):
+              share_voicemails=False, renames_voicemail=True, more_conflicts=None):
     """Match one row, by its identity, to a server user, and check that it is the same person.
 
     ``identity_may_change``: the operator updates identity columns on purpose, so a match
     that disagrees on them is not a conflict (their other keys must still be their own).
     ``share_voicemails``: a voicemail of another person may be shared with the row's user (and
-    renamed by confd); otherwise it is a conflict, like a key of another person.
+    renamed by confd when ``renames_voicemail``); otherwise it is a conflict, like a key of
+    another person. ``more_conflicts(values, user)``: what else makes the row another person's
+    on this server (its platform's rules), as [(reason, server users)].
     """
     spec, value = identity
     candidates = index.find(spec, value)
@@ -389,9 +392,9 @@ def match_row(values, header, index, keys, identity, identity_may_change=False,
         key, people = _voicemail_text(values, voicemail_of)
         previous = voicemail_of[0].get('voicemail_name') or ''
         rename = ('rename it from %r to %r' % (previous, full_name(values))
-                  if has_line(values) else 'keep its name %r' % previous)
+                  if renames_voicemail and has_line(values) else 'keep its name %r' % previous)
         if share_voicemails:
-            shared = shared_voicemail(values, voicemail_of)
+            shared = shared_voicemail(values, voicemail_of, renames_voicemail)
             notes.append('%s is the voicemail of %s: it will be shared with this user, and confd '
                          'will %s (share_voicemails is on)' % (key, people, rename))
         else:
@@ -399,6 +402,9 @@ def match_row(values, header, index, keys, identity, identity_may_change=False,
                            '%s; choose another voicemail number, or set share_voicemails to '
                            'allow it' % (key, people, rename))
             involved.extend(o for o in voicemail_of if o not in involved)
+    for reason, owners in (more_conflicts(values, user) if more_conflicts else ()):
+        reasons.append(reason)
+        involved.extend(o for o in owners if o not in involved)
     if user is not None and not identity_may_change:
         differing = disagreements(values, user, header, keys)
         if differing:
