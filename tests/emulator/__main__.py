@@ -7,7 +7,8 @@ import sys
 import threading
 
 from .fleet import Fleet
-from .server import EmulatorServer, stop_all
+from .profiles import profile_named
+from .server import stop_all
 
 
 def main(argv=None):
@@ -21,8 +22,19 @@ def main(argv=None):
                     'xivo-features, CTI profiles Supervisor/Agent/Client/Switchboard. '
                     'Control endpoint: /_emulator/{state,faults,reset,seed,speed} on both ports.')
     p.add_argument('--address', default='127.0.0.2', help='listen address (default 127.0.0.2)')
-    p.add_argument('--port', type=int, default=9486, help='confd port (default 9486; 0 = ephemeral)')
-    p.add_argument('--auth-port', type=int, default=9497, help='xivo-auth port (default 9497; 0 = ephemeral)')
+    p.add_argument('--port', type=int, help='confd port (default 9486; Wazo >= 20.07: the one HTTPS port, default '
+                                            '443; 0 = ephemeral)')
+    p.add_argument('--auth-port', type=int, help='xivo-auth / wazo-auth port (default 9497; 0 = ephemeral)')
+    p.add_argument('--profile', help='server kind, or a comma-separated list cycled over --fleet: 16.15, 16.12, '
+                                     '16.08 (XiVO confd, default: --version) or wazo-26.08 (Wazo Platform: '
+                                     'tenants, wazo-auth)')
+    p.add_argument('--layout', choices=('api', 'ports'), default='api',
+                   help='Wazo address layout: api (>= 20.07, default: one HTTPS port, /api/confd/1.1 and '
+                        '/api/auth/0.1) or ports (earlier: confd 9486 /1.1, wazo-auth 9497 /0.1)')
+    p.add_argument('--wazo-seed', help='JSON seed file of the Wazo servers (tenants, auth_users, users: see '
+                                       'tests/emulator/wazo/server.py); default: tenant "tenanta" with contexts '
+                                       'default / from-extern / to-extern, wazo-auth users root/secret and '
+                                       'admin/passadmin in the master tenant')
     p.add_argument('--cert', help='server certificate PEM (default: made at run time with trustme)')
     p.add_argument('--key', help='private key PEM for --cert')
     p.add_argument('--ca-out', help='write the test CA PEM here (when the emulator makes its certificates)')
@@ -49,11 +61,14 @@ def main(argv=None):
     p.add_argument('--no-shuffle', action='store_true', help='export rows in insertion order')
     args = p.parse_args(argv)
 
-    common = dict(port=args.port, auth_port=args.auth_port, version=args.version, ws_user=args.ws_user,
-                  ws_password=args.ws_password, seed=args.seed, shuffle_export=not args.no_shuffle,
-                  row_cost=args.row_cost, request_cost=args.request_cost)
+    profiles = [profile_named(name) for name in (args.profile or args.version).split(',')]
+    common = dict(ws_user=args.ws_user, ws_password=args.ws_password, shuffle_export=not args.no_shuffle,
+                  row_cost=args.row_cost, request_cost=args.request_cost, layout=args.layout)
+    common.update({key: value for key, value in (('port', args.port), ('auth_port', args.auth_port))
+                   if value is not None})
+    common.update(seed=args.seed, wazo_seed=args.wazo_seed)  # each kind takes its own (profiles.make_server)
     if args.fleet:
-        fleet = Fleet(args.fleet, first_address=args.address, **common)
+        fleet = Fleet(args.fleet, first_address=args.address, profiles=profiles, **common)
         servers = fleet.servers
         if args.state:
             for srv in servers:
@@ -63,7 +78,7 @@ def main(argv=None):
     else:
         if args.state:
             common['state_file'] = args.state
-        srv = EmulatorServer(address=args.address, certfile=args.cert, keyfile=args.key, **common)
+        srv = profiles[0].make_server(address=args.address, certfile=args.cert, keyfile=args.key, **common)
         servers = [srv]
         if args.ca_out and srv.ca_path:
             shutil.copyfile(srv.ca_path, args.ca_out)
@@ -86,9 +101,10 @@ def main(argv=None):
         for srv in servers:
             srv.start()
             started.append(srv)
-            if faults:
+            if faults and hasattr(srv, 'faults'):  # the Wazo profile has no fault injection
                 srv.faults.set(**faults)
-            print('listening %s (auth %s)' % (srv.url, srv.auth_port), flush=True)
+            banner = srv.banner() if hasattr(srv, 'banner') else 'listening %s (auth %s)' % (srv.url, srv.auth_port)
+            print(banner, flush=True)
         sys.stdout.flush()
         stop.wait()
     finally:

@@ -45,6 +45,12 @@ class Profile:
         """Whether the export answers CSV for that Accept header."""
         raise NotImplementedError
 
+    def make_server(self, **kwargs):
+        """A server of this kind (EmulatorServer for confd 16.x, wazo.WazoServer for Wazo). A fleet
+        or the command line hands every server the same options: each kind takes those its server
+        has (`seed` is the 16.x seed, `wazo_seed` the Wazo one)."""
+        raise NotImplementedError
+
 
 class Confd16(Profile):
     """XiVO confd 16.x (flask-restful on CherryPy, xivo-auth beside it, no tenants)."""
@@ -73,6 +79,10 @@ class Confd16(Profile):
         # -- export
         self.export_columns = COLUMNS_1609 if v >= (16, 9) else COLUMNS_1608
         self.accept_csv_parameters = v >= (16, 9)      # werkzeug 0.11.11 matches 'text/csv; charset=utf-8'
+
+    def make_server(self, **kwargs):
+        from .server import EmulatorServer
+        return EmulatorServer(version=self, **options_of(EmulatorServer, kwargs))
 
     def match(self, path):
         if path in IMPORT_EXPORT_ROUTES:
@@ -132,8 +142,20 @@ def accept_items(header):
     return items
 
 
+def options_of(server_class, options):
+    """The options a server class's constructor takes."""
+    import inspect
+    accepted = inspect.signature(server_class.__init__).parameters
+    return {key: value for key, value in options.items() if key in accepted}
+
+
+def _wazo(text):
+    from .wazo.profile import Wazo2608  # its own package: tenants, wazo-auth, another URL layout
+    return Wazo2608(text)
+
+
 # name prefix -> profile class; the first whose prefix the name starts with makes the profile
-PROFILES = [('16.', Confd16)]
+PROFILES = [('16.', Confd16), ('wazo-26.08', _wazo)]
 
 
 def profile_named(text):

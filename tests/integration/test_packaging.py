@@ -115,7 +115,8 @@ def test_tarball_ships_the_packaging_files_and_no_tool_leftovers(tmp_path):
 NOT_SHIPPED = ('scripts/', 'demo/', 'extensions/', 'requirements-dev.txt', '.gitignore', '.ansible-lint',
                'tests/reliability/', 'tests/benchmarks/', 'tests/molecule/',
                'tests/integration/files/malformed/', 'tests/integration/files/legacy/',
-               'tests/integration/callback_plugins/', 'tests/emulator/test_', 'tests/emulator/conftest.py')
+               'tests/integration/callback_plugins/', 'tests/emulator/test_', 'tests/emulator/conftest.py',
+               'tests/emulator/samples/real-wazo-26.08/', 'tests/emulator/wazo/replay.py')
 
 
 def test_tarball_ships_what_an_installed_collection_runs_and_no_development_tool(collection_tarball):
