@@ -101,7 +101,7 @@ def main(argv=None):
         for srv in servers:
             srv.start()
             started.append(srv)
-            if faults and hasattr(srv, 'faults'):  # the Wazo profile has no fault injection
+            if faults:
                 srv.faults.set(**faults)
             banner = srv.banner() if hasattr(srv, 'banner') else 'listening %s (auth %s)' % (srv.url, srv.auth_port)
             print(banner, flush=True)

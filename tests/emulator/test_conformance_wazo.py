@@ -229,3 +229,70 @@ def test_command_line_starts_a_wazo_server(tmp_path):
         proc.terminate()
         proc.wait(timeout=10)
         proc.stdout.close()
+
+
+def test_a_removal_in_the_observed_order_leaves_nothing_and_the_row_imports_again():
+    """Undoing an imported row on 26.08 (voicemail dissociated then deleted, the incall and its
+    number, the line's user and extension dissociated, its endpoint detached (refused while the
+    line has a user or an extension), the line, the extension, the endpoint, the user, the
+    wazo-auth user): every step 204, nothing left, and the same row imports again."""
+    with WazoServer(address=_address(10), port=0) as server:
+        tok = token(server)['token']
+        names = {c['label']: c['name'] for c in confd(server, 'GET', '/contexts', tok, TENANT_A).json()['items']}
+        row = ('firstname,email,username,password,exten,context,line_protocol,sip_username,voicemail_name,'
+               'voicemail_number,voicemail_context,incall_exten,incall_context\n'
+               'Ann,ann@x.test,ann,Passw0rd,1001,{0},sip,annsip,Ann VM,1001,{0},2001,{1}\n'
+               .format(names['default'], names['from-extern']))
+        r = confd(server, 'POST', '/users/import', tok, TENANT_A, headers={'Content-Type': CSV}, data=row.encode())
+        assert r.status_code == 201, r.text
+        ids = r.json()['created'][0]
+        uuid, line, sip = ids['user_uuid'], ids['line_id'], ids['sip_uuid']
+        incall = confd(server, 'GET', '/users/' + uuid, tok, TENANT_A).json()['incalls'][0]['id']
+        detach = '/lines/%d/endpoints/sip/%s' % (line, sip)
+        refused = confd(server, 'DELETE', detach, tok, TENANT_A)
+        assert refused.status_code == 400 and refused.json() == [
+            "Resource Error - Line is associated with a User ('line_id': %d, 'user_ids': '%d')" % (line, ids['user_id'])]
+        steps = ['/users/%s/voicemails' % uuid, '/voicemails/%d' % ids['voicemail_id'], '/incalls/%d' % incall,
+                 '/extensions/%d' % ids['incall_extension_id'], '/users/%s/lines/%d' % (uuid, line),
+                 '/lines/%d/extensions/%d' % (line, ids['extension_id']), detach, '/lines/%d' % line,
+                 '/extensions/%d' % ids['extension_id'], '/users/%s' % uuid]
+        for path in steps:
+            r = confd(server, 'DELETE', path, tok, TENANT_A)
+            assert r.status_code == 204, (path, r.text)
+        # a line deletes its own SIP endpoint only: once detached, the endpoint stays behind
+        assert confd(server, 'GET', '/endpoints/sip/' + sip, tok, TENANT_A).json()['line'] is None
+        assert confd(server, 'DELETE', '/endpoints/sip/' + sip, tok, TENANT_A).status_code == 204
+        again = confd(server, 'POST', '/users/import', tok, TENANT_A, headers={'Content-Type': CSV}, data=row.encode())
+        assert again.status_code == 400 and again.json()['errors'][0]['message'].startswith('409 Client Error')
+        r = requests.delete(server.auth_url + '/0.1/users/' + uuid, headers={'X-Auth-Token': tok},
+                            verify=server.ca_path, timeout=10)
+        assert r.status_code == 204
+        again = confd(server, 'POST', '/users/import', tok, TENANT_A, headers={'Content-Type': CSV}, data=row.encode())
+        assert again.status_code == 201, again.text
+
+
+def test_faults_as_for_16x_with_nginx_in_front():
+    """The 16.x faults (faults.py) on a Wazo server: an injected status, a committed import whose
+    answer is lost, tokens that expire, wazo-auth down behind nginx (its 502 on the one port)."""
+    with WazoServer(address=_address(11), port=0) as server:
+        tok = token(server)['token']
+        control = server.url.replace('/api/confd', '') + '/_emulator/faults'
+        ctx = confd(server, 'GET', '/contexts', tok, TENANT_A, params={'label': 'default'}).json()['items'][0]['name']
+        body = ('firstname,exten,context,line_protocol\nAnn,1001,%s,sip\n' % ctx).encode()
+        requests.post(control, json={'fail_nth': {'n': 1, 'status': 503, 'path': '/api/confd/1.1/users/import'}},
+                      verify=server.ca_path, timeout=10)
+        r = confd(server, 'POST', '/users/import', tok, TENANT_A, headers={'Content-Type': CSV}, data=body)
+        assert r.status_code == 503 and server.users() == []  # before touching anything
+        requests.post(control, json={'drop_after_commit': 1}, verify=server.ca_path, timeout=10)
+        with pytest.raises(requests.ConnectionError):
+            confd(server, 'POST', '/users/import', tok, TENANT_A, headers={'Content-Type': CSV}, data=body)
+        assert [row['firstname'] for row in server.users()] == ['Ann']  # committed all the same
+        assert server.request_log[-1]['status'] == 'dropped'
+        requests.post(control, json={'auth_down': True}, verify=server.ca_path, timeout=10)
+        r = requests.post(server.auth_url + '/0.1/token', auth=('admin', 'passadmin'), json={'expiration': 60},
+                          verify=server.ca_path, timeout=10)
+        assert r.status_code == 502 and 'nginx' in r.text
+        requests.post(control, json={'reset': True, 'token_ttl': 0}, verify=server.ca_path, timeout=10)
+        short = token(server)['token']
+        r = confd(server, 'GET', '/infos', short)
+        assert r.status_code == 401 and r.json() == ["('%s', 'confd.infos.read')" % short]

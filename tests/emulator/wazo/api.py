@@ -112,6 +112,10 @@ class Api:
                 user['voicemail_id'] = None
                 self.srv.saved()
                 return 204, None, ()
+            if kind == 'lines' and sub.startswith(('endpoints/sip/', 'extensions/')):
+                return self.line_association(ident, sub, req)
+            if kind == 'users' and sub.startswith('lines/'):
+                return self.user_line(ident, sub.split('/')[1], req)
             if kind == 'contexts' and sub == 'contexts' and method == 'PUT':
                 ctx = self.st.get('contexts', ident, req.tenants, 'Context')
                 ctx['contexts'] = [int(c['id']) for c in (req.json() or {}).get('contexts', [])]
@@ -190,6 +194,46 @@ class Api:
             self.srv.saved()
             return 204, None, ()
         return 405, NOT_ALLOWED, ()
+
+    # -- associations a removal walks (wazo-confd 26.08's services and validators)
+    def line_association(self, line_id, sub, req):
+        st = self.st
+        line = st.get('lines', line_id, req.tenants, 'Line')
+        importer = self.srv.profile.importer(st, tenant=line['tenant_uuid'], auth_users_url=self.srv.auth_users_url)
+        if sub.startswith('endpoints/sip/'):
+            sip = st.sip_by_uuid(sub.split('/')[2], req.tenants)
+            if req.method == 'PUT':
+                if line['endpoint_sip_uuid'] != sip['uuid']:
+                    importer.associate_sip(line, sip)
+            elif line['endpoint_sip_uuid'] == sip['uuid']:  # dissociating what is not there: 204
+                if line['user_ids']:
+                    raise associated('Line', 'User', line_id=line['id'],
+                                     user_ids=','.join(str(i) for i in line['user_ids']))
+                if line['extension_ids']:
+                    raise associated('Line', 'Extension', line_id=line['id'],
+                                     extension_ids=','.join(str(i) for i in line['extension_ids']))
+                line['endpoint_sip_uuid'] = line['protocol'] = None
+                line['is_webrtc'] = False
+        else:
+            ext = st.get('extensions', sub.split('/')[1], req.tenants, 'Extension')
+            if req.method == 'PUT':
+                if ext['id'] not in line['extension_ids']:
+                    importer.associate_extension(line, ext)
+            elif ext['id'] in line['extension_ids']:
+                line['extension_ids'].remove(ext['id'])
+        self.srv.saved()
+        return 204, None, ()
+
+    def user_line(self, ident, line_id, req):
+        user = self.st.user_by(ident, req.tenants)
+        line = self.st.get('lines', line_id, req.tenants, 'Line')
+        if req.method == 'PUT':
+            if user['id'] not in line['user_ids']:
+                line['user_ids'].append(user['id'])
+        elif user['id'] in line['user_ids']:
+            line['user_ids'].remove(user['id'])
+        self.srv.saved()
+        return 204, None, ()
 
     # -- PUT /users/<uuid>: only the fields sent change; nothing reaches wazo-auth
     def put_user(self, user, body):

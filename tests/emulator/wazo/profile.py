@@ -19,6 +19,8 @@ ROUTES = [
     (r'/(extensions|lines|voicemails|incalls)', ('GET', 'HEAD')),
     (r'/(extensions|lines|voicemails|incalls)/\d+', ('GET', 'HEAD', 'DELETE')),
     (r'/endpoints/sip', ('GET', 'HEAD')), (r'/endpoints/sip/[^/]+', ('GET', 'HEAD', 'DELETE')),
+    (r'/lines/\d+/endpoints/sip/[^/]+', ('PUT', 'DELETE')), (r'/lines/\d+/extensions/\d+', ('PUT', 'DELETE')),
+    (r'/users/[^/]+/lines/\d+', ('PUT', 'DELETE')),
 ]
 
 

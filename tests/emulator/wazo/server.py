@@ -16,7 +16,8 @@ import time
 import uuid as uuidlib
 import weakref
 
-from ..server import HTML_404 as _unused_html_404, _Base, _TLSServer  # noqa: F401 (shared HTTPS plumbing)
+from ..faults import Faults
+from ..server import REDIRECT_HTML, _Base, _mangled, _TLSServer  # the shared HTTPS plumbing and fault shapes
 from ..speed import Speed
 from .api import HTML_404, NOT_ALLOWED, Api, Request
 from .authsvc import MASTER_TENANT, AuthService, Conflict
@@ -24,6 +25,8 @@ from .model import ConfdError, Store
 from .profile import Wazo2608
 
 TENANT_A = 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa'
+NGINX_502 = ('<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1>'
+             '</center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n')
 # What a fresh tenant has after Wazo's setup as the recording made it: contexts by label.
 DEFAULT_CONTEXTS = [
     {'label': 'default', 'type': 'internal', 'user_ranges': [{'start': '1000', 'end': '1999'}],
@@ -90,6 +93,9 @@ class WazoHandler(_Base):
         if role in ('confd', 'both') and path.startswith(emu.confd_prefix + '/1.1/'):
             return self.confd(path[len(emu.confd_prefix) + 4:], params)
         if role in ('auth', 'both') and path.startswith(emu.auth_prefix + '/0.1/'):
+            if emu.faults.auth_down and role == 'both':
+                self.read_body()  # wazo-auth down behind nginx: its 502
+                return self.send(502, NGINX_502, 'text/html')
             return self.auth(path[len(emu.auth_prefix) + 4:], params)
         body = self.read_body()  # noqa: F841 (drained)
         return self.send(404, HTML_404, 'text/html; charset=utf-8')
@@ -99,12 +105,21 @@ class WazoHandler(_Base):
         emu = self.emu
         body = self.read_body()
         self._logging = True
-        emu.request_started()
+        if emu.faults.latency:
+            time.sleep(emu.faults.latency)
+        redirect = emu.faults.should_redirect(self.command, self.path.split('?')[0])
+        if redirect:  # a front proxy's answer: before routing, auth and state
+            location = redirect['location']
+            return self.send(int(redirect['status']), REDIRECT_HTML % (location, location),
+                             'text/html; charset=utf-8', [('Location', location)])
         route = emu.profile.match(path)
         if route is None:
             return self.send(404, HTML_404, 'text/html; charset=utf-8')
         if self.command not in route[0]:
             return self.send(405, NOT_ALLOWED)
+        injected = emu.faults.should_fail(self.command, self.path.split('?')[0])
+        if injected:
+            return self.send(injected, ['Injected fault'])
         export_csv = path == '/users/export' and emu.profile.wants_csv(self.headers.get('Accept'))
         # flask-restful renders errors with the representation the Accept header chose
         error_type = 'text/csv; charset=utf-8' if export_csv else 'application/json'
@@ -127,6 +142,17 @@ class WazoHandler(_Base):
                 return self.send(200, to_csv(payload['headers'], payload['content']), 'text/csv; charset=utf-8')
         if path == '/users/import':
             self._rows = len(payload.get('created') or payload.get('errors') or [])
+            if status == 201:  # the faults of a committed import
+                answer, mangle = emu.faults.after_commit()
+                if emu.faults.should_drop():
+                    emu.log(self.command, self.path, 'dropped', self._rows)
+                    self._logging = False
+                    self.close_connection = True
+                    return None
+                if mangle:
+                    payload = _mangled(payload, mangle)
+                if answer:
+                    return self.send(int(answer['status']), answer['body'], answer['content_type'])
         if isinstance(payload, dict) and 'items' in payload:
             self._items = len(payload['items'])
         if status == 204:
@@ -260,6 +286,17 @@ class WazoHandler(_Base):
             data = json.loads(body.decode('utf-8')) if body.strip() else {}
             if path == '/_emulator/state' and self.command == 'GET':
                 return self.send(200, emu.state())
+            if path == '/_emulator/faults' and self.command == 'GET':
+                return self.send(200, emu.faults.as_dict())
+            if path == '/_emulator/faults' and self.command == 'POST':
+                if data.get('reset'):
+                    emu.faults.reset()
+                    data = {k: v for k, v in data.items() if k != 'reset'}
+                emu.faults.set(**data)
+                return self.send(200, emu.faults.as_dict())
+            if path == '/_emulator/faults' and self.command == 'DELETE':
+                emu.faults.reset()
+                return self.send(200, emu.faults.as_dict())
             if path == '/_emulator/reset' and self.command == 'POST':
                 emu.reset()
                 return self.send(200, emu.state())
@@ -324,6 +361,8 @@ class WazoServer:
         self.rng = random.Random(rng_seed)
         self.uuid = str(uuidlib.UUID(int=self.rng.getrandbits(128), version=4))
         self.speed = Speed(row_cost, request_cost)
+        self.auth = None
+        self.faults = Faults(on_change=self._faults_changed)
         self._import_lock = threading.Lock()
         self._log_lock = threading.Lock()
         self.request_log = []
@@ -353,10 +392,15 @@ class WazoServer:
         return certfile, keyfile
 
     # -- state
+    def _faults_changed(self, faults):
+        if self.auth is not None:
+            self.auth.token_ttl = faults.token_ttl
+
     def reset(self):
         self.auth = AuthService()
         self.store = Store(self.auth, self.rng)
         self.speed.reset()
+        self.faults.reset()
         self.apply_seed(self.start_seed)
 
     def _tenant_ref(self, ref):
@@ -401,6 +445,7 @@ class WazoServer:
             counts['auth_users'] = len(self.auth.users)
             return {'profile': self.profile, 'version': self.version, 'uuid': self.uuid, 'url': self.url,
                     'auth_url': self.auth_url, 'counts': counts, 'speed': self.speed.as_dict(),
+                    'faults': self.faults.as_dict(),
                     'tenants': [self.auth.tenant_item(t) for t in self.auth.tenants.values()],
                     'request_log': self.request_log[-200:]}
 
@@ -411,9 +456,6 @@ class WazoServer:
             return [row for t in tenants for row in self.profile.export(self.store, False, tenant=t)[1]]
 
     # -- used by the handler
-    def request_started(self):
-        pass
-
     def note_items(self, count):
         pass
 
@@ -458,11 +500,13 @@ class WazoServer:
     def start(self):
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(self.certfile, self.keyfile)
+        refused = {'both': lambda: self.faults.refuse, 'confd': lambda: self.faults.refuse,
+                   'auth': lambda: self.faults.auth_down}
         roles = [('both', self._requested[0])] if self.layout == 'api' else \
             [('confd', self._requested[0]), ('auth', self._requested[1])]
         try:
             for role, port in roles:
-                srv = _TLSServer((self.address, port), WazoHandler, ctx, self, lambda: False)
+                srv = _TLSServer((self.address, port), WazoHandler, ctx, self, refused[role])
                 srv.role = role
                 threading.Thread(target=srv.serve_forever, daemon=True, name='wazo-%s-%s' % (role, port)).start()
                 self._servers.append(srv)
