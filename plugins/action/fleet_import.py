@@ -28,7 +28,7 @@ from ansible_collections.xivo.confd.plugins.module_utils import (
     confd_csv, conversion, file_output, fix_file, fleet, import_plan, import_run, reports, source_rows)
 from ansible_collections.xivo.confd.plugins.module_utils.confd_client import (
     CONNECTION_ARGSPEC, ConfdError, check_connection_numbers)
-from ansible_collections.xivo.confd.plugins.module_utils.import_plan import NOT_TRIED
+from ansible_collections.xivo.confd.plugins.module_utils.import_plan import RowOutcome, Status
 from ansible_collections.xivo.confd.plugins.module_utils.secrets import scrub_text
 from ansible_collections.xivo.confd.plugins.plugin_utils.confd_action import (
     StopWatch, client_from_args, exit_if_orphaned, waiting_line)
@@ -474,9 +474,9 @@ class ActionModule(ActionBase):
                           'writes, replaces or removes its own input; nothing was sent' % clash)
         if plan.error is not None:
             refused = _refused_conversion(plan)
-            outcome = fleet.Outcome.of(plan.host, plan.server, fleet.NOT_IMPORTED, plan.error,
-                                       result=dict(summary=import_plan.summarize(refused)),
-                                       conversion=conversion_summary, check_mode=check_mode)
+            outcome = fleet.ServerOutcome.of(plan.host, plan.server, fleet.NOT_IMPORTED, plan.error,
+                                             result=dict(summary=import_plan.summarize(refused)),
+                                             conversion=conversion_summary, check_mode=check_mode)
             if stop.reason() and plan.error.startswith('interrupted'):
                 outcome['interrupted'] = stop.reason()
             if plan.warnings:
@@ -500,8 +500,8 @@ class ActionModule(ActionBase):
         try:
             client = client_from_args(plan.connection)
         except ConfdError as exc:
-            outcome = fleet.Outcome.of(plan.host, plan.server, fleet.NOT_IMPORTED, str(exc),
-                                       conversion=conversion_summary, check_mode=check_mode)
+            outcome = fleet.ServerOutcome.of(plan.host, plan.server, fleet.NOT_IMPORTED, str(exc),
+                                             conversion=conversion_summary, check_mode=check_mode)
             return self._finish(outcome, files, bases)
         self._clients[plan.host] = client
         if stop.reason():
@@ -543,13 +543,13 @@ class ActionModule(ActionBase):
                                 current=result['backup_file'], base=backup_base)
         if result.get('error'):
             status = fleet.UNREACHABLE if result.get('unreachable') else fleet.NOT_IMPORTED
-            outcome = fleet.Outcome.of(plan.host, plan.server, status, result['error'],
-                                       result=result, conversion=conversion_summary,
-                                       check_mode=check_mode)
+            outcome = fleet.ServerOutcome.of(plan.host, plan.server, status, result['error'],
+                                             result=result, conversion=conversion_summary,
+                                             check_mode=check_mode)
         else:
-            outcome = fleet.Outcome.of(plan.host, plan.server, fleet.IMPORTED, result['msg'],
-                                       result=result, conversion=conversion_summary,
-                                       check_mode=check_mode)
+            outcome = fleet.ServerOutcome.of(plan.host, plan.server, fleet.IMPORTED, result['msg'],
+                                             result=result, conversion=conversion_summary,
+                                             check_mode=check_mode)
         if warnings:
             outcome['warnings'] = warnings[:10]
         if result.get('diff'):
@@ -608,7 +608,7 @@ class ActionModule(ActionBase):
         users = [o.as_dict() for o in run.outcomes] if run is not None else []
         for user in users:
             if user['status'] not in outcome['summary']:
-                user.update(status=NOT_TRIED, error='not tried: ' + outcome['msg'])
+                user.update(status=Status.NOT_TRIED.value, error='not tried: ' + outcome['msg'])
         data = dict(run_id=run_id, host=plan.host, server=plan.server, src=plan.source,
                     started=reports.utc_now(), finished=reports.utc_now(), complete=False,
                     error=outcome['msg'], summary=dict(outcome['summary']), users=users)
@@ -800,11 +800,9 @@ def _refused_conversion(plan):
         return []
     outcomes = []
     for line, (column, reason) in source_rows.invalid_reasons(conversion).items():
-        outcome = import_plan.Outcome(confd_csv.SourceRow(0, line, {}, problem_column=column))
-        outcome.status, outcome.error = 'invalid', reason
-        outcomes.append(outcome)
+        outcomes.append(RowOutcome.invalid(line, column, reason))
     for line in source_rows.expand_ranges(conversion.get('row_lines')):
-        outcome = import_plan.Outcome(confd_csv.SourceRow(0, line, {}))
+        outcome = RowOutcome(confd_csv.SourceRow(0, line, {}))
         outcome.not_tried('not tried: the legacy file was not converted because of its invalid '
                           'rows (xivo_user_migration_invalid_rows: fail)')
         outcomes.append(outcome)

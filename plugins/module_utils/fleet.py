@@ -18,14 +18,12 @@ import os
 import stat
 
 from ansible_collections.xivo.confd.plugins.module_utils import file_output, reports
-from ansible_collections.xivo.confd.plugins.module_utils.import_plan import summarize
+from ansible_collections.xivo.confd.plugins.module_utils.import_plan import STATUSES, summarize
 from ansible_collections.xivo.confd.plugins.module_utils.secrets import scrub_text
 from ansible_collections.xivo.confd.plugins.module_utils.server_lock import server_identity
 from ansible_collections.xivo.confd.plugins.module_utils.text import sanitize_message
 
 PREFIX = 'xivo_user_migration_'
-COUNTED = ('created', 'updated', 'unchanged', 'conflict', 'failed', 'invalid', 'would_create',
-           'would_update', 'would_fail', 'not_tried')
 
 # The role's directories when their variable is empty, under the playbook directory (the role
 # defaults hold no Jinja: Ansible compiles a default's template again for every host and task).
@@ -33,7 +31,7 @@ DEFAULT_DIRS = dict(work_dir='xivo_user_migration/work', report_dir='xivo_user_m
 # Role variables (without the prefix) that name files: relative to the playbook directory.
 PATH_OPTIONS = ('legacy_csv', 'csv', 'work_dir', 'report_dir', 'backup_dir', 'ca_path')
 
-# Outcome statuses of a server.
+# The statuses of a ServerOutcome.
 IMPORTED = 'imported'               # every row was tried (some may have failed)
 CHECKED = 'checked'                 # check mode: every row was checked, nothing was imported
 DONE = (IMPORTED, CHECKED)
@@ -188,7 +186,7 @@ def crashed(host, server, exc, outcomes=(), check_mode=False, secrets=()):
     written): that server fails, with the reason; the others carry on. The rows handled
     before are counted (changed when users were created), the others are not tried."""
     summary = summarize(outcomes)
-    for pending in [k for k in summary if k not in COUNTED and k != 'total']:
+    for pending in [k for k in summary if k not in STATUSES and k != 'total']:
         summary['not_tried'] = summary.get('not_tried', 0) + summary.pop(pending)
     reason = sanitize_message(scrub_text('%s: %s' % (type(exc).__name__, exc), set(secrets)),
                               2000)
@@ -196,11 +194,11 @@ def crashed(host, server, exc, outcomes=(), check_mode=False, secrets=()):
     msg = 'stopped by an unexpected error (%s)%s' % (
         reason, '; %d users were created or updated before it: see the report' % done
         if done else '; nothing was imported')
-    return Outcome.of(host, server, NOT_IMPORTED, msg, result=dict(summary=summary),
-                      check_mode=check_mode)
+    return ServerOutcome.of(host, server, NOT_IMPORTED, msg, result=dict(summary=summary),
+                            check_mode=check_mode)
 
 
-class Outcome(dict):
+class ServerOutcome(dict):
     """What one server's migration ended with: the small record fleet_result reads."""
 
     @classmethod
@@ -209,7 +207,7 @@ class Outcome(dict):
         result = result or {}
         if status == IMPORTED and check_mode:
             status = CHECKED            # a dry run imports nothing: it never says "imported"
-        summary = dict((k, (result.get('summary') or {}).get(k, 0)) for k in COUNTED)
+        summary = dict((k, (result.get('summary') or {}).get(k, 0)) for k in STATUSES)
         summary['total'] = (result.get('summary') or {}).get('total', 0)
         outcome = cls(host=host, server=server, status=status, msg=msg, summary=summary,
                       check_mode=check_mode, files=files or {},
@@ -304,13 +302,13 @@ def totals(outcomes):
     """The fleet's figures: each one the sum of the servers' own, whatever their status (the
     rows of a server that was not imported are counted too, as what happened to them: not
     tried), and the number of servers per status."""
-    total = dict((k, 0) for k in COUNTED)
+    total = dict((k, 0) for k in STATUSES)
     total.update(servers=len(outcomes), imported=0, checked=0, not_imported=0, unreachable=0,
                  left_out=0, total=0)
     for outcome in outcomes:
         key = outcome['status'].replace(' ', '_')
         total[key] = total.get(key, 0) + 1
-        for k in COUNTED:
+        for k in STATUSES:
             total[k] += outcome['summary'].get(k, 0)
         total['total'] += outcome['summary'].get('total', 0)
         total['left_out'] += (outcome.get('conversion') or {}).get('invalid_count', 0)
@@ -496,7 +494,7 @@ def read_outcomes(run_dir, hosts=None):
             text = file_output.read_private_file(os.path.join(directory, name), base=run_dir)
             if text is None:
                 continue
-            outcome = Outcome(json.loads(text.decode('utf-8')))
+            outcome = ServerOutcome(json.loads(text.decode('utf-8')))
             if hosts is None or outcome['host'] in hosts:
                 found[outcome['host']] = outcome
     return found

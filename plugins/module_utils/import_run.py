@@ -15,7 +15,8 @@ import os
 import time
 
 from ansible_collections.xivo.confd.plugins.module_utils import (
-    confd_csv, confd_rules, import_plan, remote_lock, reports, run_evidence, source_rows)
+    confd_csv, confd_rules, import_executor, import_plan, remote_lock, reports, run_evidence,
+    source_rows)
 from ansible_collections.xivo.confd.plugins.module_utils.confd_client import (
     ConfdAuthRefused, ConfdError, ConfdInterrupted, ConfdUnreachable)
 from ansible_collections.xivo.confd.plugins.module_utils.confd_columns import SECRET_COLUMNS
@@ -135,10 +136,7 @@ class ImportRun:
             row.line = line
         invalid = []
         for line, (column, reason) in source_rows.invalid_reasons(conversion).items():
-            row = confd_csv.SourceRow(0, line, {}, problem=reason, problem_column=column)
-            outcome = import_plan.Outcome(row)
-            outcome.status, outcome.error = 'invalid', reason
-            invalid.append(outcome)
+            invalid.append(import_plan.RowOutcome.invalid(line, column, reason))
         return invalid
 
     def _timed(self, phase, started):
@@ -185,7 +183,7 @@ class ImportRun:
                         outcomes, users, importer = self._import(header, rows, out, invalid)
             except (ServerBusy, UnsafeLockDirectory) as exc:
                 error = str(exc)
-            except (import_plan.Interrupted, ConfdInterrupted) as exc:
+            except (import_executor.Interrupted, ConfdInterrupted) as exc:
                 out['interrupted'] = self._stopped() or str(exc)
                 error = 'interrupted before any user was sent: %s' % out['interrupted']
             except ConfdError as exc:
@@ -296,7 +294,7 @@ class ImportRun:
         """Between phases: stop when the run was interrupted (nothing sent yet)."""
         reason = self._stopped()
         if reason:
-            raise import_plan.Interrupted(reason)
+            raise import_executor.Interrupted(reason)
 
     @staticmethod
     def _every_row(outcomes, invalid):
@@ -360,12 +358,11 @@ class ImportRun:
         self._timed('preflight' if options['preflight'] else 'validate', started)
         if self.check_mode:
             for outcome in outcomes:
-                if outcome.status in ('create', 'update', 'failed'):
-                    outcome.status = 'would_' + outcome.status.replace('failed', 'fail')
+                outcome.status = outcome.status.would()
             return outcomes, users, None
         sent = [o for o in outcomes if o.status in ('create', 'update')]
         self._stop_here()
-        importer = import_plan.Importer(
+        importer = import_executor.Importer(
             self.client, header, keys=options['keys'], batch_size=options['batch_size'],
             batch_seconds=options['batch_seconds'], secrets=self.secrets,
             should_stop=self.should_stop, progress=self._progress(sent),

@@ -42,7 +42,7 @@ def floor_first(url, token, ca_path, src):
 def in_process(address, token, ca_path, src, batch_size):
     """What the user_import action plugin runs, without Ansible."""
     from ansible_collections.xivo.confd.plugins.module_utils.confd_rules import file_validator
-    from ansible_collections.xivo.confd.plugins.module_utils import confd_csv, import_plan
+    from ansible_collections.xivo.confd.plugins.module_utils import confd_csv, import_executor, import_plan
     from ansible_collections.xivo.confd.plugins.module_utils.confd_client import ConfdClient
     from ansible_collections.xivo.confd.plugins.module_utils.secrets import secret_values
     client = ConfdClient(address, token=token, ca_path=ca_path)
@@ -51,8 +51,8 @@ def in_process(address, token, ca_path, src, batch_size):
         secrets = secret_values([r.values for r in rows])
         _headers, users = client.export_users()
         outcomes = import_plan.plan(header, rows, users, validate=file_validator())
-        import_plan.Importer(client, header, batch_size=batch_size,
-                             secrets=secrets | client.secrets).run(outcomes)
+        import_executor.Importer(client, header, batch_size=batch_size,
+                                 secrets=secrets | client.secrets).run(outcomes)
         return import_plan.summarize(outcomes)
     finally:
         client.close()

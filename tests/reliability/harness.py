@@ -20,7 +20,8 @@ import json
 import random
 import string
 
-from ansible_collections.xivo.confd.plugins.module_utils import confd_csv, confd_rules, import_plan
+from ansible_collections.xivo.confd.plugins.module_utils import (
+    confd_csv, confd_rules, import_executor, import_plan)
 from ansible_collections.xivo.confd.plugins.module_utils.confd_client import ConfdClient, ConfdError
 from ansible_collections.xivo.confd.plugins.module_utils.secrets import secret_values
 
@@ -154,8 +155,8 @@ def run_import(server, ca_path, data, batch_size=100, update=False, timeout=10, 
         _headers, users = client.export_users()
         outcomes = import_plan.plan(header, rows, users, update=update,
                                     validate=confd_rules.file_validator())
-        importer = import_plan.Importer(client, header, batch_size=batch_size,
-                                        secrets=secrets | client.secrets)
+        importer = import_executor.Importer(client, header, batch_size=batch_size,
+                                            secrets=secrets | client.secrets)
         importer.run(outcomes)
         result['users'] = [o.as_dict() for o in outcomes]
         result['summary'] = import_plan.summarize(outcomes)

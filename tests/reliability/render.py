@@ -166,7 +166,7 @@ def render(data):
              '(`tests/reliability/campaign.py`): random users (good rows, users already on the server, '
              'users to update, rows the planner or the server refuses), random batch sizes, a random '
              'fault schedule (one or two faults per run), one import in-process through the real '
-             '`ConfdClient` and `import_plan.Importer` against emulated confd 16.15 servers, then a clean '
+             '`ConfdClient` and `import_executor.Importer` against emulated confd 16.15 servers, then a clean '
              're-run.', '',
              '* Command: `source scripts/env.sh && %s`' % data['command'],
              '* Date: %s; %d runs in %.0f s (Python %s)' % (data['date'], data['runs'], data['elapsed'], data['python']),

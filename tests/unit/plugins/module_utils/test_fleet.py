@@ -10,10 +10,10 @@ from ansible_collections.xivo.confd.plugins.module_utils import fleet
 
 
 def outcome(host, status=fleet.IMPORTED, check_mode=False, msg='', **summary):
-    result = {'summary': dict(dict((k, 0) for k in fleet.COUNTED), total=sum(summary.values()),
+    result = {'summary': dict(dict((k, 0) for k in fleet.STATUSES), total=sum(summary.values()),
                               **summary)}
-    return fleet.Outcome.of(host, '10.0.0.1:9486', status, msg, result=result,
-                            check_mode=check_mode, files={'report': '/r/runs/x/%s.json' % host})
+    return fleet.ServerOutcome.of(host, '10.0.0.1:9486', status, msg, result=result,
+                                  check_mode=check_mode, files={'report': '/r/runs/x/%s.json' % host})
 
 
 def test_two_inventory_hosts_of_one_server_are_named_to_each_other():
@@ -70,7 +70,7 @@ def test_every_row_is_counted_once_in_the_server_and_fleet_totals():
     outcomes = [outcome('a', created=2, invalid=1, failed=1), outcome('b', unchanged=3, conflict=1)]
     totals = fleet.totals(outcomes)
     assert totals['total'] == 8
-    assert sum(totals[k] for k in fleet.COUNTED) == totals['total']
+    assert sum(totals[k] for k in fleet.STATUSES) == totals['total']
     assert 'invalid' in fleet.fleet_markdown(fleet.fleet_report('r', outcomes, 2, False, 's', 'e'),
                                              '/r')
 

@@ -22,10 +22,10 @@ CONFD = ('firstname,lastname,exten,context,line_protocol,username,password\n'
 
 
 def outcome(host, status=fleet.IMPORTED, check_mode=False, msg='', invalid=0, **summary):
-    result = {'summary': dict(dict((k, 0) for k in fleet.COUNTED), total=sum(summary.values()),
+    result = {'summary': dict(dict((k, 0) for k in fleet.STATUSES), total=sum(summary.values()),
                               **summary)}
-    made = fleet.Outcome.of(host, '10.0.0.1:9486', status, msg, result=result,
-                            check_mode=check_mode, conversion={'invalid_count': invalid})
+    made = fleet.ServerOutcome.of(host, '10.0.0.1:9486', status, msg, result=result,
+                                  check_mode=check_mode, conversion={'invalid_count': invalid})
     return made
 
 
@@ -71,7 +71,7 @@ def _planned(statuses):
     made = []
     for number, status in enumerate(statuses, 1):
         row = confd_csv.SourceRow(number, number + 1, {'firstname': 'U%d' % number})
-        one = import_plan.Outcome(row, key='k%d' % number)
+        one = import_plan.RowOutcome(row, key='k%d' % number)
         one.status = status
         made.append(one)
     return made
@@ -116,7 +116,7 @@ def test_fleet_totals_are_the_sums_of_the_servers_in_every_outcome(name, mixed):
         outcomes.append(outcome('z', created=2, failed=1, check_mode=check_mode)
                         if not check_mode else outcome('z', would_create=1, check_mode=True))
     report = fleet.fleet_report('r1', outcomes, len(outcomes), check_mode, 's', 'f')
-    for key in fleet.COUNTED + ('total',):
+    for key in fleet.STATUSES + ('total',):
         assert report['totals'][key] == sum(o['summary'][key] for o in outcomes), key
     assert report['totals']['left_out'] == sum(o['conversion']['invalid_count'] for o in outcomes)
     table = fleet.fleet_markdown(report, '/r').splitlines()

@@ -8,9 +8,10 @@ import io
 import uuid as uuidlib
 
 import pytest
+import yaml
 from hypothesis import given, settings, strategies as st
 
-from ansible_collections.xivo.confd.plugins.module_utils import confd_csv, import_plan
+from ansible_collections.xivo.confd.plugins.module_utils import confd_csv, import_executor, import_plan
 from ansible_collections.xivo.confd.plugins.module_utils.confd_client import (
     ConfdError, ConfdResponse, ConfdUncertain)
 
@@ -92,7 +93,7 @@ class FakeConfd:
 def run_import(text, server, batch_size=100, **plan_options):
     header, rows = rows_of(text)
     outcomes = import_plan.plan(header, rows, server.export_users()[1], **plan_options)
-    import_plan.Importer(server, header, batch_size=batch_size).run(outcomes)
+    import_executor.Importer(server, header, batch_size=batch_size).run(outcomes)
     return outcomes
 
 
@@ -309,7 +310,7 @@ def test_secrets_are_scrubbed_from_server_messages():
     header, rows = rows_of('firstname,exten,context,line_protocol,password\n'
                            'A,1000,default,sip,s3cr3t-pw\n')
     outcomes = import_plan.plan(header, rows, [])
-    import_plan.Importer(Leaky(), header, secrets={'s3cr3t-pw'}).run(outcomes)
+    import_executor.Importer(Leaky(), header, secrets={'s3cr3t-pw'}).run(outcomes)
     assert 's3cr3t-pw' not in outcomes[0].error and '********' in outcomes[0].error
 
 
@@ -397,8 +398,8 @@ def test_batches_are_sized_by_the_measured_time_per_row():
     header, rows = rows_of('firstname,exten,context,line_protocol\n' + ''.join(
         'U%d,%d,default,sip\n' % (i, 1000 + i) for i in range(100)))
     outcomes = import_plan.plan(header, rows, [])
-    importer = import_plan.Importer(server, header, batch_size=40, batch_seconds=10,
-                                    clock=lambda: clock['now'])
+    importer = import_executor.Importer(server, header, batch_size=40, batch_seconds=10,
+                                        clock=lambda: clock['now'])
     importer.run(outcomes)
     sizes = [batch['rows'] for batch in importer.batches]
     assert sizes[0] == 10 and set(sizes[1:-1]) == {20} and sum(sizes) == 100
@@ -408,7 +409,7 @@ def test_batches_are_sized_by_the_measured_time_per_row():
     clock['now'] = 0.0
     header, rows = rows_of('firstname,exten,context,line_protocol\n' + ''.join(
         'V%d,%d,default,sip\n' % (i, 1200 + i) for i in range(100)))
-    fast = import_plan.Importer(FakeConfd(), header, batch_size=40, clock=lambda: 0.0)
+    fast = import_executor.Importer(FakeConfd(), header, batch_size=40, clock=lambda: 0.0)
     fast.run(import_plan.plan(header, rows, []))
     assert [b['rows'] for b in fast.batches] == [10, 40, 40, 10]
 
@@ -422,8 +423,8 @@ def test_an_interrupted_import_stops_at_the_next_batch_and_says_what_was_done():
 
     def progress(done, total):
         stop['reason'] = 'the playbook was interrupted (SIGINT)'
-    importer = import_plan.Importer(server, header, should_stop=lambda: stop['reason'],
-                                    progress=progress)
+    importer = import_executor.Importer(server, header, should_stop=lambda: stop['reason'],
+                                        progress=progress)
     importer.run(outcomes)
     # The rows never sent are not tried (nothing in them to fix), not failed.
     assert statuses(outcomes) == ['created'] * 10 + ['not_tried'] * 20
@@ -441,7 +442,7 @@ def test_a_secret_equal_to_a_word_of_the_message_does_not_destroy_it():
     header, rows = rows_of('firstname,exten,context,line_protocol,password,voicemail_password\n'
                            'A,1500,default,sip,default,15\n')
     outcomes = import_plan.plan(header, rows, [])
-    import_plan.Importer(OutOfRange(), header, secrets={'default', '15'}).run(outcomes)
+    import_executor.Importer(OutOfRange(), header, secrets={'default', '15'}).run(outcomes)
     assert outcomes[0].error == ("Input Error - Extension '1500' is outside of range for context "
                                  "'default'")
 
@@ -455,7 +456,29 @@ def test_sql_values_of_a_500_never_reach_a_message():
                                        "{'password': u'pw', 'firstname': u'A'}"], '')
     header, rows = rows_of('firstname,exten,context,line_protocol\nA,1000,default,sip\n')
     outcomes = import_plan.plan(header, rows, [])
-    import_plan.Importer(Truncation(), header).run(outcomes)
+    import_executor.Importer(Truncation(), header).run(outcomes)
     assert outcomes[0].error == ('confd answered 500: Unexpected error: (StringDataRightTruncation) '
                                  'value too long for type character varying(160) (SQL statement '
                                  'and values left out)')
+
+
+def test_a_dry_run_reports_what_each_planned_status_would_be():
+    status = import_plan.Status
+    assert [s.would() for s in (status.CREATE, status.UPDATE, status.FAILED)] == [
+        'would_create', 'would_update', 'would_fail']
+    assert [s.would() for s in (status.UNCHANGED, status.CONFLICT, status.INVALID)] == [
+        status.UNCHANGED, status.CONFLICT, status.INVALID]
+
+
+def test_results_carry_the_plain_status_value():
+    header, rows = rows_of('firstname,exten,context,line_protocol\nA,1000,default,sip\n')
+    outcome = import_plan.plan(header, rows, [])[0]
+    assert outcome.status is import_plan.Status.CREATE
+    outcome.status = 'created'          # set from a value: still the type
+    assert outcome.status is import_plan.Status.CREATED
+    entry = outcome.as_dict()
+    assert entry['status'].__class__ is str and entry['status'] == 'created'
+    assert yaml.safe_dump(entry['status']) == 'created\n...\n'
+    assert import_plan.summarize([outcome])['created'] == 1
+    with pytest.raises(ValueError):
+        outcome.status = 'imported'     # no such status
