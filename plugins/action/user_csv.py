@@ -14,7 +14,7 @@ from ansible.plugins.action import ActionBase
 
 from ansible_collections.xivo.confd.plugins.module_utils import conversion
 from ansible_collections.xivo.confd.plugins.module_utils.file_output import parse_mode
-from ansible_collections.xivo.confd.plugins.module_utils.legacy_csv import canonical_encoding
+from ansible_collections.xivo.confd.plugins.module_utils.legacy_source import canonical_encoding
 
 ARGUMENT_SPEC = dict(
     src=dict(type='path', required=True),

@@ -7,21 +7,21 @@ FOR INTERNAL COLLECTION USE ONLY: names here may change without notice.
 
 Pure functions over confd-format rows (``dict`` column -> ``str``, ``''`` for an empty cell,
 a missing key for an absent column), usable on a converted legacy row as on any confd CSV.
-Source: reference confd-user-import.md §3.2 (16.12-16.15 deltas) and §12 (5, 12, 14, 15, 16).
+The rules, messages and their order are what confd 16.12 to 16.15 was observed to answer
+(docs/server-behaviour.md#field-rules, #import-check-order, #what-is-unique).
 No reason ever contains a cell value, so no secret can leak through a problem.
 """
 
-from __future__ import (absolute_import, division, print_function)
-__metaclass__ = type
+from __future__ import annotations
 
 import re
-from collections import defaultdict, namedtuple
+from collections import namedtuple
 
 from ansible_collections.xivo.confd.plugins.module_utils.confd_columns import (
     BOOLEAN_COLUMNS, INTEGER_COLUMNS, SECRET_COLUMNS,
 )
 from ansible_collections.xivo.confd.plugins.module_utils.user_identity import (
-    normalize, unicode_form)
+    key_value, normalize, unicode_form)
 
 ERROR = 'error'
 WARNING = 'warning'
@@ -34,7 +34,7 @@ class Problem(namedtuple('Problem', ('column', 'reason', 'severity'))):
     __slots__ = ()
 
     def __new__(cls, column, reason, severity=ERROR):
-        return super(Problem, cls).__new__(cls, column, reason, severity)
+        return super().__new__(cls, column, reason, severity)
 
 
 NULL = 'may not be empty (confd: Field may not be null.)'
@@ -235,120 +235,6 @@ def validate_row(row):
     return problems
 
 
-# Fast path: the per-column rules as one regular expression over the row joined by NUL, which no
-# cell pattern matches (a cell holding one is an error, found by validate_row).
-JOINED_BY = '\x00'
-_FAST_PATTERNS = {
-    'ring_seconds': r'(?:0*(?:[0-9]|[1-5][0-9]|60))?',
-    'simultaneous_calls': r'(?:0*(?:[1-9]|1[0-9]|20))?',
-}
-
-
-def _fast_pattern(column):
-    if column in _FAST_PATTERNS:
-        return _FAST_PATTERNS[column]
-    if column in BOOLEAN_COLUMNS:
-        return '[01]?'
-    if column in INTEGER_COLUMNS:
-        return '[0-9]*'
-    rule = _STRING_RULES.get(column)
-    if rule is None:
-        return '[^\x00]*'
-    maximum, pattern = rule
-    if pattern is None:
-        return '[^\x00]{0,%d}' % maximum
-    body = '|'.join(part[1:-1] if part.endswith('$') else part[1:]
-                    for part in pattern.split('$|'))
-    if maximum is not None:
-        return '(?=[^\x00]{0,%d}(?:\x00|$))(?:%s|)' % (maximum, body)
-    # (?:...|) rather than (?:...)?: the same language, a cheaper loop in the re engine.
-    return '(?:%s|)' % body
-
-
-class RowValidator(object):
-    """validate_row for rows given as lists of values in a fixed column order, fast for the
-    common case: one regular expression checks every cell, a few comparisons the cross-column
-    rules; anything suspicious goes through :func:`validate_row` for the exact problems."""
-
-    def __init__(self, columns):
-        self.columns = tuple(columns)
-        self._match = re.compile(JOINED_BY.join(_fast_pattern(c) for c in self.columns), re.S).fullmatch
-        self.quick = self._build_quick()
-
-    def _build_quick(self):
-        """quick(values) -> the row joined by NUL (:data:`JOINED_BY`) when it certainly passes
-        every rule (the common case), which the caller may reuse to write the row; None sends it
-        to :func:`validate_row`. Straight-line code over the positions of the columns (None for
-        an absent one): it runs once per row."""
-        match = self._match
-        get = dict((c, i) for i, c in enumerate(self.columns)).get
-        first, last = get('firstname'), get('lastname')
-        vm_name, vm_number, vm_context = (get('voicemail_name'), get('voicemail_number'),
-                                          get('voicemail_context'))
-        vm_columns = vm_name is not None and vm_number is not None and vm_context is not None
-        vm_booleans = tuple(i for i in (get('voicemail_ask_password'),
-                                        get('voicemail_delete_messages')) if i is not None)
-        exten, context = get('exten'), get('context')
-        incall, incall_context = get('incall_exten'), get('incall_context')
-        cti = get('cti_profile_enabled')
-        username, password = get('username'), get('password')
-        credentials = username is not None and password is not None
-        protocol = get('line_protocol')
-        line_parts = tuple(i for i in (exten, get('sip_username'), get('sip_secret'))
-                           if i is not None)
-        join = JOINED_BY.join
-        limit = CALLER_ID_MAX - 3
-
-        def quick(values):
-            if first is None or not values[first]:
-                return None
-            joined = join(values)
-            if match(joined) is None:
-                return None
-            if len(values[first]) + (len(values[last]) if last is not None else 0) > limit:
-                return None
-            if ((vm_number is not None and values[vm_number])
-                    or (vm_context is not None and values[vm_context])):
-                if not (vm_columns and values[vm_name] and values[vm_number]
-                        and values[vm_context]):
-                    return None
-                for i in vm_booleans:
-                    if not values[i]:
-                        return None
-            if exten is not None:
-                value = values[exten]
-                if value and (context is None or not values[context] or (
-                        value[0] != '_' and ('*' in value or '#' in value))):
-                    return None
-            if incall is not None:
-                value = values[incall]
-                if value:
-                    if incall_context is None or not values[incall_context] or (
-                            value[0] != '_' and ('*' in value or '#' in value)):
-                        return None
-                elif incall_context is not None and values[incall_context]:
-                    return None
-            elif incall_context is not None and values[incall_context]:
-                return None
-            if cti is not None and values[cti] == '1' and not (
-                    credentials and values[username] and values[password]):
-                return None
-            if protocol is not None and values[protocol]:
-                if values[protocol] not in ('sip', 'sccp'):
-                    return None
-            elif context is not None and values[context]:
-                for i in line_parts:
-                    if values[i]:
-                        return None
-            return joined
-        return quick
-
-    def __call__(self, values):
-        if self.quick(values):
-            return []
-        return validate_row(dict(zip(self.columns, values)))
-
-
 def has_errors(problems):
     for problem in problems:
         if problem.severity == ERROR:
@@ -356,133 +242,46 @@ def has_errors(problems):
     return False
 
 
-DUPLICATE_KEYS = (
-    ('exten', 'exten@context'),
-    ('incall', 'incall_exten@incall_context'),
-    ('username', 'username'),
-    ('email', 'email (case-insensitive)'),
-    ('sip_username', 'sip_username'),
+# What confd wants unique among the rows of one file, as identity keys (user_identity), with
+# the column a duplicate is reported in and how the message names it.
+UNIQUE_IN_A_FILE = (
+    ('exten@context', 'exten', 'exten@context'),
+    ('incall_exten@incall_context', 'incall_exten', 'incall_exten@incall_context'),
+    ('username', 'username', 'username'),
+    ('sip_username', 'sip_username', 'sip_username'),
+    ('email', 'email', 'email (case-insensitive)'),
 )
 
 
-def row_keys(row):
-    """The values that must be unique among the rows of one import, as (kind, column, key); the
-    key of an extension is (its context, the extension)."""
-    keys = []
-    get = row.get
-    exten = get('exten')
-    if exten:
-        keys.append(('exten', 'exten', (get('context') or '', exten)))
-    exten = get('incall_exten')
-    if exten:
-        keys.append(('incall', 'incall_exten', (get('incall_context') or '', exten)))
-    # Usernames and emails as identity compares them (user_identity.normalize: one Unicode
-    # form, emails without case): the same person typed twice is one duplicate.
-    for kind in ('username', 'sip_username', 'email'):
-        value = get(kind)
-        if value:
-            keys.append((kind, kind, normalize(kind, value)))
-    return keys
-
-
-class DuplicateIndex(object):
-    """Remembers the unique keys of the rows seen so far (memory: one entry per key). The
-    extensions are kept per context, {context: {exten: line}}: a row's key is then two lookups
-    of strings it already holds, where 'exten@context' would be a new string per row."""
-
-    _WHAT = dict(DUPLICATE_KEYS)
-    _PER_CONTEXT = ('exten', 'incall')
+class DuplicateIndex:
+    """The unique keys of the rows seen so far, each with the line of the row that has it: the
+    in-file duplicate check of the conversion and of the import's validation. Keys are compared
+    as identity compares them (user_identity.key_value: one Unicode form, emails without
+    case), so that the same person typed twice is one duplicate."""
 
     def __init__(self):
-        self._seen = dict((kind, defaultdict(dict) if kind in self._PER_CONTEXT else {})
-                          for kind, dummy in DUPLICATE_KEYS)
-
-    def _table(self, kind, key):
-        """(the dict that holds ``key`` of this kind, the key in it)."""
-        if kind in self._PER_CONTEXT:
-            context, exten = key
-            return self._seen[kind][context], exten
-        return self._seen[kind], key
+        self._first = dict((spec, {}) for spec, dummy, dummy2 in UNIQUE_IN_A_FILE)
 
     def check(self, row, line, record=True):
         """Problems for the keys of ``row`` already used by an earlier row; with ``record`` and
         no such problem, remember this row's keys under ``line`` (a line number or any label)."""
         problems = []
-        new = []
-        for kind, column, key in row_keys(row):
-            table, key = self._table(kind, key)
-            first = table.get(key)
+        keys = []
+        for spec, column, what in UNIQUE_IN_A_FILE:
+            value = key_value(spec, row)
+            if value is None:
+                continue
+            first = self._first[spec].get(value)
             if first is not None:
-                problems.append(Problem(column, 'same %s as line %s' % (self._WHAT[kind], first)))
-            else:
-                new.append((table, key))
+                problems.append(Problem(column, 'same %s as line %s' % (what, first)))
+            keys.append((spec, value))
         if record and not problems:
-            for table, key in new:
-                table[key] = line
+            for spec, value in keys:
+                self._first[spec][value] = line
         return problems
 
     def __len__(self):
-        return sum(sum(len(table) for table in seen.values()) if kind in self._PER_CONTEXT
-                   else len(seen) for kind, seen in self._seen.items())
-
-    def bind(self, columns):
-        """A faster ``check(values, line, record=True)`` for rows given as lists in the order
-        of ``columns``; it shares this index. Straight-line code, one test per absent column:
-        it runs once per row of a conversion, and almost every row clashes with nothing."""
-        get = dict((c, i) for i, c in enumerate(columns)).get
-        seen = self._seen
-        exten, context = get('exten'), get('context')
-        incall, incall_context = get('incall_exten'), get('incall_context')
-        username, email, sip_username = get('username'), get('email'), get('sip_username')
-        exten_seen, incall_seen = seen['exten'], seen['incall']
-        username_seen, email_seen, sip_seen = seen['username'], seen['email'], seen['sip_username']
-        reasons = dict((kind, 'same %s as line %%s' % what) for kind, what in DUPLICATE_KEYS)
-        table_of = self._table
-
-        def keys(values):
-            """(table, key, column, reason) of the row's keys, as :func:`row_keys` makes them."""
-            for kind, column, key in row_keys(dict(zip(columns, values))):
-                table, key = table_of(kind, key)
-                yield table, key, column, reasons[kind]
-
-        def check(values, line, record=True):
-            clash = False
-            if exten is not None:
-                value = values[exten]
-                if value and exten_seen[values[context] if context is not None else ''].setdefault(
-                        value, line) != line:
-                    clash = True
-            if incall is not None:
-                value = values[incall]
-                if value and incall_seen[values[incall_context] if incall_context is not None
-                                         else ''].setdefault(value, line) != line:
-                    clash = True
-            if username is not None:
-                value = values[username]
-                if value and username_seen.setdefault(normalize('username', value),
-                                                      line) != line:
-                    clash = True
-            if email is not None:
-                value = values[email]
-                if value and email_seen.setdefault(normalize('email', value), line) != line:
-                    clash = True
-            if sip_username is not None:
-                value = values[sip_username]
-                if value and sip_seen.setdefault(normalize('sip_username', value),
-                                                 line) != line:
-                    clash = True
-            if not clash and record:
-                return []
-            problems = []
-            for table, key, column, reason in keys(values):
-                first = table[key]
-                if first != line:
-                    problems.append(Problem(column, reason % first))
-            for table, key, column, reason in keys(values):       # undo this row's keys
-                if table.get(key) == line:
-                    del table[key]
-            return problems
-        return check
+        return sum(len(seen) for seen in self._first.values())
 
 
 def row_key(row):
@@ -509,7 +308,7 @@ def describe_row(row):
     return ', '.join(parts)
 
 
-class RowDiff(object):
+class RowDiff:
     """A secret-free comparison of two sets of confd rows, matched by :func:`row_key`.
 
     Feed the old rows at construction (they are held in memory: diff mode only), then each
@@ -550,6 +349,12 @@ class RowDiff(object):
         self.changed += 1
         if len(self._changed) < self.limit:
             self._changed.append((key, columns, old, dict(row)))
+
+    def feed(self, columns, rows):
+        """The ``rows`` (lists of cells in the order of ``columns``), each added on its way."""
+        for values in rows:
+            self.add(dict(zip(columns, values)))
+            yield values
 
     def summary(self):
         removed = sorted(self._old)

@@ -22,20 +22,19 @@ read or written through a symbolic link (file_output).
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import hmac
-import io
 import json
 import os
 
-from ansible_collections.xivo.confd.plugins.module_utils import legacy_csv, source_rows
+from ansible_collections.xivo.confd.plugins.module_utils import confd_csv, source_rows
 from ansible_collections.xivo.confd.plugins.module_utils.confd_rules import RowDiff
 from ansible_collections.xivo.confd.plugins.module_utils.file_output import (
     DIRECTORY_MODE, AtomicOutput, UnsafePath, file_digest, open_directory, open_file_at,
     private_key, read_private_file, same_file, write_private_file)
-from ansible_collections.xivo.confd.plugins.module_utils.legacy_csv import (
-    LegacyCsvError, byte_at, convert_source, open_source)
+from ansible_collections.xivo.confd.plugins.module_utils.legacy_csv import convert_source
+from ansible_collections.xivo.confd.plugins.module_utils.legacy_source import (
+    DEFAULT_MAX_REPORTED, LegacyCsvError, byte_at, open_source)
 from ansible_collections.xivo.confd.plugins.module_utils.text import (
     sanitize_message, summarize_items)
 
@@ -43,7 +42,7 @@ MAX_IN_MESSAGE = 20
 MAX_MESSAGE = 8000      # the invalid-rows message lists up to MAX_IN_MESSAGE problems
 
 # Bump when the conversion of the same bytes with the same options changes.
-CONVERTER_VERSION = '3'
+CONVERTER_VERSION = '4'
 KEPT = ('failed', 'msg', 'encoding', 'rows', 'data_rows', 'columns', 'dropped_columns',
         'invalid_rows', 'invalid_count', 'row_warnings', 'conversion_warnings', 'row_lines',
         'invalid_lines', 'delimiter')
@@ -179,13 +178,12 @@ class _Interrupted(Exception):
     """The run was interrupted: raised inside the output block so that nothing is written."""
 
 
-# Items of the conversion between two looks at the stop condition (an item is a row, or a
-# piece of up to 1,000 CSV lines; a look is a function call).
-STOP_EVERY = 20
+# Rows of the conversion between two looks at the stop condition (a look is a function call).
+STOP_EVERY = 1000
 
 
 def _stoppable(rows, should_stop):
-    """The rows, looking every STOP_EVERY items whether the run was interrupted."""
+    """The rows, looking every STOP_EVERY rows whether the run was interrupted."""
     count = 0
     for row in rows:
         count += 1
@@ -197,9 +195,13 @@ def _stoppable(rows, should_stop):
         yield row
 
 
-def _read_old_rows(path):
-    with io.open(path, 'r', encoding='utf-8', errors='replace', newline='') as handle:
-        yield from csv.DictReader(handle)
+def _old_rows(path):
+    """The rows of the confd file at ``path`` before the conversion replaces it (diff mode):
+    none when there is no such file, or it is not a confd CSV."""
+    try:
+        return [row.values for row in confd_csv.read(path)[1]]
+    except (OSError, confd_csv.CsvFileError):
+        return []
 
 
 def _source_keys(result, source):
@@ -215,7 +217,7 @@ def _source_keys(result, source):
 def convert_to_path(src, dest, encoding='auto', unknown_columns='fail', column_map=None,
                     defaults=None, invalid_rows='fail', mode=0o600, backup=False,
                     newline_replacement=' ', validate=True,
-                    max_reported=legacy_csv.DEFAULT_MAX_REPORTED, check_mode=False, diff=False,
+                    max_reported=DEFAULT_MAX_REPORTED, check_mode=False, diff=False,
                     should_stop=None, base=None):
     """Convert the legacy file ``src`` into the confd file ``dest`` (atomically, only when it
     changes): what xivo.confd.user_csv does, for it and for the role's conversion cache.
@@ -231,8 +233,7 @@ def convert_to_path(src, dest, encoding='auto', unknown_columns='fail', column_m
             'file; write dest elsewhere' % os.path.realpath(src)))
     differ = None
     if want_diff:
-        old = _read_old_rows(dest) if os.path.isfile(dest) else ()
-        differ = RowDiff(old)
+        differ = RowDiff(_old_rows(dest))
 
     out = AtomicOutput(dest, mode=mode, backup=backup, check_mode=check_mode,
                        create_directory=True, base=base)
@@ -243,7 +244,7 @@ def convert_to_path(src, dest, encoding='auto', unknown_columns='fail', column_m
             raise _Interrupted(should_stop())
         with open_source(src, encoding, max_listed=max_reported) as source:
             converter, rows = convert_source(
-                source, as_csv=differ is None, column_map=column_map or {},
+                source, column_map=column_map or {},
                 defaults=defaults or {}, unknown_columns=unknown_columns,
                 newline_replacement=newline_replacement,
                 validate=validate, max_reported=max_reported)
@@ -252,15 +253,12 @@ def convert_to_path(src, dest, encoding='auto', unknown_columns='fail', column_m
                 if should_stop():
                     raise _Interrupted(should_stop())
                 rows = _stoppable(rows, should_stop)
+            if differ is not None:
+                rows = differ.feed(columns, rows)
             with out as handle:
-                writer = csv.writer(handle, lineterminator='\n')
+                writer = confd_csv.writer(handle)
                 writer.writerow(columns)
-                if differ is None:
-                    handle.writelines(rows)         # CSV lines
-                else:
-                    for values in rows:
-                        writer.writerow(values)
-                        differ.add(dict(zip(columns, values)))
+                writer.writerows(rows)
                 if converter.invalid_count and not skip:
                     raise _InvalidRows()
     except LegacyCsvError as exc:

@@ -22,7 +22,7 @@ from ansible_collections.xivo.confd.plugins.module_utils.confd_client import (
 from ansible_collections.xivo.confd.plugins.module_utils.confd_columns import SECRET_COLUMNS
 from ansible_collections.xivo.confd.plugins.module_utils.file_output import (  # noqa: F401
     remove_file, write_private_file)
-from ansible_collections.xivo.confd.plugins.module_utils.legacy_csv import LegacyCsvError
+from ansible_collections.xivo.confd.plugins.module_utils.legacy_source import LegacyCsvError
 from ansible_collections.xivo.confd.plugins.module_utils.preflight import Preflight
 from ansible_collections.xivo.confd.plugins.module_utils.secrets import (
     MASK, scrub_text, secret_values)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import os
 
-from ansible_collections.xivo.confd.plugins.module_utils import legacy_csv
+from ansible_collections.xivo.confd.plugins.module_utils import legacy_source
 
 
 def line_ranges(lines):
@@ -74,7 +74,7 @@ class LegacyRecords:
     (UTF-16/32 text is encoded again with its codec, which gives the same bytes)."""
 
     def __init__(self, path, encoding='auto'):
-        with legacy_csv.open_source(path, encoding) as source:
+        with legacy_source.open_source(path, encoding) as source:
             starts = [line for line, _cells, _flags in source.records()]
             header = next((line for line, cells, _flags in source.records()
                            if cells and any(c.strip() for c in cells)), None)
@@ -99,19 +99,19 @@ class LegacyRecords:
                 data = handle.read()
         self._bom = data[:source.skip]
         self._codec = None
-        if source.codec in legacy_csv.WIDE_CODECS:
+        if source.codec in legacy_source.WIDE_CODECS:
             codec = source.codec
             if codec in ('utf-16', 'utf-32'):
                 # The codec reads the BOM itself: the lines are written in the order it found
                 # (a BOM per line otherwise), after that BOM.
-                bom, skip = legacy_csv.bom_of(data)
+                bom, skip = legacy_source.bom_of(data)
                 codec = bom if bom and bom.startswith(codec) else codec + '-le'
                 self._bom = data[:skip]
             self._codec = codec
             with source.open() as text:
                 return [line.encode(codec) for line in text]
         separator = source.newline.encode('ascii')
-        return list(legacy_csv.split_chunks([data[source.skip:]], separator))
+        return list(legacy_source.split_chunks([data[source.skip:]], separator))
 
     def _join(self, first, end):
         return b''.join(self._lines_of[first - 1:end - 1])

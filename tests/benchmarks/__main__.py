@@ -63,7 +63,10 @@ def markdown(report):
     for r in report['rows']:
         floor = '%s: %s' % (r['floor_name'], fmt(r['floor'], r['unit'])) if r['floor_name'] \
             else '-'
-        ratio = '%.2f×' % r['ratio'] if r['ratio'] is not None and r['unit'] == 's' else '-'
+        ratio = '-'
+        if r['ratio'] is not None and r['unit'] == 's':
+            # A ratio far below 1 (the conversion against the server's time) keeps 2 digits.
+            ratio = ('%.2f×' if r['ratio'] >= 0.1 else '%.2g×') % r['ratio']
         target = '≤ %g×' % r['target'] if r['target'] is not None else '-'
         met = '-' if r['met'] is None else ('yes' if r['met'] else '**no**')
         name = r['name'] + (' (%s)' % r['note'] if r['note'] else '')

@@ -4,7 +4,6 @@ them) and the emulator seed that gives their extensions a home."""
 
 from __future__ import annotations
 
-import csv
 import json
 import random
 
@@ -74,12 +73,13 @@ def write_legacy(path, count, **options):
 
 def write_confd(legacy_path, path):
     """Convert a legacy file into the confd format with the collection's converter."""
+    from ansible_collections.xivo.confd.plugins.module_utils import confd_csv
     from ansible_collections.xivo.confd.plugins.module_utils.legacy_csv import convert_file
     converter, _encoding, rows = convert_file(legacy_path)
     if converter.invalid_count:
         raise RuntimeError('generated rows are invalid: %r' % converter.invalid_rows[:3])
     with open(path, 'w', encoding='utf-8', newline='') as handle:
-        writer = csv.writer(handle, lineterminator='\n')
+        writer = confd_csv.writer(handle)
         writer.writerow(converter.columns)
         writer.writerows(rows)
     return len(rows)

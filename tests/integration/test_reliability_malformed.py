@@ -12,8 +12,9 @@ import pytest
 
 from ansible_collections.xivo.confd.plugins.module_utils import confd_csv, confd_rules, import_plan
 from ansible_collections.xivo.confd.plugins.module_utils.confd_columns import IMPORT_COLUMNS
-from ansible_collections.xivo.confd.plugins.module_utils.legacy_csv import (
-    LegacyCsvError, convert_source, open_source)
+from ansible_collections.xivo.confd.plugins.module_utils.legacy_csv import convert_source
+from ansible_collections.xivo.confd.plugins.module_utils.legacy_source import (
+    LegacyCsvError, open_source)
 from ansible_collections.xivo.confd.plugins.module_utils.text import printable
 from tests.emulator import EmulatorServer
 from tests.integration.playbook import run_playbook

@@ -3,8 +3,9 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """confd 16.15 row rules, one by one."""
 
-from __future__ import (absolute_import, division, print_function)
-__metaclass__ = type
+from __future__ import annotations
+
+import unicodedata
 
 import pytest
 
@@ -160,6 +161,15 @@ def test_duplicate_index():
     assert len(index) == 7
 
 
+def test_duplicate_keys_are_compared_in_one_unicode_form():
+    """An extension's context typed on two systems (é precomposed, or e and a combining
+    accent) is one context: the two rows are one extension twice."""
+    index = R.DuplicateIndex()
+    assert index.check({'exten': '1000', 'context': 'd\u00e9faut'}, 2) == []
+    problems = index.check({'exten': '1000', 'context': unicodedata.normalize('NFD', 'd\u00e9faut')}, 3)
+    assert [(p.column, p.reason) for p in problems] == [('exten', 'same exten@context as line 2')]
+
+
 def test_row_key_and_diff():
     old = [{'firstname': 'A', 'exten': '1000', 'context': 'd', 'password': 'old1'},
            {'firstname': 'B', 'username': 'bb'},
@@ -177,112 +187,5 @@ def test_row_key_and_diff():
     assert 'secret changed: password' in after
 
 
-import itertools  # noqa: E402
-
-from hypothesis import given, settings, strategies as st  # noqa: E402
-
-from ansible_collections.xivo.confd.plugins.module_utils.confd_columns import IMPORT_COLUMNS  # noqa: E402
-
-VALUES = st.one_of(
-    st.sampled_from(['', '0', '1', '2', '05', '60', '61', '20', '21', '1000', '*12', '_1XXX', 'sip', 'sccp',
-                     'SIP', 'default', 'fr_FR', 'abcd', 'a', 'a b', '+336', 'x' * 81, 'y' * 129, 'z' * 255,
-                     u'é', 'a\x00b', '#', '12a', 'a@b']),
-    st.text(st.sampled_from(list(u'ab01_*#@ .-é+')), max_size=6))
-
-
-@settings(max_examples=400, deadline=None)
-@given(st.lists(st.sampled_from(IMPORT_COLUMNS), unique=True, min_size=1, max_size=14), st.data())
-def test_row_validator_agrees_with_validate_row(columns, data):
-    values = [data.draw(VALUES) for dummy in columns]
-    assert R.RowValidator(columns)(values) == R.validate_row(dict(zip(columns, values)))
-
-
-# Values that pass their column's own rule, so that rows often get past the per-cell checks and
-# the cross-column rules (voicemail, extensions, incall, CTI, line) decide.
-CROSS_RULE_COLUMNS = ['firstname', 'lastname', 'username', 'password', 'context', 'line_protocol', 'exten',
-                      'sip_username', 'sip_secret', 'incall_exten', 'incall_context', 'voicemail_name',
-                      'voicemail_number', 'voicemail_context', 'voicemail_ask_password',
-                      'voicemail_delete_messages', 'cti_profile_enabled']
-GOOD = {'firstname': ['Ann', 'x' * 100], 'lastname': ['Lee', 'y' * 60], 'username': ['ann'],
-        'password': ['secret1'], 'context': ['default'], 'line_protocol': ['sip', 'sccp', 'iax'],
-        'exten': ['1000', '_1XXX', '*12'], 'sip_username': ['s1'], 'sip_secret': ['p'],
-        'incall_exten': ['2000', '#5'], 'incall_context': ['from-extern'], 'voicemail_name': ['VM'],
-        'voicemail_number': ['1000'], 'voicemail_context': ['default'],
-        'voicemail_ask_password': ['0', '1'], 'voicemail_delete_messages': ['1'],
-        'cti_profile_enabled': ['0', '1']}
-
-
-@settings(max_examples=600, deadline=None)
-@given(st.lists(st.sampled_from(CROSS_RULE_COLUMNS[1:]), unique=True, max_size=16), st.data())
-def test_row_validator_agrees_with_validate_row_on_the_cross_column_rules(columns, data):
-    columns = ['firstname'] + columns
-    values = [data.draw(st.sampled_from([''] + GOOD[c])) for c in columns]
-    assert R.RowValidator(columns)(values) == R.validate_row(dict(zip(columns, values)))
-
-
-RULE_GROUPS = [
-    ['voicemail_name', 'voicemail_number', 'voicemail_context', 'voicemail_ask_password',
-     'voicemail_delete_messages'],
-    ['context', 'line_protocol', 'exten', 'sip_username', 'sip_secret'],
-    ['incall_exten', 'incall_context', 'context'],
-    ['cti_profile_enabled', 'username', 'password'],
-    ['lastname', 'voicemail_number', 'voicemail_context'],
-]
-
-
-@pytest.mark.parametrize('group', RULE_GROUPS, ids=lambda group: group[0])
-def test_row_validator_agrees_with_validate_row_on_every_combination(group):
-    """Each column of a group of related rules absent, empty or set to each of its good values,
-    in every combination (firstname set)."""
-    absent = object()
-    for choice in itertools.product(*[[absent, ''] + GOOD[c] for c in group]):
-        row = dict((c, v) for c, v in zip(group, choice) if v is not absent)
-        columns = [c for c in IMPORT_COLUMNS if c == 'firstname' or c in row]
-        row['firstname'] = 'x' * 100 if 'lastname' in row else 'Ann'
-        values = [row[c] for c in columns]
-        assert R.RowValidator(columns)(values) == R.validate_row(row), row
-
-
-def test_quick_gives_the_row_joined_when_it_passes():
-    columns = ['firstname', 'exten', 'context', 'line_protocol']
-    quick = R.RowValidator(columns).quick
-    assert quick(['Ann', '1000', 'default', 'sip']) == R.JOINED_BY.join(['Ann', '1000', 'default', 'sip'])
-    assert quick(['Ann', '1000', '', 'sip']) is None
-    assert quick(['Ann', '1000', 'default', '']) is None      # a warning: validate_row says it
-
-
 def test_nul_is_an_error():
     assert errors(lastname='a\x00b') == ['lastname']
-
-
-def test_bound_duplicate_check_agrees():
-    columns = ['firstname', 'exten', 'context', 'email', 'username']
-    index = R.DuplicateIndex()
-    check = index.bind(columns)
-    assert check(['A', '1000', 'd', 'A@x', 'u1'], 2) == []
-    problems = check(['B', '1000', 'd', 'a@X', 'u2'], 3)
-    assert [p.column for p in problems] == ['exten', 'email']
-    assert check(['C', '', '', '', 'u2'], 4) == []       # the invalid row recorded nothing
-    assert [p.reason for p in index.check({'username': 'u1'}, 5)] == ['same username as line 2']
-
-
-KEY_VALUES = st.sampled_from(['', '1000', '1001', 'a@b.c', 'A@B.c', 'default', 'other', 'u1', 'U1'])
-KEY_COLUMNS = ['firstname', 'exten', 'context', 'incall_exten', 'incall_context', 'username', 'email',
-               'sip_username']
-
-
-@settings(max_examples=300, deadline=None)
-@given(st.lists(st.sampled_from(KEY_COLUMNS[1:]), unique=True), st.data())
-def test_bound_duplicate_check_agrees_with_check(columns, data):
-    """The bound check finds the same clashes as check() and leaves the same keys behind, on
-    rows of any subset of the key columns (an extension without its context included)."""
-    columns = ['firstname'] + columns
-    rows = data.draw(st.lists(st.lists(KEY_VALUES, min_size=len(columns), max_size=len(columns)),
-                              max_size=8))
-    records = data.draw(st.lists(st.booleans(), min_size=len(rows), max_size=len(rows)))
-    by_dict, bound_index = R.DuplicateIndex(), R.DuplicateIndex()
-    bound = bound_index.bind(columns)
-    for line, (values, record) in enumerate(zip(rows, records), 2):
-        expected = by_dict.check(dict(zip(columns, values)), line, record)
-        assert bound(values, line, record) == expected
-        assert len(bound_index) == len(by_dict)

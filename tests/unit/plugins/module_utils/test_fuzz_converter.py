@@ -12,8 +12,9 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from ansible_collections.xivo.confd.plugins.module_utils import legacy_mapping as lm
 from ansible_collections.xivo.confd.plugins.module_utils.confd_columns import IMPORT_COLUMNS
-from ansible_collections.xivo.confd.plugins.module_utils.legacy_csv import (
-    LegacyCsvError, convert_lines, convert_source, open_source)
+from ansible_collections.xivo.confd.plugins.module_utils.legacy_csv import convert_lines, convert_source
+from ansible_collections.xivo.confd.plugins.module_utils.legacy_source import (
+    LegacyCsvError, open_source)
 
 HEADERS = [name for name, _confd in lm.LEGACY_COLUMNS] + ['voicemailmailbox', 'voicemailskippass', 'bogus']
 CELL = st.one_of(st.sampled_from(['', '1', '0', 'sip', 'SCCP', 'default', '1001', '5000', 'abc', '"', '|', '\n',

@@ -3,17 +3,16 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Legacy CSV parsing, encodings and conversion, on real bytes."""
 
-from __future__ import (absolute_import, division, print_function)
-__metaclass__ = type
+from __future__ import annotations
 
-import csv
 import glob
-import io
 import os
 
 import pytest
 
 from ansible_collections.xivo.confd.plugins.module_utils import legacy_csv as L
+from ansible_collections.xivo.confd.plugins.module_utils import legacy_records as P
+from ansible_collections.xivo.confd.plugins.module_utils import legacy_source as S
 from ansible_collections.xivo.confd.plugins.module_utils import legacy_mapping as M
 
 # tests/unit/plugins/module_utils/ -> tests/integration/files/samples
@@ -29,7 +28,7 @@ def convert(tmp_path, data, encoding='auto', **options):
 
 
 def records(text):
-    return list(L.iter_records(text.splitlines(True)))
+    return list(P.iter_records(text.splitlines(True)))
 
 
 # ---------------------------------------------------------------- PHP record splitting
@@ -49,13 +48,13 @@ def test_quoted_pipe_doubled_quote():
 def test_php_backslash_escape():
     line, cells, flags = records('"a\\"b"|"c\\\\d"|x\n')[0]
     assert cells == ['a"b', 'c\\\\d', 'x']
-    assert flags & L.F_ESCAPE
+    assert flags & P.F_ESCAPE
 
 
 def test_newline_inside_quotes_counts_physical_lines():
     recs = records('"Jo\nhn"|Doe\r\n"x\r\ny"|z\nlast|one\n')
     assert recs[0][:2] == (1, ['Jo\nhn', 'Doe'])
-    assert recs[0][2] & L.F_NEWLINE
+    assert recs[0][2] & P.F_NEWLINE
     assert recs[1][:2] == (3, ['x\r\ny', 'z'])
     assert recs[2][:2] == (5, ['last', 'one'])
 
@@ -70,17 +69,17 @@ def test_leading_space_before_quote():
 
 def test_tab_delimiter_skips_spaces_not_tabs_before_a_quote():
     lines = ['a\t "b\tc"\t\t"d"\n']
-    assert list(L.iter_records(lines, '\t')) == list(L.iter_records(lines, '\t', csv_lines=False)) == [
+    assert list(P.iter_records(lines, '\t')) == [
         (1, ['a', 'b\tc', '', 'd'], 0)]
 
 
 def test_records_count_lines_from_first_line():
-    assert [line for line, dummy, dummy2 in L.iter_records(['a\n', '"b\n', 'c"\n', 'd\n'], first_line=7)] == [7, 8, 10]
+    assert [line for line, dummy, dummy2 in P.iter_records(['a\n', '"b\n', 'c"\n', 'd\n'], first_line=7)] == [7, 8, 10]
 
 
 def test_unterminated_quote_at_eof():
     line, cells, flags = records('a|"open\nstill')[0]
-    assert cells == ['a', 'open\nstill'] and flags & L.F_UNTERMINATED
+    assert cells == ['a', 'open\nstill'] and flags & P.F_UNTERMINATED
 
 
 # ---------------------------------------------------------------- encodings
@@ -119,14 +118,14 @@ def test_explicit_latin1(tmp_path):
 
 
 def test_explicit_wrong_encoding_names_the_line_and_byte_before_anything_is_read(tmp_path):
-    with pytest.raises(L.LegacyCsvError) as error:
+    with pytest.raises(S.LegacyCsvError) as error:
         convert(tmp_path, u'firstname\nA\n\nJérôme\n'.encode('latin-1'), encoding='utf-8')
     assert error.value.line == 4
     assert str(error.value).startswith('cannot be decoded as utf-8: byte 0xe9 at line 4 (invalid')
 
 
 def test_detection_is_chunked(tmp_path, monkeypatch):
-    monkeypatch.setattr(L, 'CHUNK', 7)
+    monkeypatch.setattr(S, 'CHUNK', 7)
     data = (u'firstname\n' + u'Jérôme\n' * 50).encode('utf-8')
     conv, used, rows = convert(tmp_path, data)
     assert used == 'utf-8' and len(rows) == 50
@@ -195,7 +194,7 @@ def test_skippass_invalid_value_is_reported(tmp_path):
 
 
 def test_unknown_header_fails_with_suggestion(tmp_path):
-    with pytest.raises(L.LegacyCsvError) as err:
+    with pytest.raises(S.LegacyCsvError) as err:
         convert(tmp_path, b'firstname|lastname|phonenumbre|foo\nA|B|1000|x\n')
     text = str(err.value)
     assert "'phonenumbre' (column 3, did you mean 'phonenumber'?), 'foo' (column 4)" in text
@@ -223,22 +222,22 @@ def test_column_map_and_defaults(tmp_path):
 
 
 def test_bad_column_map_target(tmp_path):
-    with pytest.raises(L.LegacyCsvError):
+    with pytest.raises(S.LegacyCsvError):
         convert(tmp_path, b'firstname|x\nA|1\n', column_map={'x': 'nope'})
 
 
 def test_two_headers_same_target(tmp_path):
-    with pytest.raises(L.LegacyCsvError):
+    with pytest.raises(S.LegacyCsvError):
         convert(tmp_path, b'firstname|voicemailnumber|voicemailmailbox\nA|1|1\n')
 
 
 def test_no_firstname_header(tmp_path):
-    with pytest.raises(L.LegacyCsvError):
+    with pytest.raises(S.LegacyCsvError):
         convert(tmp_path, b'lastname\nA\n')
 
 
 def test_empty_file(tmp_path):
-    with pytest.raises(L.LegacyCsvError):
+    with pytest.raises(S.LegacyCsvError):
         convert(tmp_path, b'\n\n')
 
 
@@ -312,29 +311,6 @@ def test_max_reported_caps_lists(tmp_path):
     assert len(rows) == 20 and len(conv.row_warnings) == 5 and conv.row_warning_count == 20
 
 
-def test_csv_text_comes_in_pieces_and_is_the_csv_writers(tmp_path):
-    """2,500 rows, some to quote (a comma, a quote), some invalid: the CSV text of the valid ones
-    comes in pieces of CSV_PIECE_ROWS lines and is what csv.writer writes for the rows."""
-    lines = ['firstname|lastname|phonenumber|context|protocol']
-    for n in range(2500):
-        last = ('Lee, "Jr"' if n % 7 == 0 else 'Lee')
-        exten = '' if n % 11 == 0 else str(1000 + n % 2400)       # some clash: invalid
-        lines.append('"Ann %d"|"%s"|%s|default|sip' % (n, last.replace('"', '""'), exten))
-    path = tmp_path / 'big.csv'
-    path.write_text('\n'.join(lines) + '\n')
-    conv, used, rows = L.convert_file(str(path))
-    with L.open_source(str(path)) as source:
-        text_conv, pieces = L.convert_source(source, as_csv=True)
-        pieces = list(pieces)
-    expected = io.StringIO()
-    csv.writer(expected, lineterminator='\n').writerows(rows)
-    assert ''.join(pieces) == expected.getvalue()
-    assert [piece.count('\n') for piece in pieces[:-1]] == [L.CSV_PIECE_ROWS] * (len(pieces) - 1)
-    assert 0 < pieces[-1].count('\n') <= L.CSV_PIECE_ROWS
-    assert text_conv.rows == conv.rows == len(rows) and conv.invalid_count > 0
-    assert text_conv.invalid_rows == conv.invalid_rows
-
-
 def test_streaming_does_not_read_ahead():
     lines = iter(['firstname\n', 'A\n', 'B\n', 'C\n'])
     conv, rows = L.convert_lines(lines)
@@ -342,21 +318,8 @@ def test_streaming_does_not_read_ahead():
     assert next(lines) == 'B\n'
 
 
-def test_csv_module_fast_path_reads_quoted_lines_like_the_php_state_machine():
-    """One-line quoted records go through the csv module; it must give PHP's cells exactly."""
-    import random
-
-    rng = random.Random(20261125)
-    alphabet = ['a', 'b', ' ', '"', '|', '""', '\t', u'\u00e9', '\\', '\r']
-    for dummy in range(20000):
-        line = ''.join(rng.choice(alphabet) for dummy2 in range(rng.randint(0, 14))) + '\n'
-        fast = list(L.iter_records([line]))
-        slow = list(L.iter_records([line], csv_lines=False))
-        assert fast == slow, repr(line)
-
-
 def test_a_comma_separated_file_is_named_as_such(tmp_path):
-    with pytest.raises(L.LegacyCsvError) as error:
+    with pytest.raises(S.LegacyCsvError) as error:
         convert(tmp_path, b'firstname,lastname,exten,context\nA,B,1000,default\n')
     assert str(error.value).startswith("the file is delimited by ',', not '|'")
     assert 'xivo.confd.user_import' in str(error.value)
@@ -364,7 +327,7 @@ def test_a_comma_separated_file_is_named_as_such(tmp_path):
 
 def test_a_semicolon_separated_file_is_diagnosed_first(tmp_path):
     for options in ({}, {'unknown_columns': 'drop'}):
-        with pytest.raises(L.LegacyCsvError) as error:
+        with pytest.raises(S.LegacyCsvError) as error:
             convert(tmp_path, 'prénom;firstname;lastname;phonenumber;context\nA;B;C;1000;default\n'
                     .encode('cp1252'), **options)
         text = str(error.value)

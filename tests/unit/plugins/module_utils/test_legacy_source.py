@@ -2,22 +2,22 @@
 # Copyright: (c) 2026, xivo.confd developers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """How a legacy file is opened: what kind of file it is, its encoding (mixed ones too), its
-line ends and delimiter, files that can be read only once, and the one-pass csv reading; on
-real bytes."""
+line ends and delimiter, files that can be read only once, and the records of whole files;
+on real bytes."""
 
-from __future__ import (absolute_import, division, print_function)
-__metaclass__ = type
+from __future__ import annotations
 
 import codecs
 import gzip
 import io
 import os
-import random
 import threading
 
 import pytest
 
 from ansible_collections.xivo.confd.plugins.module_utils import legacy_csv as L
+from ansible_collections.xivo.confd.plugins.module_utils import legacy_records as P
+from ansible_collections.xivo.confd.plugins.module_utils import legacy_source as S
 
 HEADER = u'firstname|lastname|phonenumber|context\n'
 
@@ -30,7 +30,7 @@ def write(tmp_path, data, name='in.csv'):
 
 def convert(path, **options):
     """(source, converter, rows as dicts) through open_source, as the action plugin reads."""
-    with L.open_source(path, options.pop('encoding', 'auto')) as source:
+    with S.open_source(path, options.pop('encoding', 'auto')) as source:
         converter, rows = L.convert_source(source, **options)
         rows = [dict(zip(converter.columns, r)) for r in rows]
     return source, converter, rows
@@ -39,18 +39,18 @@ def convert(path, **options):
 # ---------------------------------------------------------------- what kind of file
 
 def test_bom_of():
-    assert L.bom_of(codecs.BOM_UTF8 + b'x') == ('utf-8', 3)
-    assert L.bom_of(codecs.BOM_UTF16_LE + b'x\x00') == ('utf-16-le', 2)
-    assert L.bom_of(codecs.BOM_UTF16_BE + b'\x00x') == ('utf-16-be', 2)
-    assert L.bom_of(codecs.BOM_UTF32_LE + b'x\x00\x00\x00') == ('utf-32-le', 4)
-    assert L.bom_of(b'firstname') == (None, 0)
+    assert S.bom_of(codecs.BOM_UTF8 + b'x') == ('utf-8', 3)
+    assert S.bom_of(codecs.BOM_UTF16_LE + b'x\x00') == ('utf-16-le', 2)
+    assert S.bom_of(codecs.BOM_UTF16_BE + b'\x00x') == ('utf-16-be', 2)
+    assert S.bom_of(codecs.BOM_UTF32_LE + b'x\x00\x00\x00') == ('utf-32-le', 4)
+    assert S.bom_of(b'firstname') == (None, 0)
 
 
 def test_utf16_without_bom():
-    assert L.utf16_without_bom(HEADER.encode('utf-16-le')) == 'utf-16-le'
-    assert L.utf16_without_bom(HEADER.encode('utf-16-be')) == 'utf-16-be'
-    assert L.utf16_without_bom(HEADER.encode('utf-8')) is None
-    assert L.utf16_without_bom(b'\x00' * 100) is None         # NUL on both sides: binary
+    assert S.utf16_without_bom(HEADER.encode('utf-16-le')) == 'utf-16-le'
+    assert S.utf16_without_bom(HEADER.encode('utf-16-be')) == 'utf-16-be'
+    assert S.utf16_without_bom(HEADER.encode('utf-8')) is None
+    assert S.utf16_without_bom(b'\x00' * 100) is None         # NUL on both sides: binary
 
 
 @pytest.mark.parametrize('data,what', [
@@ -65,13 +65,13 @@ def test_utf16_without_bom():
     (b'\x00' * 4096, 'a binary file, not text: 4096 of its first 4096 bytes'),
 ])
 def test_not_text_names_what_the_file_is(data, what):
-    assert L.not_text(data).startswith(what)
+    assert S.not_text(data).startswith(what)
 
 
 def test_text_with_a_stray_nul_or_escape_is_text():
-    assert L.not_text((HEADER + u'J\x00ean|D\x1b|1000|default\n').encode()) is None
-    assert L.not_text(u'é|€|x\n'.encode('cp1252')) is None
-    assert L.not_text(HEADER.encode('utf-16-le'), wide=True) is None
+    assert S.not_text((HEADER + u'J\x00ean|D\x1b|1000|default\n').encode()) is None
+    assert S.not_text(u'é|€|x\n'.encode('cp1252')) is None
+    assert S.not_text(HEADER.encode('utf-16-le'), wide=True) is None
 
 
 @pytest.mark.parametrize('data,cause', [
@@ -82,8 +82,8 @@ def test_text_with_a_stray_nul_or_escape_is_text():
     (bytes(range(256)) * 300, 'it is a binary file, not text'),
 ])
 def test_a_file_that_is_not_legacy_text_is_refused_with_its_real_cause(tmp_path, data, cause):
-    with pytest.raises(L.LegacyCsvError) as error:
-        L.open_source(write(tmp_path, data))
+    with pytest.raises(S.LegacyCsvError) as error:
+        S.open_source(write(tmp_path, data))
     assert str(error.value).startswith('cannot be read as a legacy CSV: ' + cause)
     assert all(32 <= ord(c) < 127 for c in str(error.value)), 'raw bytes in the message'
 
@@ -96,16 +96,16 @@ def test_utf16_without_bom_is_read_when_named(tmp_path):
 
 def test_a_bom_that_contradicts_the_encoding_asked_for_is_refused(tmp_path):
     path = write(tmp_path, codecs.BOM_UTF16_LE + HEADER.encode('utf-16-le'))
-    with pytest.raises(L.LegacyCsvError) as error:
-        L.open_source(path, 'cp1252')
+    with pytest.raises(S.LegacyCsvError) as error:
+        S.open_source(path, 'cp1252')
     assert 'starts with a UTF-16-LE BOM but the encoding asked for is cp1252' in str(error.value)
-    assert L.open_source(path, 'utf-16').encoding == 'utf-16'
-    assert L.open_source(path, 'UTF-16LE').skip == 2
+    assert S.open_source(path, 'utf-16').encoding == 'utf-16'
+    assert S.open_source(path, 'UTF-16LE').skip == 2
 
 
 def test_a_directory_is_refused(tmp_path):
-    with pytest.raises(L.LegacyCsvError) as error:
-        L.open_source(str(tmp_path))
+    with pytest.raises(S.LegacyCsvError) as error:
+        S.open_source(str(tmp_path))
     assert str(error.value) == 'is a directory, not a file'
 
 
@@ -136,7 +136,7 @@ def test_mixed_lines_that_cp1252_cannot_decode_are_latin1(tmp_path):
 
 def test_mixed_line_numbers_are_capped_but_counted(tmp_path):
     data = HEADER.encode() + u'é|A||\n'.encode('utf-8') + u'é|B||\n'.encode('cp1252') * 30
-    with L.open_source(write(tmp_path, data), max_listed=5) as source:
+    with S.open_source(write(tmp_path, data), max_listed=5) as source:
         assert source.encoding_lines['cp1252'] == {'count': 30, 'lines': [3, 4, 5, 6, 7]}
         assert '(line 3, 4, 5, 6, 7)' in source.warnings[0]
 
@@ -144,7 +144,7 @@ def test_mixed_line_numbers_are_capped_but_counted(tmp_path):
 def test_classify_lines_leaves_ascii_out_and_reads_across_chunks():
     data = b'ascii\n' + u'é\n'.encode('utf-8') + u'è\n'.encode('cp1252') + b'last'
     chunks = [data[i:i + 3] for i in range(0, len(data), 3)]
-    assert L.classify_lines(chunks) == {'utf-8': {'count': 1, 'lines': [2]},
+    assert S.classify_lines(chunks) == {'utf-8': {'count': 1, 'lines': [2]},
                                         'cp1252': {'count': 1, 'lines': [3]}}
 
 
@@ -187,7 +187,7 @@ def test_utf32_with_bom(tmp_path):
 
 
 def test_a_tab_separated_file_that_is_not_utf16_is_refused_with_the_hint(tmp_path):
-    with pytest.raises(L.LegacyCsvError) as error:
+    with pytest.raises(S.LegacyCsvError) as error:
         convert(write(tmp_path, b'firstname\tlastname\nA\tB\n'))
     assert str(error.value).startswith("the file is delimited by tabs, not '|'")
     assert 'UTF-16 with a BOM (Excel "Unicode text")' in str(error.value)
@@ -195,8 +195,8 @@ def test_a_tab_separated_file_that_is_not_utf16_is_refused_with_the_hint(tmp_pat
 
 def test_broken_utf16_names_the_line(tmp_path):
     data = codecs.BOM_UTF16_LE + (HEADER + u'A|B||\n').encode('utf-16-le') + b'\x00\xdc' + b'x\x00'
-    with pytest.raises(L.LegacyCsvError) as error:
-        L.open_source(write(tmp_path, data))
+    with pytest.raises(S.LegacyCsvError) as error:
+        S.open_source(write(tmp_path, data))
     assert str(error.value).startswith('cannot be decoded as utf-16-le: byte 0x00 at line 3')
     assert error.value.line == 3
 
@@ -216,18 +216,9 @@ def test_cr_only_line_ends_are_line_ends(tmp_path):
             in converter.summary_warnings())
 
 
-def test_a_cr_inside_an_lf_file_stays_a_character():
-    shape = L._Shape(binary=True)
-    shape.feed(b'a|b\rc\n')
-    assert shape.newline == '\n' and not shape.plain
-
-
-def test_shape_sees_a_blank_before_a_quote_across_chunks():
-    shape = L._Shape(binary=True)
-    shape.feed(b'a| ')
-    assert shape.plain
-    shape.feed(b'"b"\n')
-    assert not shape.plain and shape.blank_quote
+def test_a_cr_inside_an_lf_file_stays_a_character(tmp_path):
+    source, converter, rows = convert(write(tmp_path, HEADER.encode() + b'Ann|Lee\rJr|1000|default\n'))
+    assert source.newline == '\n' and rows[0]['lastname'] == 'Lee Jr'
 
 
 # ---------------------------------------------------------------- read once, bounded
@@ -270,20 +261,20 @@ def test_a_pipe_through_dev_fd_is_read_once(tmp_path):
 
 def test_dev_zero_is_refused_at_once():
     # Endless: only a reader that stops at its first 64 KiB returns at all.
-    with pytest.raises(L.LegacyCsvError) as error:
-        L.open_source('/dev/zero')
+    with pytest.raises(S.LegacyCsvError) as error:
+        S.open_source('/dev/zero')
     assert 'a binary file, not text: 65536 of its first 65536 bytes' in str(error.value)
 
 
 def test_a_stream_larger_than_the_limit_is_refused_naming_it(monkeypatch):
-    monkeypatch.setattr(L, 'HEAD', 16)
+    monkeypatch.setattr(S, 'HEAD', 16)
     read_end, write_end = os.pipe()
     writer = threading.Thread(target=lambda: (os.write(write_end, HEADER.encode() * 40000),
                                               os.close(write_end)), daemon=True)
     writer.start()
     try:
-        with pytest.raises(L.LegacyCsvError) as error:
-            L.open_source('/dev/fd/%d' % read_end, max_bytes=1024 * 1024)
+        with pytest.raises(S.LegacyCsvError) as error:
+            S.open_source('/dev/fd/%d' % read_end, max_bytes=1024 * 1024)
     finally:
         os.close(read_end)
     assert str(error.value) == ('is not a regular file, so it is read into memory, and it holds '
@@ -291,70 +282,35 @@ def test_a_stream_larger_than_the_limit_is_refused_naming_it(monkeypatch):
 
 
 def test_read_bounded_keeps_what_fits(tmp_path, monkeypatch):
-    monkeypatch.setattr(L, 'HEAD', 4)
+    monkeypatch.setattr(S, 'HEAD', 4)
     path = write(tmp_path, b'0123456789')
-    assert L.read_bounded(path, 10) == b'0123456789'
-    with pytest.raises(L.LegacyCsvError):
-        L.read_bounded(path, 9)
+    assert S.read_bounded(path, 10) == b'0123456789'
+    with pytest.raises(S.LegacyCsvError):
+        S.read_bounded(path, 9)
 
 
-# ---------------------------------------------------------------- the one-pass csv reading
-
-PIECES = ['a', 'b', u'é', '|', '"', '""', '\n', ' x', '1000', '"q|u\n"', '""""']
-
-
-def random_text(rng):
-    return ''.join(rng.choice(PIECES) for dummy in range(rng.randint(0, 40)))
-
+# ---------------------------------------------------------------- records of a whole file
 
 def php(text):
-    return list(L.iter_records(io.StringIO(text, newline='\n'), csv_lines=False))
+    return list(P.iter_records(io.StringIO(text, newline='\n')))
 
 
-def plain(text):
-    return list(L.iter_plain_records(lambda: io.StringIO(text, newline='\n')))
-
-
-def test_one_pass_csv_reads_plain_files_like_the_php_state_machine():
-    """200,000 random lines of plain files (no backslash, CR or blank before a quote), quoted
-    line breaks, doubled quotes, text after a closing quote (the csv module raises there: the
-    rest is read again by iter_records) and unterminated quotes among them."""
-    rng = random.Random(20261201)
-    lines = files = fallbacks = 0
-    while lines < 200000:
-        text = random_text(rng)
-        shape = L._Shape(binary=False)
-        shape.feed(text)
-        if not shape.plain:
-            continue
-        expected = php(text)
-        assert plain(text) == expected, repr(text)
-        files += 1
-        lines += text.count('\n') + 1
-        try:
-            list(L.csv.reader(io.StringIO(text, newline='\n'), L.SYNTAX['|'].dialect))
-        except L.csv.Error:
-            fallbacks += 1
-    assert files > 10000 and fallbacks > 1000
-
-
-def test_one_pass_csv_falls_back_from_the_record_that_stops_it():
+def test_records_of_a_file_with_quoted_line_breaks_and_text_after_a_quote():
     text = 'a|b\n"x\ny"|z\n"ab"cd|e\nlast|"one"\n'
-    assert plain(text) == php(text) == [
-        (1, ['a', 'b'], 0), (2, ['x\ny', 'z'], L.F_NEWLINE), (4, ['abcd', 'e'], 0),
+    assert php(text) == [
+        (1, ['a', 'b'], 0), (2, ['x\ny', 'z'], P.F_NEWLINE), (4, ['abcd', 'e'], 0),
         (5, ['last', 'one'], 0)]
 
 
-def test_one_pass_csv_falls_back_on_a_cell_over_the_csv_field_limit():
+def test_a_cell_longer_than_the_csv_modules_field_limit_is_read_whole():
     text = 'firstname|lastname\n"%s"|x\nA|B\n' % ('J' * 200000)
-    assert plain(text) == php(text)
-    assert plain(text)[1][1][0] == 'J' * 200000
+    assert php(text)[1][1][0] == 'J' * 200000
 
 
-def test_a_file_with_a_backslash_takes_the_php_path(tmp_path):
+def test_a_php_backslash_escape_is_read_as_a_quote(tmp_path):
     data = HEADER.encode() + b'"Jo\\"hn"|Doe|1000|default\n'
     source, converter, rows = convert(write(tmp_path, data))
-    assert not source.plain and rows[0]['firstname'] == 'Jo"hn'
+    assert rows[0]['firstname'] == 'Jo"hn'
 
 
 def test_mixed_encodings_with_cr_only_line_ends(tmp_path):
@@ -367,4 +323,4 @@ def test_mixed_encodings_with_cr_only_line_ends(tmp_path):
 
 
 def test_split_chunks_keeps_separators_across_chunk_edges():
-    assert list(L.split_chunks([b'a\rb', b'c\r', b'\rd'], b'\r')) == [b'a\r', b'bc\r', b'\r', b'd']
+    assert list(S.split_chunks([b'a\rb', b'c\r', b'\rd'], b'\r')) == [b'a\r', b'bc\r', b'\r', b'd']

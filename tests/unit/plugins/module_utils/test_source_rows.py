@@ -14,6 +14,7 @@ import pytest
 
 from ansible_collections.xivo.confd.plugins.module_utils import fix_file, source_rows
 from ansible_collections.xivo.confd.plugins.module_utils import legacy_csv as L
+from ansible_collections.xivo.confd.plugins.module_utils import legacy_source as S
 
 HEADER = 'firstname|lastname|phonenumber|context|protocol|mobilephonenumber'
 ROWS = ['Hélène|Durand|1001|default|sip|+33 1 23 45 67 89',
@@ -44,7 +45,7 @@ def legacy(tmp_path, variant):
 
 
 def converted(path):
-    with L.open_source(path) as source:
+    with S.open_source(path) as source:
         converter, rows = L.convert_source(source)
         rows = list(rows)
     return converter, rows
