@@ -2,11 +2,10 @@
 # Copyright: (c) 2026, xivo.confd developers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-from __future__ import (absolute_import, division, print_function)
-__metaclass__ = type
+from __future__ import annotations
 
 
-class ModuleDocFragment(object):
+class ModuleDocFragment:
     # What every module of the collection shares: an action plugin working in the controller,
     # a member of the confd action group. Each module states its own check and diff support.
     # Modules also extend ansible.builtin.action_common_attributes (.flow, .actiongroups), which

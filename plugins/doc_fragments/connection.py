@@ -2,11 +2,10 @@
 # Copyright: (c) 2026, xivo.confd developers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-from __future__ import (absolute_import, division, print_function)
-__metaclass__ = type
+from __future__ import annotations
 
 
-class ModuleDocFragment(object):
+class ModuleDocFragment:
     # The connection and authentication options of every module that talks to confd.
     DOCUMENTATION = r'''
 options:

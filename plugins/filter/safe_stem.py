@@ -37,6 +37,6 @@ _value:
 '''
 
 
-class FilterModule(object):
+class FilterModule:
     def filters(self):
         return {'safe_stem': safe_stem}

@@ -29,15 +29,13 @@ writes: nothing is followed, written, truncated or chmod'ed there. A directory w
 that group or others can write to is named in a warning (the files stay 0600).
 """
 
-from __future__ import (absolute_import, division, print_function)
-__metaclass__ = type
+from __future__ import annotations
 
 import binascii
 import errno
 import hashlib
 import os
 import re
-import shutil
 import socket
 import stat
 import time
@@ -89,40 +87,6 @@ def file_digest(path, algorithm='sha256'):
     return digest.hexdigest()
 
 
-def same_content(first, second):
-    """Whether two existing files hold the same bytes: sizes first, then the bytes in chunks
-    (a comparison, far cheaper than hashing both)."""
-    if os.path.getsize(first) != os.path.getsize(second):
-        return False
-    with open(first, 'rb') as one, open(second, 'rb') as other:
-        while True:
-            chunk = one.read(CHUNK)
-            if chunk != other.read(CHUNK):
-                return False
-            if not chunk:
-                return True
-
-
-def current_mode(path):
-    """The permission bits of an existing file, or None."""
-    try:
-        return stat.S_IMODE(os.stat(path).st_mode)
-    except OSError:
-        return None
-
-
-def backup_local(path):
-    """Copy ``path`` beside itself as ``path.PID.YYYY-MM-DD@HH:MM:SS~`` (like
-    AnsibleModule.backup_local), keeping mode and times. Returns the backup path, or None when
-    there is nothing to back up."""
-    if not os.path.exists(path):
-        return None
-    ext = time.strftime('%Y-%m-%d@%H:%M:%S', time.localtime(time.time()))
-    backup = '%s.%s.%s~' % (path, os.getpid(), ext)
-    shutil.copy2(path, backup)
-    return backup
-
-
 def same_file(first, second):
     """Whether two paths name the same existing file (through links, ``..`` or another
     spelling); False when either does not exist."""
@@ -130,37 +94,6 @@ def same_file(first, second):
         return os.path.samefile(first, second)
     except OSError:
         return False
-
-
-def missing_directories(directory):
-    """The directories to create, outermost first, for ``directory`` to exist."""
-    missing = []
-    directory = os.path.abspath(directory)
-    while not os.path.isdir(directory):
-        missing.append(directory)
-        parent = os.path.dirname(directory)
-        if parent == directory:
-            break
-        directory = parent
-    return list(reversed(missing))
-
-
-def make_directories(directory, mode=DIRECTORY_MODE, check_mode=False):
-    """Create ``directory`` and its missing parents, each with ``mode`` whatever the umask
-    (os.makedirs gives the parents the umask's mode). Returns the directories created, or in
-    check mode those that would be."""
-    missing = missing_directories(directory)
-    if check_mode:
-        return missing
-    for path in missing:
-        try:
-            os.mkdir(path, mode)
-        except OSError as exc:
-            if exc.errno != errno.EEXIST or not os.path.isdir(path):
-                raise
-            continue            # made by a concurrent writer meanwhile: not ours
-        os.chmod(path, mode)
-    return missing
 
 
 class UnsafePath(OSError):
@@ -201,7 +134,7 @@ def shared_directory_warning(path):
             'other users can remove or replace them; make it 0700 (or 0750)' % path)
 
 
-class OutputDirectory(object):
+class OutputDirectory:
     """A directory opened by :func:`open_directory`: ``fd`` (None in check mode when it does
     not exist yet), ``path``, ``created`` (made, or in check mode to be made, outermost first)
     and ``warnings``. A context manager closing ``fd``."""
@@ -635,7 +568,7 @@ def replace_with_link(src, dest, base=None):
     return True
 
 
-class HashingWriter(object):
+class HashingWriter:
     """A write-only text stream that keeps only the digest and size of the UTF-8 bytes."""
 
     def __init__(self, encoding='utf-8', algorithm='sha256'):
@@ -687,7 +620,7 @@ def _digest_of(fd, algorithm='sha256'):
         digest.update(chunk)
 
 
-class AtomicOutput(object):
+class AtomicOutput:
     """Context manager giving a text stream whose content replaces ``dest`` atomically on a
     clean exit, only when it differs from the current content. See the module docstring.
 
@@ -771,12 +704,6 @@ class AtomicOutput(object):
             raise
         self._stream = self._handle
         return self._stream
-
-    @property
-    def _tmp_path(self):
-        """The temporary file's path while it exists (its name is made in the directory's
-        descriptor)."""
-        return os.path.join(os.path.dirname(self.dest), self._tmp_name) if self._tmp_name else None
 
     @property
     def digest(self):

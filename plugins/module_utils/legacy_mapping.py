@@ -7,8 +7,7 @@ FOR INTERNAL COLLECTION USE ONLY: names here may change without notice.
 This is the only place holding the mapping table (docs/server-behaviour.md#legacy-to-confd-columns).
 """
 
-from __future__ import (absolute_import, division, print_function)
-__metaclass__ = type
+from __future__ import annotations
 
 import difflib
 
@@ -56,17 +55,12 @@ PRE_1515_COLUMNS = (
 # Legacy boolean columns whose meaning is the opposite of their confd column.
 INVERTED_COLUMNS = frozenset(('voicemailskippass',))
 
-# Legacy columns confd has no place for: dropped, with a warning naming them.
-NA_COLUMNS = tuple(name for name, confd in LEGACY_COLUMNS if confd is None)
-
 # Every legacy header the converter knows, in a stable order.
 KNOWN_HEADERS = (tuple(name for name, dummy in LEGACY_COLUMNS)
                  + tuple(name for name, dummy in PRE_1515_COLUMNS))
 
 LEGACY_TO_CONFD = dict(LEGACY_COLUMNS)
 LEGACY_TO_CONFD.update(PRE_1515_COLUMNS)
-
-CONFD_TO_LEGACY = dict((confd, legacy) for legacy, confd in LEGACY_COLUMNS if confd)
 
 # XiVO 12.24 renamed the CTI profiles (upgrade notes); keys are compared lower-cased.
 PROFILE_CASE_MAP = {

@@ -83,7 +83,6 @@ class LegacyRecords:
             lines = self._lines(source)
         self.bom = self._bom
         self._lines_of = lines
-        self._starts = starts
         ends = {}
         for position, start in enumerate(starts):
             ends[start] = starts[position + 1] if position + 1 < len(starts) else len(lines) + 1

@@ -4,8 +4,7 @@
 """xivo.confd.user_csv through ansible-playbook: samples and crafted files, re-runs, check and
 diff modes, backups, invalid rows. Three playbook runs cover everything."""
 
-from __future__ import (absolute_import, division, print_function)
-__metaclass__ = type
+from __future__ import annotations
 
 import csv
 import glob

@@ -219,10 +219,6 @@ def test_a_sip_name_on_an_orphan_line_is_refused_a_lineless_one_is_reused():
     assert results[1] == [] and results[2] == []          # SIP names compare with case
 
 
-def _extension_reads(server):
-    return [c for c in server.calls if c[0] == 'extensions']
-
-
 def test_a_count_equal_to_the_export_proves_there_is_nothing_else_to_read():
     users = [user('u%d' % i, 'U%d' % i, exten=str(1100 + i)) for i in range(5)]
     server = FakeConfig(extensions=[ext(i, str(1100 + i), 'default', lines=[{'id': i}])
