@@ -235,13 +235,6 @@ def validate_row(row):
     return problems
 
 
-def has_errors(problems):
-    for problem in problems:
-        if problem.severity == ERROR:
-            return True
-    return False
-
-
 # What confd wants unique among the rows of one file, as identity keys (user_identity), with
 # the column a duplicate is reported in and how the message names it.
 UNIQUE_IN_A_FILE = (
