@@ -111,7 +111,8 @@ class ConfdUncertain(ConfdError):
 
     def __init__(self, message, timed_out=False):
         super().__init__(message)
-        # confd carries on with a request after the client gave up (§12.26): after a timeout
+        # confd carries on with a request after the client gave up
+        # (docs/server-behaviour.md#client-timeout-commit): after a timeout
         # the rows may still be on their way in.
         self.timed_out = timed_out
 
@@ -167,7 +168,8 @@ def _decode_body(response):
 
 
 # confd's 500 for a database error quotes the SQL statement and every value of the row
-# (§12.14): the statement and its values are left out of any message.
+# (docs/server-behaviour.md#caller-id-limit): the statement and its values are left out of any
+# message.
 _SQL_DUMP = re.compile(r"""\s*\[?\s*['"]?(?:INSERT INTO|UPDATE|DELETE FROM|SELECT)\b.*""", re.S)
 
 
@@ -365,10 +367,6 @@ class ConfdClient:
         finally:
             self._abort_until = saved[0] if self._aborted is not None else self._abort_until
             self._silent = max(self._silent, saved[1])
-
-    @property
-    def aborted(self):
-        return self._aborted
 
     def waiting_for(self):
         """(what, 'host:port', seconds) of the request waiting for an answer now, or None;
@@ -595,7 +593,8 @@ class ConfdClient:
                          params=params, headers={'Accept': 'application/json'})
 
     def list(self, collection, acl, **params):
-        """(total, items) of GET /1.1/<collection> with exact-match filters and paging (§13.1)."""
+        """(total, items) of GET /1.1/<collection> with exact-match filters and paging
+        (docs/server-behaviour.md#list-routes)."""
         what = 'list of %s' % collection
         response = self.read('/' + collection, what, acl, params=params or None)
         body = response.body

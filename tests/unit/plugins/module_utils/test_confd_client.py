@@ -80,7 +80,7 @@ def test_token_is_requested_used_on_each_call_and_revoked():
     assert session.closed
 
 
-def test_environment_proxies_and_ca_bundle_are_read_once_netrc_never(monkeypatch, tmp_path):
+def test_environment_proxies_and_ca_bundle_apply_to_every_request_netrc_never(monkeypatch, tmp_path):
     monkeypatch.setenv('HTTPS_PROXY', 'http://proxy.example:3128')
     monkeypatch.setenv('NO_PROXY', 'direct.example')
     monkeypatch.setenv('REQUESTS_CA_BUNDLE', '/etc/corporate-ca.pem')
