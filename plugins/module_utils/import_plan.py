@@ -6,7 +6,8 @@ diff - what to create, to update, to leave, and what cannot be sent (conflicts, 
 Nothing here talks to a server; import_executor sends what the plan says.
 
 FOR INTERNAL COLLECTION USE ONLY: names here may change without notice.
-Server behaviour: reference confd-user-import.md §2, §5, §7 and §12.
+Server behaviour: docs/server-behaviour.md#what-is-unique, docs/server-behaviour.md#update-by-put and
+docs/server-behaviour.md#voicemail-renamed.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ NOT_COMPARABLE = frozenset(('uuid', 'provisioning_code', 'incall_ring_seconds'))
 CREATED_WITH = ('firstname', 'lastname', 'username', 'email', 'exten', 'context', 'line_protocol',
                 'sip_username', 'voicemail_number', 'voicemail_context', 'incall_exten',
                 'incall_context')
-# The user strings an empty cell unsets on PUT (§1.4, §12.8).
+# The user strings an empty cell unsets on PUT (docs/server-behaviour.md#update-by-put).
 UNSETTABLE_COLUMNS = frozenset(('lastname', 'email', 'mobile_phone_number', 'outgoing_caller_id',
                                 'userfield'))
 key_value = user_identity.key_value
@@ -191,13 +192,15 @@ def differing_columns(values, user, header, update_password, update_identity=Fal
             continue
         if column in SECRET_COLUMNS and not update_password:
             continue
-        # confd renames the voicemail after the user when the user has a line (§12.13).
+        # confd renames the voicemail after the user when the user has a line
+        # (docs/server-behaviour.md#voicemail-renamed).
         if column == 'voicemail_name' and has_line:
             continue
         wanted = values.get(column, '')
         current = user.get(column, '')
-        # PUT refuses an empty boolean, integer, SIP credential or firstname (§12.8), and an
-        # empty SIP username means "let the server choose": only nullable strings are unset.
+        # PUT refuses an empty boolean, integer, SIP credential or firstname
+        # (docs/server-behaviour.md#update-by-put), and an empty SIP username means "let the
+        # server choose": only nullable strings are unset.
         if wanted == '' and column not in UNSETTABLE_COLUMNS:
             continue
         # Who the user is changes only when asked: an empty cell does not unset an identity.
