@@ -136,6 +136,13 @@ def test_line_protocol_warnings():
     assert errors(line_protocol='custom') == []
 
 
+def test_validate_value():
+    assert R.validate_value('language', 'fr_FR') is None
+    assert R.validate_value('language', 'fr') is not None
+    assert R.validate_value('unknown', 'x') is None
+    assert R.validate_value('language', '') is None
+
+
 def test_duplicate_index():
     index = R.DuplicateIndex()
     assert index.check({'exten': '1000', 'context': 'default', 'username': 'jd', 'email': 'A@B.c',
