@@ -459,7 +459,8 @@ class ImportRun:
         and, with the preflight, from the server's configuration: such rows are not sent."""
         options = self.options
         local = confd_rules.file_validator() if options['validate'] else None
-        checker = Preflight(self.client, users) if options['preflight'] else None
+        checker = Preflight(self.client, users, self.client.platform) \
+            if options['preflight'] else None
         to_send = [o for o in outcomes if o.status in ('create', 'update')]
         by_uuid = dict((user.get('uuid'), user) for user in users)
         if checker is not None:

@@ -55,6 +55,15 @@ class Platform:
     renames_shared_voicemail = True     # a voicemail an import shares is renamed after the user
     adapt_reads = ()            # the lists (e.g. 'contexts') adapt_rows needs in server_facts
     reads_accounts = False      # identity_view wants the authentication service's users
+    # -- what the preflight reads
+    line_protocols = ()         # the line_protocol values that make a line
+    sip_protocols = ()          # those of them that make a SIP endpoint
+    sip_name_field = None       # the field of a /endpoints/sip item holding the SIP name
+    # Fields of a /extensions and of a /endpoints/sip list item that name no holder: any other
+    # field with a value names what holds the object (a group, an incall, a trunk...).
+    extension_fields = frozenset()
+    endpoint_fields = frozenset()
+    incall_number_taken = ''    # what the server does with an incall number already in use
 
     # -- where and how ----------------------------------------------------------------------
 

@@ -587,6 +587,21 @@ class WazoPlatform(Platform):
     # wazo-auth keeps logins and e-mails unique across tenants: the tenant's export cannot
     # show them all.
     reads_accounts = True
+    # Observed on 26.08 (list items of /extensions and /endpoints/sip, keyed by name; webrtc
+    # lines are SIP endpoints with the webrtc template).
+    line_protocols = LINE_PROTOCOLS
+    sip_protocols = ('sip', 'webrtc')
+    sip_name_field = 'name'
+    extension_fields = frozenset(('id', 'tenant_uuid', 'exten', 'context', 'commented',
+                                  'enabled', 'links', 'lines'))
+    endpoint_fields = frozenset((
+        'uuid', 'tenant_uuid', 'name', 'label', 'aor_section_options', 'auth_section_options',
+        'endpoint_section_options', 'identify_section_options', 'registration_section_options',
+        'registration_outbound_auth_section_options', 'outbound_auth_section_options',
+        'templates', 'transport', 'asterisk_id', 'links', 'line'))
+    # Observed on 26.08: not refused; the incall is moved to the new user.
+    incall_number_taken = ('(Wazo would not refuse the row: it would move that incall to this '
+                           'user, silently; choose another number, or free this one first)')
 
     def endpoints(self, host, port=None, auth_port=None, prefix=None):
         """By default the layout of Wazo 20.07 and later (nginx on 443, under /api); on port

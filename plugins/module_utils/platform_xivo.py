@@ -70,6 +70,15 @@ class XivoPlatform(Platform):
     renames_shared_voicemail = True
     adapt_reads = ()
     reads_accounts = False
+    # Observed on 16.15: confd creates a line for sip and sccp only; extensions list group,
+    # incall and outcall, SIP endpoints a trunk (keyed by username).
+    line_protocols = ('sip', 'sccp')
+    sip_protocols = ('sip',)
+    sip_name_field = 'username'
+    extension_fields = frozenset(('id', 'exten', 'context', 'commented', 'links', 'lines'))
+    endpoint_fields = frozenset(('id', 'username', 'secret', 'type', 'host', 'options', 'links',
+                                 'line'))
+    incall_number_taken = '(confd: Resource Error - Incall is associated with a Extension)'
     columns = Columns(import_=confd_columns.IMPORT_COLUMNS,
                       update=confd_columns.UPDATE_COLUMNS,
                       export=confd_columns.EXPORT_COLUMNS,

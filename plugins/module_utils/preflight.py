@@ -22,6 +22,7 @@ read with its estimated server cost.
 from __future__ import annotations
 
 from ansible_collections.xivo.confd.plugins.module_utils.confd_client import ConfdError
+from ansible_collections.xivo.confd.plugins.module_utils.platform import platform_named
 
 # Estimated confd 16.15 CPU seconds, per request and per item a list returns
 # (docs/server-behaviour.md#read-cost).
@@ -42,13 +43,8 @@ ACLS = {
     'lines': 'confd.lines.read',
 }
 
-LINE_PROTOCOLS = ('sip', 'sccp')
-# Fields of a /1.1/extensions and a /1.1/endpoints/sip item that say nothing of an owner: any
-# other field with a value names what holds the object (confd 16.15 lists group, incall and
-# outcall on an extension, trunk on an endpoint; a later version may list more).
-EXTENSION_FIELDS = frozenset(('id', 'exten', 'context', 'commented', 'links', 'lines'))
-ENDPOINT_FIELDS = frozenset(('id', 'username', 'secret', 'type', 'host', 'options', 'links',
-                             'line'))
+# What list items hold, which protocols make a line, how an incall number in use is refused:
+# asked of the server's Platform (platform_xivo, platform_wazo).
 
 
 def py2_text(value):
@@ -218,8 +214,10 @@ class Preflight:
     them in file order.
     """
 
-    def __init__(self, client, users):
+    def __init__(self, client, users, platform=None):
         self.reader = Reader(client)
+        self.platform = platform_named(platform or 'xivo')
+        self.line_protocols = self.platform.line_protocols
         self.users = users
         self.contexts = None
         self.entities = None
@@ -250,8 +248,9 @@ class Preflight:
                                   lambda key: key[1],
                                   lambda key: {'exten': key[0], 'context': key[1]},
                                   lambda key: key[0])
-        self.sip = Objects(self.reader, 'endpoints/sip', lambda item: item.get('username'),
-                           lambda key: None, lambda key: {'username': key}, lambda key: key)
+        name = self.platform.sip_name_field
+        self.sip = Objects(self.reader, 'endpoints/sip', lambda item: item.get(name),
+                           lambda key: None, lambda key: {name: key}, lambda key: key)
         self.lines = {}
         self.notes = []         # what the last checked row will share or reuse (not refusals)
         self.reused = []        # the server objects it will reuse: a rollback must keep them
@@ -284,7 +283,8 @@ class Preflight:
                     extens.add((exten, context))
         self.extensions.prefetch(extens, self._export_count)
         names = set(row['sip_username'] for row in rows
-                    if row.get('sip_username') and row.get('line_protocol') == 'sip'
+                    if row.get('sip_username')
+                    and row.get('line_protocol') in self.platform.sip_protocols
                     and row['sip_username'] not in self.export_sip)
         self.sip.prefetch(names, lambda scope: len(self.export_sip))
 
@@ -313,7 +313,7 @@ class Preflight:
             return item['_kind'], item
         if item.get('incall'):
             return 'incall', item
-        for kind in sorted(set(item) - EXTENSION_FIELDS):
+        for kind in sorted(set(item) - self.platform.extension_fields):
             if item.get(kind):
                 return kind, item
         lines = item.get('lines') or []
@@ -378,7 +378,7 @@ class Preflight:
         context_name, protocol, exten = get('context') or '', get('line_protocol') or '', \
             get('exten') or ''
         context = self._context(context_name) if context_name else None
-        has_line = bool(context_name) and protocol in LINE_PROTOCOLS
+        has_line = bool(context_name) and protocol in self.line_protocols
         context_missing = bool(context_name) and context is None and self.contexts is not None
         if context_missing and (has_line or exten):
             add(_missing_context('context', context_name))
@@ -402,9 +402,9 @@ class Preflight:
         problems.extend(self._cti_profile(get('cti_profile_name') or ''))
         # B15 + C4: an existing SIP name is reused, and refused when a line already has it.
         sip_name = get('sip_username') or ''
-        if protocol == 'sip' and sip_name and has_line:
+        if protocol in self.platform.sip_protocols and sip_name and has_line:
             endpoint = self._sip_endpoint(sip_name)
-            holder = _endpoint_holder(endpoint)
+            holder = _endpoint_holder(endpoint, self.platform.endpoint_fields)
             if endpoint is not None and endpoint.get('line'):
                 add('sip_username: the SIP endpoint %r already belongs to a line%s (confd: '
                     'Resource Error - Line is associated with a Endpoint)'
@@ -442,9 +442,9 @@ class Preflight:
         if incall_exten and incall_context_name and incall_extension is not None:
             kind, owner = incall_extension
             if kind == 'incall':
-                add('incall_exten: %s@%s is already the number of an incall%s (confd: Resource '
-                    'Error - Incall is associated with a Extension)'
-                    % (incall_exten, incall_context_name, _owner_text(owner)))
+                add('incall_exten: %s@%s is already the number of an incall%s %s'
+                    % (incall_exten, incall_context_name, _owner_text(owner),
+                       self.platform.incall_number_taken))
             elif kind == 'user':
                 add('incall_exten: %s@%s is the extension of a user%s (confd: Resource Error - '
                     'Extension is associated with a user)' % (incall_exten, incall_context_name,
@@ -526,7 +526,7 @@ class Preflight:
 
     def _sip_endpoint(self, name):
         if name in self.export_sip:
-            return {'username': name, 'line': {'user': self.export_sip[name]}}
+            return {self.platform.sip_name_field: name, 'line': {'user': self.export_sip[name]}}
         return self.sip.find(name)
 
     def _accept(self, row):
@@ -536,11 +536,12 @@ class Preflight:
         get = row.get
         if get('exten') and get('context'):
             self.extensions.put((get('exten'), get('context')), dict(
-                mark, _kind='user' if get('line_protocol') in LINE_PROTOCOLS else 'free'))
+                mark, _kind='user' if get('line_protocol') in self.line_protocols else 'free'))
         if get('incall_exten') and get('incall_context'):
             self.extensions.put((get('incall_exten'), get('incall_context')),
                                 dict(mark, _kind='incall'))
-        if get('line_protocol') == 'sip' and get('sip_username') and get('context'):
+        if get('line_protocol') in self.platform.sip_protocols and get('sip_username') \
+                and get('context'):
             self.sip.put(get('sip_username'), dict(mark, line={'row': self.created}))
         if get('voicemail_number') and get('voicemail_context'):
             self.export_voicemails.setdefault((get('voicemail_number'), get('voicemail_context')),
@@ -577,11 +578,12 @@ def _extension_refusal(kind, item, order):
     return text
 
 
-def _endpoint_holder(endpoint):
-    """What other than a line holds a SIP endpoint (16.15 lists a trunk), or None."""
+def _endpoint_holder(endpoint, fields):
+    """What other than a line holds a SIP endpoint (16.15 lists a trunk), or None; ``fields``:
+    those that name no holder."""
     if not isinstance(endpoint, dict) or endpoint.get('_row'):
         return None
-    for kind in sorted(set(endpoint) - ENDPOINT_FIELDS):
+    for kind in sorted(set(endpoint) - fields):
         if endpoint.get(kind) and not kind.startswith('_'):
             return kind
     return None
@@ -622,7 +624,8 @@ def _owner_text(owner):
     if not isinstance(owner, dict):
         return ''
     user = owner.get('line', {}).get('user') if isinstance(owner.get('line'), dict) else None
-    user = user or (owner if owner.get('uuid') else None)
+    # A user is an export row; a list item with a uuid (a Wazo SIP endpoint) is not one.
+    user = user or (owner if owner.get('uuid') and 'firstname' in owner else None)
     if user is None and owner.get('users'):
         user = owner['users'][0]
     if user is None and owner.get('_row'):

@@ -12,7 +12,8 @@ import os
 
 import pytest
 
-from ansible_collections.xivo.confd.plugins.module_utils import confd_csv, import_plan, import_run
+from ansible_collections.xivo.confd.plugins.module_utils import (
+    confd_csv, import_plan, import_run, preflight)
 from ansible_collections.xivo.confd.plugins.module_utils.confd_client import (
     ConfdAuthRefused, ConfdResponse)
 from ansible_collections.xivo.confd.plugins.module_utils import platform_wazo
@@ -581,3 +582,61 @@ def test_unreadable_wazo_auth_users_are_said_and_the_tenant_is_still_checked(tmp
     assert 'the list of wazo-auth users could not be read' in warnings
     assert 'a login or e-mail used in another tenant is found only when the server refuses' \
         in warnings
+
+
+# -- the preflight on a Wazo tenant ----------------------------------------------------------------
+
+class WazoLists:
+    """GET /1.1/<collection> of tenant A (068-070), exact filters; lines by id, with no user."""
+
+    def __init__(self):
+        self.data = {'contexts': contexts_a(), 'callpermissions': [],
+                     'extensions': body('extensions-tenant-a.json')['items'],
+                     'endpoints/sip': body('endpoints-sip-tenant-a.json')['items']}
+
+    def list(self, collection, acl, **params):
+        items = [item for item in self.data[collection]
+                 if all(str(item.get(k)) == str(v) for k, v in params.items() if k != 'limit')]
+        return len(items), items[:params.get('limit', len(items))]
+
+    def read(self, path, what, acl, params=None):
+        return ConfdResponse(200, {'id': int(path.rsplit('/', 1)[1]), 'users': []}, '')
+
+
+def test_the_preflight_reads_wazo_lists_as_wazo_writes_them():
+    # David Martin deleted with his line: his line, SIP endpoint, extension and incall stay
+    # (the deletions recorded from 091 on), so the export no longer shows them.
+    users = [u for u in export_a() if u['firstname'] != 'David']
+    checker = preflight.Preflight(WazoLists(), users, WAZO)
+    rows = [
+        dict(firstname='Sip', line_protocol='sip', context=A_INTERNAL, exten='1030',
+             sip_username='dmartinsip'),
+        dict(firstname='Web', line_protocol='webrtc', context=A_INTERNAL, exten='1031',
+             sip_username='dmartinsip'),
+        dict(firstname='Inc', line_protocol='sip', context=A_INTERNAL, exten='1032',
+             incall_exten='2004', incall_context=A_INCALL),
+        dict(firstname='Ext', line_protocol='sip', context=A_INTERNAL, exten='1004')]
+    checker.prepare(rows)
+    found = []
+    for row in rows:
+        found.append(checker.check(row))
+        found[-1].append(list(checker.reused))
+    sip, web, incall, orphan = found
+    # 034 on a line no user holds any more: the SIP name is found by its name.
+    assert sip[0].startswith("sip_username: the SIP endpoint 'dmartinsip' already belongs to a "
+                             'line (confd: Resource Error - Line is associated with a Endpoint)')
+    assert web[0] == sip[0]
+    # 035: Wazo would not refuse another incall's number, it would move the incall.
+    assert incall[0].startswith('incall_exten: 2004@%s is already the number of an incall'
+                                % A_INCALL)
+    assert 'it would move that incall to this user' in incall[0]
+    # An extension on a line with no user is reused, not held by a field that names no holder
+    # (enabled, tenant_uuid).
+    assert orphan == [['extension']]
+
+
+def test_the_preflight_of_xivo_keeps_its_16_15_reading():
+    assert preflight.Preflight(WazoLists(), [], XIVO).platform is XIVO
+    assert preflight.Preflight(WazoLists(), []).platform is XIVO
+    assert XIVO.sip_name_field == 'username' and 'enabled' not in XIVO.extension_fields
+    assert XIVO.incall_number_taken.endswith('Incall is associated with a Extension)')
