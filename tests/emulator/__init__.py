@@ -1,5 +1,6 @@
-"""confd 16.x emulator (test-only). See README.md in this folder."""
+"""confd emulator (test-only): XiVO confd 16.x, and Wazo Platform 26.08 (wazo/). See README.md here."""
 from .fleet import Fleet
 from .server import EmulatorServer
+from .wazo import WazoServer
 
-__all__ = ['EmulatorServer', 'Fleet']
+__all__ = ['EmulatorServer', 'Fleet', 'WazoServer']

@@ -248,6 +248,8 @@ def test_a_removal_in_the_observed_order_leaves_nothing_and_the_row_imports_agai
         ids = r.json()['created'][0]
         uuid, line, sip = ids['user_uuid'], ids['line_id'], ids['sip_uuid']
         incall = confd(server, 'GET', '/users/' + uuid, tok, TENANT_A).json()['incalls'][0]['id']
+        by_type = confd(server, 'GET', '/extensions', tok, TENANT_A, params={'type': 'incall'}).json()
+        assert [e['id'] for e in by_type['items']] == [ids['incall_extension_id']]
         detach = '/lines/%d/endpoints/sip/%s' % (line, sip)
         refused = confd(server, 'DELETE', detach, tok, TENANT_A)
         assert refused.status_code == 400 and refused.json() == [
@@ -296,3 +298,14 @@ def test_faults_as_for_16x_with_nginx_in_front():
         short = token(server)['token']
         r = confd(server, 'GET', '/infos', short)
         assert r.status_code == 401 and r.json() == ["('%s', 'confd.infos.read')" % short]
+
+
+def test_an_updated_user_moves_to_the_end_of_the_export():
+    with WazoServer(address=_address(12), port=0) as server:
+        tok = token(server)['token']
+        r = confd(server, 'POST', '/users/import', tok, TENANT_A, headers={'Content-Type': CSV},
+                  data=b'firstname,email\nAnn,ann@x.test\nBob,bob@x.test\n')
+        first = r.json()['created'][0]['user_uuid']
+        assert [row['firstname'] for row in server.users()] == ['Ann', 'Bob']
+        assert confd(server, 'PUT', '/users/' + first, tok, TENANT_A, json={'lastname': 'Smith'}).status_code == 204
+        assert [row['firstname'] for row in server.users()] == ['Bob', 'Ann']

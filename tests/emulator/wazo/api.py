@@ -86,7 +86,8 @@ class Api:
                 return 405, NOT_ALLOWED, ()
             return self.users_import(req)
         if path == '/users/export' and method in ('GET', 'HEAD'):
-            columns, rows = self.srv.profile.export(self.st, False, tenant=req.tenant)
+            with self.st.lock:
+                columns, rows = self.srv.profile.export(self.st, False, tenant=req.tenant)
             return 200, {'headers': list(columns), 'content': rows}, ()
         if not m:
             return 404, None, ()
@@ -158,6 +159,9 @@ class Api:
         for column in filter_columns:
             if column in params:
                 rendered = [item for item in rendered if str(item.get(column)) == params[column]]
+        if kind == 'extensions' and params.get('type'):  # the type of the extension's context
+            types = {c['name']: c['type'] for c in st.data['contexts'].values()}
+            rendered = [item for item in rendered if types.get(item['context']) == params['type']]
         search = params.get('search')
         if search:
             rendered = [item for item in rendered
@@ -259,6 +263,7 @@ class Api:
                 user[key] = value if value != '' or key in ('firstname',) else None
             elif key == 'username':
                 user['username'] = value
+        self.st.touch(user)
         self.srv.saved()
         return 204, None, ()
 

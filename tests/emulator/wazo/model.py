@@ -88,6 +88,12 @@ class Store:
         self.seq[kind] += 1
         return self.seq[kind]
 
+    def touch(self, user):
+        """The export lists users in the order they were last written (observed on 26.08: an
+        updated user moves to the end)."""
+        self.seq['written'] = self.seq.get('written', 0) + 1
+        user['written'] = self.seq['written']
+
     def random_string(self, length=8, alphabet=string.ascii_lowercase):
         value = ''.join(self.rng.choice(alphabet) for dummy in range(length))
         self.generated.add(value)
@@ -431,6 +437,7 @@ class Importer:
         user.pop('uuid', None)  # a uuid column is ignored
         user.update({'id': st.next_id('users'), 'uuid': st.new_uuid(), 'tenant_uuid': tenant or self.tenant,
                      'created_at': now_iso(), 'username': None, 'voicemail_id': None, 'callpermission_ids': []})
+        st.touch(user)
         for key in USER_STRINGS:
             user.setdefault(key, None)
         user['caller_id'] = '"%s"' % _fullname(user)
@@ -558,7 +565,7 @@ def export_rows(store, tenant_uuid):
     subscription_type an int, the login from wazo-auth ("" when the auth user is gone)."""
     st = store
     rows = []
-    for user in sorted(st.data['users'].values(), key=lambda u: u['id']):
+    for user in sorted(st.data['users'].values(), key=lambda u: (u.get('written', 0), u['id'])):
         if user['tenant_uuid'] != tenant_uuid:
             continue
         row = {column: '' for column in EXPORT_COLUMNS}
