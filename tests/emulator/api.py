@@ -10,6 +10,7 @@ import uuid as uuidlib
 
 from . import items as it
 from . import listing
+from .rules import not_found
 from .writes import Writer
 
 UUID_RE = '[A-Fa-f0-9]{8}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{12}'  # werkzeug's
@@ -89,6 +90,15 @@ def user_lines(emu, args, params, body):
         return ok({'total': len(found), 'items': found})
 
 
+def user_voicemail(emu, args, params, body):
+    """UserVoicemailLegacy.get (and UserVoicemailList.get): the association, or its 404."""
+    with emu.store.lock:
+        user = Writer(emu.store).user(args[0])
+        if not user['voicemail_id']:
+            raise not_found('UserVoicemail', ('user_id', user['id']))
+        return ok(it.user_voicemail_item(emu.store, user, emu.url))
+
+
 def user_call_permissions(emu, args, params, body):
     with emu.store.lock:
         user = Writer(emu.store).user(args[0])
@@ -135,7 +145,11 @@ ROUTES = [(re.compile(pattern), methods) for pattern, methods in [
     ('/1.1/users/%s' % USER, {'GET': (get_user, 'confd.users.{0}.read'),
                               'DELETE': (_delete('delete_user'), 'confd.users.{0}.delete')}),
     ('/1.1/users/%s/voicemail' % USER,
-     {'DELETE': (_delete('delete_user_voicemail'), 'confd.users.{0}.voicemail.delete')}),
+     {'GET': (user_voicemail, 'confd.users.{0}.voicemail.read'),
+      'DELETE': (_delete('delete_user_voicemail'), 'confd.users.{0}.voicemail.delete')}),
+    ('/1.1/users/%s/voicemails' % USER,
+     {'GET': (user_voicemail, 'confd.users.{0}.voicemails.read'),
+      'DELETE': (_delete('delete_user_voicemail'), 'confd.users.{0}.voicemails.delete')}),
     ('/1.1/users/%s/lines' % USER, {'GET': (user_lines, 'confd.users.{0}.lines.read')}),
     ('/1.1/users/%s/lines/%s' % (USER, ID),
      {'DELETE': (_delete('delete_user_line'), 'confd.users.{0}.lines.{1}.delete')}),

@@ -236,11 +236,17 @@ class Importer:
             if entry.cti is None:
                 raise NotFoundError('Resource Not Found - CtiProfile was not found %s'
                                     % metadata([('name', cti['name'])]))
-        if entry.line and entry.line['protocol'] == 'sip':
-            entry.sip = self.create_sip(g['sip'])
-        elif entry.line:
-            entry.sccp = self.db.sccp.insert({'line_id': None, 'callerid': None})
+        self.create_endpoint(entry)
         self.associate(entry)
+
+    def create_endpoint(self, entry):
+        """EntryCreator.create_endpoint: line_protocol alone decides, line or not (observed on
+        16.15: line_protocol=sip with an empty context answers a sip_id and no line_id)."""
+        protocol = entry.groups['line'].get('endpoint')
+        if protocol == 'sip':
+            entry.sip = self.create_sip(entry.groups['sip'])
+        elif protocol == 'sccp':
+            entry.sccp = self.db.sccp.insert({'line_id': None, 'callerid': None})
 
     # ---------------------------------------------------------------- associations
     def associate(self, entry):
@@ -423,12 +429,11 @@ class Importer:
                                         'provisioning_code': ''.join(random.choice('123456789') for dummy in range(6))})
             if g['extension'].get('exten'):
                 sub.extension = self.find_or_create_extension(g['extension']['exten'], line_f['context'])
-            if line_f['endpoint'] == 'sip':
-                sub.sip = self.create_sip(g['sip'])
-            else:
-                sub.sccp = db.sccp.insert({'line_id': None, 'callerid': None})
+            self.create_endpoint(sub)
             self.associate(sub)
             entry.line, entry.extension, entry.sip, entry.sccp = sub.line, sub.extension, sub.sip, sub.sccp
+        else:  # no line, none made: an endpoint all the same (EntryUpdater.find_or_create_endpoint)
+            self.create_endpoint(entry)
         # incall
         inc = g['incall']
         if len(user['incall_ids']) > 1 and inc:

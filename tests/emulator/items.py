@@ -2,7 +2,11 @@
 nesting and links copied from samples/real-16.15/*.json, host excepted)."""
 import re
 
-CALLER_ID = re.compile(r'^"(?P<name>[^"]*)"(?: <(?P<num>[^>]*)>)?$')
+# xivo-dao 16.15 reads a caller id with two regexes (re.match: anything may follow). The user's
+# allows no blank before the number; the line's (LineFeatures.caller_id_name/num) wants one, so
+# '"Alice Smith"' (a user with no extension) gives a line no caller id name at all.
+USER_CALLER_ID = re.compile(r'"(?P<name>[^"]+)"\s*(<(?P<num>\+?[\dA-Z]+)>)?')
+LINE_CALLER_ID = re.compile(r'"(?P<name>[^"]+)"\s+(<(?P<num>\+?[\dA-Z]+)>)?')
 
 
 def links(base, rel, rec_id, path=None):
@@ -44,7 +48,7 @@ def sccp_of(db, line):
 
 def caller_id_parts(endpoint):
     """(name, num) of an endpoint's callerid, what LineFeatures.caller_id_name/num read."""
-    match = CALLER_ID.match(endpoint.get('callerid') or '') if endpoint else None
+    match = LINE_CALLER_ID.match(endpoint.get('callerid') or '') if endpoint else None
     return (match.group('name'), match.group('num')) if match else (None, None)
 
 
@@ -228,6 +232,12 @@ def user_line_item(db, user, line, base):
     return {'user_id': user['id'], 'line_id': line['id'], 'main_user': True,
             'main_line': user['line_ids'][:1] == [line['id']],
             'links': links(base, 'lines', line['id']) + links(base, 'users', user['id'])}
+
+
+def user_voicemail_item(db, user, base):
+    """UserVoicemailSchema: the ids, then links to the voicemail and the user."""
+    return {'user_id': user['id'], 'voicemail_id': user['voicemail_id'],
+            'links': links(base, 'voicemails', user['voicemail_id']) + links(base, 'users', user['id'])}
 
 
 def user_call_permission_item(db, user, perm_id, base):

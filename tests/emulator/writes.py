@@ -9,7 +9,7 @@ import re
 import uuid as uuidlib
 
 from .csvparse import Unexpected
-from .fixes import fix_extension, plain_owner
+from .fixes import fix_caller_id, fix_extension, plain_owner
 from .py2 import B, dict_order, metadata, py2_repr
 from .rules import EXTEN_REGEX, RowError, associated, check_range, find_context, not_found
 
@@ -121,6 +121,7 @@ class Writer:
             raise not_found('LineExtension', ('line_id', line['id']), ('extension_id', ext['id']))
         self.db.lines.update(line['id'], extension_id=None)
         fix_extension(self.db, ext, plain_owner(self.db))
+        fix_caller_id(self.db, self.db.lines.get(line['id']))  # LineFixes.fix: the number goes
 
     def create_extension(self, data):
         """ExtensionSchema, then the context, ExtenAvailableOnCreate and the range (§13.3)."""
