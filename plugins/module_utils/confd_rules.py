@@ -153,86 +153,119 @@ def voicemail_defined(row):
 
 
 def validate_row(row):
-    """Every problem confd 16.15 would have with one confd-format row, in column order.
+    """Every problem confd 16.15 would have with one confd-format row: each cell's own rule in
+    column order, then the rules across columns (:data:`ROW_RULES`, in that order).
 
     ``row`` maps confd column names to stripped or raw strings ('' is an empty cell, a missing
     key an absent column). Unknown columns are ignored, like confd does. Returns a list of
     :class:`Problem`; an empty list means the row passes every rule that can be checked
     without the server (contexts, ranges, entities and profiles need the server).
     """
+    problems = cell_problems(row)
+    for rule in ROW_RULES:
+        problems.extend(rule(row))
+    return problems
+
+
+def cell_problems(row):
+    """The problems of each non-empty cell on its own, in column order."""
     problems = []
-    get = row.get
     for column, value in row.items():
-        if value:
-            if '\x00' in value:
-                problems.append(Problem(column, 'holds a NUL character (confd answers 500 for the '
-                                                'whole file: line contains NUL)'))
-                continue
-            check = CHECKS.get(column)
-            if check is not None:
-                reason = check(value)
-                if reason is not None:
-                    problems.append(Problem(column, reason))
+        if not value:
+            continue
+        if '\x00' in value:
+            problems.append(Problem(column, 'holds a NUL character (confd answers 500 for the '
+                                            'whole file: line contains NUL)'))
+            continue
+        check = CHECKS.get(column)
+        reason = check(value) if check is not None else None
+        if reason is not None:
+            problems.append(Problem(column, reason))
+    return problems
 
-    firstname = get('firstname')
+
+def firstname_rule(row):
+    """confd requires a firstname, and the caller id it makes of the names must fit."""
+    firstname = row.get('firstname')
     if firstname is None:
-        problems.append(Problem('firstname', 'column missing: confd requires a firstname '
-                                             '(confd: Missing data for required field.)'))
-    elif not firstname:
-        problems.append(Problem('firstname', NULL))
-    else:
-        lastname = get('lastname') or ''
-        if len(firstname) + len(lastname) + 3 > CALLER_ID_MAX:
-            problems.append(Problem(
-                'lastname' if lastname else 'firstname',
-                'firstname and lastname are too long together: the caller id '
-                '"firstname lastname" must fit in %d characters '
-                '(confd 16.15 answers 500 and rolls back the whole file)' % CALLER_ID_MAX))
+        return [Problem('firstname', 'column missing: confd requires a firstname '
+                                     '(confd: Missing data for required field.)')]
+    if not firstname:
+        return [Problem('firstname', NULL)]
+    lastname = row.get('lastname') or ''
+    if len(firstname) + len(lastname) + 3 > CALLER_ID_MAX:
+        return [Problem('lastname' if lastname else 'firstname',
+                        'firstname and lastname are too long together: the caller id '
+                        '"firstname lastname" must fit in %d characters '
+                        '(confd 16.15 answers 500 and rolls back the whole file)' % CALLER_ID_MAX)]
+    return []
 
-    if voicemail_defined(row):
-        for column, what in (('voicemail_name', 'name'), ('voicemail_number', 'number'),
-                             ('voicemail_context', 'context')):
-            if not get(column):
-                problems.append(Problem(column, 'a voicemail is defined, so its %s is required (%s)'
-                                        % (what, 'confd: Field may not be null.' if column in row
-                                           else 'confd: Missing data for required field.')))
-        for column in ('voicemail_ask_password', 'voicemail_delete_messages'):
-            if column in row and not row[column]:
-                problems.append(Problem(column, 'a voicemail is defined: must be 0 or 1, not empty '
-                                                '(confd: Field may not be null.)'))
 
+def voicemail_rule(row):
+    """A voicemail (a number or a context) needs its name, number, context and booleans."""
+    if not voicemail_defined(row):
+        return []
+    problems = []
+    for column, what in (('voicemail_name', 'name'), ('voicemail_number', 'number'),
+                         ('voicemail_context', 'context')):
+        if not row.get(column):
+            problems.append(Problem(column, 'a voicemail is defined, so its %s is required (%s)'
+                                    % (what, 'confd: Field may not be null.' if column in row
+                                       else 'confd: Missing data for required field.')))
+    for column in ('voicemail_ask_password', 'voicemail_delete_messages'):
+        if column in row and not row[column]:
+            problems.append(Problem(column, 'a voicemail is defined: must be 0 or 1, not empty '
+                                            '(confd: Field may not be null.)'))
+    return problems
+
+
+def extension_rule(row):
+    """An extension and its context go together; * or # outside a pattern breaks the file."""
+    problems = []
     for exten_column, context_column in (('exten', 'context'), ('incall_exten', 'incall_context')):
-        exten = get(exten_column)
+        exten = row.get(exten_column)
         if exten:
             if exten[0] != '_' and ('*' in exten or '#' in exten) and CHECKS[exten_column](exten) is None:
                 problems.append(Problem(exten_column, 'an extension holding * or # that is not a '
                                                       'pattern (_...) makes confd 16.15 answer 500 '
                                                       'for the whole file'))
-            if not get(context_column):
+            if not row.get(context_column):
                 if exten_column == 'exten':
                     problems.append(Problem(context_column, 'exten is set but context is empty: '
                                                             'confd would silently create no extension'))
                 else:
                     problems.append(Problem(context_column, 'incall_exten is set without incall_context: '
                                                             'confd would create an incall with no number'))
-        elif exten_column == 'incall_exten' and get(context_column):
+        elif exten_column == 'incall_exten' and row.get(context_column):
             problems.append(Problem(exten_column, 'incall_context is set without incall_exten: '
                                                   'confd would create an incall with no number'))
+    return problems
 
-    if get('cti_profile_enabled') == '1' and not (get('username') and get('password')):
-        problems.append(Problem('cti_profile_enabled', 'enabling the CTI profile needs both a username '
-                                                       'and a password (confd: User must have a username '
-                                                       'and password to enable a CtiProfile)'))
 
-    protocol = get('line_protocol')
+def cti_rule(row):
+    """Enabling the CTI profile needs a username and a password."""
+    if row.get('cti_profile_enabled') == '1' and not (row.get('username') and row.get('password')):
+        return [Problem('cti_profile_enabled', 'enabling the CTI profile needs both a username '
+                                               'and a password (confd: User must have a username '
+                                               'and password to enable a CtiProfile)')]
+    return []
+
+
+def line_rule(row):
+    """Warnings: confd 16.15 creates a line only for line_protocol sip or sccp."""
+    protocol = row.get('line_protocol')
     if protocol:
         if protocol not in ('sip', 'sccp'):
-            problems.append(Problem('line_protocol', 'is neither sip nor sccp: confd 16.15 creates no '
-                                                     'line for this user', WARNING))
-    elif get('context') and (get('exten') or get('sip_username') or get('sip_secret')):
-        problems.append(Problem('line_protocol', 'is empty: confd 16.15 creates no line for this user',
-                                WARNING))
-    return problems
+            return [Problem('line_protocol', 'is neither sip nor sccp: confd 16.15 creates no '
+                                             'line for this user', WARNING)]
+    elif row.get('context') and (row.get('exten') or row.get('sip_username') or row.get('sip_secret')):
+        return [Problem('line_protocol', 'is empty: confd 16.15 creates no line for this user',
+                        WARNING)]
+    return []
+
+
+# The rules across columns, in the order validate_row reports them.
+ROW_RULES = (firstname_rule, voicemail_rule, extension_rule, cti_rule, line_rule)
 
 
 # What confd wants unique among the rows of one file, as identity keys (user_identity), with
@@ -375,15 +408,15 @@ class RowDiff:
         return ''.join(sorted(before)), ''.join(sorted(after))
 
 
-def file_validator():
+def file_validator(rules=validate_row):
     """A checker of the rows of one confd file, in order: ``check(values, line)`` returns the
-    errors of the row as ``'column: reason'`` texts, from the confd 16.15 rules and from the keys
-    confd wants unique within a file (the same exten@context twice would give two users one
-    extension)."""
+    errors of the row as ``'column: reason'`` texts, from ``rules`` (a Platform's validate_row;
+    by default confd 16.15's) and from the keys confd wants unique within a file (the same
+    exten@context twice would give two users one extension)."""
     duplicates = DuplicateIndex()
 
     def check(values, line):
-        problems = [problem for problem in validate_row(values) if problem.severity == ERROR]
+        problems = [problem for problem in rules(values) if problem.severity == ERROR]
         if not problems:
             problems = duplicates.check(values, line)
         return ['%s: %s' % (problem.column or 'row', problem.reason) for problem in problems]

@@ -189,3 +189,13 @@ def test_row_key_and_diff():
 
 def test_nul_is_an_error():
     assert errors(lastname='a\x00b') == ['lastname']
+
+
+def test_file_validator_takes_a_platforms_rules_and_keeps_the_duplicate_check():
+    def no_lastname(row):
+        return [R.Problem('lastname', 'not here')] if row.get('lastname') else []
+    check = R.file_validator(rules=no_lastname)
+    assert check({'firstname': '', 'lastname': 'Lee'}, 2) == ['lastname: not here']
+    assert check({'firstname': '', 'username': 'ann'}, 3) == []
+    assert check({'firstname': '', 'username': 'ann'}, 4) == ['username: same username as line 3']
+    assert R.file_validator()({'firstname': ''}, 5) == ['firstname: ' + R.NULL]
