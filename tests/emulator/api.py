@@ -1,5 +1,6 @@
-"""The configuration routes (§13 reads, §14 writes, GET /1.1/infos): the route table with each
-method's 16.15 ACL (`required_acl` of the handler; {0}, {1} are the path's ids), and handlers.
+"""The configuration routes (reads: docs/server-behaviour.md#list-route-fields; writes:
+docs/server-behaviour.md#deleting-users; GET /1.1/infos): the route table with each method's 16.15 ACL
+(`required_acl` of the handler; {0}, {1} are the path's ids), and handlers.
 
 A handler gets (emulator, path ids, query parameters, body bytes) and returns an Answer. Reads run
 under the store lock; writes run in one transaction (all or nothing, saved to --state).
