@@ -1,5 +1,6 @@
-"""xivo-auth tokens and confd's auth chain (§1.2): token with ACL → Digest (cookie-bound nonce).
-Each route's ACL is in api.py (IMPORT_EXPORT_ROUTES in profiles.py for import/export)."""
+"""xivo-auth tokens and confd's auth chain (docs/server-behaviour.md#authentication): token with ACL → Digest
+(cookie-bound nonce). Each route's ACL is in api.py (IMPORT_EXPORT_ROUTES in profiles.py for
+import/export)."""
 import base64
 import datetime
 import hashlib
