@@ -9,7 +9,7 @@ import requests
 from tests.emulator import EmulatorServer
 
 CSV = 'text/csv; charset=utf-8'
-# the row of §13–§14 (columns as in §13.3); %s = its call permissions
+# the Alice row of the 16.15 observations (docs/server-behaviour.md#deleting-users); %s = its call permissions
 ALICE = ('firstname,lastname,username,password,email,exten,context,line_protocol,sip_username,voicemail_name,'
          'voicemail_number,voicemail_context,incall_exten,incall_context,cti_profile_name,cti_profile_enabled,'
          'call_permissions,entity_id\n'
@@ -128,7 +128,8 @@ def _emu1608():
 
 @pytest.fixture(scope='session')
 def _emu_fresh():
-    """The fresh-install seed of §13–§15 (no call permissions): ids come out as the reference's."""
+    """The fresh-install seed (docs/server-behaviour.md#fresh-install-seed, no call permissions): ids come
+    out as observed on the real 16.15."""
     base = 100 + 10 * _worker_offset() + 2
     with _running(EmulatorServer(address='127.0.1.%d' % base, port=0, auth_port=0)) as srv:
         yield srv
@@ -173,7 +174,8 @@ def first_error(resp):
 
 
 def setup_alice(c, permissions='perm1;perm2'):
-    """The samples' state: call permissions made with POST, then the Alice row (§13.2, §14)."""
+    """The samples' state: call permissions made with POST, then the Alice row
+    (docs/server-behaviour.md#deleting-users)."""
     for name in permissions.split(';'):
         assert c.request('POST', '/1.1/callpermissions', json={'name': name}).status_code == 201
     r = c.post(ALICE % permissions)
