@@ -1,8 +1,9 @@
-"""Request body → rows, as confd 16.x's csvparse + xivo UnicodeDictReader do it (§1.7, §2, §12).
+"""Request body → rows, as confd 16.x's csvparse + xivo UnicodeDictReader do it
+(docs/server-behaviour.md#request-body, docs/server-behaviour.md#csv-parsing).
 
-* split on b"\\n" only, then the excel dialect (a CR inside quotes survives, §12.20);
-* the header is the first line, even blank (§12.2); blank data lines are skipped, not counted;
-* every cell is decoded on its own with the request charset (§12.10), so decode errors give
+* split on b"\\n" only, then the excel dialect (a CR inside quotes survives);
+* the header is the first line, even blank; blank data lines are skipped, not counted;
+* every cell is decoded on its own with the request charset, so decode errors give
   positions from the start of the cell; the codec is looked up only when a cell exists;
 * short rows get None, long rows put the extras under the key None (JSON "null").
 """
