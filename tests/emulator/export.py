@@ -1,4 +1,5 @@
-"""GET /1.1/users/export rows (§1.5). O(n) in users; GET /1.1/users is in listing.py."""
+"""GET /1.1/users/export rows (docs/server-behaviour.md#export-content). O(n) in users; GET /1.1/users is in
+listing.py."""
 import csv
 import io
 import random
@@ -66,7 +67,8 @@ def export(db, profile, shuffle=True):
     cols = profile.export_columns
     rows = [export_row(db, u) for u in db.users.rows.values()]
     if shuffle:
-        random.shuffle(rows)  # confd promises no order (§11): make clients cope
+        # confd promises no order (docs/server-behaviour.md#export-content): make clients cope
+        random.shuffle(rows)
     return cols, [{c: r.get(c, '') for c in cols} for r in rows]
 
 
