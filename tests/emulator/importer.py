@@ -1,6 +1,7 @@
-"""Row processing for POST/PUT /1.1/users/import (§3.3, §4, §5, §12).
+"""Row processing for POST/PUT /1.1/users/import (docs/server-behaviour.md#import-check-order,
+docs/server-behaviour.md#find-or-create, docs/server-behaviour.md#import-all-or-nothing).
 
-Steps per row, first failure wins (§12.24): parse → user → entity → voicemail → call
+Steps per row, first failure wins: parse → user → entity → voicemail → call
 permissions → line → extension → incall → CTI profile → SIP/SCCP → associations (voicemail,
 cti, sip, sccp, user↔line, line↔extension, incall, call permissions).
 """
@@ -57,7 +58,8 @@ class Importer:
         self.profile = profile  # profiles.Confd16: the rules that changed within 16.x
         self.slow_rows = slow_rows
         # extensions whose typeval this request wrote: SQLAlchemy keeps the byte string it was
-        # given ('1'), the ones read from the database are unicode (u'1') (§12.15 vs §14.4)
+        # given ('1'), the ones read from the database are unicode (u'1')
+        # (docs/server-behaviour.md#association-refusals)
         self.fresh = set()
 
     # ---------------------------------------------------------------- driver
@@ -144,7 +146,8 @@ class Importer:
         return self.db.users.insert(rec)
 
     def find_or_create_voicemail(self, fields):
-        """VoicemailCreator: a number@context found is reused as it is (nothing validated, §13.3 B5)."""
+        """VoicemailCreator: a number@context found is reused as it is (nothing validated,
+        docs/server-behaviour.md#find-or-create)."""
         found = self.db.voicemails.find_one('number_context', (fields.get('number'), fields.get('context')))
         if found:
             return found
@@ -182,7 +185,8 @@ class Importer:
 
     def create_incall(self, entry, fields):
         """B12 incall extension, then B13: the incall of that extension is reused, else a new
-        incall with no destination (also for a half-filled incall: no number, §12.16)."""
+        incall with no destination (also for a half-filled incall: no number,
+        docs/server-behaviour.md#silently-accepted-rows)."""
         exten, ctx = fields.get('exten'), fields.get('context')
         if exten and ctx:
             entry.incall_extension = self.find_or_create_extension(exten, ctx)
@@ -283,7 +287,8 @@ class Importer:
         if user and line:
             db.lines.update(line['id'], user_id=user['id'])
             db.users.update(user['id'], line_ids=user['line_ids'] + [line['id']])
-            if user.get('voicemail_id'):  # §12.13: the mailbox takes the user's full name
+            # the mailbox takes the user's full name (docs/server-behaviour.md#voicemail-renamed)
+            if user.get('voicemail_id'):
                 db.voicemails.update(user['voicemail_id'], name=fullname(user))
             fix_caller_id(db, line)
         ext = entry.extension
@@ -295,7 +300,8 @@ class Importer:
             self.set_call_permissions(user, entry.permissions)
 
     def set_call_permissions(self, user, permissions):
-        """Dissociate all, then associate each; a name listed twice is a clash (§12.17)."""
+        """Dissociate all, then associate each; a name listed twice is a clash
+        (docs/server-behaviour.md#association-refusals)."""
         ids = []
         for perm in permissions:
             if perm['id'] in ids:
@@ -305,8 +311,9 @@ class Importer:
         self.db.users.update(user['id'], call_permission_ids=ids)
 
     def associate_line_extension(self, line, ext, user):
-        """LineExtensionAssociationValidator order (§13.3 C6): owned by something else, then the
-        context type, then a line of another user holding it; an orphan line may share it (§14.4)."""
+        """LineExtensionAssociationValidator order (docs/server-behaviour.md#association-refusals): owned by
+        something else, then the context type, then a line of another user holding it; an orphan line may
+        share it (docs/server-behaviour.md#reimport-over-orphans)."""
         db = self.db
         if ext['type'] != 'user':
             raise associated('Extension', ext['type'], ('id', ext['id']), ('associated_id', self.typeval(ext)))
@@ -324,7 +331,8 @@ class Importer:
         fix_caller_id(db, line)
 
     def associate_incall(self, entry):
-        """IncallExtensionAssociationValidator (§13.3 C7), then the destination becomes the user."""
+        """IncallExtensionAssociationValidator (docs/server-behaviour.md#association-refusals), then the
+        destination becomes the user."""
         db, ext, user, incall = self.db, entry.incall_extension, entry.user, entry.incall
         held = db.extensions.get(incall['extension_id']) if incall['extension_id'] else None
         if held is None and ext['type'] == 'incall':
@@ -343,7 +351,8 @@ class Importer:
         if incall['id'] not in user['incall_ids']:
             db.users.update(user['id'], incall_ids=user['incall_ids'] + [incall['id']])
 
-    # ---------------------------------------------------------------- update (PUT, §1.4, §12.8, §12.18)
+    # ---------------------------------------------------------------- update (PUT)
+    # docs/server-behaviour.md#update-by-put
     def update_row(self, entry):
         db, g = self.db, entry.groups
         uuid = g['user'].get('uuid')
@@ -380,7 +389,7 @@ class Importer:
                 if vm.get('context'):
                     self.context(vm['context'])
                 db.voicemails.update(entry.voicemail['id'], **vm)
-            if 'name' not in vm:  # §12.13
+            if 'name' not in vm:  # docs/server-behaviour.md#voicemail-renamed
                 db.voicemails.update(entry.voicemail['id'], name=fullname(user))
         elif vm.get('number') or vm.get('context'):
             entry.voicemail = self.find_or_create_voicemail(vm)
