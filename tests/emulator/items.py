@@ -1,5 +1,6 @@
-"""Items of the configuration routes, shaped as confd 16.15 dumps them (§13.2; field names,
-nesting and links copied from samples/real-16.15/*.json, host excepted)."""
+"""Items of the configuration routes, shaped as confd 16.15 dumps them
+(docs/server-behaviour.md#list-route-fields; field names, nesting and links copied from
+samples/real-16.15/*.json, host excepted)."""
 import re
 
 # xivo-dao 16.15 reads a caller id with two regexes (re.match: anything may follow). The user's
@@ -87,7 +88,8 @@ def extension_item(db, ext, base):
 
 
 def destination(db, incall):
-    """Incall destination: a user (first/last name only while the user exists, §14.3) or none."""
+    """Incall destination: a user (first/last name only while the user exists,
+    docs/server-behaviour.md#orphans-after-a-user-delete) or none."""
     if incall['user_id'] is None:
         return {'type': 'none'}
     ring = incall.get('ring_seconds')
