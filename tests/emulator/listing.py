@@ -1,6 +1,6 @@
-"""GET /1.1/<collection>: the shared list code path of confd 16.15 (§13.1), i.e. flask
-ListResource.search_params + xivo-dao SearchSystem, and the per-route columns (§13.2, xivo-dao
-resources/*/search.py @ xivo-16.15).
+"""GET /1.1/<collection>: the shared list code path of confd 16.15 (docs/server-behaviour.md#list-routes),
+i.e. flask ListResource.search_params + xivo-dao SearchSystem, and the per-route columns
+(docs/server-behaviour.md#list-route-fields, xivo-dao resources/*/search.py @ xivo-16.15).
 
 Order of the checks, as the source runs them: limit/skip/offset must be digits (in query order),
 the users view, limit >= 1, direction, then the order column. `search` is ILIKE '%term%' over the
