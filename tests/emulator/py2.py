@@ -2,7 +2,7 @@
 
 Error texts embed Python 2 reprs (u'...') and Python 2 dict iteration order; both are
 reproduced exactly here (2.7's string hash and open-addressing probe, no hash randomisation),
-which matches every ordering recorded in the reference (§5, §12.6, §12.8, §12.12, §12.15).
+which matches every ordering observed on the real 16.15 (docs/server-behaviour.md#association-refusals).
 """
 import uuid as _uuid
 
