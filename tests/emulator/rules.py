@@ -267,7 +267,8 @@ def _in_range(exten, rng):
 
 
 def check_range(exten, ctx):
-    """ExtensionRangeValidator: every range kind counts; patterns and outcall contexts pass (§13.3 B11)."""
+    """ExtensionRangeValidator: every range kind counts; patterns and outcall contexts pass
+    (docs/server-behaviour.md#field-rules)."""
     if exten.startswith('_') or ctx['type'] == 'outcall':
         return
     for kind in RANGE_KINDS:
