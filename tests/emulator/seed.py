@@ -1,4 +1,5 @@
-"""What a fresh XiVO 16.15 holds after its wizard (§13 seed), and how to load another seed.
+"""What a fresh XiVO 16.15 holds after its wizard (docs/server-behaviour.md#fresh-install-seed), and how to
+load another seed.
 
 Seed shape (JSON or dict; every key optional, a given key replaces the default list):
   {"entities": [{"id": 1, "name": "xivotest", "display_name"?: "xivotest"}],
@@ -22,7 +23,7 @@ Seed shape (JSON or dict; every key optional, a given key replaces the default l
    "users": "<CSV text imported with POST rules at seed time>"}
 
 The 33 feature-code extensions of context xivo-features are always there (ids 1-33, as
-xivo-manage-db's populate.sql makes them), so the first imported extension gets id 34 (§13).
+xivo-manage-db's populate.sql makes them), so the first imported extension gets id 34.
 """
 import copy
 
