@@ -121,7 +121,8 @@ class _Base(BaseHTTPRequestHandler):
             self.wfile.write(body)
 
     def read_body(self):
-        """Sized bodies only: werkzeug reads nothing without Content-Length (§12.11)."""
+        """Sized bodies only: werkzeug reads nothing without Content-Length
+        (docs/server-behaviour.md#request-body)."""
         length = self.headers.get('Content-Length')
         if length is None:
             if 'chunked' in (self.headers.get('Transfer-Encoding') or '').lower():
@@ -190,7 +191,8 @@ class ConfdHandler(_Base):
     do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_GET
 
     def route(self, path):
-        """({method: (handler, ACL template)}, path ids) or None. Routes answer before auth (§12.21)."""
+        """({method: (handler, ACL template)}, path ids) or None. Routes answer before auth
+        (docs/server-behaviour.md#routes-before-authentication)."""
         return self.emu.profile.match(path)
 
     def dispatch(self):
@@ -282,7 +284,8 @@ class ConfdHandler(_Base):
         ctype = self.headers.get('Content-Type', '') or ''
         mimetype, ctparams = _options(ctype)
         if mimetype in FORM_TYPES:
-            body = b''  # werkzeug parses it as a form: request.data is empty (§1.7)
+            # werkzeug parses it as a form: request.data is empty (docs/server-behaviour.md#request-body)
+            body = b''
         charset = ctparams.get('charset', 'utf-8')
         status, payload, rows = emu.do_import(body, charset, update=(self.command == 'PUT'))
         self._rows = rows
@@ -542,7 +545,7 @@ class EmulatorServer:
 
     def log(self, method, path, status, rows, items=None):
         """rows: CSV rows of an import, rows of an export, items of GET /1.1/users (as before);
-        items: how many items any list answered (§15.3 costs are per item)."""
+        items: how many items any list answered (docs/server-behaviour.md#read-cost: costs are per item)."""
         with self._log_lock:
             self.request_log.append({'time': time.time(), 'method': method, 'path': path,
                                      'status': status, 'rows': rows, 'items': items})
