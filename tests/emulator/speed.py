@@ -1,12 +1,12 @@
-"""Server-speed model (default off), calibrated from §15: an import costs request_cost +
-rows × row_cost seconds of server time (the real 16.15: 0.2 s per row, failing rows included,
-fixed part ≈ 0, flat in the users already there). Scale it: --row-cost 0.002 is the real server
+"""Server-speed model (default off), calibrated on the real 16.15 (docs/server-behaviour.md#request-cost): an
+import costs request_cost + rows × row_cost seconds of server time (the real 16.15: 0.2 s per row, failing
+rows included, fixed part ≈ 0, flat in the users already there). Scale it: --row-cost 0.002 is the real server
 100× faster.
 
 The server spends the cost while holding its import lock (one import at a time) but not the
 store lock, before the import touches the store: reads and other writes are answered meanwhile
 and see nothing of the import until it commits, and a client that gave up still finds the
-import committed afterwards (§12.26).
+import committed afterwards (docs/server-behaviour.md#client-timeout-commit).
 """
 import threading
 
