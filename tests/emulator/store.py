@@ -2,7 +2,7 @@
 
 All-or-nothing imports: every mutation inside a transaction records its inverse, and a
 rollback replays them backwards. Id sequences are never rolled back (like PostgreSQL
-sequences), so ids jump after a failed import (§11).
+sequences), so ids jump after a failed import (docs/server-behaviour.md#import-all-or-nothing).
 """
 import copy
 import json
@@ -105,8 +105,9 @@ class Store:
                   'username': lambda r: r.get('username') or None,
                   'voicemail_id': lambda r: r.get('voicemail_id')},
         'voicemails': {'number_context': lambda r: (r['number'], r['context']) if r.get('number') else None},
-        # an extension may sit on several lines (confd's line_extension table, §14.4): the
-        # line holds it, and this index answers "which lines hold extension N"
+        # an extension may sit on several lines (confd's line_extension table,
+        # docs/server-behaviour.md#reimport-over-orphans): the line holds it, and this index answers "which
+        # lines hold extension N"
         'lines': {'extension_id': lambda r: r.get('extension_id')},
         'sip': {'username': lambda r: r.get('username')},
         'sccp': {},
