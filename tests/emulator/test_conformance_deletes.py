@@ -1,12 +1,13 @@
-"""§14 deleting users and what they own: orders that work, refusals, orphans, re-imports; and the
-write routes the set-ups use (POST /1.1/callpermissions, POST /1.1/extensions)."""
+"""Deleting users and what they own (docs/server-behaviour.md#deleting-users): orders that work, refusals,
+orphans, re-imports; and the write routes the set-ups use (POST /1.1/callpermissions, POST
+/1.1/extensions)."""
 import json
 
 import pytest
 
 from .conftest import ALICE, first_error, setup_alice
 
-# §14.1, step by step (state: the §14 set-up; U = the user's uuid)
+# The order that removes everything, step by step (state: the Alice set-up; U = the user's uuid)
 FULL_ORDER = ['/1.1/users/{U}/voicemail', '/1.1/voicemails/1', '/1.1/incalls/1/extensions/35', '/1.1/incalls/1',
               '/1.1/extensions/35', '/1.1/lines/1/extensions/34', '/1.1/extensions/34', '/1.1/users/{U}/lines/1',
               '/1.1/lines/1', '/1.1/users/{U}']
@@ -17,7 +18,7 @@ SHORT_ORDER = ['/1.1/users/{U}/voicemail', '/1.1/users/{U}/lines/1', '/1.1/users
 
 @pytest.fixture
 def alice(cf):
-    """§14 set-up: perm1 made with POST, then the Alice row; ids as the reference lists them."""
+    """The Alice set-up: perm1 made with POST, then the Alice row; ids as the reference lists them."""
     created = setup_alice(cf, 'perm1')
     assert (created['user_id'], created['line_id'], created['sip_id'], created['extension_id'],
             created['voicemail_id'], created['incall_extension_id'], created['cti_profile_id'],
