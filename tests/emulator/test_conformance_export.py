@@ -1,4 +1,5 @@
-"""§1.5 export: columns per version, encoding, negotiation (§12.19)."""
+"""Export: columns per version, encoding (docs/server-behaviour.md#export-content), negotiation
+(docs/server-behaviour.md#export-accept)."""
 import csv
 import io
 
