@@ -1,4 +1,4 @@
-"""§2 CSV parsing rules, with the §12 corrections."""
+"""CSV parsing rules (docs/server-behaviour.md#csv-parsing)."""
 from .conftest import first_error
 
 NULL_IDS = {'user_id': None, 'user_uuid': None, 'voicemail_id': None, 'line_id': None, 'sip_id': None,
