@@ -1,4 +1,4 @@
-"""§13 configuration reads (and the §12 fixes they show), on the fresh-install seed of §13:
+"""Configuration reads (docs/server-behaviour.md#list-routes), on the fresh-install seed:
 the bodies are compared with the real 16.15 ones in samples/real-16.15/."""
 import json
 import os
@@ -207,7 +207,8 @@ def test_s13_seed_context_ranges(emu_fresh, cf):
     assert ctx['queue_ranges'] == [{'start': '3100', 'end': '3100'}] and ctx['label'] == 'default'
     assert cf.get('/1.1/contexts/2')['incall_ranges'] == [{'start': '0123452000', 'end': '0123452999',
                                                           'did_length': 0}]
-    # §13.3 B11: every range kind counts; did_length cuts the limits (ContextNumbers.in_range)
+    # docs/server-behaviour.md#field-rules: every range kind counts; did_length cuts the limits
+    # (ContextNumbers.in_range)
     r = cf.post('firstname,exten,context,line_protocol,incall_exten,incall_context\n'
                 'A,3050,default,sip,456,did\nB,3100,default,sip,,\n')
     assert r.status_code == 201, r.text
@@ -233,7 +234,7 @@ def test_s13_3_c6_extension_of_a_group_queue_outcall(emu_fresh, cf):
         "Resource Error - Extension is associated with a group ('associated_id': u'1', 'id': 34)"
     assert first_error(cf.post(head + 'A,1501,default,sip\n')) == \
         "Resource Error - Extension is associated with a queue ('associated_id': u'1', 'id': 35)"
-    # §13.3 "silently accepted": a free extension is reused
+    # docs/server-behaviour.md#find-or-create: a free extension is reused
     assert cf.post(head + 'A,1502,default,sip\n').json()['created'][0]['extension_id'] == 37
 
 
@@ -254,10 +255,10 @@ def test_s12_15_line_exten_of_an_incall_before_context_type(emu_fresh, cf):
 def test_s13_3_c7_incall_texts(emu_fresh, cf):
     setup_alice(cf, 'perm1')
     head = 'firstname,incall_exten,incall_context\n'
-    # reused across requests: the typeval comes from the database (u'1'), §14.4
+    # reused across requests: the typeval comes from the database (u'1')
     assert first_error(cf.post(head + 'B,2001,from-extern\n')) == \
         "Resource Error - Incall is associated with a Extension ('extension_id': 35, 'incall_id': u'1')"
-    # in the same request: the byte string SQLAlchemy was given ('2'), §12.15
+    # in the same request: the byte string SQLAlchemy was given ('2')
     assert first_error(cf.post(head + 'B,2002,from-extern\nC,2002,from-extern\n')).endswith(
         "('extension_id': 36, 'incall_id': '2')")
     assert first_error(cf.post(head + 'B,1001,default\n')) == \
