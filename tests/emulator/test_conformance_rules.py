@@ -1,4 +1,5 @@
-"""§3 validation and resources, §4 transactions and bodies, §5 duplicates, with §12 corrections."""
+"""Validation and resources (docs/server-behaviour.md#field-rules), transactions and bodies
+(docs/server-behaviour.md#import-all-or-nothing), duplicates (docs/server-behaviour.md#find-or-create)."""
 from .conftest import first_error
 
 LINE = 'firstname,lastname,exten,context,line_protocol\n'
