@@ -1,5 +1,5 @@
-"""§16: more observed on the real confd 16.15 (2026-12-07): a SIP name held by a trunk, an
-extension held by a group, and a voicemail of another user shared and renamed."""
+"""More observed on the real confd 16.15 (2026-12-07, docs/server-behaviour.md#association-refusals): a SIP
+name held by a trunk, an extension held by a group, and a voicemail of another user shared and renamed."""
 
 from .conftest import first_error
 
@@ -20,7 +20,7 @@ def test_s16_a_sip_name_held_by_a_trunk_is_found_then_refused(emu_fresh, cf):
         "'endpoint_id': 2)")
     free, = cf.get('/1.1/endpoints/sip', username='firstsip')['items']
     assert free['trunk'] is None and free['line'] is None
-    # A free endpoint is reused (§13.3 B15).
+    # A free endpoint is reused (docs/server-behaviour.md#find-or-create).
     answer = cf.post(HEAD + 'Fay,Free,1011,default,sip,firstsip\n')
     assert answer.status_code == 201 and answer.json()['created'][0]['sip_id'] == 1
 
