@@ -1,4 +1,5 @@
-"""§15 request cost: the speed model (speed.py) and what a client sees of it (§12.26)."""
+"""Request cost: the speed model (speed.py, docs/server-behaviour.md#request-cost) and what a client sees
+of it (docs/server-behaviour.md#client-timeout-commit)."""
 import threading
 import time
 
@@ -32,7 +33,7 @@ def test_s15_1_cost_is_request_plus_rows_failing_rows_included(emu, c):
 
 def test_s15_reads_go_on_during_an_import_and_see_it_only_once_committed(emu, c):
     emu.speed.set(request_cost=0.8)
-    with pytest.raises(requests.Timeout):  # the client gives up (§12.26) ...
+    with pytest.raises(requests.Timeout):  # the client gives up ...
         requests.post(emu.url + '/1.1/users/import', data=(HEAD + rows(3)).encode(), timeout=0.25,
                       headers={'X-Auth-Token': c.token, 'Content-Type': 'text/csv'}, verify=emu.ca_path)
     export, elapsed = timed(c.export)
