@@ -1,4 +1,5 @@
-"""§1: routes, auth, negotiation, request headers (with §12 corrections)."""
+"""Routes (docs/server-behaviour.md#routes-and-ports), auth (docs/server-behaviour.md#authentication), negotiation
+(docs/server-behaviour.md#export-accept), request headers (docs/server-behaviour.md#request-body)."""
 import os
 
 import requests
