@@ -1,6 +1,8 @@
-"""The write routes a rollback and the §13–§14 set-ups need: deletes with confd 16.15's
-refusals (§14.2) and what each leaves behind (§14.3), POST and DELETE /1.1/callpermissions
-(names unique, §16) and POST /1.1/extensions. Checks run in the order of the 16.15 validators (plugins/*/validator.py).
+"""The write routes a rollback and the observed set-ups need: deletes with confd 16.15's refusals
+(docs/server-behaviour.md#delete-refusals) and what each leaves behind
+(docs/server-behaviour.md#orphans-after-a-user-delete), POST and DELETE /1.1/callpermissions (names unique,
+docs/server-behaviour.md#call-permissions) and POST /1.1/extensions. Checks run in the order of the 16.15
+validators (plugins/*/validator.py).
 
 Every method runs inside the caller's transaction and raises NotFoundError (404), RowError
 (400), SchemaError (400, several messages) or Unexpected (500).
@@ -54,7 +56,8 @@ class Writer:
     # ---------------------------------------------------------------- users
     def delete_user(self, ident):
         """NoVoicemailAssociated, then NoLineAssociated; the call-permission memberships and the
-        CTI profile go with the user; an incall keeps its destination to it (§14.3)."""
+        CTI profile go with the user; an incall keeps its destination to it
+        (docs/server-behaviour.md#orphans-after-a-user-delete)."""
         user = self.user(ident)
         if user['voicemail_id']:
             raise associated('User', 'Voicemail', ('user_id', user['id']), ('voicemail_id', user['voicemail_id']))
@@ -124,7 +127,8 @@ class Writer:
         fix_caller_id(self.db, self.db.lines.get(line['id']))  # LineFixes.fix: the number goes
 
     def create_extension(self, data):
-        """ExtensionSchema, then the context, ExtenAvailableOnCreate and the range (§13.3)."""
+        """ExtensionSchema, then the context, ExtenAvailableOnCreate and the range
+        (docs/server-behaviour.md#field-rules)."""
         errors = {}
         for name in ('exten', 'context'):
             problem = _string_problem(data, name, required=True)
@@ -145,7 +149,8 @@ class Writer:
 
     # ---------------------------------------------------------------- lines, endpoints
     def delete_line(self, line_id):
-        """Never refused (§14.2): takes its SIP/SCCP endpoint and its user and extension links."""
+        """Never refused (docs/server-behaviour.md#delete-refusals): takes its SIP/SCCP endpoint and its
+        user and extension links."""
         line = self.get('lines', 'Line', line_id)
         if line['endpoint_id'] and line['protocol'] in ('sip', 'sccp'):
             self.db.tables[line['protocol']].delete(line['endpoint_id'])
