@@ -375,6 +375,11 @@ RECORDINGS = [
         ('GET', '/1.1/endpoints/sip', None, 200, Total(2)),
         ('GET', '/1.1/voicemails', None, 200, Total(1)),
         ('GET', '/1.1/incalls', None, 200, Total(1))]),
+    Recording('orphan_extension_is_free_again', '16.15 source', 'alice14', ORPHANS + [
+        # the user-line dissociation runs ExtensionFixes: no user holds 1001 any more, so its
+        # owner is reset and an incall reaching for it meets the context type, not a user
+        ('POST', '/1.1/users/import', rows('firstname,incall_exten,incall_context', 'Bea,1001,default'), 400,
+         Errors("Resource Error - ContextType 'internal' cannot be associated ('id': 34, 'context': u'default')"))]),
     # -------------------------------------------------------------- call permissions
     Recording('call_permission_names_are_unique', 'observed', 'fresh', [
         ('POST', '/1.1/callpermissions', {'name': 'x', 'description': 'kept', 'mode': 'deny', 'enabled': False}, 201,

@@ -78,7 +78,12 @@ class Writer:
         if line['id'] not in user['line_ids']:
             raise not_found('UserLine', ('user_id', user['id']), ('line_id', line['id']))
         self.forget(user['id'], 'line_ids', line['id'])
-        self.db.lines.update(line['id'], user_id=None)  # the extension keeps its typeval (no fix runs)
+        self.db.lines.update(line['id'], user_id=None)
+        # UserLinePersistor.fix_associations: ExtensionFixes on the line's extension, which no
+        # user holds any more: it is free again (typeval '0'); LineFixes leaves the caller id
+        ext = self.db.extensions.get(line['extension_id']) if line.get('extension_id') else None
+        if ext is not None:
+            fix_extension(self.db, ext, plain_owner(self.db))
 
     # ---------------------------------------------------------------- voicemails, incalls
     def delete_voicemail(self, vm_id):
