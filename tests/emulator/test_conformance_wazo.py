@@ -309,3 +309,20 @@ def test_an_updated_user_moves_to_the_end_of_the_export():
         assert [row['firstname'] for row in server.users()] == ['Ann', 'Bob']
         assert confd(server, 'PUT', '/users/' + first, tok, TENANT_A, json={'lastname': 'Smith'}).status_code == 204
         assert [row['firstname'] for row in server.users()] == ['Bob', 'Ann']
+
+
+def test_read_cost_per_item_listed(monkeypatch):
+    """26.08 spent ~1.6 s of CPU for GET /users with 234 users, 0.71 s for /lines, 0.19 s for
+    /endpoints/sip, 0.09 s for /extensions: read_scale times that, per item the tenant holds."""
+    import tests.emulator.wazo.server as wazo_server
+    with WazoServer(address=_address(13), port=0, read_scale=0.5) as server:
+        tok = token(server)['token']
+        ctx = confd(server, 'GET', '/contexts', tok, TENANT_A, params={'label': 'default'}).json()['items'][0]
+        rows = ''.join('U%d,%d,%s,sip\n' % (i, 1100 + i, ctx['name']) for i in range(4))
+        confd(server, 'POST', '/users/import', tok, TENANT_A, headers={'Content-Type': CSV},
+              data=('firstname,exten,context,line_protocol\n' + rows).encode())
+        slept = []
+        monkeypatch.setattr(wazo_server.time, 'sleep', slept.append)
+        assert confd(server, 'GET', '/users', tok, TENANT_A, params={'search': 'U1'}).json()['total'] == 1
+        confd(server, 'GET', '/lines', tok, TENANT_A)
+        assert slept == [pytest.approx(0.5 * 4 * 1.62 / 234), pytest.approx(0.5 * 4 * 0.71 / 234)]

@@ -38,6 +38,7 @@ class Request:
     def __init__(self, method, path, params, body, tenant, tenants, content_type=''):
         self.method, self.path, self.params, self.body = method, path, params, body
         self.tenant, self.tenants, self.content_type = tenant, tenants, content_type
+        self.items = 0  # items a list or the export produced (the read cost model)
 
     def json(self):
         try:
@@ -88,6 +89,7 @@ class Api:
         if path == '/users/export' and method in ('GET', 'HEAD'):
             with self.st.lock:
                 columns, rows = self.srv.profile.export(self.st, False, tenant=req.tenant)
+            req.items = len(rows)
             return 200, {'headers': list(columns), 'content': rows}, ()
         if not m:
             return 404, None, ()
@@ -167,10 +169,10 @@ class Api:
             rendered = [item for item in rendered
                         if any(search.lower() in str(item.get(col) or '').lower() for col in search_columns)]
         total = len(rendered)
+        req.items = len(items)  # the server renders every item of the tenants before filtering
         offset = int(params.get('offset') or 0) if str(params.get('offset') or '0').isdigit() else 0
         limit = params.get('limit')
         rendered = rendered[offset:offset + int(limit)] if limit and str(limit).isdigit() else rendered[offset:]
-        self.srv.note_items(len(rendered))
         return {'total': total, 'items': rendered}
 
     def one(self, kind, ident, req):
