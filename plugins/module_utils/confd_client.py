@@ -401,6 +401,16 @@ class ConfdClient:
     def _auth_headers(self):
         return self.platform.headers(self._token, self.tenant)
 
+    @contextlib.contextmanager
+    def in_own_tenant(self):
+        """The requests made inside act in the credentials' own tenant (no Wazo-Tenant): a
+        list of wazo-auth then covers every tenant they can see, not the tenant of the task."""
+        tenant, self.tenant = self.tenant, None
+        try:
+            yield self
+        finally:
+            self.tenant = tenant
+
     def _request(self, method, url, timeout=None, **kwargs):
         """One HTTP exchange: certificates checked per request (REQUESTS_CA_BUNDLE overrides
         Session.verify), redirects never followed (they would carry the token elsewhere)."""

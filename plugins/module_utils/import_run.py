@@ -398,10 +398,12 @@ class ImportRun:
             return None
         what = 'list of %s users' % platform.auth_name
         try:
-            response = self.client.call(
-                'GET', '/users', idempotent=True, what=what, api='auth',
-                acl=platform.acl('GET', path='/users', service='auth'),
-                params={'recurse': 'true'}, headers={'Accept': 'application/json'})
+            # In the credentials' own tenant: the task's tenant would hide the others.
+            with self.client.in_own_tenant():
+                response = self.client.call(
+                    'GET', '/users', idempotent=True, what=what, api='auth',
+                    acl=platform.acl('GET', path='/users', service='auth'),
+                    params={'recurse': 'true'}, headers={'Accept': 'application/json'})
         except ConfdAuthRefused as exc:
             response, refused = None, self._scrub(str(exc))
         else:
