@@ -24,12 +24,14 @@ from tests.benchmarks.common import REPO, log
 SIZES = {
     'full': dict(conversion_rows=100000, memory_rows=(100000, 1000000), import_users=10000,
                  large_batch=10000, calibrated_users=3000, calibrated_speed=10,
-                 fleet_servers=20, fleet_users=200, fleet_speed=2, overhead_hosts=200,
+                 fleet_servers=20, fleet_users=200, fleet_speed=2, large_fleet_servers=200,
+                 large_fleet_users=20, large_fleet_speed=0.8, overhead_hosts=200,
                  overhead_users=20, preflight_files=(1, 10, 100, 1000), preflight_server=1000,
                  preflight_orphans=50, repeat=3, calibrated_repeat=1),
     'tiny': dict(conversion_rows=1000, memory_rows=(1000, 10000), import_users=200,
                  large_batch=200, calibrated_users=100, calibrated_speed=100,
-                 fleet_servers=3, fleet_users=20, fleet_speed=100, overhead_hosts=3,
+                 fleet_servers=3, fleet_users=20, fleet_speed=100, large_fleet_servers=6,
+                 large_fleet_users=5, large_fleet_speed=100, overhead_hosts=3,
                  overhead_users=5, preflight_files=(1, 10), preflight_server=20,
                  preflight_orphans=3, repeat=1, calibrated_repeat=1),
 }
@@ -123,6 +125,15 @@ def main(argv=None):
                                                  size['calibrated_repeat'])
             report['rows'] += rows
             report['details']['fleet_calibrated'] = details
+            # A large fleet at a real server's pace (0.25 s per row): the servers, not the
+            # controller, must set the time; no curl loop (it would take servers x users x
+            # 0.25 s).
+            rows, details = fleet.run_calibrated(path, size['large_fleet_servers'],
+                                                 size['large_fleet_users'],
+                                                 size['large_fleet_speed'],
+                                                 size['calibrated_repeat'], curl=False)
+            report['rows'] += rows
+            report['details']['fleet_calibrated_large'] = details
             rows, details = fleet.run_overhead(path, size['overhead_hosts'],
                                                size['overhead_users'], repeat)
             report['rows'] += rows

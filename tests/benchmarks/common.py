@@ -130,10 +130,11 @@ class PlaybookError(RuntimeError):
     pass
 
 
-def run_playbook(workdir, playbook, inventory, name, extra_args=(), check=True):
+def run_playbook(workdir, playbook, inventory, name, extra_args=(), check=True, meter=None):
     """Run ansible-playbook like an operator (default forks, default output); returns
     (wall seconds, task results by name and host). The recording callback is enabled in every
-    run, the floors included, so its cost is on both sides."""
+    run, the floors included, so its cost is on both sides. ``meter``: a dict given the
+    controller's CPU seconds and peak memory (ControllerMeter)."""
     env = dict(os.environ)
     results_path = os.path.join(workdir, '%s-results.json' % name)
     env.update(ANSIBLE_HOST_KEY_CHECKING='False', ANSIBLE_RETRY_FILES_ENABLED='False',
@@ -141,21 +142,79 @@ def run_playbook(workdir, playbook, inventory, name, extra_args=(), check=True):
                ANSIBLE_CALLBACK_PLUGINS=CALLBACKS, ANSIBLE_CALLBACKS_ENABLED='record_results',
                XIVO_CONFD_RESULTS=results_path)
     command = ['ansible-playbook', '-i', inventory, playbook] + list(extra_args)
+    log_path = os.path.join(workdir, '%s.log' % name)
     start = time.perf_counter()
-    proc = subprocess.run(command, cwd=workdir, env=env, capture_output=True, text=True,
-                          timeout=3600, check=False)
-    seconds = time.perf_counter() - start
-    with open(os.path.join(workdir, '%s.log' % name), 'w') as handle:
-        handle.write(proc.stdout)
-        handle.write(proc.stderr)
-    if check and proc.returncode != 0:
-        raise PlaybookError('%s: ansible-playbook exited %d:\n%s\n%s' % (
-            name, proc.returncode, proc.stdout[-3000:], proc.stderr[-3000:]))
+    with open(log_path, 'w+') as output:
+        proc = subprocess.Popen(command, cwd=workdir, env=env, stdout=output,
+                                stderr=subprocess.STDOUT, text=True)
+        watch = ControllerMeter(proc.pid)
+        returncode, usage = watch.wait(3600)
+        seconds = time.perf_counter() - start
+        proc.returncode = returncode
+        output.seek(0)
+        text = output.read()
+    if meter is not None:
+        meter.update(cpu=usage.ru_utime + usage.ru_stime, peak_mb=watch.peak_mb,
+                     wall=seconds)
+    if check and returncode != 0:
+        raise PlaybookError('%s: ansible-playbook exited %d:\n%s' % (name, returncode,
+                                                                     text[-6000:]))
     results = {}
     if os.path.exists(results_path):
         with open(results_path) as handle:
             results = json.load(handle)
     return seconds, results
+
+
+class ControllerMeter:
+    """The resources of a running ansible-playbook (the controller): its peak memory, the sum
+    of the proportional set size (PSS: pages shared by the forked workers counted once) of
+    the process and its descendants, sampled every ``every`` seconds; its CPU time (user +
+    system, the workers it waited for included) from wait4 when it ends."""
+
+    def __init__(self, pid, every=0.25):
+        self.pid = pid
+        self.every = every
+        self.peak_mb = 0.0
+
+    def _tree(self):
+        children, found = {}, [self.pid]
+        for entry in os.listdir('/proc'):
+            if not entry.isdigit():
+                continue
+            try:
+                with open('/proc/%s/stat' % entry) as handle:
+                    parent = int(handle.read().rsplit(')', 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            children.setdefault(parent, []).append(int(entry))
+        for pid in found:
+            found.extend(children.get(pid, ()))
+        return found
+
+    def _sample(self):
+        total = 0
+        for pid in self._tree():
+            try:
+                with open('/proc/%d/smaps_rollup' % pid) as handle:
+                    for line in handle:
+                        if line.startswith('Pss:'):
+                            total += int(line.split()[1])
+                            break
+            except OSError:
+                continue
+        self.peak_mb = max(self.peak_mb, total / 1024.0)
+
+    def wait(self, timeout):
+        deadline = time.monotonic() + timeout
+        while True:
+            pid, status, usage = os.wait4(self.pid, os.WNOHANG)
+            if pid:
+                return os.waitstatus_to_exitcode(status), usage
+            if time.monotonic() > deadline:
+                os.kill(self.pid, signal.SIGKILL)
+            self._sample()
+            time.sleep(self.every)
 
 
 def row(section, name, measured, floor=None, floor_name=None, target=None, unit='s',

@@ -121,13 +121,15 @@ def _unvalidated_play(workdir):
             'name': 'xivo.confd.user_migration', 'rolespec_validate': False}}]}])
 
 
-def run_calibrated(workdir, servers, users, speed, repeat):
-    """(a): the role at the servers' speed, vs the curl loop and the physical limit."""
-    workdir = os.path.join(workdir, 'calibrated')
+def run_calibrated(workdir, servers, users, speed, repeat, curl=True):
+    """(a): the role at the servers' speed, vs the physical limit and (``curl``) the curl loop;
+    with the controller's CPU time and peak memory, against the debug play's on the same
+    inventory."""
+    workdir = os.path.join(workdir, 'calibrated-%d' % servers)
     os.makedirs(workdir)
     seed = os.path.join(workdir, 'seed.json')
     data.write_seed(seed)
-    names = ['xivo-%02d' % i for i in range(servers)]
+    names = ['xivo-%03d' % i for i in range(servers)]
     legacy_dir, confd_dir = _inputs(workdir, names, users)
     script = os.path.join(workdir, 'curl-loop.sh')
     with open(script, 'w') as handle:
@@ -135,10 +137,11 @@ def run_calibrated(workdir, servers, users, speed, repeat):
     row_cost = REAL_ROW_COST / speed
     log('fleet, calibrated speed: %d servers x %d users, %.4f s per row (%gx the real '
         'server\'s speed), %d repetition(s)' % (servers, users, row_cost, speed, repeat))
-    times = dict((k, []) for k in ('curl', 'limit', 'role'))
+    times = dict((k, []) for k in ('curl', 'limit', 'role', 'role_cpu', 'role_mb', 'debug',
+                                   'debug_cpu', 'debug_mb'))
     with Emulator(workdir, FLEET_ADDRESS, fleet=servers, seed=seed, row_cost=row_cost) as emulator:
         inventory = _inventory(workdir, 'calibrated', names, emulator, legacy_dir)
-        role_play, dummy = _plays(workdir)
+        role_play, debug_play = _plays(workdir)
         pairs = [(address, os.path.join(confd_dir, name + '.csv'))
                  for name, address in zip(names, emulator.addresses)]
         for number in range(repeat):
@@ -148,22 +151,42 @@ def run_calibrated(workdir, servers, users, speed, repeat):
             times['limit'].append(seconds)
             _check_users(emulator, users)
             emulator.reset()
-            seconds, results = run_playbook(workdir, role_play, inventory, 'calibrated-role')
+            meter = {}
+            seconds, results = run_playbook(workdir, role_play, inventory, 'calibrated-role',
+                                            meter=meter)
             times['role'].append(seconds)
+            times['role_cpu'].append(meter['cpu'])
+            times['role_mb'].append(meter['peak_mb'])
             _check_role(results, names, 'created', users)
             _check_users(emulator, users)
-        # The sequential loop pays every server's time in turn: one repetition is enough.
-        emulator.reset()
-        seconds, dummy = timed(_curl_loop, script, emulator.ca_path, pairs)
-        times['curl'].append(seconds)
-        _check_users(emulator, users)
+            meter = {}
+            seconds, dummy = run_playbook(workdir, debug_play, inventory, 'calibrated-debug',
+                                          meter=meter)
+            times['debug'].append(seconds)
+            times['debug_cpu'].append(meter['cpu'])
+            times['debug_mb'].append(meter['peak_mb'])
+        if curl:
+            # The sequential loop pays every server's time in turn: one repetition is enough.
+            emulator.reset()
+            seconds, dummy = timed(_curl_loop, script, emulator.ca_path, pairs)
+            times['curl'].append(seconds)
+            _check_users(emulator, users)
     m = dict((k, median(v)) for k, v in times.items())
-    label = '%d servers x %d users, real speed / %g' % (servers, users, speed)
+    label = '%d servers x %d users, %.3g s per row' % (servers, users, row_cost)
     table = [
         row('fleet', 'role first run, %s, vs all servers at once' % label, m['role'],
             m['limit'], 'physical limit (one raw POST per server, all at once)', 1.2),
-        row('fleet', 'role first run, %s, vs the curl loop' % label, m['role'], m['curl'],
-            'sequential curl loop', 0.1),
+    ]
+    if curl:
+        table.append(row('fleet', 'role first run, %s, vs the curl loop' % label, m['role'],
+                         m['curl'], 'sequential curl loop', 0.1))
+    table += [
+        row('fleet', 'controller CPU time (ansible-playbook and its workers), %d servers'
+            % servers, m['role_cpu'], m['role'], 'the run\'s wall time',
+            note='ratio: cores kept busy on average'),
+        row('fleet', 'controller peak memory (PSS of ansible-playbook and its workers), %d '
+            'servers' % servers, m['role_mb'], m['debug_mb'], 'debug play, same hosts',
+            unit='MB'),
     ]
     return table, dict(servers=servers, users=users, row_cost=row_cost, times=times)
 
