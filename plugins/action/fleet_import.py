@@ -12,50 +12,29 @@ import hashlib
 import itertools
 import json
 import os
+import resource
 import stat
 import threading
 import time
 
-import yaml
 from ansible.errors import AnsibleError
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.plugins.action import ActionBase
-from ansible.template import Templar
 from ansible.utils.display import Display
 
-from ansible_collections.xivo.confd.plugins.action.user_import import progress_printer
 from ansible_collections.xivo.confd.plugins.module_utils import (
-    confd_csv, conversion, file_output, fix_file, fleet, import_plan, import_run, reports, source_rows)
+    confd_csv, conversion, file_output, fix_file, fleet, import_plan, import_run, reports,
+    role_options, source_rows)
 from ansible_collections.xivo.confd.plugins.module_utils.confd_client import (
     CONNECTION_ARGSPEC, ConfdError, check_connection_numbers)
 from ansible_collections.xivo.confd.plugins.module_utils.import_plan import RowOutcome, Status
 from ansible_collections.xivo.confd.plugins.module_utils.secrets import scrub_text
 from ansible_collections.xivo.confd.plugins.plugin_utils.confd_action import (
-    StopWatch, client_from_args, exit_if_orphaned, waiting_line)
+    StopWatch, client_from_args, exit_if_orphaned, progress_printer, waiting_line)
+from ansible_collections.xivo.confd.plugins.plugin_utils.role_variables import (
+    BatchVariables, play_key)
 
 display = Display()
-
-ROLE_SPEC = os.path.join(os.path.dirname(__file__), '..', '..', 'roles', 'user_migration',
-                         'meta', 'argument_specs.yml')
-# Role variable (without the prefix) -> connection option of the modules.
-CONNECTION_VARS = dict(api_host='host', api_port='port', auth_port='auth_port',
-                       auth_backend='auth_backend', auth_method='auth_method',
-                       username='username', password='password', token='token',
-                       token_expiration='token_expiration', validate_certs='validate_certs',
-                       ca_path='ca_path', timeout='timeout', retries='retries',
-                       connect_timeout='connect_timeout', deadline='deadline')
-IMPORT_VARS = ('keys', 'batch_size', 'batch_seconds', 'update', 'update_password',
-               'update_identity', 'name_identity', 'validate', 'preflight', 'share_voicemails',
-               'fail_on_error', 'lock_timeout', 'diff_limit', 'server_lock', 'break_lock')
-CONVERSION_VARS = ('encoding', 'unknown_columns', 'column_map', 'defaults', 'invalid_rows')
-
-
-def role_options(entrypoint='main'):
-    with open(ROLE_SPEC) as handle:
-        # The C loader when PyYAML has it: the pure-Python one takes 0.2 s over this file.
-        loader = getattr(yaml, 'CSafeLoader', yaml.SafeLoader)
-        return yaml.load(handle, Loader=loader)['argument_specs'][entrypoint]['options']
-
 
 class HostPlan:
     """What one inventory host is given: its server, its source, its options and files."""
@@ -94,10 +73,12 @@ class ActionModule(ActionBase):
                           '(the role variables say the rest), not: %s' % ', '.join(unknown))
             return result
         batch = list(task_vars.get('ansible_play_batch') or [task_vars['inventory_hostname']])
+        self._batch = batch
         expected = list(task_vars.get('ansible_play_hosts_all') or batch)
         check_mode = bool(self._task.check_mode)
         self._inputs = set()    # every host's source files: no output may be one of them
         playbook_dir = task_vars.get('playbook_dir', '.')
+        self._play_key = play_key(task_vars)
         first_plan, plans, first, run_id, run_dir = self._batch_settings(
             self._plans(batch, task_vars), playbook_dir)
         result.update(run_id=run_id, run_dir=run_dir, changed=False)
@@ -161,30 +142,28 @@ class ActionModule(ActionBase):
         """Each host's plan, made as the caller asks for it (so that the first servers import
         while the next hosts are planned); which hosts are the same server is settled first,
         from their address and port only, before any server is touched."""
-        manager = self._task.get_variable_manager()
-        play = self._task.get_play()
-        found = {}      # host -> (its variables, its api_host), or why they cannot be had
+        playbook_dir = task_vars.get('playbook_dir', '.')
+        found = {}      # host -> (its checked role variables, why they cannot be used), or an error
         servers = {}
+        try:
+            variables = BatchVariables(task_vars, self._templar)
+        except (KeyError, AttributeError, TypeError) as exc:
+            raise AnsibleError('fleet_import runs in the role xivo.confd.user_migration, where '
+                               'the task\'s variables hold hostvars: %s' % exc)
         for host in batch:
             try:
-                variables = manager.get_vars(
-                    play=play, host=manager._inventory.get_host(host), task=self._task,
-                    _hosts=task_vars.get('ansible_play_batch'),
-                    _hosts_all=task_vars.get('ansible_play_hosts_all'))
-                templar = Templar(loader=self._loader, variables=variables)
-                api_host = _api_host(templar, host, variables)
-                found[host] = (variables, api_host)
-                self._inputs.update(_input_files(templar, variables))
-                servers[host] = self._server_of(templar, variables, api_host)
+                values, errors = role_options.check(variables.of(host), role_options.MAIN)
+                found[host] = (values, errors)
+                self._inputs.update(_input_files(values, playbook_dir))
+                servers[host] = None if errors else self._server_of(values)
             except Exception as exc:  # pylint: disable=broad-except
                 # Whatever goes wrong with one host's variables is that host's failure.
                 found[host] = exc
         duplicates = fleet.duplicate_servers(dict((h, s) for h, s in servers.items() if s))
-        spec = role_options()
         checked_dirs = {}
         for host in batch:
             try:
-                plan = self._plan(host, found.pop(host), spec)
+                plan = self._plan(host, found.pop(host), playbook_dir)
             except Exception as exc:  # pylint: disable=broad-except
                 plan = HostPlan(host)
                 plan.fail('its variables cannot be used: %s: %s'
@@ -199,9 +178,9 @@ class ActionModule(ActionBase):
                     plan.fail('%s; nothing was sent to this server' % '; '.join(errors))
             yield plan
 
-    def _plan(self, host, found, spec):
+    def _plan(self, host, found, playbook_dir):
         """What one host is given: its role variables, templated with its own variables (as a
-        task of that host would see them), checked against the role's argument specification."""
+        task of that host would see them; Ansible's role argument check has checked them)."""
         plan = HostPlan(host)
         if isinstance(found, AnsibleError):
             plan.fail('a role variable cannot be templated: %s' % _first_line(found))
@@ -210,28 +189,16 @@ class ActionModule(ActionBase):
             plan.fail('its variables cannot be used: %s: %s'
                       % (type(found).__name__, _first_line(found)))
             return plan
-        variables, api_host = found
-        try:
-            templar = Templar(loader=self._loader, variables=variables)
-            values = dict((name, _templated(templar, variables[name]))
-                          for name in spec if name in variables)
-            values[fleet.PREFIX + 'api_host'] = api_host
-        except AnsibleError as exc:
-            plan.fail('a role variable cannot be templated: %s' % _first_line(exc))
+        values, errors = found
+        if errors:
+            plan.fail('; '.join(errors))
             return plan
-        checked = ArgumentSpecValidator(spec).validate(values)
-        if checked.error_messages:
-            plan.fail('; '.join(checked.error_messages))
-            return plan
-        self._fill(plan, fleet.host_options(checked.validated_parameters,
-                                            variables.get('playbook_dir', '.')))
+        self._fill(plan, fleet.host_options(values, playbook_dir))
         return plan
 
-    def _server_of(self, templar, variables, api_host):
-        """(address, port) of the host's server, from its address and port variables alone;
-        None when they are wrong (its plan then says why)."""
-        values = dict(api_host=api_host,
-                      api_port=_templated(templar, variables.get(fleet.PREFIX + 'api_port')))
+    def _server_of(self, values):
+        """(address, port) of the host's server, from its address and port alone; None when
+        they are wrong (its plan then says why)."""
         where = dict((k, v) for k, v in self._connection_args(values).items()
                      if k in ('host', 'port'))
         checked = ArgumentSpecValidator(dict(
@@ -246,9 +213,7 @@ class ActionModule(ActionBase):
         the argument specification."""
         args = dict((option, self._task.args[option]) for option in CONNECTION_ARGSPEC
                     if self._task.args.get(option) not in (None, ''))
-        for var, option in CONNECTION_VARS.items():
-            if values.get(var) not in (None, ''):
-                args[option] = values[var]
+        args.update(role_options.options(values, role_options.CONNECTION))
         return args
 
     def _fill(self, plan, values):
@@ -277,7 +242,8 @@ class ActionModule(ActionBase):
             plan.fail('%s: nothing was sent to %s' % (problem, plan.server))
         try:
             import_run.check_options(dict(import_run.DEFAULTS, **dict(
-                (name, values[name]) for name in IMPORT_VARS if values.get(name) is not None)))
+                (name, value) for name, value in role_options.options(
+                    values, role_options.IMPORT).items() if value is not None)))
             check_connection_numbers(**dict(
                 (k, plan.connection[k]) for k in ('port', 'auth_port', 'timeout', 'retries',
                                                   'token_expiration')
@@ -312,9 +278,7 @@ class ActionModule(ActionBase):
             # default work directory.
             found = self._run_dir(fleet.default_dir(playbook_dir, 'work_dir'),
                                   os.path.abspath(playbook_dir))
-            settings = dict((name, spec.get('default')) for name, spec in role_options().items()
-                            if name.startswith(fleet.PREFIX))
-            settings = dict((name[len(fleet.PREFIX):], value) for name, value in settings.items())
+            settings = role_options.check({}, role_options.MAIN)[0]
         return (taken[0], itertools.chain(taken[1:], plans), settings) + found
 
     def _run_dir(self, work_dir, base):
@@ -329,7 +293,7 @@ class ActionModule(ActionBase):
     def _run_id(self, work_dir):
         """One id for the whole ansible-playbook run of this play, whatever the batches."""
         index = os.path.join(work_dir, 'runs', 'by-play')
-        path = os.path.join(index, str(self._task.get_play()._uuid))
+        path = os.path.join(index, self._play_key)
         with _private(path, self._work_base) as handle:
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
             handle.seek(0)
@@ -352,7 +316,7 @@ class ActionModule(ActionBase):
         # server converts and reads its file meanwhile).
         self._planned = threading.Event()
         self._clients = {}      # host -> the client of its server, while it works
-        concurrency = max(1, settings.get('concurrency') or 1)
+        concurrency = _pool_size(settings.get('concurrency') or 0, len(self._batch))
         with StopWatch(on_stop=self._abort_all) as stop:
             with concurrent.futures.ThreadPoolExecutor(max_workers=concurrency) as pool:
                 futures = []
@@ -423,7 +387,7 @@ class ActionModule(ActionBase):
         again while its content and the options stay the same (conversion.cached)."""
         if plan.error is not None or not plan.legacy:
             return
-        options = dict((name, plan.options[name]) for name in CONVERSION_VARS)
+        options = role_options.options(plan.options, role_options.CONVERSION)
         options['invalid_rows'] = 'fail' if options['invalid_rows'] == 'fail' else 'skip'
         work_dir = plan.options['work_dir']
         plan.conversion = shared.get(
@@ -485,7 +449,7 @@ class ActionModule(ActionBase):
             return self._finish(outcome, files, bases)
         src = plan.conversion.get('dest') if plan.legacy else plan.source
         source = shared.get(('read', src), lambda: _read_source(src))
-        run_options = dict((name, options[name]) for name in IMPORT_VARS if name in options)
+        run_options = role_options.options(options, role_options.IMPORT)
         run_options.update(run_id=run_id, return_unchanged=False,
                            backup_dest=planned_backup or None, report_dest=files.get('report'),
                            failed_dest=None)
@@ -821,20 +785,10 @@ def _report_users(path):
         return []
 
 
-def _input_files(templar, variables):
+def _input_files(values, playbook_dir):
     """The source files a host names (its legacy or confd file), as the role resolves them."""
-    found = set()
-    for name in ('legacy_csv', 'csv'):
-        value = variables.get(fleet.PREFIX + name)
-        if value in (None, ''):
-            continue
-        try:
-            value = _templated(templar, value)
-        except AnsibleError:
-            continue
-        if isinstance(value, str) and value:
-            found.add(os.path.join(variables.get('playbook_dir', '.'), os.path.expanduser(value)))
-    return found
+    return set(os.path.join(playbook_dir, os.path.expanduser(values[name]))
+               for name in ('legacy_csv', 'csv') if values.get(name))
 
 
 def _conversion_summary(plan):
@@ -847,24 +801,28 @@ def _conversion_summary(plan):
     return summary
 
 
-def _templated(templar, value):
-    """A role variable templated for its host, as plain data. A scalar that cannot hold a
-    template is taken as it is (40 variables per host: the templar's setup is not free)."""
-    if isinstance(value, (bool, int, float)) or value is None or (
-            isinstance(value, str) and '{' not in value):
-        return fleet.plain(value)
-    return fleet.plain(templar.template(value))
+# Descriptors a server's work holds at most at once: its connections to confd and xivo-auth,
+# a second descriptor of each (to cut a request in flight), a file being written.
+FILES_PER_SERVER = 6
+FILES_SPARE = 64
 
 
-def _api_host(templar, host, variables):
-    """The documented default of xivo_user_migration_api_host: the host's ansible_host, else
-    its inventory name."""
-    value = variables.get(fleet.PREFIX + 'api_host')
-    if value not in (None, ''):
-        value = _templated(templar, value)
-    if value in (None, ''):
-        value = _templated(templar, variables.get('ansible_host') or host)
-    return value
+def _pool_size(concurrency, servers):
+    """Threads for the batch: every server at once (``concurrency`` 0) or at most
+    ``concurrency``. The process's soft limit of open files is raised to what they need (up to
+    its hard limit); when even that is too low, as many as fit, the others in turn."""
+    wanted = max(1, servers if concurrency <= 0 else min(concurrency, servers))
+    try:
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        need = FILES_SPARE + FILES_PER_SERVER * wanted
+        if soft != resource.RLIM_INFINITY and soft < need:
+            soft = need if hard == resource.RLIM_INFINITY else min(need, hard)
+            resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+        if soft != resource.RLIM_INFINITY:
+            wanted = min(wanted, max(1, (soft - FILES_SPARE) // FILES_PER_SERVER))
+    except (ValueError, OSError):
+        pass    # the limit as it is
+    return wanted
 
 
 def _progress_seconds(options):

@@ -5,15 +5,13 @@
 
 from __future__ import annotations
 
-import time
-
 from ansible.utils.display import Display
 
 from ansible_collections.xivo.confd.plugins.module_utils import (
     import_plan, import_run, remote_lock, source_rows)
 from ansible_collections.xivo.confd.plugins.module_utils.confd_client import ConfdError
 from ansible_collections.xivo.confd.plugins.plugin_utils.confd_action import (
-    ConfdActionBase, StopWatch, WaitingLines)
+    ConfdActionBase, StopWatch, WaitingLines, progress_printer)
 
 display = Display()
 
@@ -77,18 +75,3 @@ def legacy_conversion(result, src):
                          % (legacy, dest, src))
     return dict((k, result[k]) for k in ('src', 'dest', 'encoding', 'row_lines', 'invalid_lines',
                                          'invalid_rows', 'invalid_count') if k in result)
-
-
-def progress_printer(label, every, clock=time.monotonic, show=display.display):
-    """A progress callback that prints one line at most every ``every`` seconds (and the
-    last one), so that a long import shows it is moving without flooding the output."""
-    state = {'last': clock()}
-
-    def progress(done, total, imported, failed):
-        now = clock()
-        if done < total and now - state['last'] < every:
-            return
-        state['last'] = now
-        show('%s: %d of %d rows sent (%d imported, %d failed)'
-             % (label, done, total, imported, failed))
-    return progress

@@ -7,13 +7,18 @@ from __future__ import annotations
 
 import json
 
+from ansible.errors import AnsibleActionFail
+from ansible.module_utils.parsing.convert_bool import boolean
+
 from ansible_collections.xivo.confd.plugins.module_utils import (
-    confd_csv, file_output, import_plan, import_run, remote_lock, reports, user_rollback)
+    confd_csv, file_output, import_plan, import_run, remote_lock, reports, role_options,
+    user_rollback)
 from ansible_collections.xivo.confd.plugins.module_utils.confd_client import ConfdError
 from ansible_collections.xivo.confd.plugins.module_utils.server_lock import ServerLock
 from ansible_collections.xivo.confd.plugins.module_utils.text import sanitize_message
 from ansible_collections.xivo.confd.plugins.plugin_utils.confd_action import (
     ConfdActionBase, StopWatch)
+from ansible_collections.xivo.confd.plugins.plugin_utils.role_variables import own_variables
 
 MAX_IN_MSG = 20
 
@@ -35,10 +40,25 @@ class ActionModule(ConfdActionBase):
         lock_timeout=dict(type='float', default=0.0),
         server_lock=dict(type='str', default='required', choices=list(remote_lock.MODES)),
         break_lock=dict(type='bool', default=False),
+        role_variables=dict(type='bool', default=False),
     )
     MUTUALLY_EXCLUSIVE = ConfdActionBase.MUTUALLY_EXCLUSIVE + [
         ('from_report', 'from_report_dir', 'src'), ('report_dest', 'report_dir')]
     REQUIRED_ONE_OF = ConfdActionBase.REQUIRED_ONE_OF + [('from_report', 'from_report_dir', 'src')]
+
+    def task_args(self, task_vars):
+        """With role_variables, the options of the role's rollback entry point for this host
+        (role_options: the one mapping from the role's variables to the modules' options,
+        the import's too); its variables templated by the task's own templar."""
+        args = dict(self._task.args)
+        if not boolean(args.get('role_variables', False), strict=False):
+            return args
+        values, errors = role_options.check(
+            own_variables(task_vars, self._templar, role_options.ROLLBACK), role_options.ROLLBACK)
+        if errors:
+            raise AnsibleActionFail('; '.join(errors))
+        args.update(role_options.rollback_args(values, task_vars.get('playbook_dir', '.')))
+        return args
 
     def run_confd(self, client, args, task_vars, result):
         if args['lock_timeout'] < 0:

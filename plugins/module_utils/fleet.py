@@ -17,17 +17,16 @@ import json
 import os
 import stat
 
-from ansible_collections.xivo.confd.plugins.module_utils import file_output, reports
+from ansible_collections.xivo.confd.plugins.module_utils import file_output, reports, role_options
 from ansible_collections.xivo.confd.plugins.module_utils.import_plan import STATUSES, summarize
 from ansible_collections.xivo.confd.plugins.module_utils.secrets import scrub_text
 from ansible_collections.xivo.confd.plugins.module_utils.server_lock import server_identity
 from ansible_collections.xivo.confd.plugins.module_utils.text import sanitize_message
 
-PREFIX = 'xivo_user_migration_'
+PREFIX = role_options.PREFIX
 
-# The role's directories when their variable is empty, under the playbook directory (the role
-# defaults hold no Jinja: Ansible compiles a default's template again for every host and task).
-DEFAULT_DIRS = dict(work_dir='xivo_user_migration/work', report_dir='xivo_user_migration/reports')
+# The role's directories when their variable is empty, under the playbook directory.
+DEFAULT_DIRS = role_options.DEFAULT_DIRS
 # Role variables (without the prefix) that name files: relative to the playbook directory.
 PATH_OPTIONS = ('legacy_csv', 'csv', 'work_dir', 'report_dir', 'backup_dir', 'ca_path')
 
@@ -56,9 +55,9 @@ def default_dir(playbook_dir, name):
 
 
 def host_options(validated, playbook_dir):
-    """A host's checked role variables, without the prefix, with their paths taken from the
-    playbook directory and the empty directories given their default."""
-    values = dict((name[len(PREFIX):], value) for name, value in validated.items())
+    """A host's checked role variables (role_options.check: without the prefix), with their
+    paths taken from the playbook directory and the empty directories given their default."""
+    values = dict(validated)
     # The part of each output directory the operator configured (a link they made there is
     # followed): the variable's value, or for a default the playbook directory; what lies
     # below is the collection's (file_output.open_directory).

@@ -78,7 +78,7 @@ OPTIONS = (
     _option('backup_dir', ROLE, 'path', default=''),
     _option('backup_keep', ROLE, 'int', default=10),
     _option('errors_shown', ROLE, 'int', default=20),
-    _option('concurrency', ROLE, 'int', default=256),
+    _option('concurrency', ROLE, 'int', default=0),
     _option('progress_seconds', ROLE, 'float', default=10),
     _option('stats', ROLE, 'bool', default=True),
     _option('rollback_run', UNDO, 'str', (ROLLBACK,), option='run_id', default=''),
@@ -108,12 +108,14 @@ def spec(entrypoint):
 
 def check(values, entrypoint):
     """(the values of a host's role variables without the prefix, converted to their types,
-    the defaults given to those not set; the reasons they cannot be used). Ansible's role
-    argument check refused wrong values already; this gives them their types (a value
-    templated from a string stays a string for Ansible)."""
-    checked = ArgumentSpecValidator(spec(entrypoint)).validate(
-        dict((k, v) for k, v in values.items() if v is not None))
-    return checked.validated_parameters, list(checked.error_messages)
+    the defaults given to those not set; the reasons they cannot be used, naming each role
+    variable). Ansible's role argument check refused wrong values already; this gives them
+    their types (a value templated from a string stays a string for Ansible)."""
+    checked = ArgumentSpecValidator(dict(
+        (PREFIX + name, option) for name, option in spec(entrypoint).items())).validate(
+            dict((PREFIX + k, v) for k, v in values.items() if v is not None))
+    return (dict((k[len(PREFIX):], v) for k, v in checked.validated_parameters.items()),
+            list(checked.error_messages))
 
 
 def options(values, kind, entrypoint=MAIN):

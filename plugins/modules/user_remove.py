@@ -135,6 +135,15 @@ options:
         tried.
     type: bool
     default: true
+  role_variables:
+    description:
+      - Take the options from the variables of the role M(xivo.confd.user_migration) of the host
+        (C(xivo_user_migration_*), its C(rollback) entry point), as the role's rollback does:
+        the connection, the run to undo (C(from_report_dir) the role's report directory), and
+        C(report_dir) its C(rollbacks/). A role variable that is set wins over the option given
+        here or by C(module_defaults); an option the role variables do not set is taken from here.
+    type: bool
+    default: false
 attributes:
   check_mode:
     support: full

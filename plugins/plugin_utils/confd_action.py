@@ -11,8 +11,10 @@ from __future__ import annotations
 import os
 import signal
 import threading
+import time
 
 from ansible.plugins.action import ActionBase
+from ansible.utils.display import Display
 
 from ansible_collections.xivo.confd.plugins.module_utils.confd_client import (
     CONNECTION_ARGSPEC, ConfdClient, ConfdError)
@@ -36,6 +38,8 @@ class ConfdActionBase(ActionBase):
         del tmp
         spec = dict(CONNECTION_ARGSPEC)
         spec.update(self.ARGSPEC)
+        # This worker's own copy of the task: its arguments, with what a subclass adds.
+        self._task.args = self.task_args(task_vars or {})
         validation, args = self.validate_argument_spec(
             argument_spec=spec,
             mutually_exclusive=self.MUTUALLY_EXCLUSIVE,
@@ -83,6 +87,11 @@ class ConfdActionBase(ActionBase):
             result.pop('warnings')
         exit_if_orphaned(parent)
         return result
+
+    def task_args(self, task_vars):
+        """The arguments to validate: the task's (a subclass may add to them)."""
+        del task_vars
+        return self._task.args
 
     def run_confd(self, client, args, task_vars, result):
         raise NotImplementedError
@@ -210,3 +219,19 @@ class WaitingLines:
     def __exit__(self, *exc):
         self._done.set()
         self._thread.join(5)
+
+
+def progress_printer(label, every, clock=time.monotonic, show=None):
+    """A progress callback that prints one line at most every ``every`` seconds (and the
+    last one), so that a long import shows it is moving without flooding the output."""
+    show = show or Display().display
+    state = {'last': clock()}
+
+    def progress(done, total, imported, failed):
+        now = clock()
+        if done < total and now - state['last'] < every:
+            return
+        state['last'] = now
+        show('%s: %d of %d rows sent (%d imported, %d failed)'
+             % (label, done, total, imported, failed))
+    return progress

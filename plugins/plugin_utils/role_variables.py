@@ -14,20 +14,9 @@ import hashlib
 import os
 
 from ansible_collections.xivo.confd.plugins.module_utils import role_options
+from ansible_collections.xivo.confd.plugins.module_utils.fleet import plain
 
 _MISSING = object()
-
-
-def plain(value):
-    """A templated value as plain str / int / list / dict (Ansible's tagged strings copy slowly,
-    and the argument validator copies every value)."""
-    if isinstance(value, str):
-        return str(value)
-    if isinstance(value, dict):
-        return dict((plain(k), plain(v)) for k, v in value.items())
-    if isinstance(value, (list, tuple)):
-        return [plain(v) for v in value]
-    return value
 
 
 class BatchVariables:

@@ -148,6 +148,39 @@ def test_hostile_host_names_stay_in_their_directories(fleet, tmp_path):
     assert not (tmp_path.parent / 'escape.json').exists()
 
 
+def test_each_host_gets_its_own_variables_under_what_the_play_sets(fleet, tmp_path):
+    """The batch task reads each host's variables as that host's own task would: its
+    inventory values (templated with its own name and the play's variables), under the
+    play's vars, the role's parameters and the extra vars, which apply to every host."""
+    legacy_dir = tmp_path / 'legacy'
+    legacy_dir.mkdir()
+    hosts = inventory(fleet, tmp_path, xivo_user_migration_backup_dir='')
+    for number, (name, values) in enumerate(sorted(hosts.items())):
+        (legacy_dir / ('%s.csv' % name)).write_text(
+            'firstname|lastname|phonenumber|context|protocol\n'
+            + ''.join('U%d|H%d|%d|default|sip\n' % (i, number, 1100 + i)
+                      for i in range(number + 1)), encoding='utf-8')
+        # The play's legacy_dir, the host's own name: templated for each host.
+        values['xivo_user_migration_legacy_csv'] = '{{ legacy_dir }}/{{ inventory_hostname }}.csv'
+        # Overridden by the play's vars for every host (a directory that cannot be made).
+        values['xivo_user_migration_report_dir'] = '/proc/no-such-place/reports'
+    hosts['xivo-2']['xivo_user_migration_batch_size'] = 'not a number'     # the extra vars win
+    play = {'vars': {'legacy_dir': str(legacy_dir),
+                     'xivo_user_migration_report_dir': '{{ playbook_dir }}/play-reports'}}
+    role = [{'name': 'migrate', 'ansible.builtin.import_role': {
+        'name': 'xivo.confd.user_migration'},
+        'vars': {'xivo_user_migration_backup_dir': '{{ playbook_dir }}/role-backups'}}]
+    run = run_playbook(tmp_path, role, hosts=hosts, play=play,
+                       extra_args=['-e', 'xivo_user_migration_batch_size=50'])
+    assert run.returncode == 0, run.stdout[-3000:]
+    per_host = results(run, 'Give this server its result')
+    for number, server in enumerate(fleet.servers):
+        assert per_host['xivo-%d' % number]['summary']['created'] == number + 1
+        assert sorted(u['lastname'] for u in server.users()) == ['H%d' % number] * (number + 1)
+        assert (tmp_path / 'play-reports' / 'hosts' / ('xivo-%d.json' % number)).is_file()
+        assert len(list((tmp_path / 'role-backups').glob('xivo-%d-*.csv' % number))) == 1
+
+
 def test_two_inventory_hosts_of_one_server_are_refused_naming_each_other(fleet, tmp_path):
     hosts = inventory(fleet, tmp_path)
     hosts['alias'] = dict(hosts['xivo-0'])

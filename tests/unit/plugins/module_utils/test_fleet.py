@@ -213,12 +213,9 @@ def test_each_host_result_says_changed_failed_or_unreachable_from_its_outcome():
 
 
 def test_host_options_take_paths_from_the_playbook_and_fill_empty_directories():
-    values = fleet.host_options({'xivo_user_migration_legacy_csv': 'legacy/a.csv',
-                                 'xivo_user_migration_csv': '',
-                                 'xivo_user_migration_work_dir': '',
-                                 'xivo_user_migration_report_dir': '/srv/reports',
-                                 'xivo_user_migration_backup_dir': '~/backups',
-                                 'xivo_user_migration_batch_size': 100}, '/play')
+    values = fleet.host_options({'legacy_csv': 'legacy/a.csv', 'csv': '', 'work_dir': '',
+                                 'report_dir': '/srv/reports', 'backup_dir': '~/backups',
+                                 'batch_size': 100}, '/play')
     assert values['legacy_csv'] == '/play/legacy/a.csv' and values['csv'] == ''
     assert values['work_dir'] == '/play/xivo_user_migration/work'
     assert values['report_dir'] == '/srv/reports'
@@ -226,13 +223,6 @@ def test_host_options_take_paths_from_the_playbook_and_fill_empty_directories():
     assert values['batch_size'] == 100
     # Not set at all (the role run without its defaults): the same default directories.
     assert fleet.host_options({}, '/play')['report_dir'] == fleet.default_dir('/play', 'report_dir')
-
-
-def test_the_rollback_entry_point_takes_the_same_default_report_directory():
-    tasks = os.path.join(os.path.dirname(fleet.__file__), '..', '..', 'roles', 'user_migration',
-                         'tasks', 'rollback.yml')
-    with open(tasks) as handle:
-        assert "'/%s'" % fleet.DEFAULT_DIRS['report_dir'] in handle.read()
 
 
 def test_plain_values_lose_their_subclasses_and_keep_their_content():
