@@ -36,6 +36,7 @@ from ansible_collections.xivo.confd.plugins.plugin_utils.role_variables import (
 
 display = Display()
 
+
 class HostPlan:
     """What one inventory host is given: its server, its source, its options and files."""
 

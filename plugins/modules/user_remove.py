@@ -137,11 +137,12 @@ options:
     default: true
   role_variables:
     description:
-      - Take the options from the variables of the role M(xivo.confd.user_migration) of the host
-        (C(xivo_user_migration_*), its C(rollback) entry point), as the role's rollback does:
-        the connection, the run to undo (C(from_report_dir) the role's report directory), and
-        C(report_dir) its C(rollbacks/). A role variable that is set wins over the option given
-        here or by C(module_defaults); an option the role variables do not set is taken from here.
+      - Take the options from the host's variables of the role C(xivo.confd.user_migration)
+        (C(xivo_user_migration_*), its C(rollback) entry point), as the role's rollback does.
+        They give the connection, the run to undo, O(from_report_dir) (the role's report
+        directory) and O(report_dir) (its C(rollbacks/) directory).
+      - A role variable that is set wins over the option given here or by C(module_defaults);
+        an option the role variables do not set is taken from here.
     type: bool
     default: false
 attributes:
