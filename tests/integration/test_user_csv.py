@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import glob
-import io
 import json
 import os
 import stat
@@ -136,7 +135,7 @@ def materialize(source, target):
 
 
 def read_csv(path):
-    with io.open(path, encoding='utf-8', newline='') as handle:
+    with open(path, encoding='utf-8', newline='') as handle:
         return list(csv.reader(handle))
 
 
@@ -257,7 +256,7 @@ def test_second_run_changes_nothing_then_check_and_diff(workdir, first):
     rows = read_csv(target)
     rows[1][rows[0].index('password')] = 'OtherPw9'
     rows[3][rows[0].index('lastname')] = 'Changed'
-    with io.open(target, 'w', encoding='utf-8', newline='') as handle:
+    with open(target, 'w', encoding='utf-8', newline='') as handle:
         csv.writer(handle, lineterminator='\n').writerows(rows)
     before = open(target, 'rb').read()
     os.unlink(str(out / 'doc_15.19_basic.csv'))

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import gzip
-import io
 import os
 import stat
 import subprocess
@@ -98,7 +97,7 @@ def run(tmp_path_factory):
 
 
 def read_csv(path):
-    with io.open(path, encoding='utf-8', newline='') as handle:
+    with open(path, encoding='utf-8', newline='') as handle:
         return list(csv.reader(handle))
 
 

@@ -7,7 +7,6 @@ one output row or at least one reported problem on its own line; the output read
 from __future__ import annotations
 
 import csv
-import io
 import os
 import tempfile
 
@@ -70,7 +69,7 @@ def test_random_tables_round_trip(table, encoding, validate):
 def check_round_trip(directory, header, rows, text, starts, encoding, validate):
     src = os.path.join(directory, 'legacy.csv')
     dest = os.path.join(directory, 'confd.csv')
-    with io.open(src, 'w', encoding=encoding, newline='') as handle:
+    with open(src, 'w', encoding=encoding, newline='') as handle:
         handle.write(text)
     with S.open_source(src, 'auto') as source:
         used = source.encoding
@@ -85,7 +84,7 @@ def check_round_trip(directory, header, rows, text, starts, encoding, validate):
                 writer.writerow(values)
     assert used == encoding
 
-    with io.open(dest, encoding='utf-8', newline='') as handle:
+    with open(dest, encoding='utf-8', newline='') as handle:
         back = list(csv.reader(handle))
     assert back[0] == converter.columns
     assert back[1:] == written
