@@ -326,3 +326,16 @@ def test_read_cost_per_item_listed(monkeypatch):
         assert confd(server, 'GET', '/users', tok, TENANT_A, params={'search': 'U1'}).json()['total'] == 1
         confd(server, 'GET', '/lines', tok, TENANT_A)
         assert slept == [pytest.approx(0.5 * 4 * 1.62 / 234), pytest.approx(0.5 * 4 * 0.71 / 234)]
+
+
+def test_control_routes_state_seed_reset():
+    with WazoServer(address=_address(14), port=0) as server:
+        control = server.url.replace('/api/confd', '') + '/_emulator/'
+        state = requests.get(control + 'state', verify=server.ca_path, timeout=10).json()
+        assert state['profile'] == 'wazo-26.08' and state['counts']['contexts'] == 3
+        seed = {'tenants': [{'name': 'Other Co', 'contexts': [{'label': 'default', 'type': 'internal'}]}]}
+        state = requests.post(control + 'seed', json=seed, verify=server.ca_path, timeout=10).json()
+        assert [t['slug'] for t in state['tenants']] == ['master', 'tenanta', 'otherco']
+        assert state['counts']['contexts'] == 4
+        state = requests.post(control + 'reset', verify=server.ca_path, timeout=10).json()
+        assert len(state['tenants']) == 2 and state['counts']['contexts'] == 3

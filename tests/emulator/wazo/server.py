@@ -450,7 +450,7 @@ class WazoServer:
         with self.store.lock:
             counts = {kind: len(items) for kind, items in self.store.data.items()}
             counts['auth_users'] = len(self.auth.users)
-            return {'profile': self.profile, 'version': self.version, 'uuid': self.uuid, 'url': self.url,
+            return {'profile': self.profile.name, 'version': self.version, 'uuid': self.uuid, 'url': self.url,
                     'auth_url': self.auth_url, 'counts': counts, 'speed': self.speed.as_dict(),
                     'faults': self.faults.as_dict(),
                     'tenants': [self.auth.tenant_item(t) for t in self.auth.tenants.values()],
