@@ -30,6 +30,7 @@ class ActionModule(ConfdActionBase):
         validate=dict(type='bool', default=True),
         preflight=dict(type='bool', default=True),
         share_voicemails=dict(type='bool', default=False),
+        context_map=dict(type='dict'),
         backup_dest=dict(type='path'),
         report_dest=dict(type='path'),
         failed_dest=dict(type='path'),

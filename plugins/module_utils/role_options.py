@@ -65,6 +65,7 @@ OPTIONS = (
     _option('update_identity', IMPORT, 'bool', default=False),
     _option('name_identity', IMPORT, 'bool', default=True),
     _option('share_voicemails', IMPORT, 'bool', default=False),
+    _option('context_map', IMPORT, 'dict', default={}),
     _option('validate', IMPORT, 'bool', default=True),
     _option('preflight', IMPORT, 'bool', default=True),
     _option('fail_on_error', IMPORT, 'bool', default=True),

@@ -119,6 +119,18 @@ options:
         records the voicemail, its users and its name before the import.
     type: bool
     default: false
+  context_map:
+    description:
+      - Legacy context name -> target context, each target a context label or name. On Wazo,
+        where context names are generated (C(ctx-<tenant>-<type>-<uuid>)) and the human name is
+        the label, the contexts of C(context), C(voicemail_context) and C(incall_context) are
+        mapped to the tenant's contexts by label; this map names the target when the labels
+        differ, for example C(from-extern) to C(incoming).
+      - A context that is missing from the tenant, or that two of its contexts share as label
+        (and type), fails the rows that name it, with the labels the tenant has.
+      - Not used on XiVO, whose rows keep their context names.
+    type: dict
+    version_added: 3.1.0
   update_identity:
     description:
       - With O(update=true), a matched user whose identity columns (C(firstname), C(lastname),
