@@ -315,9 +315,7 @@ class Importer:
         # 2. the confd user
         user = self.create_user(e['user'])
         # 3. the wazo-auth user: checked now, created when associated
-        problems = []
-        if not e['user'].get('firstname'):
-            problems.append(('firstname', 'Missing data for required field.'))
+        problems = []  # (the first name was checked with the confd user)
         if e['username'] is not None and not USERNAME_RE.match(e['username']):
             problems.append(('username', 'String does not match expected pattern.'))
         if e['password'] is not None and not PASSWORD_RE.match(e['password']):

@@ -20,7 +20,7 @@ from ..faults import Faults
 from ..server import REDIRECT_HTML, _Base, _mangled, _TLSServer  # the shared HTTPS plumbing and fault shapes
 from ..speed import Speed
 from .api import HTML_404, NOT_ALLOWED, Api, Request
-from .authsvc import MASTER_TENANT, AuthService, Conflict
+from .authsvc import MASTER_TENANT, AuthService, Conflict, acl_matches
 from .model import ConfdError, Store
 from .profile import Wazo2608
 
@@ -186,14 +186,12 @@ class WazoHandler(_Base):
         if m and method in ('GET', 'HEAD'):
             token = svc.token(m.group(1))
             scope = params.get('scope')
-            from .authsvc import acl_matches
             if token is None or (scope and not any(acl_matches(p, scope) for p in token['acls'])):
                 return self.send(404 if token is None else 403, _auth_error(404 if token is None else 403, 'No such token'))
             return self.send(200, svc.token_body(token, emu.uuid))
         # the rest needs a token with the route's ACL
         token = svc.token(self.headers.get('X-Auth-Token'))
         acl = _auth_acl(method, path)
-        from .authsvc import acl_matches
         if token is None or not any(acl_matches(p, acl) for p in token['acls']):
             return self.send(401, _auth_error(401, 'Unauthorized'))
         scope = self.headers.get('Wazo-Tenant') or token['tenant_uuid']
@@ -263,9 +261,6 @@ class WazoHandler(_Base):
                                            'resource': 'users', 'timestamp': time.time(),
                                            'details': {exc.column: {'constraint_id': 'unique', 'message': str(exc)}}})
                 return self.send(200, svc.user_item(user))
-            m2 = re.fullmatch(r'/users/([^/]+)/emails', path)
-            if m2 and method == 'PUT':
-                pass
         m = re.fullmatch(r'/users/([^/]+)/emails', path)
         if m and method == 'PUT':
             user = svc.users.get(m.group(1))
