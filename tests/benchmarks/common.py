@@ -141,6 +141,8 @@ def run_playbook(workdir, playbook, inventory, name, extra_args=(), check=True, 
                ANSIBLE_LOCAL_TEMP=os.path.join(workdir, 'ansible-tmp'),
                ANSIBLE_CALLBACK_PLUGINS=CALLBACKS, ANSIBLE_CALLBACKS_ENABLED='record_results',
                XIVO_CONFD_RESULTS=results_path)
+    seconds_path = os.path.join(workdir, '%s-task-seconds.json' % name)
+    env['XIVO_CONFD_TASK_SECONDS'] = seconds_path
     command = ['ansible-playbook', '-i', inventory, playbook] + list(extra_args)
     log_path = os.path.join(workdir, '%s.log' % name)
     start = time.perf_counter()
@@ -155,7 +157,10 @@ def run_playbook(workdir, playbook, inventory, name, extra_args=(), check=True, 
         text = output.read()
     if meter is not None:
         meter.update(cpu=usage.ru_utime + usage.ru_stime, peak_mb=watch.peak_mb,
-                     wall=seconds)
+                     wall=seconds, tasks={})
+        if os.path.exists(seconds_path):
+            with open(seconds_path) as handle:
+                meter['tasks'] = json.load(handle)
     if check and returncode != 0:
         raise PlaybookError('%s: ansible-playbook exited %d:\n%s' % (name, returncode,
                                                                      text[-6000:]))

@@ -137,8 +137,8 @@ def run_calibrated(workdir, servers, users, speed, repeat, curl=True):
     row_cost = REAL_ROW_COST / speed
     log('fleet, calibrated speed: %d servers x %d users, %.4f s per row (%gx the real '
         'server\'s speed), %d repetition(s)' % (servers, users, row_cost, speed, repeat))
-    times = dict((k, []) for k in ('curl', 'limit', 'role', 'role_cpu', 'role_mb', 'debug',
-                                   'debug_cpu', 'debug_mb'))
+    times = dict((k, []) for k in ('curl', 'limit', 'role', 'batch', 'role_cpu', 'role_mb',
+                                   'debug', 'debug_cpu', 'debug_mb'))
     with Emulator(workdir, FLEET_ADDRESS, fleet=servers, seed=seed, row_cost=row_cost) as emulator:
         inventory = _inventory(workdir, 'calibrated', names, emulator, legacy_dir)
         role_play, debug_play = _plays(workdir)
@@ -157,6 +157,8 @@ def run_calibrated(workdir, servers, users, speed, repeat, curl=True):
             times['role'].append(seconds)
             times['role_cpu'].append(meter['cpu'])
             times['role_mb'].append(meter['peak_mb'])
+            times['batch'].append(next(v for k, v in meter['tasks'].items()
+                                       if k.endswith('every server of this batch at once')))
             _check_role(results, names, 'created', users)
             _check_users(emulator, users)
             meter = {}
@@ -176,6 +178,12 @@ def run_calibrated(workdir, servers, users, speed, repeat, curl=True):
     table = [
         row('fleet', 'role first run, %s, vs all servers at once' % label, m['role'],
             m['limit'], 'physical limit (one raw POST per server, all at once)', 1.2),
+        row('fleet', 'the batch task alone (fleet_import: plan, convert, import, report), %d '
+            'servers, vs all servers at once' % servers, m['batch'], m['limit'],
+            'physical limit', note='the role less Ansible\'s start and its two per-host tasks'),
+        row('fleet', 'Ansible around the batch task (start, argument check and result per '
+            'host), %d servers' % servers, m['role'] - m['batch'], m['debug'],
+            'debug play, same hosts'),
     ]
     if curl:
         table.append(row('fleet', 'role first run, %s, vs the curl loop' % label, m['role'],
