@@ -30,7 +30,8 @@ Columns = namedtuple('Columns', ('import_', 'update', 'export', 'boolean', 'inte
 # One request that undoes part of a created user: ``api`` is 'confd' or 'auth' (the path is
 # relative to that API's root); ``kind`` says what the step removes or detaches ('voicemail',
 # 'incall', 'incall_extension', 'extension', 'line', 'user', 'auth_user', or
-# '<kind>.dissociate' for a link), ``ident`` the id of that object; ``removes``: True when the
+# '<kind>.dissociate' for a link; 'sip.before_dissociate' for a link the server wants gone
+# before a SIP endpoint is detached, done only when it is), ``ident`` the id of that object; ``removes``: True when the
 # step deletes an object (it is then reported as removed), False for a link; ``parent``: the
 # id of the incall or line the step belongs to (None for the others).
 RemovalStep = namedtuple('RemovalStep', ('method', 'path', 'what', 'kind', 'ident', 'removes',

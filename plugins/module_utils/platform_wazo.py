@@ -674,9 +674,13 @@ class WazoPlatform(Platform):
     def removal_steps(self, user, ids=None):
         # Observed on 26.08, every step 204: the voicemail is dissociated (plural route:
         # the singular one of 16.15 is an HTML 404) and deleted; an incall before its
-        # number; the line (which deletes its SIP endpoint and frees its extension: an
-        # endpoint that existed before is detached first), then its extension; the user;
-        # its wazo-auth user last (else a new import of the row meets the 409 of the login).
+        # number; the line (which deletes its SIP endpoint and frees its extension), then
+        # its extension; the user; its wazo-auth user last (else a new import of the row
+        # meets the 409 of the login). An endpoint that existed before is detached first, so
+        # that deleting the line leaves it; wazo-confd refuses that detach while the line has
+        # a user or an extension ("Line is associated with a User", read in its validators,
+        # not recorded), so those links go before it (kind 'sip.before_dissociate': done
+        # only when the detach is).
         uuid = user.get('uuid')
         steps = []
         voicemail = ident(user.get('voicemail'))
@@ -690,6 +694,13 @@ class WazoPlatform(Platform):
             line_id = line['id']
             sip = ident(line.get('endpoint_sip'), 'uuid')
             if sip:
+                steps.append(_step('/users/%s/lines/%s' % (uuid, line_id),
+                                   'line %s of user %s' % (line_id, uuid),
+                                   'sip.before_dissociate', line_id, parent=line_id))
+                steps += [_step('/lines/%s/extensions/%s' % (line_id, extension['id']),
+                                'extension %s of line %s' % (extension['id'], line_id),
+                                'sip.before_dissociate', extension['id'], parent=line_id)
+                          for extension in line.get('extensions') or []]
                 steps.append(_step('/lines/%s/endpoints/sip/%s' % (line_id, sip),
                                    'SIP endpoint %s of line %s' % (sip, line_id),
                                    'sip.dissociate', sip, parent=line_id))

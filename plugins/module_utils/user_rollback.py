@@ -375,6 +375,10 @@ class Remover:
             return True
         return False
 
+    def _keep_sip_before_dissociate(self, target, step, numbers, skipped):
+        """A link the line loses so that its SIP endpoint may be detached: only then."""
+        return 'sip' not in target.reused
+
     def _keep_sip_dissociate(self, target, step, numbers, skipped):
         """The line's SIP endpoint is detached only when it existed before the run (deleting
         the line deletes the endpoint with it)."""

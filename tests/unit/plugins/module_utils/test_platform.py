@@ -133,12 +133,16 @@ def test_the_removal_order_is_each_servers():
         ('confd', '/extensions/34'), ('confd', '/lines/7/endpoints/sip/3'),
         ('confd', '/users/U/lines/7'), ('confd', '/lines/7'), ('confd', '/users/U')]
     # Observed on Wazo 26.08 (091-139): the plural voicemail route, the line before its
-    # extension, the wazo-auth user last.
-    assert [(s.api, s.path) for s in WAZO.removal_steps(USER)] == [
+    # extension, the wazo-auth user last. A SIP endpoint is detached (when it existed before
+    # the run) once the line has lost its user and extension: wazo-confd refuses it before.
+    wazo = WAZO.removal_steps(USER)
+    assert [(s.api, s.path) for s in wazo] == [
         ('confd', '/users/U/voicemails'), ('confd', '/voicemails/2'), ('confd', '/incalls/6'),
-        ('confd', '/extensions/40'), ('confd', '/lines/7/endpoints/sip/S-3'),
+        ('confd', '/extensions/40'), ('confd', '/users/U/lines/7'),
+        ('confd', '/lines/7/extensions/34'), ('confd', '/lines/7/endpoints/sip/S-3'),
         ('confd', '/lines/7'), ('confd', '/extensions/34'), ('confd', '/users/U'),
         ('auth', '/users/U')]
+    assert [s.kind for s in wazo[4:7]] == ['sip.before_dissociate'] * 2 + ['sip.dissociate']
     for platform in (XIVO, WAZO):
         steps = platform.removal_steps({'uuid': 'V'})
         assert [(s.method, s.path, s.kind, s.removes) for s in steps][0] == \
