@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import time
 
-from ansible_collections.xivo.confd.plugins.module_utils import confd_csv, user_identity
+from ansible_collections.xivo.confd.plugins.module_utils import (
+    confd_csv, user_identity, user_update)
 from ansible_collections.xivo.confd.plugins.module_utils.confd_client import (
     ConfdAuthRefused, ConfdError, ConfdInterrupted, ConfdUncertain, ConfdUnreachable,
     describe_error_body)
@@ -249,9 +250,13 @@ class Importer:
         self._todo = len(creations) + sum(len(group) for group in updates.values())
         try:
             self._send_all(creations, update=False)
-            for columns, group in updates.items():
-                self._send_all(group, update=True, columns=('uuid',) + columns)
-        except (Interrupted, ConfdInterrupted) as exc:
+            if self.platform.update_by_import:
+                for columns, group in updates.items():
+                    self._send_all(group, update=True, columns=('uuid',) + columns)
+            else:
+                # No update by import: the platform's requests, user by user.
+                self._update_each([o for o in outcomes if o.status == Status.UPDATE])
+        except (Interrupted, user_update.Interrupted, ConfdInterrupted) as exc:
             self.interrupted = self.should_stop() or str(exc)
             _left(outcomes, 'not_tried', 'not tried: %s; re-run to finish (a re-run never '
                   'imports a user twice)' % self.interrupted)
@@ -268,6 +273,15 @@ class Importer:
         if self.unreachable is None:
             self.unreachable = self.settler.unreachable
         return outcomes
+
+    def _update_each(self, outcomes):
+        updater = user_update.Updater(self.client, self.platform, self._scrub, self._report,
+                                      self.should_stop, self.clock)
+        try:
+            updater.update_all(outcomes)
+        finally:
+            self.requests += updater.requests
+            self.batches.extend(updater.records)
 
     def _send_all(self, outcomes, update, columns=None):
         position = 0

@@ -34,6 +34,9 @@ CREATED_WITH = ('firstname', 'lastname', 'username', 'email', 'exten', 'context'
 UNSETTABLE_COLUMNS = frozenset(('lastname', 'email', 'mobile_phone_number', 'outgoing_caller_id',
                                 'userfield'))
 key_value = user_identity.key_value
+# The columns of a user's name (a change may leave copies of the name behind: the platform's
+# name_not_refreshed).
+NAME_COLUMNS = frozenset(('firstname', 'lastname'))
 
 
 class Status(str, enum.Enum):
@@ -300,7 +303,20 @@ def plan(header, rows, users, keys=DEFAULT_KEYS, update=False, update_password=F
             if update:
                 outcome.changes = differing_columns(row.values, match.user, header,
                                                     update_password, update_identity)
+                if update_password and platform is not None:
+                    # A secret the server never shows cannot be compared: it is set again.
+                    outcome.changes += [c for c in platform.unreadable_secrets
+                                        if c in header and row.values.get(c)
+                                        and c not in outcome.changes]
             outcome.status = Status.UPDATE if outcome.changes else Status.UNCHANGED
+            if outcome.status == Status.UPDATE and platform is not None:
+                refused = platform.update_refusals(outcome.changes)
+                if refused:
+                    outcome.fail(sanitize_message('cannot be updated on %s: %s' % (
+                        platform.title, '; '.join('%s: %s' % item for item in refused))))
+                    continue
+                if platform.name_not_refreshed and set(outcome.changes) & NAME_COLUMNS:
+                    outcome.warnings.append(platform.name_not_refreshed)
         if outcome.status != Status.UNCHANGED and validate:
             problems = validate(row.values, row.line)
             if problems:

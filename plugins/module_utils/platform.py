@@ -37,6 +37,16 @@ Columns = namedtuple('Columns', ('import_', 'update', 'export', 'boolean', 'inte
 RemovalStep = namedtuple('RemovalStep', ('method', 'path', 'what', 'kind', 'ident', 'removes',
                                          'api', 'parent'))
 
+# One request that changes part of an existing user, on a platform that has no update by
+# import: ``api`` 'confd' or 'auth' (``path`` relative to that API's root), ``body`` (JSON,
+# None for none), ``params`` (query string, None for none), ``columns`` (the CSV columns it
+# changes), ``what`` (for messages), ``acl`` (what a refusal names), ``keep`` (fields of GET
+# ``check`` copied into the body first: a route that replaces every field), ``check`` (the
+# path read back to see whether the change is there when an answer was lost; None: it cannot
+# be read back), ``expect`` ({field: value} the read-back shows once the change is made).
+UpdateRequest = namedtuple('UpdateRequest', ('api', 'method', 'path', 'body', 'params', 'columns',
+                                             'what', 'acl', 'keep', 'check', 'expect'))
+
 NAMES = ('xivo', 'wazo')
 CHOICES = ('auto',) + NAMES
 
@@ -51,7 +61,12 @@ class Platform:
     credentials_hint = ''       # what to check when the token request is refused
     ports_hint = ''             # where the services listen, for a message on a wrong port
     export_accept = 'application/json'  # the exact Accept value of the JSON export
-    update_by_import = False    # PUT /users/import updates users
+    update_by_import = False    # PUT /users/import updates users (else update_requests)
+    # Secret columns the server never shows (so never compared): with update_password, a
+    # row that holds one sets it again on every run.
+    unreadable_secrets = ()
+    # What an update that changes a name leaves as it was, for a warning ('' when nothing).
+    name_not_refreshed = ''
     columns = None              # a Columns
     renames_shared_voicemail = True     # a voicemail an import shares is renamed after the user
     adapt_reads = ()            # the lists (e.g. 'contexts') adapt_rows needs in server_facts
@@ -112,6 +127,22 @@ class Platform:
         order the server accepts; ``ids``: what the import answered when it created it (None
         when unknown). Every step of what the user holds is listed: the caller keeps what is
         shared or existed before."""
+        raise NotImplementedError
+
+    def update_refusals(self, changes):
+        """[(column, reason)]: the columns of ``changes`` (CSV columns whose value differs
+        from the server's) that this platform cannot change on an existing user."""
+        raise NotImplementedError
+
+    def update_requests(self, uuid, values, changes):
+        """The UpdateRequest list that changes the ``changes`` columns of user ``uuid`` to
+        ``values`` (the row), in the order they are sent; [] when update_by_import (the
+        users import route takes the rows)."""
+        raise NotImplementedError
+
+    def update_applied(self, request, current):
+        """Whether ``current`` (the JSON body of GET ``request.check``) shows the change of
+        ``request`` made: True, False, or None when it cannot tell."""
         raise NotImplementedError
 
     def adapt_rows(self, header, rows, server_facts):

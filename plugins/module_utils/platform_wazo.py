@@ -25,7 +25,7 @@ from ansible_collections.xivo.confd.plugins.module_utils import confd_rules
 from ansible_collections.xivo.confd.plugins.module_utils.confd_rules import (
     ERROR, NULL, WARNING, Problem)
 from ansible_collections.xivo.confd.plugins.module_utils.platform import (
-    Columns, Endpoints, Platform)
+    Columns, Endpoints, Platform, UpdateRequest)
 from ansible_collections.xivo.confd.plugins.module_utils.platform_xivo import (
     _incall_steps, _step, ident, route_acl, service_url)
 from ansible_collections.xivo.confd.plugins.module_utils.user_identity import (
@@ -567,6 +567,126 @@ def identity_notes(view):
             'in another tenant is found only when the server refuses the row']
 
 
+# -- update: no PUT /users/import (405 since 19.06); one user at a time --------------------------
+
+# What PUT /1.1/users/<uuid> changes (observed on 26.08: 204, only the fields sent change).
+CONFD_USER_FIELDS = (
+    'firstname', 'lastname', 'email', 'language', 'outgoing_caller_id', 'mobile_phone_number',
+    'userfield', 'call_permission_password', 'enabled', 'subscription_type', 'ring_seconds',
+    'simultaneous_calls', 'supervision_enabled', 'call_transfer_enabled', 'dtmf_hangup_enabled',
+) + CALL_RECORD_COLUMNS + ('online_call_record_enabled',)
+# Strings confd keeps as null when they are unset.
+_NULLABLE = frozenset(('lastname', 'email', 'language', 'outgoing_caller_id',
+                       'mobile_phone_number', 'userfield', 'call_permission_password'))
+# What wazo-auth's PUT /0.1/users/<uuid> reads: every field, the missing ones set to their
+# default (read in wazo-auth's UserPutSchema), so the current ones are sent with the change.
+AUTH_USER_FIELDS = ('username', 'firstname', 'lastname', 'purpose', 'enabled',
+                    'authentication_method')
+# Why a column that needs another resource than the user is not changed on an existing user.
+_OTHER_RESOURCE = {
+    'line': ('its line, extension and SIP endpoint are other resources (/lines, /extensions, '
+             '/endpoints/sip) that an update of a user on Wazo does not change: change it on '
+             'the server, or put back the value the server holds'),
+    'incall': ('its incall is another resource (/incalls, its extension) that an update of a '
+               'user on Wazo does not change: change it on the server, or put back the value '
+               'the server holds'),
+    'voicemail': ('its voicemail is another resource (/voicemails), which other users may '
+                  'share, and an update of a user on Wazo does not change it: change it on the '
+                  'server, or put back the value the server holds'),
+    'call_permissions': ('call permissions are associations (/users/<uuid>/callpermissions) '
+                         'that an update of a user on Wazo does not change: change them on the '
+                         'server, or put back the value the server holds'),
+}
+_RESOURCE_OF = dict(
+    [(c, 'line') for c in ('context', 'line_protocol', 'exten', 'sip_username', 'sip_secret',
+                           'provisioning_code')]
+    + [(c, 'incall') for c in ('incall_exten', 'incall_context', 'incall_ring_seconds')]
+    + [(c, 'voicemail') for c in ('voicemail_name', 'voicemail_number', 'voicemail_context',
+                                  'voicemail_password', 'voicemail_email',
+                                  'voicemail_attach_audio', 'voicemail_delete_messages',
+                                  'voicemail_ask_password')]
+    + [('call_permissions', 'call_permissions')])
+# Wazo keeps no caller id in step with the name: observed on 26.08, a first-name change by
+# PUT /1.1/users/<uuid> left the user's caller id, its line's and SIP endpoint's caller id and
+# its voicemail's name as they were.
+NAME_NOT_REFRESHED = ('Wazo does not refresh the caller id, the line\'s and SIP endpoint\'s '
+                      'caller id nor the voicemail name after a name change: they keep the '
+                      'former name until changed on the server')
+
+
+def confd_value(column, value):
+    """The JSON value PUT /1.1/users/<uuid> takes for a CSV cell."""
+    if column in BOOLEAN_COLUMNS:
+        return value == '1'
+    if column in INTEGER_COLUMNS:
+        return int(value) if value else 0
+    if value == '' and column in _NULLABLE:
+        return None
+    return value
+
+
+def update_refusals(changes):
+    refused = []
+    for column in changes:
+        if column in CONFD_USER_FIELDS or column in ('username', 'password'):
+            continue
+        resource = _RESOURCE_OF.get(column)
+        refused.append((column, _OTHER_RESOURCE[resource] if resource else
+                        'no route of Wazo changes it on an existing user'))
+    return refused
+
+
+def update_requests(uuid, values, changes):
+    """PUT /1.1/users/<uuid> with the user's fields, then wazo-auth: the user (login, name),
+    its e-mail (the admin route: the address is confirmed and main), its password (the
+    reset route: the user's own route wants the old password)."""
+    requests = []
+    confd = [c for c in CONFD_USER_FIELDS if c in changes]
+    if confd:
+        body = dict((c, confd_value(c, values.get(c, ''))) for c in confd)
+        path = '/users/%s' % uuid
+        requests.append(UpdateRequest('confd', 'PUT', path, body, None, tuple(confd),
+                                      'update of user %s' % uuid,
+                                      route_acl('confd', 'PUT', path), (), path, body))
+    auth = [c for c in ('username', 'firstname', 'lastname') if c in changes]
+    if auth:
+        body = dict((c, (values.get(c) or '').strip() or None) for c in auth)
+        path = '/users/%s' % uuid
+        requests.append(UpdateRequest('auth', 'PUT', path, body, None, tuple(auth),
+                                      'update of wazo-auth user %s' % uuid,
+                                      route_acl('auth', 'PUT', path), AUTH_USER_FIELDS, path,
+                                      body))
+    if 'email' in changes:
+        address = (values.get('email') or '').strip()
+        emails = [{'address': address, 'main': True, 'confirmed': True}] if address else []
+        requests.append(UpdateRequest(
+            'auth', 'PUT', '/admin/users/%s/emails' % uuid, {'emails': emails}, None,
+            ('email',), 'e-mail update of wazo-auth user %s' % uuid,
+            'auth.admin.users.%s.emails.update' % uuid, (), '/users/%s' % uuid,
+            {'emails': [address] if address else []}))
+    if 'password' in changes:
+        requests.append(UpdateRequest(
+            'auth', 'POST', '/users/password/reset', {'password': values.get('password')},
+            {'user_uuid': uuid}, ('password',), 'password change of wazo-auth user %s' % uuid,
+            'auth.users.password.reset.%s.create' % uuid, (), None, None))
+    return requests
+
+
+def update_applied(request, current):
+    if request.check is None or not isinstance(current, dict):
+        return None
+    for field, wanted in request.expect.items():
+        if field == 'emails':
+            shown = [(e.get('address') or '').lower() for e in current.get('emails') or ()
+                     if isinstance(e, dict)]
+            if sorted(shown) != sorted(a.lower() for a in wanted):
+                return False
+        elif current.get(field) != wanted and not (
+                wanted is None and current.get(field) == ''):
+            return False
+    return True
+
+
 class WazoPlatform(Platform):
     name = 'wazo'
     title = 'Wazo Platform'
@@ -579,6 +699,9 @@ class WazoPlatform(Platform):
     # without its charset) gets JSON; text/csv; charset=utf-8, text/* or */* get CSV.
     export_accept = 'application/json'
     update_by_import = False
+    # wazo-auth keeps the password and shows it to no one.
+    unreadable_secrets = ('password',)
+    name_not_refreshed = NAME_NOT_REFRESHED
     columns = Columns(import_=IMPORT_COLUMNS, update=(), export=EXPORT_COLUMNS,
                       boolean=BOOLEAN_COLUMNS, integer=INTEGER_COLUMNS, secret=SECRET_COLUMNS)
     # Observed on 26.08: a voicemail number that exists is shared, and keeps its name.
@@ -658,6 +781,15 @@ class WazoPlatform(Platform):
 
     def adapt_rows(self, header, rows, server_facts):
         return adapt_rows(header, rows, server_facts)
+
+    def update_refusals(self, changes):
+        return update_refusals(changes)
+
+    def update_requests(self, uuid, values, changes):
+        return update_requests(uuid, values, changes)
+
+    def update_applied(self, request, current):
+        return update_applied(request, current)
 
     def identity_view(self, users, accounts=None):
         return IdentityView(users, accounts)

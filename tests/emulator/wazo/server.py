@@ -189,6 +189,8 @@ class WazoHandler(_Base):
             if token is None or (scope and not any(acl_matches(p, scope) for p in token['acls'])):
                 return self.send(404 if token is None else 403, _auth_error(404 if token is None else 403, 'No such token'))
             return self.send(200, svc.token_body(token, emu.uuid))
+        if path == '/users/password/reset' and method == 'POST':
+            return self.auth_password_reset(svc, params, data)
         # the rest needs a token with the route's ACL
         token = svc.token(self.headers.get('X-Auth-Token'))
         acl = _auth_acl(method, path)
@@ -241,7 +243,15 @@ class WazoHandler(_Base):
                 return self.send(404, {'message': 'No such user: "%s"' % m.group(1), 'error_id': 'unknown_user',
                                        'resource': 'users', 'details': {}, 'timestamp': time.time()})
             if m.group(2) and method == 'PUT':
-                svc.edit_user(user['uuid'], password=data.get('new_password'))
+                # The user's own route: the old password is required (wazo-auth's
+                # ChangePasswordSchema); an administrator resets it (/users/password/reset).
+                if not data.get('old_password') or not data.get('new_password'):
+                    return self.send(400, {'message': 'Invalid value supplied for field: new_password',
+                                           'error_id': 'invalid_data', 'resource': 'users',
+                                           'details': {}, 'timestamp': time.time()})
+                if data['old_password'] != user.get('password'):
+                    return self.send(401, _auth_error(401, 'Authentication Failed'))
+                svc.edit_user(user['uuid'], password=data['new_password'])
                 return self.send(204, b'')
             if method in ('GET', 'HEAD'):
                 return self.send(200, svc.user_item(user))
@@ -249,11 +259,10 @@ class WazoHandler(_Base):
                 svc.delete_user(user['uuid'])
                 return self.send(204, b'', 'text/html; charset=utf-8')
             if method == 'PUT':
-                fields = {'username': data.get('username', user['username']),
-                          'firstname': data.get('firstname', user['firstname']),
-                          'lastname': data.get('lastname', user['lastname'])}
-                if 'enabled' in data:
-                    fields['enabled'] = data['enabled']
+                # wazo-auth's UserPutSchema: every field, a missing one set to its default.
+                fields = {'username': data.get('username'), 'firstname': data.get('firstname'),
+                          'lastname': data.get('lastname'), 'enabled': data.get('enabled', True),
+                          'purpose': data.get('purpose', 'user')}
                 try:
                     svc.edit_user(user['uuid'], **fields)
                 except Conflict as exc:
@@ -261,6 +270,29 @@ class WazoHandler(_Base):
                                            'resource': 'users', 'timestamp': time.time(),
                                            'details': {exc.column: {'constraint_id': 'unique', 'message': str(exc)}}})
                 return self.send(200, svc.user_item(user))
+        m = re.fullmatch(r'/admin/users/([^/]+)/emails', path)
+        if m and method == 'PUT':
+            # The administrator's route: the addresses replace the user's, confirmed as given.
+            user = svc.users.get(m.group(1))
+            if user is None or user['tenant_uuid'] not in in_scope:
+                return self.send(404, {'message': 'No such user: "%s"' % m.group(1), 'error_id': 'unknown-user',
+                                       'resource': 'users', 'details': {'uuid': m.group(1)},
+                                       'timestamp': time.time()})
+            emails = data.get('emails') if isinstance(data.get('emails'), list) else None
+            if emails is None or any(not isinstance(e, dict) or not e.get('address') for e in emails) \
+                    or (emails and [bool(e.get('main')) for e in emails].count(True) != 1):
+                return self.send(400, {'message': 'Invalid value supplied for field: emails',
+                                       'error_id': 'invalid_data', 'resource': 'users', 'details': {},
+                                       'timestamp': time.time()})
+            try:
+                svc.edit_user(user['uuid'], email=next((e['address'] for e in emails if e.get('main')), None))
+            except Conflict as exc:
+                return self.send(409, {'message': 'Conflict detected', 'error_id': 'conflict', 'resource': 'users',
+                                       'details': {'email_address': {'constraint_id': 'unique',
+                                                                     'message': str(exc)}},
+                                       'timestamp': time.time()})
+            return self.send(200, [{'address': e['address'], 'main': bool(e.get('main')),
+                                    'confirmed': e.get('confirmed')} for e in emails])
         m = re.fullmatch(r'/users/([^/]+)/emails', path)
         if m and method == 'PUT':
             user = svc.users.get(m.group(1))
@@ -276,6 +308,26 @@ class WazoHandler(_Base):
             return self.send(200, {'emails': [{'address': user['email'], 'confirmed': True, 'main': True}]
                                    if user['email'] else []})
         return self.send(404, HTML_404, 'text/html; charset=utf-8')
+
+    def auth_password_reset(self, svc, params, data):
+        """POST /0.1/users/password/reset?user_uuid=<uuid> {"password"}: an administrator sets a
+        user's password (the token needs auth.users.password.reset.<uuid>.create; no tenant check;
+        a null password removes it). 204."""
+        token_value = self.headers.get('X-Auth-Token') or params.get('token')
+        token = svc.token(token_value)
+        uuid = params.get('user_uuid')
+        if token is None or not any(acl_matches(p, 'auth.users.password.reset.%s.create' % uuid)
+                                    for p in token['acls']):
+            return self.send(401, _auth_error(401, 'Unauthorized'))
+        if uuid not in svc.users:
+            return self.send(404, {'message': 'No such user: "%s"' % uuid, 'error_id': 'unknown-user',
+                                   'resource': 'users', 'details': {'uuid': uuid}, 'timestamp': time.time()})
+        if 'password' not in data or (data['password'] is not None and not data['password']):
+            return self.send(400, {'message': 'Invalid value supplied for field: password',
+                                   'error_id': 'invalid_data', 'resource': 'users', 'details': {},
+                                   'timestamp': time.time()})
+        svc.edit_user(uuid, password=data['password'])
+        return self.send(204, b'')
 
     # -- /_emulator
     def handle_control(self, path):
