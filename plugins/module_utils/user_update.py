@@ -118,7 +118,7 @@ class Updater:
                                                             body)
             record['answer'] = 'uncertain'
             try:
-                applied = False
+                applied = self._applied(request)
             except _Unsettled as exc:
                 return 'outcome unknown: %s; then %s; re-run later (the next run compares ' \
                        'the user and sends only what differs)' % (uncertain, exc)
