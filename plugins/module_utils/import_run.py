@@ -460,7 +460,8 @@ class ImportRun:
         """Every reason a row to send would be refused, locally (the confd rules a file shows)
         and, with the preflight, from the server's configuration: such rows are not sent."""
         options = self.options
-        local = confd_rules.file_validator() if options['validate'] else None
+        local = confd_rules.file_validator(self.client.platform.validate_row) \
+            if options['validate'] else None
         checker = Preflight(self.client, users, self.client.platform) \
             if options['preflight'] else None
         to_send = [o for o in outcomes if o.status in ('create', 'update')]

@@ -650,3 +650,21 @@ def test_the_preflight_of_xivo_keeps_its_16_15_reading():
     assert preflight.Preflight(WazoLists(), []).platform is XIVO
     assert XIVO.sip_name_field == 'username' and 'enabled' not in XIVO.extension_fields
     assert XIVO.incall_number_taken.endswith('Incall is associated with a Extension)')
+
+
+def test_the_rows_to_send_are_checked_with_the_wazo_rules(tmp_path):
+    src = tmp_path / 'users.csv'
+    src.write_text('firstname,lastname,username,context,line_protocol,exten,ring_seconds\n'
+                   'Cus,Tom,ctom,default,custom,1060,30\n'
+                   'Lon,Gring,lgring,default,sip,1061,600\n')
+    server = WazoTenant()
+    result = import_run.ImportRun(server, str(src), dict(
+        lock_dir=str(tmp_path / 'locks'), preflight=False, server_lock='local',
+        fail_on_error=False), host='wazo-a').run()
+    custom, ringing = result['users']
+    assert custom['status'] == 'failed'
+    assert 'line_protocol: custom lines cannot be imported into Wazo' in custom['error']
+    # 600 ring seconds: more than 16.15 takes, what Wazo's user schema takes.
+    assert ringing['status'] == 'created'
+    sent, = server.bodies
+    assert 'Lon,Gring' in sent and 'Cus,Tom' not in sent
