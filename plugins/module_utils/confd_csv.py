@@ -15,6 +15,7 @@ import difflib
 import io
 
 from ansible_collections.xivo.confd.plugins.module_utils.confd_client import ConfdError
+from ansible_collections.xivo.confd.plugins.module_utils.platform import NAMES, platform_named
 from ansible_collections.xivo.confd.plugins.module_utils.user_identity import KNOWN_COLUMNS
 from ansible_collections.xivo.confd.plugins.module_utils.text import MAX_LISTED, sanitize_message
 
@@ -87,6 +88,19 @@ def read(path, data=None):
     return header, rows
 
 
+def _file_columns():
+    """The columns a confd file may hold: what any platform's import reads or export writes
+    (each host's Platform.adapt_rows then drops, and says, those its server does not read)."""
+    known = set(KNOWN_COLUMNS)
+    for name in NAMES:
+        columns = platform_named(name).columns
+        known.update(columns.import_, columns.update, columns.export)
+    return frozenset(known)
+
+
+FILE_COLUMNS = _file_columns()
+
+
 def check_header(path, header):
     """Refuse a header confd would misread: a column twice, an unknown column (named with the
     closest known one), no firstname (confd would create no user)."""
@@ -97,10 +111,10 @@ def check_header(path, header):
         if name in seen:
             problems.append('column %d %r appears twice' % (position, name))
         seen.add(name)
-        if name not in KNOWN_COLUMNS:
+        if name not in FILE_COLUMNS:
             unknown.append((position, name))
     for position, name in unknown[:MAX_LISTED]:
-        close = difflib.get_close_matches(name.strip().lower(), sorted(KNOWN_COLUMNS), 1)
+        close = difflib.get_close_matches(name.strip().lower(), sorted(FILE_COLUMNS), 1)
         hint = ' (did you mean %r?)' % close[0] if close else ''
         problems.append('column %d %r is not a confd column%s; confd would silently '
                         'ignore it' % (position, name, hint))

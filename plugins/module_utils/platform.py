@@ -47,6 +47,10 @@ RemovalStep = namedtuple('RemovalStep', ('method', 'path', 'what', 'kind', 'iden
 UpdateRequest = namedtuple('UpdateRequest', ('api', 'method', 'path', 'body', 'params', 'columns',
                                              'what', 'acl', 'keep', 'check', 'expect'))
 
+# A problem adapting rows (Platform.adapt_rows): ``line`` of the row (None for the whole file),
+# the column, a reason that quotes no secret, 'error' (the row fails) or 'warning'.
+RowProblem = namedtuple('RowProblem', ('line', 'column', 'reason', 'severity'))
+
 NAMES = ('xivo', 'wazo')
 CHOICES = ('auto',) + NAMES
 
@@ -175,6 +179,55 @@ class Platform:
 
     def __repr__(self):
         return '<Platform %s>' % self.name
+
+
+# -- helpers of adapt_rows: rows are dicts, or SourceRow-like objects (values, line, problem) -----
+
+def row_values(row):
+    """The cells of a row given as a dict or as a SourceRow-like object."""
+    return row.values if hasattr(row, 'values') and not isinstance(row, dict) else row
+
+
+def line_of(row, position):
+    """The line a row is named by: its own, else its position."""
+    return getattr(row, 'line', None) or position
+
+
+def with_values(row, values, problem=None, column=None):
+    """A copy of ``row`` (a SourceRow-like object or a dict) with these values, never the row
+    itself (a fleet shares the rows); a SourceRow-like row that cannot be adapted carries the
+    problem and its column (the plan fails it)."""
+    if isinstance(row, dict):
+        return values
+    copy = type(row).__new__(type(row))
+    for slot in getattr(type(row), '__slots__', ()):
+        setattr(copy, slot, getattr(row, slot, None))
+    copy.values = values
+    if problem is not None and not getattr(copy, 'problem', None):
+        copy.problem = problem
+        if hasattr(copy, 'problem_column'):
+            copy.problem_column = column
+    return copy
+
+
+def drop_columns(header, rows, columns, why):
+    """(header, rows, warnings) without ``columns``: each one present is said once, with how
+    many rows had a value in it (``why``: the column -> why the server does not read it)."""
+    present = [c for c in header if c in columns]
+    if not present:
+        return header, rows, []
+    counts = dict((column, 0) for column in present)
+    adapted = []
+    for row in rows:
+        values = row_values(row)
+        for column in present:
+            if values.get(column):
+                counts[column] += 1
+        adapted.append(with_values(row, dict(
+            (c, v) for c, v in values.items() if c not in columns)))
+    warnings = [RowProblem(None, column, '%s: %d rows had a value, not imported: %s' % (
+        column, counts[column], why(column)), 'warning') for column in present if counts[column]]
+    return [c for c in header if c not in columns], adapted, warnings
 
 
 def platform_named(name):

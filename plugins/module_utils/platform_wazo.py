@@ -19,13 +19,13 @@ unknown tenant; every 401 body of 26.08 quotes the token it was sent.
 from __future__ import annotations
 
 import re
-from collections import namedtuple
 
 from ansible_collections.xivo.confd.plugins.module_utils import confd_rules
 from ansible_collections.xivo.confd.plugins.module_utils.confd_rules import (
     ERROR, NULL, WARNING, Problem)
 from ansible_collections.xivo.confd.plugins.module_utils.platform import (
-    Columns, Endpoints, Platform, UpdateRequest)
+    Columns, Endpoints, Platform, RowProblem, UpdateRequest, line_of, row_values,
+    with_values)
 from ansible_collections.xivo.confd.plugins.module_utils.platform_xivo import (
     _incall_steps, _step, ident, route_acl, service_url)
 from ansible_collections.xivo.confd.plugins.module_utils.user_identity import (
@@ -276,11 +276,6 @@ def validate_row(row):
 
 # -- adapting platform-neutral rows to a Wazo tenant ------------------------------------------
 
-RowProblem = namedtuple('RowProblem', ('line', 'column', 'reason', 'severity'))
-RowProblem.__doc__ = """A problem adapting the rows: ``line`` of the row (None for the whole
-file), the column, a reason that quotes no secret, ``error`` (the row fails) or ``warning``."""
-
-
 class ContextResolver:
     """Legacy context names -> the tenant's context names (generated on Wazo since 23.12:
     ``ctx-<tenant>-<type>-<uuid>``; the human name is the label).
@@ -335,30 +330,6 @@ class ContextResolver:
                       % (column, how, self._where(), ', '.join(labels[:10]) or 'none'))
 
 
-def _row_values(row):
-    return row.values if hasattr(row, 'values') and not isinstance(row, dict) else row
-
-
-def _with_values(row, values, problem=None, column=None):
-    """A copy of ``row`` (a SourceRow-like object or a dict) with these values; a SourceRow-like
-    row that cannot be adapted keeps its values and carries the problem (the plan fails it)."""
-    if isinstance(row, dict):
-        return values
-    copy = type(row).__new__(type(row))
-    for slot in getattr(type(row), '__slots__', ()):
-        setattr(copy, slot, getattr(row, slot, None))
-    copy.values = values
-    if problem is not None and not getattr(copy, 'problem', None):
-        copy.problem = problem
-        if hasattr(copy, 'problem_column'):
-            copy.problem_column = column
-    return copy
-
-
-def _line_of(row, position):
-    return getattr(row, 'line', None) or position
-
-
 def adapt_rows(header, rows, server_facts):
     """Platform-neutral rows (the confd 16.x columns) -> what a Wazo tenant reads.
 
@@ -389,8 +360,8 @@ def adapt_rows(header, rows, server_facts):
     logins = {}
     adapted = []
     for position, row in enumerate(rows, 1):
-        values = _row_values(row)
-        line = _line_of(row, position)
+        values = row_values(row)
+        line = line_of(row, position)
         for column in present:
             if values.get(column):
                 counts[column] += 1
@@ -416,7 +387,7 @@ def adapt_rows(header, rows, server_facts):
             if clash is not None:
                 problems.append(RowProblem(line, clash[0], clash[1], ERROR))
                 failure = clash
-        adapted.append(_with_values(row, new, *(failure[::-1] if failure else ())))
+        adapted.append(with_values(row, new, *(failure[::-1] if failure else ())))
     for column in present:
         if column == 'call_record_enabled':
             if counts[column]:

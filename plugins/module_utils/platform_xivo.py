@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from ansible_collections.xivo.confd.plugins.module_utils import confd_columns, confd_rules
 from ansible_collections.xivo.confd.plugins.module_utils.platform import (
-    Columns, Endpoints, Platform, RemovalStep)
+    Columns, Endpoints, Platform, RemovalStep, drop_columns)
 
 API_PREFIX = '/1.1'
 AUTH_PREFIX = '/0.1'
@@ -180,8 +180,12 @@ class XivoPlatform(Platform):
         return []
 
     def adapt_rows(self, header, rows, server_facts):
-        # The platform-neutral rows are confd 16.x rows: what 16.15 reads.
-        return header, rows, []
+        # The platform-neutral rows are confd 16.x rows: what 16.15 reads. The columns of a
+        # later server (a file written for Wazo: subscription_type, call_record_*_enabled)
+        # 16.15 would ignore without a word: they are dropped, and said.
+        read = set(self.columns.update) | set(self.columns.export)
+        return drop_columns(header, rows, set(c for c in header if c not in read), lambda c: (
+            '%s has no such column (it would ignore it without a word)' % self.title))
 
 
 def _step(path, what, kind, ident_, removes=False, api='confd', parent=None):

@@ -668,3 +668,27 @@ def test_the_rows_to_send_are_checked_with_the_wazo_rules(tmp_path):
     assert ringing['status'] == 'created'
     sent, = server.bodies
     assert 'Lon,Gring' in sent and 'Cus,Tom' not in sent
+
+
+def test_a_file_written_for_wazo_is_read_and_each_platform_drops_what_it_does_not_read():
+    # A tenant's export as a file (063): Wazo's columns are confd columns too.
+    data = (HERE + '/export-tenant-b.csv')
+    header, rows = confd_csv.read(data)
+    assert header == list(platform_wazo.EXPORT_COLUMNS) and len(rows) == 2
+    # 16.15 would ignore the Wazo-only columns without a word: dropped, and said.
+    new_header, new_rows, problems = XIVO.adapt_rows(header, rows, {})
+    dropped = set(platform_wazo.CALL_RECORD_COLUMNS) | {'subscription_type'}
+    assert set(header) - set(new_header) == dropped
+    assert all(not dropped & set(row.values) for row in new_rows)
+    assert rows[0].values['subscription_type'] == '1'      # the shared rows stay as they were
+    warnings = dict((p.column, p.reason) for p in problems)
+    assert warnings['subscription_type'] == (
+        'subscription_type: 2 rows had a value, not imported: XiVO confd 16.15 has no such '
+        'column (it would ignore it without a word)')
+    assert set(warnings) == dropped and set(p.severity for p in problems) == {'warning'}
+    # Wazo reads them, and its generated context names are kept as they are.
+    tenant_b = [c for c in body('contexts-master-recurse.json')['items']
+                if c['tenant_uuid'] == TENANT_B]
+    same_header, same_rows, problems = WAZO.adapt_rows(header, rows, {'contexts': tenant_b})
+    assert same_header == header and problems == []
+    assert [r.values for r in same_rows] == [r.values for r in rows]
