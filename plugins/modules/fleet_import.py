@@ -13,10 +13,11 @@ description:
   - The work of the role C(xivo.confd.user_migration) for every host of the current play batch
     (C(ansible_play_batch)), in one task run once. Use the role; this module is documented for
     what it does and returns.
-  - Reads each host's C(xivo_user_migration_*) variables, templated with that host's own
-    variables as a task of that host would see them, and checks them against the role's
-    argument specification. Two hosts that reach the same server (address and port) fail,
-    naming each other.
+  - Reads each host's C(xivo_user_migration_*) variables from the task's C(hostvars), under the
+    values the play sets for every host (its C(vars), the role's parameters, the task's C(vars)),
+    templated with that host's own variables; Ansible's role argument check has checked them, and
+    each is given its type from the table of the role's options. Two hosts that reach the same
+    server (address and port) fail, naming each other.
   - Checks every host's inputs before any server of the batch is sent anything - its files
     (legacy or confd file, CA file) exist and can be read, its work, report and backup
     directories can be written, its option values can work. A host with bad inputs, or whose
@@ -24,8 +25,9 @@ description:
     imported, and this task itself does not fail for one host.
   - Converts each distinct legacy file with its options once, into the work directory, and not
     again while the file's content and the options stay the same.
-  - Imports every server at the same time, whatever C(forks) is, in a bounded pool of threads
-    (C(xivo_user_migration_concurrency)), each server as M(xivo.confd.user_import) would (backup,
+  - Imports every server of the batch at the same time, whatever C(forks) is and whatever the
+    batch's size, a thread each (C(xivo_user_migration_concurrency) caps them), each server as
+    M(xivo.confd.user_import) would (backup,
     preflight, batches sized by time, a result per user, a lock per server), showing progress
     lines as the imports go.
   - Writes each server's report of this run (every row of its source, the rows the conversion
