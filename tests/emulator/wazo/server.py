@@ -159,6 +159,16 @@ class WazoHandler(_Base):
                     return self.send(int(answer['status']), answer['body'], answer['content_type'])
         if isinstance(payload, dict) and 'items' in payload:
             self._items = len(payload['items'])
+        if status == 204 and self.command == 'PUT' and re.fullmatch(r'/users/[^/]+', path):
+            # Wazo's update route (no update by import): a committed write, like an import.
+            answer, dummy = emu.faults.after_commit()
+            if emu.faults.should_drop():
+                emu.log(self.command, self.path, 'dropped', 1)
+                self._logging = False
+                self.close_connection = True
+                return None
+            if answer:
+                return self.send(int(answer['status']), answer['body'], answer['content_type'])
         if status == 204:
             return self.send(204, b'')
         return self.send(status, payload, headers=headers)
