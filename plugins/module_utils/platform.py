@@ -73,6 +73,9 @@ class Platform:
     name_not_refreshed = ''
     columns = None              # a Columns
     renames_shared_voicemail = True     # a voicemail an import shares is renamed after the user
+    # The identity columns GET /users/<uuid> shows as the import wrote them (a rollback
+    # compares them with what the run created).
+    item_identity = ('firstname', 'lastname', 'username', 'email')
     adapt_reads = ()            # the lists (e.g. 'contexts') adapt_rows needs in server_facts
     reads_accounts = False      # identity_view wants the authentication service's users
     # -- what the preflight reads

@@ -677,6 +677,9 @@ class WazoPlatform(Platform):
                       boolean=BOOLEAN_COLUMNS, integer=INTEGER_COLUMNS, secret=SECRET_COLUMNS)
     # Observed on 26.08: a voicemail number that exists is shared, and keeps its name.
     renames_shared_voicemail = False
+    # Observed on 26.08: GET /users/<uuid> shows "username": null for an imported user (the
+    # login lives in wazo-auth; the export reads it from there).
+    item_identity = ('firstname', 'lastname', 'email')
     adapt_reads = ('contexts',)
     # wazo-auth keeps logins and e-mails unique across tenants: the tenant's export cannot
     # show them all.

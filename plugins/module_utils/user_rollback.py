@@ -123,10 +123,11 @@ def _ident(item):
     return item.get('id') if isinstance(item, dict) else None
 
 
-def differences(target, user):
-    """How the server user differs from what the run created ([] when it is the same)."""
+def differences(target, user, columns=COMPARED):
+    """How the server user differs from what the run created ([] when it is the same);
+    ``columns``: the identity columns the server's user item holds (its platform's)."""
     found = []
-    for column in COMPARED:
+    for column in columns:
         if column in target.created_with:
             mine = user_identity.normalize(column, target.created_with[column])
             theirs = user_identity.normalize(column, user.get(column))
@@ -291,7 +292,7 @@ class Remover:
                 target.status = 'absent'
                 return target
             target.differences = evidence_problems(target, self.report) + differences(
-                target, user)
+                target, user, self.client.platform.item_identity)
             if target.digest:
                 target.differences += value_changes(target, self._export_row(target.uuid),
                                                     target.differences)

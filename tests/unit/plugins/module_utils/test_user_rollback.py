@@ -79,3 +79,14 @@ def test_one_run_is_chosen_the_fleets_latest_by_default(tmp_path):
         user_rollback.find_report(str(tmp_path), 'xivo-a', '20990101T000000Z-cccccc')
     with pytest.raises(ConfdError, match='no run of the role in'):
         user_rollback.find_report(str(tmp_path / 'none'), 'xivo-a')
+
+
+def test_a_wazo_user_item_is_compared_on_the_identity_it_holds():
+    # Observed on Wazo 26.08: GET /users/<uuid> shows "username": null for an imported user
+    # (the login lives in wazo-auth); on XiVO 16.15 the item holds the username.
+    from ansible_collections.xivo.confd.plugins.module_utils.platform import platform_named
+    target = user_rollback.Target('U', created_with={'firstname': 'Zoé', 'username': 'zmartin'})
+    item = {'uuid': 'U', 'firstname': 'Zoé', 'username': None}
+    assert user_rollback.differences(target, item, platform_named('wazo').item_identity) == []
+    assert user_rollback.differences(target, item, platform_named('xivo').item_identity) == [
+        "username is now '' (created as 'zmartin')"]
