@@ -100,6 +100,7 @@ class ImportRun:
         self.legacy_src = (self.conversion or {}).get('src') or None
         self.shown_src = self.legacy_src or src
         self.fix = None     # the rows to fix, for the caller: content, digests, lines
+        self.source_values = {}     # line -> the source's cells, before adapt_rows
 
     def inputs(self):
         return [path for path in (self.src, self.legacy_src) if path]
@@ -385,6 +386,8 @@ class ImportRun:
         for collection in platform.adapt_reads:
             dummy, facts[collection] = self.client.list(
                 collection, platform.acl('GET', path='/' + collection))
+        # The source's own cells, for the file an operator fixes (never the server's form).
+        self.source_values = dict((row.line, row.values) for row in rows)
         header, rows, problems = platform.adapt_rows(header, rows, facts)
         self.warnings.extend(sanitize_message(problem.reason) for problem in problems
                              if problem.line is None)
@@ -555,7 +558,10 @@ class ImportRun:
         ``digests`` ({line: digest of the source's row}), ``lines``, ``legacy``,
         ``formula_cells``."""
         lines = [o.row.line for o in to_fix]
-        cells = reports.formula_cells([(o.row.line, o.row.values) for o in to_fix
+
+        def values(outcome):
+            return self.source_values.get(outcome.row.line, outcome.row.values)
+        cells = reports.formula_cells([(o.row.line, values(o)) for o in to_fix
                                        if o.status != 'invalid'], header)
         if self.legacy_src:
             try:
@@ -566,9 +572,9 @@ class ImportRun:
             except (IOError, OSError, ValueError, LegacyCsvError) as exc:
                 self.warnings.append('the rows to fix could not be cut from %s (%s): they are '
                                      'written in the confd format' % (self.legacy_src, exc))
-        rows = [o.row.values for o in to_fix if o.status != 'invalid']
+        rows = [values(o) for o in to_fix if o.status != 'invalid']
         digests = dict((o.row.line, source_rows.record_digest(
-            confd_csv.body(header, [o.row.values]))) for o in to_fix
+            confd_csv.body(header, [values(o)]))) for o in to_fix
             if o.status != 'invalid')
         return dict(content=confd_csv.body(header, rows), digests=digests,
                     lines=[o.row.line for o in to_fix if o.status != 'invalid'], legacy=False,

@@ -692,3 +692,15 @@ def test_a_file_written_for_wazo_is_read_and_each_platform_drops_what_it_does_no
     same_header, same_rows, problems = WAZO.adapt_rows(header, rows, {'contexts': tenant_b})
     assert same_header == header and problems == []
     assert [r.values for r in same_rows] == [r.values for r in rows]
+
+
+def test_the_rows_to_fix_keep_the_sources_cells_not_the_servers_form(tmp_path):
+    fix = tmp_path / 'to-fix.csv'
+    result = run_into_tenant(tmp_path, WazoTenant(), failed_dest=str(fix))
+    assert [u['status'] for u in result['users']][1:] == \
+        ['conflict', 'conflict', 'failed', 'conflict']
+    header, rows = confd_csv.read(str(fix))
+    assert header == LEGACY_SOURCE.splitlines()[0].split(',')
+    source = list(csv.DictReader(io.StringIO(LEGACY_SOURCE)))[1:]
+    assert [r.values for r in rows] == source
+    assert A_INTERNAL not in fix.read_text()
