@@ -4,6 +4,7 @@ what the controller's open-file limit allows (raised to what it needs when it ca
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -19,8 +20,11 @@ print(_pool_size(int(sys.argv[3]), int(sys.argv[4])), resource.getrlimit(resourc
 def pool(soft, hard, concurrency, servers):
     """(threads, soft limit after) in a process of its own (a hard limit cannot be raised
     again once lowered)."""
+    # The probe imports what this process imports, from where it does (ansible-test units puts
+    # the collection and ansible on sys.path, not in the environment).
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(path for path in sys.path if path))
     out = subprocess.run([sys.executable, '-c', PROBE, str(soft), str(hard), str(concurrency),
-                          str(servers)], capture_output=True, text=True, check=True).stdout
+                          str(servers)], capture_output=True, text=True, check=True, env=env).stdout
     threads, limit = out.split()
     return int(threads), int(limit)
 
