@@ -2,6 +2,7 @@
 import contextlib
 import http.cookiejar
 import os
+import time
 
 import pytest
 import requests
@@ -181,3 +182,31 @@ def setup_alice(c, permissions='perm1;perm2'):
     r = c.post(ALICE % permissions)
     assert r.status_code == 201, r.text
     return r.json()['created'][0]
+
+
+class ServerTime:
+    """A module's ``time`` whose ``sleep`` (where the emulator spends server time) is recorded
+    and, instead of sleeping, runs ``during(seconds)`` when given: tests check the server time
+    spent, or hold a request in it, without reading the clock."""
+
+    def __init__(self, during=None):
+        self.slept = []
+        self.during = during
+
+    def sleep(self, seconds):
+        self.slept.append(seconds)
+        if self.during:
+            self.during(seconds)
+
+    def __getattr__(self, name):
+        return getattr(time, name)
+
+
+@pytest.fixture
+def server_time(monkeypatch):
+    """server_time(module, during=None) -> the ServerTime now used by that emulator module."""
+    def install(module, during=None):
+        clock = ServerTime(during)
+        monkeypatch.setattr(module, 'time', clock)
+        return clock
+    return install

@@ -28,22 +28,8 @@ def test_control_state_seed_reset(emu, c):
     assert c.control('POST', 'reset').json()['counts']['users'] == 0
 
 
-class SleepRecorder:
-    """A module's time, with sleep only recorded: the server time a fault spends."""
-
-    def __init__(self):
-        self.slept = []
-
-    def sleep(self, seconds):
-        self.slept.append(seconds)
-
-    def __getattr__(self, name):
-        return getattr(time, name)
-
-
-def test_fault_latency(emu, c, monkeypatch):
-    clock = SleepRecorder()
-    monkeypatch.setattr(server_module, 'time', clock)
+def test_fault_latency(emu, c, server_time):
+    clock = server_time(server_module)
     c.control('POST', 'faults', json={'latency': 0.3})
     c.request('GET', '/1.1/users')
     assert clock.slept == [0.3]
@@ -91,9 +77,8 @@ def test_fault_auth_down_and_refuse(emu, c):
     assert c.request('GET', '/1.1/users').status_code == 200
 
 
-def test_fault_slow_rows(emu, c, monkeypatch):
-    clock = SleepRecorder()
-    monkeypatch.setattr(importer_module, 'time', clock)
+def test_fault_slow_rows(emu, c, server_time):
+    clock = server_time(importer_module)
     emu.faults.set(slow_rows=0.05)
     c.post('firstname\nA\nB\nC\nD\n')
     assert clock.slept == [0.05] * 4

@@ -15,34 +15,8 @@ def rows(count, first=1000):
     return ''.join('U%d,%d,default,sip\n' % (i, first + i) for i in range(count))
 
 
-class ServerClock:
-    """The emulator's time module, with ``sleep`` (where server time passes) replaced: records
-    every duration, and runs ``during(seconds)`` instead of sleeping."""
-
-    def __init__(self, during=None):
-        self.slept = []
-        self.during = during
-
-    def sleep(self, seconds):
-        self.slept.append(seconds)
-        if self.during:
-            self.during(seconds)
-
-    def __getattr__(self, name):
-        return getattr(time, name)
-
-
-@pytest.fixture
-def server_clock(monkeypatch):
-    def install(during=None):
-        clock = ServerClock(during)
-        monkeypatch.setattr(server_module, 'time', clock)
-        return clock
-    return install
-
-
-def test_s15_1_cost_is_request_plus_rows_failing_rows_included(emu, c, server_clock):
-    clock = server_clock()
+def test_s15_1_cost_is_request_plus_rows_failing_rows_included(emu, c, server_time):
+    clock = server_time(server_module)
     emu.speed.set(row_cost=0.02, request_cost=0.1)
     r = c.post(HEAD + rows(9) + 'Bad,5000,default,sip\n')
     assert r.status_code == 400  # the failing row costs like the others
@@ -54,13 +28,13 @@ def test_s15_1_cost_is_request_plus_rows_failing_rows_included(emu, c, server_cl
     assert clock.slept == [pytest.approx(0.1 + 10 * 0.02), pytest.approx(0.1)]
 
 
-def test_s15_reads_go_on_during_an_import_and_see_it_only_once_committed(emu, c, server_clock):
+def test_s15_reads_go_on_during_an_import_and_see_it_only_once_committed(emu, c, server_time):
     started, release = threading.Event(), threading.Event()
 
     def held(seconds):
         started.set()
         release.wait(30)
-    server_clock(held)
+    server_time(server_module, held)
     emu.speed.set(request_cost=0.8)
     gave_up = []
 
@@ -88,7 +62,7 @@ def test_s15_reads_go_on_during_an_import_and_see_it_only_once_committed(emu, c,
     assert [e['status'] for e in emu.request_log if e['path'] == '/1.1/users/import'] == [201]
 
 
-def test_s15_one_import_at_a_time(emu, c, server_clock):
+def test_s15_one_import_at_a_time(emu, c, server_time):
     lock = threading.Lock()
     inside = [0, 0]   # imports spending server time now, the most at once
 
@@ -99,7 +73,7 @@ def test_s15_one_import_at_a_time(emu, c, server_clock):
         time.sleep(seconds)
         with lock:
             inside[0] -= 1
-    clock = server_clock(spend)
+    clock = server_time(server_module, spend)
     emu.speed.set(request_cost=0.3)
     answers = []
 
