@@ -23,8 +23,8 @@ from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
 
 from ansible_collections.xivo.confd.plugins.module_utils import (
-    confd_csv, conversion, file_output, fix_file, fleet, import_plan, import_run, reports,
-    role_options, source_rows)
+    confd_csv, conversion, file_output, fix_file, fleet, import_plan, import_report, import_run,
+    legacy_source, reports, role_options, source_rows)
 from ansible_collections.xivo.confd.plugins.module_utils.confd_client import (
     CONNECTION_ARGSPEC, ConfdError, check_connection_numbers)
 from ansible_collections.xivo.confd.plugins.module_utils.import_plan import RowOutcome, Status
@@ -496,8 +496,8 @@ class ActionModule(ActionBase):
             if placed['warning']:
                 warnings.append(placed['warning'])
             if run.fix and run.fix['formula_cells'] and placed['written']:
-                warnings.append(import_run.formula_warning(placed['path'],
-                                                           run.fix['formula_cells']))
+                warnings.append(import_report.formula_warning(placed['path'],
+                                                              run.fix['formula_cells']))
             fix_file.note_fixed(plan.source, _report_users(files.get('report')), run_id,
                                 lambda path, data: self._files.write(path, data, bases))
         if result.get('backup_file') and not check_mode:
@@ -531,7 +531,7 @@ class ActionModule(ActionBase):
         if plan.legacy:
             def digest_of(lines):
                 records = source_rows.LegacyRecords(
-                    plan.source, import_run.codec_of(plan.conversion))
+                    plan.source, import_report.codec_of(plan.conversion))
                 return dict((line, source_rows.record_digest(records.record(line) or b''))
                             for line in lines)
         elif isinstance(source, tuple):
@@ -544,7 +544,7 @@ class ActionModule(ActionBase):
             return {}
         try:
             return fix_file.fixed_rows(report_dir, stem, plan.source, plan.legacy, digest_of)
-        except (import_run.LegacyCsvError, ValueError) as exc:
+        except (legacy_source.LegacyCsvError, ValueError) as exc:
             display.warning('%s: the rows fixed earlier could not be checked: %s'
                             % (plan.host, exc))
             return {}

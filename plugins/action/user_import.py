@@ -8,7 +8,7 @@ from __future__ import annotations
 from ansible.utils.display import Display
 
 from ansible_collections.xivo.confd.plugins.module_utils import (
-    import_plan, import_run, remote_lock, source_rows)
+    import_plan, import_report, import_run, remote_lock, source_rows)
 from ansible_collections.xivo.confd.plugins.module_utils.confd_client import ConfdError
 from ansible_collections.xivo.confd.plugins.plugin_utils.confd_action import (
     ConfdActionBase, StopWatch, WaitingLines, progress_printer)
@@ -40,7 +40,7 @@ class ActionModule(ConfdActionBase):
         server_lock=dict(type='str', default='required', choices=list(remote_lock.MODES)),
         break_lock=dict(type='bool', default=False),
         run_id=dict(type='str'),
-        diff_limit=dict(type='int', default=import_run.DEFAULT_DIFF_LIMIT),
+        diff_limit=dict(type='int', default=import_report.DEFAULT_DIFF_LIMIT),
         progress_seconds=dict(type='float', default=10.0),
         conversion=dict(type='dict'),
     )

@@ -11,8 +11,7 @@ from ansible.errors import AnsibleActionFail
 from ansible.module_utils.parsing.convert_bool import boolean
 
 from ansible_collections.xivo.confd.plugins.module_utils import (
-    confd_csv, file_output, import_plan, import_run, remote_lock, reports, role_options,
-    user_rollback)
+    confd_csv, file_output, import_plan, remote_lock, reports, role_options, user_rollback)
 from ansible_collections.xivo.confd.plugins.module_utils.confd_client import ConfdError
 from ansible_collections.xivo.confd.plugins.module_utils.server_lock import ServerLock
 from ansible_collections.xivo.confd.plugins.module_utils.text import sanitize_message
@@ -154,14 +153,14 @@ class ActionModule(ConfdActionBase):
                 finished=reports.utc_now()), default=str).encode('utf-8')
             if args['report_dest']:
                 path = self.local_path(args['report_dest'])
-                import_run.write_private_file(path, data)
+                file_output.write_private_file(path, data)
             else:
                 path, latest = rollback_report_paths(self.local_path(args['report_dir']), host,
                                                      out.get('run_id'))
-                import_run.write_private_file(path, data)
+                file_output.write_private_file(path, data)
                 # A second name, replaced at each rollback; the rollback's own file stays.
                 if not file_output.replace_with_link(path, latest):
-                    import_run.write_private_file(latest, data)
+                    file_output.write_private_file(latest, data)
                 out['latest_report_file'] = latest
             out['report_file'] = path
         text = rollback_message(out.get('run_id'), summary, check_mode)

@@ -24,7 +24,7 @@ from ansible_collections.xivo.confd.plugins.module_utils.confd_client import (
     ConfdAuthRefused, ConfdError, ConfdInterrupted, ConfdUncertain, ConfdUnreachable,
     describe_error_body)
 from ansible_collections.xivo.confd.plugins.module_utils.import_plan import (
-    DEFAULT_KEYS, Status, differing_columns)
+    DEFAULT_KEYS, PLANNED, Status, differing_columns)
 from ansible_collections.xivo.confd.plugins.module_utils.platform import platform_named
 from ansible_collections.xivo.confd.plugins.module_utils.secrets import public_values, scrub_text
 
@@ -397,5 +397,5 @@ def _left(outcomes, mark, reason):
     """The rows still planned when the run stopped were never sent: ``mark`` them
     ('not_tried' or 'fail') with ``reason``."""
     for outcome in outcomes:
-        if outcome.status is not None and outcome.status.planned:
+        if outcome.status in PLANNED:
             getattr(outcome, mark)(reason)

@@ -70,29 +70,16 @@ class Status(str, enum.Enum):
         """The status a dry run reports for a planned one (nothing was sent)."""
         return _WOULD.get(self, self)
 
-    @property
-    def planned(self):
-        """A row the plan sends (CREATE or UPDATE)."""
-        return self in (Status.CREATE, Status.UPDATE)
-
-    @property
-    def to_fix(self):
-        """A row the operator must fix: refused here or by the server, or a conflict."""
-        return self in (Status.FAILED, Status.CONFLICT, Status.INVALID, Status.WOULD_FAIL)
-
-    @property
-    def creates(self):
-        """A row that creates a user (or would, in a dry run)."""
-        return self in (Status.CREATED, Status.WOULD_CREATE)
-
-    @property
-    def changes_server(self):
-        """A row that creates or updates a user (or would, in a dry run)."""
-        return self in (Status.CREATED, Status.UPDATED, Status.WOULD_CREATE, Status.WOULD_UPDATE)
-
 
 _WOULD = {Status.CREATE: Status.WOULD_CREATE, Status.UPDATE: Status.WOULD_UPDATE,
           Status.FAILED: Status.WOULD_FAIL}
+# The rows the plan sends.
+PLANNED = frozenset((Status.CREATE, Status.UPDATE))
+# The rows an operator must fix: refused (by the conversion, a check or the server), conflicts.
+TO_FIX = frozenset((Status.FAILED, Status.CONFLICT, Status.INVALID))
+# The rows that create a user (or would, in a dry run); that create or update one.
+CREATING = frozenset((Status.CREATED, Status.WOULD_CREATE))
+CHANGING = CREATING | frozenset((Status.UPDATED, Status.WOULD_UPDATE))
 # The statuses a summary counts, in its order.
 STATUSES = tuple(status.value for status in (
     Status.CREATED, Status.UPDATED, Status.UNCHANGED, Status.CONFLICT, Status.FAILED,
@@ -165,7 +152,7 @@ class RowOutcome:
             result['created_with'] = dict((c, values[c]) for c in CREATED_WITH if values.get(c))
             if self.reused:
                 result['reused'] = list(self.reused)
-        if self.shared_voicemail and self.status is not None and self.status.changes_server:
+        if self.shared_voicemail and self.status in CHANGING:
             # Another person's voicemail this row shares, and the name confd gives it: what a
             # rollback puts back.
             result['shared_voicemail'] = dict(self.shared_voicemail)

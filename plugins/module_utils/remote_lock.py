@@ -373,3 +373,25 @@ def lock_mode_warning(server):
 def check_mode_value(mode):
     if mode not in MODES:
         raise ConfdError('server_lock must be one of %s, not %r' % (', '.join(MODES), mode))
+
+
+@contextlib.contextmanager
+def held(client, what, run_id, mode='required', check_mode=False, warnings=None, **options):
+    """The lock kept on the server while a run writes into it (``what``: 'import',
+    'rollback'), the RemoteLock or None: none in check mode (nothing is written), none with
+    ``mode`` 'local' (a warning says so). ``options``: RemoteLock's (timeout, break_lock,
+    should_stop, pending_dir). The lock's warnings are added to ``warnings``."""
+    warnings = warnings if warnings is not None else []
+    if check_mode:
+        yield None
+        return
+    if mode == 'local':
+        warnings.append(lock_mode_warning('%s:%s' % (client.host, client.port)))
+        yield None
+        return
+    lock = RemoteLock(client, what=what, run_id=run_id, **options)
+    try:
+        with lock:
+            yield lock
+    finally:
+        warnings.extend(lock.warnings)

@@ -10,7 +10,8 @@ import os
 
 import pytest
 
-from ansible_collections.xivo.confd.plugins.module_utils import confd_csv, fleet, import_plan, import_run
+from ansible_collections.xivo.confd.plugins.module_utils import (
+    confd_csv, fleet, import_plan, import_report, import_run)
 from ansible_collections.xivo.confd.plugins.module_utils.platform import platform_named
 from ansible_collections.xivo.confd.plugins.module_utils.confd_client import (
     ConfdAuthRefused, ConfdError, ConfdResponse, ConfdUnreachable)
@@ -148,10 +149,10 @@ def test_a_dry_run_never_says_imported():
 
 def test_the_diff_of_a_dry_run_says_would():
     outcomes = _planned(['would_create', 'would_create', 'unchanged'])
-    diff = import_run.import_diff(outcomes, {}, check_mode=True)
+    diff = import_report.import_diff(outcomes, {}, check_mode=True)
     assert diff['after'].splitlines()[0] == '# 2 users would be created, 0 would be updated'
     assert 'predicted' in diff['after_header']
-    real = import_run.import_diff(_planned(['created']), {})
+    real = import_report.import_diff(_planned(['created']), {})
     assert real['after'].splitlines()[0] == '# 1 users created, 0 updated'
 
 
@@ -272,12 +273,12 @@ def test_the_message_of_a_dry_run_says_what_would_be_done():
     outcomes = _planned(['would_create', 'would_create', 'would_fail', 'unchanged'])
     outcomes[2].error = 'invalid: exten: 50a0 is not an extension'
     summary = import_plan.summarize(outcomes)
-    text = import_run.import_message('users.csv', summary, [], outcomes=outcomes, check_mode=True)
+    text = import_report.import_message('users.csv', summary, [], outcomes=outcomes, check_mode=True)
     assert text.startswith('2 would be created, 0 would be updated, 1 unchanged, 0 conflict, '
                            '1 would fail (4 rows). Rows of users.csv that would not be imported: line 4')
     assert 'created, ' not in text.replace('would be created, ', '')
     real = import_plan.summarize(_planned(['created', 'failed']))
-    assert import_run.import_message('users.csv', real, []).startswith(
+    assert import_report.import_message('users.csv', real, []).startswith(
         '1 created, 0 updated, 0 unchanged, 0 conflict, 1 failed')
 
 
