@@ -539,6 +539,7 @@ def identity_notes(view):
 
 
 # -- update: no PUT /users/import (405 since 19.06); one user at a time --------------------------
+# (docs/server-behaviour.md#wazo-update, docs/server-behaviour.md#wazo-auth-user-updates)
 
 # What PUT /1.1/users/<uuid> changes (observed on 26.08: 204, only the fields sent change).
 CONFD_USER_FIELDS = (

@@ -42,8 +42,8 @@ def wazo():
         context = [c['name'] for c in server.store.data['contexts'].values()
                    if c['tenant_uuid'] == TENANT_A and c['label'] == 'default'][0]
         server.apply_seed({'users': [{'tenant': TENANT_A, 'csv': SEED_HEADER + ''.join(
-            '%s,%s,%s@example.com,%s,Secret-%s,%s,sip,%s\n' % (first, last, login, login, login,
-                                                             context, exten)
+            '%s,%s,%s@example.com,%s,Secret-%s,%s,sip,%s\n'
+            % (first, last, login, login, login, context, exten)
             for first, last, login, exten in (('Alice', 'Smith', 'asmith', 1001),
                                               ('Bob', 'Jones', 'bjones', 1002),
                                               ('Carol', 'King', 'cking', 1003),
@@ -94,8 +94,8 @@ def test_update_through_the_user_and_wazo_auth_routes(wazo, tmp_path):
     result = run(wazo, tmp_path, UPDATES, update_password=True)
     statuses = [u['status'] for u in result['users']]
     assert statuses == ['updated', 'updated', 'failed'], result['users']
-    assert [u['status'] for u in check['users']] == ['would_update', 'would_update',
-                                                      'would_fail']
+    assert [u['status'] for u in check['users']] == [
+        'would_update', 'would_update', 'would_fail']
     for predicted, done in zip(check['users'], result['users']):
         assert predicted.get('error') == done.get('error')
         assert predicted.get('changed_columns') == done.get('changed_columns')
@@ -107,9 +107,9 @@ def test_update_through_the_user_and_wazo_auth_routes(wazo, tmp_path):
                                      'line, extension and SIP endpoint are other resources')
     # confd: the user's fields, by PUT /users/<uuid> (no update by import was tried).
     after = by_exten(wazo)
-    assert (after['1001']['firstname'], after['1001']['email'],
-            after['1001']['mobile_phone_number']) == ('Alicia', 'alicia@example.com',
-                                                       '+33611111111')
+    alice = after['1001']
+    assert (alice['firstname'], alice['email'], alice['mobile_phone_number']) == (
+        'Alicia', 'alicia@example.com', '+33611111111')
     # Bob's login and password live in wazo-auth only: confd got Alice's PUT alone.
     assert writes(wazo) == [('PUT', '/users/%s' % after['1001']['uuid'])]
     # wazo-auth: Alice's login kept, her name and e-mail changed; Bob's login and password.

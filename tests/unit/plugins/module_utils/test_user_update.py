@@ -167,9 +167,8 @@ def _state():
 @pytest.mark.parametrize('applied', [True, False])
 def test_a_lost_answer_is_settled_by_reading_the_user_back(applied):
     lost = ConfdUncertain('the connection was lost during the update')
-    client = FakeClient({('PUT', 'confd', CONFD[1]): [(lost, applied),
-                                                       ConfdResponse(204, None, '')]},
-                        _state())
+    script = {('PUT', 'confd', CONFD[1]): [(lost, applied), ConfdResponse(204, None, '')]}
+    client = FakeClient(script, _state())
     outcome = _outcome(['mobile_phone_number'], dict(mobile_phone_number='+331'))
     _updater(client).update(outcome)
     assert outcome.status == Status.UPDATED, outcome.error
