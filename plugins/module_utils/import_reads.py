@@ -24,10 +24,12 @@ def adapted_rows(client, header, rows, context_map, warnings):
     adapted carries its reason (the plan fails it); what concerns the whole file is added to
     ``warnings``. Returns (header, rows)."""
     platform = client.platform
-    facts = dict(context_map=context_map, tenant=getattr(client, 'tenant', None))
+    facts = dict(context_map=context_map)
     for collection in platform.adapt_reads:
         dummy, facts[collection] = client.list(collection,
                                                platform.acl('GET', path='/' + collection))
+    # Once the client has made a request: a tenant given by name is known by then.
+    facts['tenant'] = getattr(client, 'tenant', None)
     header, rows, problems = platform.adapt_rows(header, rows, facts)
     warnings.extend(sanitize_message(problem.reason) for problem in problems
                     if problem.line is None)
