@@ -37,7 +37,7 @@ def totals(cf):
 
 
 @pytest.mark.parametrize('order', [FULL_ORDER, SHORT_ORDER], ids=['full', 'short'])
-def test_s14_1_orders_that_remove_everything(emu_fresh, cf, alice, order):
+def test_orders_that_remove_everything(emu_fresh, cf, alice, order):
     assert cf.get('/1.1/callpermissions/1/users')['total'] == 1
     for path in order:
         deleted(cf, path, alice)
@@ -49,7 +49,7 @@ def test_s14_1_orders_that_remove_everything(emu_fresh, cf, alice, order):
     assert cf.get('/1.1/endpoints/sip/1', status=404) == ["Resource Not Found - SIPEndpoint was not found ('id': 1)"]
 
 
-def test_s14_2_refusals(emu_fresh, cf, alice):
+def test_delete_refusals(emu_fresh, cf, alice):
     refused = [
         ('/1.1/users/{U}', "Resource Error - User is associated with a Voicemail ('voicemail_id': 1, 'user_id': 1)"),
         ('/1.1/voicemails/1', "Resource Error - Voicemail is associated with a User ('voicemail_id': 1, 'user_ids': '1')"),
@@ -79,7 +79,7 @@ def test_s14_2_refusals(emu_fresh, cf, alice):
         assert (r.status_code, r.json()) == (404, [message]), path
 
 
-def test_s14_2_a_line_never_refuses(emu_fresh, cf, alice):
+def test_a_line_never_refuses(emu_fresh, cf, alice):
     deleted(cf, '/1.1/lines/1', alice)  # still on the user and the extension
     assert cf.get('/1.1/users/%s/lines' % alice) == {'items': [], 'total': 0}
     assert cf.get('/1.1/extensions/34')['lines'] == []
@@ -94,7 +94,7 @@ def test_s14_2_a_line_never_refuses(emu_fresh, cf, alice):
     assert cf.export()[0]['exten'] == ''  # the user is still there, without a line
 
 
-def test_s14_3_only_the_user_deleted_leaves_orphans(emu_fresh, cf, alice):
+def test_only_the_user_deleted_leaves_orphans(emu_fresh, cf, alice):
     for path in ('/1.1/users/{U}/voicemail', '/1.1/users/{U}/lines/1', '/1.1/users/{U}'):
         deleted(cf, path, alice)
     line = cf.get('/1.1/lines/1')
@@ -109,7 +109,7 @@ def test_s14_3_only_the_user_deleted_leaves_orphans(emu_fresh, cf, alice):
     assert cf.get('/1.1/users/1', status=404) == ["Resource Not Found - User was not found ('id': 1)"]
 
 
-def test_s14_4_reimporting_over_the_orphans(emu_fresh, cf, alice):
+def test_reimporting_over_the_orphans(emu_fresh, cf, alice):
     for path in ('/1.1/users/{U}/voicemail', '/1.1/users/{U}/lines/1', '/1.1/users/{U}'):
         deleted(cf, path, alice)
     header, row = (ALICE % 'perm1').splitlines()
@@ -135,7 +135,7 @@ def test_s14_4_reimporting_over_the_orphans(emu_fresh, cf, alice):
         {'users': 1, 'lines': 2, 'endpoints/sip': 2, 'voicemails': 1, 'incalls': 1}
 
 
-def test_s14_deletes_check_their_acl(emu_fresh, cf, alice):
+def test_deletes_check_their_acl(emu_fresh, cf, alice):
     emu_fresh.apply_seed({'ws_users': [{'login': 'admin', 'password': 'passadmin', 'acls': ['confd.#']},
                                        {'login': 'reader', 'password': 'pw', 'acls': ['confd.*.*.read', 'confd.*.read']},
                                        {'login': 'cleaner', 'password': 'pw',
@@ -152,7 +152,7 @@ def test_s14_deletes_check_their_acl(emu_fresh, cf, alice):
     assert r.status_code == 401
 
 
-def test_s14_writes_are_saved_to_the_state_file(emu_fresh, cf, alice, tmp_path):
+def test_writes_are_saved_to_the_state_file(emu_fresh, cf, alice, tmp_path):
     path = tmp_path / 'state.json'
     emu_fresh.state_file = str(path)
     try:
@@ -164,7 +164,7 @@ def test_s14_writes_are_saved_to_the_state_file(emu_fresh, cf, alice, tmp_path):
         emu_fresh.state_file = None
 
 
-def test_s13_post_call_permission(emu_fresh, cf):
+def test_post_call_permission(emu_fresh, cf):
     r = cf.request('POST', '/1.1/callpermissions', json={'name': 'perm1'})
     assert r.status_code == 201 and r.headers['Location'] == emu_fresh.url + '/1.1/callpermissions/1'
     assert r.json() == cf.get('/1.1/callpermissions/1')
@@ -183,7 +183,7 @@ def test_s13_post_call_permission(emu_fresh, cf):
     assert cf.get('/1.1/callpermissions')['total'] == 1  # the refused ones left nothing
 
 
-def test_s13_post_extension_then_import_reuses_it(emu_fresh, cf):
+def test_post_extension_then_import_reuses_it(emu_fresh, cf):
     r = cf.request('POST', '/1.1/extensions', json={'exten': '1500', 'context': 'default'})
     assert r.status_code == 201 and r.json()['id'] == 34
     assert r.json() == cf.get('/1.1/extensions/34') and r.json()['lines'] == []
@@ -206,7 +206,7 @@ def test_s13_post_extension_then_import_reuses_it(emu_fresh, cf):
     assert created['incall_extension_id'] == r.json()['id']
 
 
-def test_s14_2_extension_of_another_owner_and_line_endpoint(emu_fresh, cf):
+def test_extension_of_another_owner_and_line_endpoint(emu_fresh, cf):
     emu_fresh.apply_seed({'extensions': [{'exten': '1500', 'context': 'default', 'owner': 'queue'}]})
     r = cf.delete('/1.1/extensions/34')
     assert r.json() == ["Resource Error - Extension is associated with a queue ('associated_id': u'1', "
@@ -223,7 +223,7 @@ def test_s14_2_extension_of_another_owner_and_line_endpoint(emu_fresh, cf):
     assert cf.get('/1.1/lines/%d' % created['line_id'])['endpoint_sip'] is None
 
 
-def test_s16_call_permission_names_are_unique_and_delete_answers_204(emu_fresh, cf, alice):
+def test_call_permission_names_are_unique_and_delete_answers_204(emu_fresh, cf, alice):
     """The primitive an import lock rests on: one POST of a name succeeds, every later one is
     refused until the DELETE; a delete takes the user memberships with it, never the users."""
     lock = {'name': 'xivo-confd-import-lock', 'description': 'run=1 controller=a', 'mode': 'deny',
@@ -250,7 +250,7 @@ def test_s16_call_permission_names_are_unique_and_delete_answers_204(emu_fresh, 
     assert cf.get('/1.1/users')['total'] == 1
 
 
-def test_s16_call_permission_writes_check_their_acl(emu_fresh, cf):
+def test_call_permission_writes_check_their_acl(emu_fresh, cf):
     emu_fresh.apply_seed({'ws_users': [
         {'login': 'admin', 'password': 'passadmin', 'acls': ['confd.#']},
         {'login': 'importer', 'password': 'pw', 'acls': ['confd.users.#']},

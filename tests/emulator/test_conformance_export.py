@@ -12,7 +12,7 @@ FULL = ('firstname,lastname,email,exten,context,line_protocol,sip_username,sip_s
         'pa55word,jdupont,4321\n')
 
 
-def test_s1_5_json_columns_1615(emu, c):
+def test_json_columns_1615(emu, c):
     c.post(FULL)
     r = c.request('GET', '/1.1/users/export', headers={'Accept': 'application/json'})
     body = r.json()
@@ -27,18 +27,18 @@ def test_s1_5_json_columns_1615(emu, c):
         ('pa55word', 's3cret', '1234', '4321')
 
 
-def test_s1_5_json_columns_1608(emu08, c08):
+def test_json_columns_1608(emu08, c08):
     c08.post('firstname\nA\n')
     body = c08.request('GET', '/1.1/users/export', headers={'Accept': 'application/json'}).json()
     assert body['headers'] == COLUMNS_1608 and len(COLUMNS_1608) == 38
 
 
-def test_s1_5_no_accept_is_json(emu, c):
+def test_no_accept_is_json(emu, c):
     r = c.request('GET', '/1.1/users/export', headers={'Accept': None})
     assert r.headers['Content-Type'].startswith('application/json')
 
 
-def test_s1_5_csv_for_star_and_text_star(emu, c):
+def test_csv_for_star_and_text_star(emu, c):
     c.post(FULL)
     for accept in ('*/*', 'text/*'):
         r = c.request('GET', '/1.1/users/export', headers={'Accept': accept})
@@ -48,7 +48,7 @@ def test_s1_5_csv_for_star_and_text_star(emu, c):
         assert rows[0]['firstname'] == 'Jérôme'
 
 
-def test_s12_19_negotiation_werkzeug_0_11(emu, c):
+def test_negotiation_werkzeug_0_11(emu, c):
     cases = {'text/csv; charset=utf-8': 'csv', 'TEXT/CSV; CHARSET=UTF-8': 'csv', 'text/csv': 'json',
              'text/csv;charset=utf-8': 'json', 'application/json': 'json',
              'application/json, */*;q=0.1': 'csv', '*/*;q=0': 'json'}
@@ -58,12 +58,12 @@ def test_s12_19_negotiation_werkzeug_0_11(emu, c):
         assert got == kind, accept
 
 
-def test_s1_5_negotiation_werkzeug_0_9_for_1608(emu08, c08):
+def test_negotiation_werkzeug_0_9_for_1608(emu08, c08):
     r = c08.request('GET', '/1.1/users/export', headers={'Accept': 'text/csv; charset=utf-8'})
     assert r.headers['Content-Type'].startswith('application/json')
 
 
-def test_s1_5_incalls_joined_and_main_line(emu, c):
+def test_incalls_joined_and_main_line(emu, c):
     c.post(FULL)
     row = c.export()[0]
     assert (row['exten'], row['context'], row['line_protocol'], row['sip_username']) == ('1000', 'default', 'sip', 'jd')
@@ -71,7 +71,7 @@ def test_s1_5_incalls_joined_and_main_line(emu, c):
     assert row['provisioning_code'].isdigit()
 
 
-def test_s11_export_order_not_promised(emu, c):
+def test_export_order_not_promised(emu, c):
     body = 'firstname\n' + ''.join('U%d\n' % i for i in range(30))
     c.post(body)
     names = [[u['firstname'] for u in c.export()] for dummy in range(3)]

@@ -127,7 +127,7 @@ def test_cli_fleet_starts_and_stops_on_sigterm(tmp_path):
             proc.kill()
 
 
-def test_s4_1000_rows_in_one_request(emu, c):
+def test_1000_rows_in_one_request(emu, c):
     body = 'firstname,lastname,exten,context,line_protocol,username,email\n' + ''.join(
         'F%d,L%d,%d,default,sip,u%d,u%d@x.org\n' % (i, i, 1000 + (i % 1000), i, i) for i in range(1000))
     r = c.post(body)

@@ -40,13 +40,13 @@ def normalized(body, base):
 
 
 @pytest.mark.parametrize('route', ROUTES)
-def test_s13_2_list_bodies_are_the_real_ones(emu_fresh, cf, route):
+def test_list_bodies_are_the_real_ones(emu_fresh, cf, route):
     setup_alice(cf)
     got = normalized(cf.get('/1.1/' + route), emu_fresh.url)
     assert got == normalized(sample(route.replace('/', '_') + '.json'), emu_fresh.url)
 
 
-def test_s13_2_extension_search_bodies_and_export(emu_fresh, cf):
+def test_extension_search_bodies_and_export(emu_fresh, cf):
     setup_alice(cf)
     for exten in ('1001', '2001'):
         got = normalized(cf.get('/1.1/extensions', search=exten), emu_fresh.url)
@@ -55,7 +55,7 @@ def test_s13_2_extension_search_bodies_and_export(emu_fresh, cf):
     assert normalized(export, emu_fresh.url) == normalized(sample('users_export.json'), emu_fresh.url)
 
 
-def test_s13_seed_first_extension_id_34_and_feature_codes(emu_fresh, cf):
+def test_seed_first_extension_id_34_and_feature_codes(emu_fresh, cf):
     features = cf.get('/1.1/extensions')
     assert features['total'] == 33 and {e['context'] for e in features['items']} == {'xivo-features'}
     assert {'*10', '_*99.'} <= {e['exten'] for e in features['items']}
@@ -66,7 +66,7 @@ def test_s13_seed_first_extension_id_34_and_feature_codes(emu_fresh, cf):
     assert cf.get('/1.1/extensions')['total'] == 35
 
 
-def test_s13_1_total_before_paging_and_no_default_page(emu_fresh, cf):
+def test_total_before_paging_and_no_default_page(emu_fresh, cf):
     setup_alice(cf)
     page = cf.get('/1.1/extensions', limit='2', offset='1')
     assert page['total'] == 35 and len(page['items']) == 2
@@ -79,7 +79,7 @@ def test_s13_1_total_before_paging_and_no_default_page(emu_fresh, cf):
 
 @pytest.mark.parametrize('route', ['/1.1/users', '/1.1/contexts', '/1.1/extensions', '/1.1/voicemails',
                                    '/1.1/lines', '/1.1/endpoints/sip'])
-def test_s13_1_bad_limit_offset_direction_order(emu_fresh, cf, route):
+def test_bad_limit_offset_direction_order(emu_fresh, cf, route):
     cases = [({'limit': '0'}, "Input Error - field 'limit': wrong type. Should be a positive number"),
              ({'limit': 'abc'}, "Input Error - field 'limit': wrong type. Should be a positive number"),
              ({'offset': '-1'}, "Input Error - field 'offset': wrong type. Should be a positive number"),
@@ -91,7 +91,7 @@ def test_s13_1_bad_limit_offset_direction_order(emu_fresh, cf, route):
         assert (r.status_code, r.json()) == (400, [message]), (route, params)
 
 
-def test_s13_1_unknown_parameters_ignored_search_is_ilike(emu_fresh, cf):
+def test_unknown_parameters_ignored_search_is_ilike(emu_fresh, cf):
     setup_alice(cf)
     assert cf.get('/1.1/users', username='zzz')['total'] == 1  # not a users column
     assert cf.get('/1.1/users', search='asmi')['total'] == 0  # username is not searched
@@ -104,7 +104,7 @@ def test_s13_1_unknown_parameters_ignored_search_is_ilike(emu_fresh, cf):
     assert cf.get('/1.1/voicemails', number='1001', context='nosuch')['total'] == 0
 
 
-def test_s13_2_observed_filters(emu_fresh, cf):
+def test_observed_filters(emu_fresh, cf):
     setup_alice(cf)
     assert cf.get('/1.1/extensions', exten='9999')['total'] == 0
     assert cf.get('/1.1/extensions', context='nosuch')['total'] == 0
@@ -121,13 +121,13 @@ def test_s13_2_observed_filters(emu_fresh, cf):
     assert cf.get('/1.1/entities', search='XIVO')['total'] == 1
 
 
-def test_s13_1_cti_profiles_ignore_parameters(emu_fresh, cf):
+def test_cti_profiles_ignore_parameters(emu_fresh, cf):
     assert len(cf.get('/1.1/cti_profiles', limit='1', search='zzz', order='nope')['items']) == 4
     r = cf.request('GET', '/1.1/cti_profiles', params={'limit': 'abc'})  # search_params still runs
     assert r.status_code == 400
 
 
-def test_s13_2_every_read_checks_its_acl(emu_fresh, cf):
+def test_every_read_checks_its_acl(emu_fresh, cf):
     setup_alice(cf)
     acls = sorted(set(READ_ACLS.values()))
     emu_fresh.apply_seed({'ws_users': [{'login': 'admin', 'password': 'passadmin', 'acls': ['confd.#']},
@@ -140,7 +140,7 @@ def test_s13_2_every_read_checks_its_acl(emu_fresh, cf):
         assert r.status_code == 401 and r.text == 'Unauthorized Access', path
 
 
-def test_s13_2_single_resources_and_404_texts(emu_fresh, cf):
+def test_single_resources_and_404_texts(emu_fresh, cf):
     setup_alice(cf)
     pairs = [('/1.1/voicemails', 1), ('/1.1/extensions', 34), ('/1.1/lines', 1), ('/1.1/incalls', 1),
              ('/1.1/endpoints/sip', 1), ('/1.1/contexts', 3), ('/1.1/entities', 1), ('/1.1/cti_profiles', 3),
@@ -159,7 +159,7 @@ def test_s13_2_single_resources_and_404_texts(emu_fresh, cf):
         assert r.status_code == 404 and r.headers['Content-Type'].startswith('text/html'), path
 
 
-def test_s13_2_association_lists(emu_fresh, cf):
+def test_association_lists(emu_fresh, cf):
     created = setup_alice(cf)
     base, uuid = emu_fresh.url, created['user_uuid']
     assert cf.get('/1.1/users/%s/lines' % uuid) == {'total': 1, 'items': [
@@ -173,7 +173,7 @@ def test_s13_2_association_lists(emu_fresh, cf):
     assert cf.get('/1.1/users/1/lines')['total'] == 1  # by id as well
 
 
-def test_s12_9_users_views_directory_and_summary(emu_fresh, cf):
+def test_users_views_directory_and_summary(emu_fresh, cf):
     created = setup_alice(cf)
     directory = cf.get('/1.1/users', view='directory')['items'][0]
     assert directory == {'id': 1, 'uuid': created['user_uuid'], 'line_id': 1, 'agent_id': None, 'firstname': 'Alice',
@@ -193,7 +193,7 @@ def test_s12_9_users_views_directory_and_summary(emu_fresh, cf):
     assert r.json() == ["Input Error - view 'nope' does not exist"]  # the view is checked before limit
 
 
-def test_s13_seed_context_ranges(emu_fresh, cf):
+def test_seed_context_ranges(emu_fresh, cf):
     item = cf.get('/1.1/contexts', name='from-extern')['items'][0]
     assert item['incall_ranges'] == [{'start': '2000', 'end': '2999', 'did_length': 4}]
     emu_fresh.apply_seed({'contexts': [
@@ -216,7 +216,7 @@ def test_s13_seed_context_ranges(emu_fresh, cf):
         "Input Error - Extension '3101' is outside of range for context 'default'"
 
 
-def test_s13_3_c6_extension_of_a_group_queue_outcall(emu_fresh, cf):
+def test_an_extension_of_a_group_queue_or_outcall_is_refused(emu_fresh, cf):
     emu_fresh.apply_seed({'extensions': [{'exten': '1500', 'context': 'default', 'owner': 'group',
                                           'owner_name': 'sales'},
                                          {'exten': '1501', 'context': 'default', 'owner': 'queue'},
@@ -238,7 +238,7 @@ def test_s13_3_c6_extension_of_a_group_queue_outcall(emu_fresh, cf):
     assert cf.post(head + 'A,1502,default,sip\n').json()['created'][0]['extension_id'] == 37
 
 
-def test_s12_15_line_exten_of_an_incall_before_context_type(emu_fresh, cf):
+def test_line_exten_of_an_incall_before_context_type(emu_fresh, cf):
     """The real answer of samples/real-16.15/import_400_error.json, row for row."""
     setup_alice(cf, 'perm1')
     real = sample('import_400_error.json')['errors'][0]
@@ -252,7 +252,7 @@ def test_s12_15_line_exten_of_an_incall_before_context_type(emu_fresh, cf):
     assert error['details'] == real['details'] and isinstance(error['timestamp'], int)
 
 
-def test_s13_3_c7_incall_texts(emu_fresh, cf):
+def test_incall_association_texts(emu_fresh, cf):
     setup_alice(cf, 'perm1')
     head = 'firstname,incall_exten,incall_context\n'
     # reused across requests: the typeval comes from the database (u'1')
@@ -268,7 +268,7 @@ def test_s13_3_c7_incall_texts(emu_fresh, cf):
         "Resource Error - ContextType 'internal' cannot be associated ('id': ")
 
 
-def test_s13_3_entity_id_zero_is_the_default_entity(emu_fresh, cf):
+def test_entity_id_zero_is_the_default_entity(emu_fresh, cf):
     r = cf.post('firstname,entity_id\nA,0\nB,\n')
     assert r.status_code == 201, r.text
     assert {u['entity_id'] for u in cf.export()} == {'1'}
@@ -280,13 +280,13 @@ def test_s13_3_entity_id_zero_is_the_default_entity(emu_fresh, cf):
         assert [u['entity_id'] for u in cf.export() if u['uuid'] == uuid] == ['2']
 
 
-def test_s13_3_orphan_row_with_an_incall_is_a_500_from_the_source(emu_fresh, cf):
+def test_orphan_row_with_an_incall_is_a_500_from_the_source(emu_fresh, cf):
     # IncallAssociator.update_destination reads user.id of a row without user
     r = cf.post('incall_exten,incall_context\n2001,from-extern\n')
     assert (r.status_code, r.json()) == (500, ["Unexpected error: 'NoneType' object has no attribute 'id'"])
 
 
-def test_s13_infos_uuid_stable(emu_fresh, cf):
+def test_infos_uuid_stable(emu_fresh, cf):
     uuid = cf.get('/1.1/infos')['uuid']
     assert uuid == emu_fresh.uuid and len(uuid) == 36
     emu_fresh.reset(save=False)
@@ -295,7 +295,7 @@ def test_s13_infos_uuid_stable(emu_fresh, cf):
     assert cf.control('GET', 'state').json()['uuid'] == uuid
 
 
-def test_s1_5_head_export_is_get_without_body(emu_fresh, cf):
+def test_head_export_is_get_without_body(emu_fresh, cf):
     setup_alice(cf, 'perm1')
     for accept in ('application/json', '*/*'):
         get = cf.request('GET', '/1.1/users/export', headers={'Accept': accept})
@@ -307,7 +307,7 @@ def test_s1_5_head_export_is_get_without_body(emu_fresh, cf):
     assert cf.request('HEAD', '/1.1/users/import').status_code == 405
 
 
-def test_s15_3_request_log_counts_list_items(emu_fresh, cf):
+def test_request_log_counts_list_items(emu_fresh, cf):
     setup_alice(cf, 'perm1')
     emu_fresh.request_log.clear()
     cf.get('/1.1/extensions', limit='10')

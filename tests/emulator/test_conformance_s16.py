@@ -7,7 +7,7 @@ from .conftest import first_error
 HEAD = 'firstname,lastname,exten,context,line_protocol,sip_username\n'
 
 
-def test_s16_a_sip_name_held_by_a_trunk_is_found_then_refused(emu_fresh, cf):
+def test_a_sip_name_held_by_a_trunk_is_found_then_refused(emu_fresh, cf):
     # On the real server: POST /1.1/trunks, POST /1.1/endpoints/sip (id 2, one endpoint
     # existed), PUT /1.1/trunks/1/endpoints/sip/2. Here the seed makes the same state.
     emu_fresh.apply_seed({'sip_endpoints': [{'username': 'firstsip'},
@@ -25,7 +25,7 @@ def test_s16_a_sip_name_held_by_a_trunk_is_found_then_refused(emu_fresh, cf):
     assert answer.status_code == 201 and answer.json()['created'][0]['sip_id'] == 1
 
 
-def test_s16_an_extension_held_by_a_group(emu_fresh, cf):
+def test_an_extension_held_by_a_group(emu_fresh, cf):
     emu_fresh.apply_seed({'extensions': [{'exten': '1028', 'context': 'default'},
                                          {'exten': '1029', 'context': 'default'},
                                          {'exten': '1030', 'context': 'default', 'owner': 'group',
@@ -36,7 +36,7 @@ def test_s16_an_extension_held_by_a_group(emu_fresh, cf):
         "Resource Error - Extension is associated with a group ('associated_id': u'1', 'id': 36)")
 
 
-def test_s16_a_voicemail_of_another_user_is_shared_and_renamed(emu_fresh, cf):
+def test_a_voicemail_of_another_user_is_shared_and_renamed(emu_fresh, cf):
     head = HEAD.strip() + ',voicemail_name,voicemail_number,voicemail_context\n'
     assert cf.post(head + 'Bob,Jones,1002,default,sip,,Bob VM,1002,default\n').status_code == 201
     answer = cf.post(head + 'Alice,Smith,1003,default,sip,,Alice VM,1002,default\n')

@@ -15,7 +15,7 @@ def rows(count, first=1000):
     return ''.join('U%d,%d,default,sip\n' % (i, first + i) for i in range(count))
 
 
-def test_s15_1_cost_is_request_plus_rows_failing_rows_included(emu, c, server_time):
+def test_cost_is_request_plus_rows_failing_rows_included(emu, c, server_time):
     clock = server_time(server_module)
     emu.speed.set(row_cost=0.02, request_cost=0.1)
     r = c.post(HEAD + rows(9) + 'Bad,5000,default,sip\n')
@@ -28,7 +28,7 @@ def test_s15_1_cost_is_request_plus_rows_failing_rows_included(emu, c, server_ti
     assert clock.slept == [pytest.approx(0.1 + 10 * 0.02), pytest.approx(0.1)]
 
 
-def test_s15_reads_go_on_during_an_import_and_see_it_only_once_committed(emu, c, server_time):
+def test_reads_go_on_during_an_import_and_see_it_only_once_committed(emu, c, server_time):
     started, release = threading.Event(), threading.Event()
 
     def held(seconds):
@@ -62,7 +62,7 @@ def test_s15_reads_go_on_during_an_import_and_see_it_only_once_committed(emu, c,
     assert [e['status'] for e in emu.request_log if e['path'] == '/1.1/users/import'] == [201]
 
 
-def test_s15_one_import_at_a_time(emu, c, server_time):
+def test_one_import_at_a_time(emu, c, server_time):
     lock = threading.Lock()
     inside = [0, 0]   # imports spending server time now, the most at once
 
@@ -90,7 +90,7 @@ def test_s15_one_import_at_a_time(emu, c, server_time):
     assert len(c.export()) == 4
 
 
-def test_s15_speed_through_the_control_endpoint(emu, c):
+def test_speed_through_the_control_endpoint(emu, c):
     assert c.control('GET', 'speed').json() == {'row_cost': 0.0, 'request_cost': 0.0}
     r = c.control('POST', 'speed', json={'row_cost': 0.002})
     assert r.json() == {'row_cost': 0.002, 'request_cost': 0.0} and emu.speed.row_cost == 0.002

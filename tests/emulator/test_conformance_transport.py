@@ -10,12 +10,12 @@ from .conftest import first_error
 HEADER = 'firstname,lastname,exten,context,line_protocol\n'
 
 
-def test_s1_1_https_with_verified_certificate(emu, c):
+def test_https_with_verified_certificate(emu, c):
     assert emu.url.startswith('https://127.0.1.')
     assert c.request('GET', '/1.1/users').status_code == 200
 
 
-def test_s1_2_token_from_xivo_auth(emu):
+def test_token_from_xivo_auth(emu):
     r = requests.post(emu.auth_url + '/0.1/token', auth=('admin', 'passadmin'),
                       json={'backend': 'xivo_service', 'expiration': 60}, verify=emu.ca_path)
     data = r.json()['data']
@@ -24,12 +24,12 @@ def test_s1_2_token_from_xivo_auth(emu):
     assert data['acls'] == ['confd.#']
 
 
-def test_s1_2_token_admin_backend(emu, c):
+def test_token_admin_backend(emu, c):
     token = c.new_token('root', 'secret', backend='xivo_admin')
     assert c.request('GET', '/1.1/users', headers={'X-Auth-Token': token}, token=False).status_code == 200
 
 
-def test_s1_2_token_bad_credentials_401(emu):
+def test_token_bad_credentials_401(emu):
     r = requests.post(emu.auth_url + '/0.1/token', auth=('admin', 'nope'),
                       json={'backend': 'xivo_service', 'expiration': 60}, verify=emu.ca_path)
     assert r.status_code == 401
@@ -38,20 +38,20 @@ def test_s1_2_token_bad_credentials_401(emu):
     assert isinstance(body['timestamp'][0], float)
 
 
-def test_s1_2_token_invalid_expiration_400(emu):
+def test_token_invalid_expiration_400(emu):
     r = requests.post(emu.auth_url + '/0.1/token', auth=('admin', 'passadmin'),
                       json={'backend': 'xivo_service', 'expiration': -1}, verify=emu.ca_path)
     assert r.status_code == 400 and r.json()['reason'] == ['Invalid expiration']
 
 
-def test_s1_2_token_revoked(emu, c):
+def test_token_revoked(emu, c):
     token = c.new_token()
     r = requests.delete(emu.auth_url + '/0.1/token/' + token, verify=emu.ca_path)
     assert r.status_code == 200
     assert c.request('GET', '/1.1/users', token=False, headers={'X-Auth-Token': token}).status_code == 401
 
 
-def test_s1_2_basic_rejected_with_digest_challenge(emu, c):
+def test_basic_rejected_with_digest_challenge(emu, c):
     r = c.request('GET', '/1.1/users', token=False, auth=('admin', 'passadmin'))
     assert r.status_code == 401
     assert r.text == 'Unauthorized Access'
@@ -60,12 +60,12 @@ def test_s1_2_basic_rejected_with_digest_challenge(emu, c):
     assert r.headers['Set-Cookie'].startswith('session=')
 
 
-def test_s1_2_digest_with_cookie_accepted(emu, c):
+def test_digest_with_cookie_accepted(emu, c):
     r = c.request('GET', '/1.1/users', token=False, auth=HTTPDigestAuth('admin', 'passadmin'))
     assert r.status_code == 200
 
 
-def test_s1_2_digest_needs_cookie(emu, c):
+def test_digest_needs_cookie(emu, c):
     first = c.request('GET', '/1.1/users', token=False)
     assert first.status_code == 401
     # answer the challenge properly but without the session cookie
@@ -81,12 +81,12 @@ def test_s1_2_digest_needs_cookie(emu, c):
     assert r.status_code == 200
 
 
-def test_s1_2_digest_wrong_password_401(emu, c):
+def test_digest_wrong_password_401(emu, c):
     r = c.request('GET', '/1.1/users', token=False, auth=HTTPDigestAuth('admin', 'bad'))
     assert r.status_code == 401
 
 
-def test_s1_2_token_without_acl_falls_to_digest_401(emu, c):
+def test_token_without_acl_falls_to_digest_401(emu, c):
     emu.apply_seed({'ws_users': [{'login': 'admin', 'password': 'passadmin', 'acls': ['confd.#']},
                                  {'login': 'reader', 'password': 'pw', 'acls': ['confd.users.export.read']}]})
     token = c.new_token('reader', 'pw')
@@ -95,7 +95,7 @@ def test_s1_2_token_without_acl_falls_to_digest_401(emu, c):
     assert r.status_code == 401 and 'Digest' in r.headers['WWW-Authenticate']
 
 
-def test_s1_2_acl_patterns():
+def test_acl_patterns():
     from tests.emulator.auth import acl_matches
     assert acl_matches('confd.#', 'confd.users.import.create')
     assert acl_matches('confd.users.*.create', 'confd.users.import.create')
@@ -103,7 +103,7 @@ def test_s1_2_acl_patterns():
     assert not acl_matches('dird.#', 'confd.users.read')
 
 
-def test_s1_3_post_201_created_body(emu, c):
+def test_post_201_created_body(emu, c):
     r = c.post(HEADER + 'Jean,Dupont,1000,default,sip\n')
     assert r.status_code == 201
     entry = r.json()['created'][0]
@@ -113,18 +113,18 @@ def test_s1_3_post_201_created_body(emu, c):
     assert entry['sccp_id'] is None and entry['line_id'] and entry['sip_id'] and entry['extension_id']
 
 
-def test_s1_4_put_updated_201(emu, c):
+def test_put_updated_201(emu, c):
     uuid = c.post(HEADER + 'Jean,Dupont,1000,default,sip\n').json()['created'][0]['user_uuid']
     r = c.put('uuid,lastname\n%s,Durand\n' % uuid)
     assert r.status_code == 201 and r.json()['updated'][0]['user_uuid'] == uuid
     assert c.export()[0]['lastname'] == 'Durand'
 
 
-def test_s1_4_put_uuid_mandatory(emu, c):
+def test_put_uuid_mandatory(emu, c):
     assert first_error(c.put('firstname\nA\n')) == "Resource Not Found - User was not found ('uuid': None)"
 
 
-def test_s1_6_list_pagination_and_filters(emu, c):
+def test_list_pagination_and_filters(emu, c):
     c.post(HEADER + 'Ann,Zed,1001,default,sip\nBob,Young,1002,default,sip\nCid,Xu,1003,default,sccp\n')
     r = c.request('GET', '/1.1/users', params={'limit': '2', 'offset': '1'}).json()
     assert r['total'] == 3 and [u['lastname'] for u in r['items']] == ['Young', 'Zed']
@@ -138,7 +138,7 @@ def test_s1_6_list_pagination_and_filters(emu, c):
     assert len(r['items']) == 1
 
 
-def test_s1_6_list_errors(emu, c):
+def test_list_errors(emu, c):
     r = c.request('GET', '/1.1/users', params={'limit': 'x'})
     assert r.status_code == 400
     assert r.json() == ["Input Error - field 'limit': wrong type. Should be a positive number"]
@@ -146,7 +146,7 @@ def test_s1_6_list_errors(emu, c):
     assert r.json() == ["Input Error - order: column 'nope' was not found"]
 
 
-def test_s12_9_list_limit_zero_and_view(emu, c):
+def test_list_limit_zero_and_view(emu, c):
     r = c.request('GET', '/1.1/users', params={'limit': '0'})
     assert r.status_code == 400
     assert r.json() == ["Input Error - field 'limit': wrong type. Should be a positive number"]
@@ -154,7 +154,7 @@ def test_s12_9_list_limit_zero_and_view(emu, c):
     assert r.json() == ["Input Error - view 'foo' does not exist"]
 
 
-def test_s12_9_item_shape_1615(emu, c):
+def test_item_shape_1615(emu, c):
     c.post('firstname,exten,context,line_protocol,voicemail_name,voicemail_number,voicemail_context,'
            'incall_exten,incall_context\nA,1000,default,sip,VM,1000,default,2000,from-extern\n')
     item = c.request('GET', '/1.1/users').json()['items'][0]
@@ -167,12 +167,12 @@ def test_s12_9_item_shape_1615(emu, c):
     assert item['voicemail']['name'] == 'A'
 
 
-def test_s12_9_entity_filter_by_name(emu, c):
+def test_entity_filter_by_name(emu, c):
     c.post('firstname\nA\n')
     assert c.request('GET', '/1.1/users', params={'entity': 'xivotest'}).json()['total'] == 1
 
 
-def test_s12_9_get_by_id_and_uuid(emu, c):
+def test_get_by_id_and_uuid(emu, c):
     created = c.post('firstname\nA\n').json()['created'][0]
     assert c.request('GET', '/1.1/users/%d' % created['user_id']).json()['uuid'] == created['user_uuid']
     assert c.request('GET', '/1.1/users/' + created['user_uuid']).json()['id'] == created['user_id']
@@ -182,13 +182,13 @@ def test_s12_9_get_by_id_and_uuid(emu, c):
     assert r.json() == ["Resource Not Found - User was not found ('id': UUID('%s'))" % missing]
 
 
-def test_s12_9_non_id_path_html_404(emu, c):
+def test_non_id_path_html_404(emu, c):
     for path in ('/1.1/users/abc', '/1.1/users/'):
         r = c.request('GET', path)
         assert r.status_code == 404 and r.headers['Content-Type'].startswith('text/html')
 
 
-def test_s12_21_routes_before_auth(emu, c):
+def test_routes_before_auth(emu, c):
     r = c.request('GET', '/1.1/nothing', token=False)
     assert r.status_code == 404 and r.headers['Content-Type'].startswith('text/html')
     r = c.request('GET', '/1.1/users/import', token=False)
@@ -196,36 +196,36 @@ def test_s12_21_routes_before_auth(emu, c):
     assert r.json() == ['The method is not allowed for the requested URL.']
 
 
-def test_s1_7_media_type_ignored(emu, c):
+def test_media_type_ignored(emu, c):
     for ctype in ('text/plain', 'application/json', None):
         r = c.post('firstname\nA\n', ctype=ctype)
         assert r.status_code == 201 and r.json()['created'][0]['user_id']
 
 
-def test_s1_7_form_content_type_is_empty_body(emu, c):
+def test_form_content_type_is_empty_body(emu, c):
     for ctype in ('application/x-www-form-urlencoded', 'multipart/form-data; boundary=x'):
         r = c.post('firstname\nA\n', ctype=ctype)
         assert r.status_code == 201 and r.json() == {'created': []}
     assert c.export() == []
 
 
-def test_s1_7_charset_honoured(emu, c):
+def test_charset_honoured(emu, c):
     r = c.post('firstname\nJérôme\n'.encode('iso-8859-1'), ctype='text/csv; charset=iso-8859-1')
     assert r.status_code == 201
     assert c.export()[0]['firstname'] == 'Jérôme'
 
 
-def test_s1_7_unknown_charset_500(emu, c):
+def test_unknown_charset_500(emu, c):
     r = c.post('firstname\nA\n', ctype='text/csv; charset=foo-bar')
     assert r.status_code == 500 and r.json() == ['Unexpected error: unknown encoding: foo-bar']
 
 
-def test_s12_10_unknown_charset_empty_body_201(emu, c):
+def test_unknown_charset_empty_body_201(emu, c):
     r = c.post(b'', ctype='text/csv; charset=foo-bar')
     assert r.status_code == 201 and r.json() == {'created': []}
 
 
-def test_s12_10_decode_error_counts_from_cell_start(emu, c):
+def test_decode_error_counts_from_cell_start(emu, c):
     r = c.post(b'firstname,lastname\nAb,J\xe9r\xf4me\n')
     assert r.status_code == 500
     assert r.json() == ["Unexpected error: 'utf8' codec can't decode byte 0xe9 in position 1: "
@@ -233,7 +233,7 @@ def test_s12_10_decode_error_counts_from_cell_start(emu, c):
     assert c.export() == []
 
 
-def test_s12_11_chunked_body_ignored(emu, c):
+def test_chunked_body_ignored(emu, c):
     def gen():
         yield b'firstname\n'
         yield b'A\n'
@@ -242,7 +242,7 @@ def test_s12_11_chunked_body_ignored(emu, c):
     assert c.export() == []
 
 
-def test_s12_14_caller_id_over_160_is_500_leaking_values(emu, c):
+def test_caller_id_over_160_is_500_leaking_values(emu, c):
     r = c.post('firstname,lastname,email\n%s,%s,leak@example.com\n' % ('a' * 100, 'b' * 100))
     assert r.status_code == 500
     msg = r.json()[0]
