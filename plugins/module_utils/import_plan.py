@@ -173,8 +173,10 @@ def check_keys(keys):
         raise ConfdError(str(exc))
 
 
-def differing_columns(values, user, header, update_password, update_identity=False):
-    """The CSV columns whose value differs from the server's user (export row)."""
+def differing_columns(values, user, header, update_password, update_identity=False,
+                      zero_exported_empty=()):
+    """The CSV columns whose value differs from the server's user (export row).
+    ``zero_exported_empty``: the columns whose 0 the server's export shows as an empty cell."""
     has_line = bool(user.get('line_protocol'))
     changed = []
     for column in header:
@@ -188,6 +190,8 @@ def differing_columns(values, user, header, update_password, update_identity=Fal
             continue
         wanted = values.get(column, '')
         current = user.get(column, '')
+        if column in zero_exported_empty and current == '':
+            current = '0'
         # PUT refuses an empty boolean, integer, SIP credential or firstname
         # (docs/server-behaviour.md#update-by-put), and an empty SIP username means "let the
         # server choose": only nullable strings are unset.
@@ -288,8 +292,9 @@ def plan(header, rows, users, keys=DEFAULT_KEYS, update=False, update_password=F
         else:
             outcome.uuid = match.user.get('uuid') or None
             if update:
-                outcome.changes = differing_columns(row.values, match.user, header,
-                                                    update_password, update_identity)
+                outcome.changes = differing_columns(
+                    row.values, match.user, header, update_password, update_identity,
+                    platform.zero_exported_empty if platform is not None else ())
                 if update_password and platform is not None:
                     # A secret the server never shows cannot be compared: it is set again.
                     outcome.changes += [c for c in platform.unreadable_secrets

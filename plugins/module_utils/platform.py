@@ -69,6 +69,8 @@ class Platform:
     # Secret columns the server never shows (so never compared): with update_password, a
     # row that holds one sets it again on every run.
     unreadable_secrets = ()
+    # The export's columns whose 0 it writes as an empty cell (compared as 0).
+    zero_exported_empty = frozenset()
     # What an update that changes a name leaves as it was, for a warning ('' when nothing).
     name_not_refreshed = ''
     columns = None              # a Columns

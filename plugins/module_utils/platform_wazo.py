@@ -671,6 +671,9 @@ class WazoPlatform(Platform):
     # without its charset) gets JSON; text/csv; charset=utf-8, text/* or */* get CSV.
     export_accept = 'application/json'
     update_by_import = False
+    # Read in wazo-confd's export (26.08): every cell is ``value or ""``, and subscription_type
+    # is the one integer it does not cast to text, so a 0 comes out empty.
+    zero_exported_empty = frozenset(('subscription_type',))
     # wazo-auth keeps the password and shows it to no one.
     unreadable_secrets = ('password',)
     name_not_refreshed = NAME_NOT_REFRESHED

@@ -150,3 +150,15 @@ def test_a_lost_answer_is_settled_by_reading_the_user_back(wazo, tmp_path, fault
     assert writes(wazo) == [('PUT', '/users/%s' % uuid)] * puts
     assert by_exten(wazo)['1001']['mobile_phone_number'] == '+33622222222'
     assert [u['status'] for u in run(wazo, tmp_path, text)['users']] == ['unchanged']
+
+
+def test_a_subscription_type_0_is_unchanged_and_can_be_set(wazo, tmp_path):
+    """wazo-confd's export writes a subscription type 0 as an empty cell."""
+    text = HEADER.replace('\n', ',subscription_type\n') + \
+        'Alice,Smith,asmith@example.com,asmith,,default,sip,1001,,,%s\n'
+    statuses = []
+    for value in ('0', '2', '2', '0', '0'):
+        result = run(wazo, tmp_path, text % value)
+        statuses.append(result['users'][0]['status'])
+        assert str(by_exten(wazo)['1001']['subscription_type']) == ('' if value == '0' else value)
+    assert statuses == ['unchanged', 'updated', 'unchanged', 'updated', 'unchanged']

@@ -211,3 +211,15 @@ def test_a_server_gone_mid_row_fails_the_row_and_stops():
         _updater(client).update(outcome)
     assert outcome.status == Status.FAILED and 'partly updated (firstname changed)' in \
         outcome.error
+
+
+@pytest.mark.parametrize('wanted, shown, changed', [
+    ('0', '', False), ('1', '', True), ('0', '1', True), ('', '', False)])
+def test_a_subscription_type_0_that_the_wazo_export_shows_empty_is_no_change(wanted, shown,
+                                                                             changed):
+    header = ['firstname', 'lastname', 'exten', 'context', 'subscription_type']
+    server = [dict(SERVER[0], subscription_type=shown)]
+    rows = _rows(header, 'Bob,Jones,1002,ctx-a,%s' % wanted)
+    outcome, = import_plan.plan(header, rows, server, update=True, platform=WAZO)
+    assert outcome.status == (Status.UPDATE if changed else Status.UNCHANGED)
+    assert (outcome.changes == ['subscription_type']) is changed
