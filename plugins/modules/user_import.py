@@ -185,6 +185,11 @@ options:
       - Update existing users whose columns differ from the file, through
         C(PUT /1.1/users/import) with their uuid, sending only the differing columns.
       - Empty boolean or integer cells never unset a value (confd refuses that).
+      - On Wazo Platform, which has no update by import, each user is changed on its own
+        (C(PUT /1.1/users/<uuid>); its login, name, e-mail and password in wazo-auth); a row
+        whose differing columns need another resource (line, extension, SIP endpoint, incall,
+        voicemail, call permissions) fails, naming each such column. wazo-auth never shows a
+        password, so with O(update_password=true) every row that holds one sets it again.
     type: bool
     default: false
   update_password:
@@ -433,7 +438,8 @@ timings:
   sample: {"read_file": 0.01, "read_server": 0.12, "plan": 0.02, "import": 21.3, "reports": 0.01}
 batches:
   description: Every import request, in order, with its C(method), C(rows), C(seconds) and the
-    C(answer) (the HTTP status, C(uncertain) or C(error)).
+    C(answer) (the HTTP status, C(uncertain) or C(error)); on a platform without an update by
+    import (Wazo), one entry per updated user, C(method=update), with its C(requests).
   returned: when something was sent, or would have been
   type: list
   elements: dict
