@@ -80,7 +80,7 @@ VOICEMAIL_BOOLEAN_DEFAULTS = (         # confd rejects them empty when a voicema
 
 def normalize_header(name):
     """The form used to look a header up: trimmed, BOM removed, lower-case."""
-    return name.replace(u'\ufeff', u'').strip().lower()
+    return name.replace('\ufeff', '').strip().lower()
 
 
 def closest_header(name, candidates=KNOWN_HEADERS):

@@ -146,7 +146,7 @@ def workdir(tmp_path_factory):
     files = materialize(FILES, tmp_path / 'files')
     out = tmp_path / 'out'
     out.mkdir()
-    (out / 'backup.csv').write_text(u'old content\n')
+    (out / 'backup.csv').write_text('old content\n')
     valid = sorted(glob.glob(os.path.join(SAMPLES, '*.csv'))) + [os.path.join(files, n) for n in CRAFTED_VALID]
     (tmp_path / 'vars.json').write_text(json.dumps({'valid_files': valid, 'out_dir': str(out),
                                                     'samples_dir': SAMPLES}))

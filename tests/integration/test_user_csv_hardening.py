@@ -173,8 +173,8 @@ def test_mixed_encodings_are_read_line_by_line_without_mojibake(run):
                                          'cp1252': {'count': 1, 'lines': [3]}}
     assert any('read as cp1252 (line 3)' in w for w in outcome['warnings'])
     rows = read_csv(str(tmp / 'out' / 'mixed.csv'))
-    assert [r[:2] for r in rows[1:]] == [[u'Hélène', u'Dupré'], [u'Hélène', u'Lefèvre'], [u'Zoé', u'Müller']]
-    assert u'Ã' not in (tmp / 'out' / 'mixed.csv').read_text(encoding='utf-8')
+    assert [r[:2] for r in rows[1:]] == [['Hélène', 'Dupré'], ['Hélène', 'Lefèvre'], ['Zoé', 'Müller']]
+    assert 'Ã' not in (tmp / 'out' / 'mixed.csv').read_text(encoding='utf-8')
 
 
 def test_excel_unicode_text_is_read_tab_separated(run):
@@ -183,8 +183,8 @@ def test_excel_unicode_text_is_read_tab_separated(run):
     assert (outcome['encoding'], outcome['delimiter'], outcome['line_ends']) == ('utf-16-le', '\t', 'LF')
     rows = read_csv(str(tmp / 'out' / 'excel.csv'))
     assert rows[0] == ['firstname', 'lastname', 'call_transfer_enabled', 'context', 'line_protocol', 'exten']
-    assert rows[1:] == [[u'Hélène', u'Dupré', '1', 'default', 'sip', '1000'],
-                        [u'Zoé', u'Mül"ler', '1', 'default', 'sip', '1001']]
+    assert rows[1:] == [['Hélène', 'Dupré', '1', 'default', 'sip', '1000'],
+                        ['Zoé', 'Mül"ler', '1', 'default', 'sip', '1001']]
 
 
 def test_cr_only_line_ends_are_read_as_line_ends(run):
@@ -192,4 +192,4 @@ def test_cr_only_line_ends_are_read_as_line_ends(run):
     outcome = result.result('cr only')
     assert (outcome['encoding'], outcome['line_ends'], outcome['rows']) == ('cp1252', 'CR', 2)
     assert any('CR alone (classic Mac OS)' in w for w in outcome['warnings'])
-    assert [r[:2] for r in read_csv(str(tmp / 'out' / 'cr.csv'))[1:]] == [[u'Hélène', u'Dupré'], [u'Zoé', u'Müller']]
+    assert [r[:2] for r in read_csv(str(tmp / 'out' / 'cr.csv'))[1:]] == [['Hélène', 'Dupré'], ['Zoé', 'Müller']]

@@ -48,13 +48,13 @@ def test_lengths(column, limit):
 
 @pytest.mark.parametrize('column,good,bad', [
     ('mobile_phone_number', ['+33612', '*12#', '0'], ['33 6', 'abc', '+', '++1']),
-    ('username', ['ab', 'j.doe@x.org', "a!$&'()*+,;=%~_-"], ['a', 'a b', 'a' * 255, u'é1']),
+    ('username', ['ab', 'j.doe@x.org', "a!$&'()*+,;=%~_-"], ['a', 'a b', 'a' * 255, 'é1']),
     ('password', ['abcd', 'a' * 64], ['abc', 'a' * 65, 'a@bcd', 'ab cd']),
     ('language', ['fr_FR', 'en_US'], ['fr', 'FR_fr', 'fr-FR']),
     ('call_permission_password', ['1234', '#*1'], ['', 'a1', '1' * 17][1:]),
     ('voicemail_password', ['1234', '1' * 80], ['12a', '1' * 81, '#1']),
     ('sip_username', ['abc_1-2', 'a' * 40], ['a b', 'a' * 41, 'a.b']),
-    ('sip_secret', ['pa ss!~', 'x' * 80], ['x' * 81, u'pässe', 'a\tb']),
+    ('sip_secret', ['pa ss!~', 'x' * 80], ['x' * 81, 'pässe', 'a\tb']),
     ('exten', ['1000', '_1XXX', '_[1-3]XX.', '0' * 40], ['12a', '1' * 41, '_', 'abc']),
     ('incall_exten', ['2000'], ['20a0']),
 ])
@@ -85,7 +85,7 @@ def test_integers_and_ranges():
     assert errors(simultaneous_calls='0') == ['simultaneous_calls']
     assert errors(simultaneous_calls='21') == ['simultaneous_calls']
     assert errors(entity_id='x') == ['entity_id']
-    assert errors(entity_id=u'\u0661') == ['entity_id']
+    assert errors(entity_id='\u0661') == ['entity_id']
 
 
 @pytest.mark.parametrize('value', ['true', 'yes', ' 1', '2', 'on'])

@@ -34,12 +34,12 @@ def test_parse_mode():
 
 def test_write_then_unchanged_then_changed(tmp_path):
     dest = str(tmp_path / 'out.csv')
-    assert F.write_atomically(dest, u'a,é\n')['changed'] is True
-    assert open(dest, 'rb').read() == u'a,é\n'.encode('utf-8')
+    assert F.write_atomically(dest, 'a,é\n')['changed'] is True
+    assert open(dest, 'rb').read() == 'a,é\n'.encode('utf-8')
     assert mode_of(dest) == 0o600
-    assert F.write_atomically(dest, u'a,é\n')['changed'] is False
+    assert F.write_atomically(dest, 'a,é\n')['changed'] is False
     result = F.write_atomically(dest, 'b\n', backup=True)
-    assert result['changed'] and open(result['backup_file']).read() == u'a,é\n'
+    assert result['changed'] and open(result['backup_file']).read() == 'a,é\n'
     assert open(dest).read() == 'b\n'
     assert sorted(os.listdir(str(tmp_path))) == sorted(['out.csv', os.path.basename(result['backup_file'])])
 

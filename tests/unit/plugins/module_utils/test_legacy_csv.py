@@ -85,13 +85,13 @@ def test_unterminated_quote_at_eof():
 # ---------------------------------------------------------------- encodings
 
 def test_utf8(tmp_path):
-    conv, used, rows = convert(tmp_path, u'firstname|lastname\nJérôme|Ünal\n'.encode('utf-8'))
-    assert used == 'utf-8' and rows[0]['firstname'] == u'Jérôme'
+    conv, used, rows = convert(tmp_path, 'firstname|lastname\nJérôme|Ünal\n'.encode('utf-8'))
+    assert used == 'utf-8' and rows[0]['firstname'] == 'Jérôme'
 
 
 def test_utf8_bom(tmp_path):
-    conv, used, rows = convert(tmp_path, b'\xef\xbb\xbf' + u'firstname|lastname\nJérôme|X\n'.encode('utf-8'))
-    assert used == 'utf-8-sig' and rows[0]['firstname'] == u'Jérôme'
+    conv, used, rows = convert(tmp_path, b'\xef\xbb\xbf' + 'firstname|lastname\nJérôme|X\n'.encode('utf-8'))
+    assert used == 'utf-8-sig' and rows[0]['firstname'] == 'Jérôme'
     assert conv.columns[:2] == ['firstname', 'lastname']
 
 
@@ -101,32 +101,32 @@ def test_utf8_bom_explicit(tmp_path):
 
 
 def test_cp1252_detected(tmp_path):
-    conv, used, rows = convert(tmp_path, u'firstname|lastname\nJérôme|O\u2019Neil\n'.encode('cp1252'))
+    conv, used, rows = convert(tmp_path, 'firstname|lastname\nJérôme|O\u2019Neil\n'.encode('cp1252'))
     assert used == 'cp1252'
-    assert rows[0] == dict(firstname=u'Jérôme', lastname=u'O\u2019Neil', call_transfer_enabled='1')
+    assert rows[0] == dict(firstname='Jérôme', lastname='O\u2019Neil', call_transfer_enabled='1')
 
 
 def test_latin1_fallback_when_cp1252_undefined(tmp_path):
-    data = u'firstname|lastname\nJérôme|A\x81\n'.encode('latin-1')
+    data = 'firstname|lastname\nJérôme|A\x81\n'.encode('latin-1')
     conv, used, rows = convert(tmp_path, data)
-    assert used == 'latin-1' and rows[0]['firstname'] == u'Jérôme'
+    assert used == 'latin-1' and rows[0]['firstname'] == 'Jérôme'
 
 
 def test_explicit_latin1(tmp_path):
-    conv, used, rows = convert(tmp_path, u'firstname\nJérôme\n'.encode('latin-1'), encoding='latin-1')
-    assert used == 'latin-1' and rows[0]['firstname'] == u'Jérôme'
+    conv, used, rows = convert(tmp_path, 'firstname\nJérôme\n'.encode('latin-1'), encoding='latin-1')
+    assert used == 'latin-1' and rows[0]['firstname'] == 'Jérôme'
 
 
 def test_explicit_wrong_encoding_names_the_line_and_byte_before_anything_is_read(tmp_path):
     with pytest.raises(S.LegacyCsvError) as error:
-        convert(tmp_path, u'firstname\nA\n\nJérôme\n'.encode('latin-1'), encoding='utf-8')
+        convert(tmp_path, 'firstname\nA\n\nJérôme\n'.encode('latin-1'), encoding='utf-8')
     assert error.value.line == 4
     assert str(error.value).startswith('cannot be decoded as utf-8: byte 0xe9 at line 4 (invalid')
 
 
 def test_detection_is_chunked(tmp_path, monkeypatch):
     monkeypatch.setattr(S, 'CHUNK', 7)
-    data = (u'firstname\n' + u'Jérôme\n' * 50).encode('utf-8')
+    data = ('firstname\n' + 'Jérôme\n' * 50).encode('utf-8')
     conv, used, rows = convert(tmp_path, data)
     assert used == 'utf-8' and len(rows) == 50
 

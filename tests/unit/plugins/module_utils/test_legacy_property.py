@@ -20,7 +20,7 @@ from ansible_collections.xivo.confd.plugins.module_utils.file_output import Atom
 # One header per confd column (the pre-15.15 names exclude their 15.15 counterparts).
 OPTIONAL = [name for name in M.KNOWN_HEADERS
             if name not in ('firstname', 'voicemailnumber', 'voicemailaskpassword')]
-ALPHABET = st.sampled_from(list(u'aZ09 |"\n\r\t,;é€ñ_-.@*#') + [u'\u4e2d', u'1', u'0'])
+ALPHABET = st.sampled_from(list('aZ09 |"\n\r\t,;é€ñ_-.@*#') + ['\u4e2d', '1', '0'])
 CELL = st.one_of(st.text(ALPHABET, max_size=12), st.sampled_from(['', '0', '1', '1000', 'sip', 'default']))
 
 

@@ -19,7 +19,7 @@ from ansible_collections.xivo.confd.plugins.module_utils import legacy_csv as L
 from ansible_collections.xivo.confd.plugins.module_utils import legacy_records as P
 from ansible_collections.xivo.confd.plugins.module_utils import legacy_source as S
 
-HEADER = u'firstname|lastname|phonenumber|context\n'
+HEADER = 'firstname|lastname|phonenumber|context\n'
 
 
 def write(tmp_path, data, name='in.csv'):
@@ -69,14 +69,14 @@ def test_not_text_names_what_the_file_is(data, what):
 
 
 def test_text_with_a_stray_nul_or_escape_is_text():
-    assert S.not_text((HEADER + u'J\x00ean|D\x1b|1000|default\n').encode()) is None
-    assert S.not_text(u'é|€|x\n'.encode('cp1252')) is None
+    assert S.not_text((HEADER + 'J\x00ean|D\x1b|1000|default\n').encode()) is None
+    assert S.not_text('é|€|x\n'.encode('cp1252')) is None
     assert S.not_text(HEADER.encode('utf-16-le'), wide=True) is None
 
 
 @pytest.mark.parametrize('data,cause', [
     (gzip.compress(HEADER.encode(), mtime=0), 'it is a gzip file (compressed): decompress it first'),
-    (HEADER.encode('utf-16-le') + u'Jean|Dupont|1000|default\n'.encode('utf-16-le'),
+    (HEADER.encode('utf-16-le') + 'Jean|Dupont|1000|default\n'.encode('utf-16-le'),
      'it is UTF-16 text without a BOM (utf-16-le, by the NUL bytes beside its letters): set '
      'encoding: utf-16-le'),
     (bytes(range(256)) * 300, 'it is a binary file, not text'),
@@ -89,9 +89,9 @@ def test_a_file_that_is_not_legacy_text_is_refused_with_its_real_cause(tmp_path,
 
 
 def test_utf16_without_bom_is_read_when_named(tmp_path):
-    data = (HEADER + u'Hélène|Dupont|1000|default\r\n').encode('utf-16-le')
+    data = (HEADER + 'Hélène|Dupont|1000|default\r\n').encode('utf-16-le')
     source, converter, rows = convert(write(tmp_path, data), encoding='utf-16-le')
-    assert source.encoding == 'utf-16-le' and rows[0]['firstname'] == u'Hélène'
+    assert source.encoding == 'utf-16-le' and rows[0]['firstname'] == 'Hélène'
 
 
 def test_a_bom_that_contradicts_the_encoding_asked_for_is_refused(tmp_path):
@@ -112,14 +112,14 @@ def test_a_directory_is_refused(tmp_path):
 # ---------------------------------------------------------------- mixed encodings
 
 def test_a_file_mixing_utf8_and_cp1252_lines_is_decoded_line_by_line(tmp_path):
-    data = (HEADER.encode() + u'Hélène|Dupré|1000|default\n'.encode('utf-8')
-            + u'Hélène|Lefèvre|1001|default\n'.encode('cp1252')
+    data = (HEADER.encode() + 'Hélène|Dupré|1000|default\n'.encode('utf-8')
+            + 'Hélène|Lefèvre|1001|default\n'.encode('cp1252')
             + b'Paul|Martin|1002|default\n'
-            + u'Zoé|Müller|1003|default\n'.encode('cp1252'))
+            + 'Zoé|Müller|1003|default\n'.encode('cp1252'))
     source, converter, rows = convert(write(tmp_path, data))
     assert source.encoding == 'mixed: utf-8 + cp1252' and source.codec is None
-    assert [r['lastname'] for r in rows] == [u'Dupré', u'Lefèvre', 'Martin', u'Müller']
-    assert [r['firstname'] for r in rows][:2] == [u'Hélène', u'Hélène']       # no HÃ©lÃ¨ne
+    assert [r['lastname'] for r in rows] == ['Dupré', 'Lefèvre', 'Martin', 'Müller']
+    assert [r['firstname'] for r in rows][:2] == ['Hélène', 'Hélène']       # no HÃ©lÃ¨ne
     assert source.encoding_lines == {'utf-8': {'count': 1, 'lines': [2]},
                                      'cp1252': {'count': 2, 'lines': [3, 5]}}
     assert ('mixed encodings: 1 line(s) are UTF-8 and 2 are not, read as cp1252 (line 3, 5): '
@@ -127,29 +127,29 @@ def test_a_file_mixing_utf8_and_cp1252_lines_is_decoded_line_by_line(tmp_path):
 
 
 def test_mixed_lines_that_cp1252_cannot_decode_are_latin1(tmp_path):
-    data = (HEADER.encode() + u'Hélène|A|1000|default\n'.encode('utf-8') + b'Ren\xe9\x81|B|1001|default\n')
+    data = (HEADER.encode() + 'Hélène|A|1000|default\n'.encode('utf-8') + b'Ren\xe9\x81|B|1001|default\n')
     source, converter, rows = convert(write(tmp_path, data))
     assert source.encoding == 'mixed: utf-8 + latin-1'
-    assert rows[1]['firstname'] == u'Ren\xe9\x81'
+    assert rows[1]['firstname'] == 'Ren\xe9\x81'
     assert source.encoding_lines['latin-1'] == {'count': 1, 'lines': [3]}
 
 
 def test_mixed_line_numbers_are_capped_but_counted(tmp_path):
-    data = HEADER.encode() + u'é|A||\n'.encode('utf-8') + u'é|B||\n'.encode('cp1252') * 30
+    data = HEADER.encode() + 'é|A||\n'.encode('utf-8') + 'é|B||\n'.encode('cp1252') * 30
     with S.open_source(write(tmp_path, data), max_listed=5) as source:
         assert source.encoding_lines['cp1252'] == {'count': 30, 'lines': [3, 4, 5, 6, 7]}
         assert '(line 3, 4, 5, 6, 7)' in source.warnings[0]
 
 
 def test_classify_lines_leaves_ascii_out_and_reads_across_chunks():
-    data = b'ascii\n' + u'é\n'.encode('utf-8') + u'è\n'.encode('cp1252') + b'last'
+    data = b'ascii\n' + 'é\n'.encode('utf-8') + 'è\n'.encode('cp1252') + b'last'
     chunks = [data[i:i + 3] for i in range(0, len(data), 3)]
     assert S.classify_lines(chunks) == {'utf-8': {'count': 1, 'lines': [2]},
                                         'cp1252': {'count': 1, 'lines': [3]}}
 
 
 def test_a_whole_cp1252_file_keeps_one_codec(tmp_path):
-    data = HEADER.encode() + u'Hélène|Lefèvre|1001|default\n'.encode('cp1252')
+    data = HEADER.encode() + 'Hélène|Lefèvre|1001|default\n'.encode('cp1252')
     source, converter, rows = convert(write(tmp_path, data))
     assert source.encoding == 'cp1252' and source.encoding_lines is None
     assert not [w for w in converter.summary_warnings() if 'encoding' in w]
@@ -157,33 +157,33 @@ def test_a_whole_cp1252_file_keeps_one_codec(tmp_path):
 
 # ---------------------------------------------------------------- UTF-16, tabs, line ends
 
-EXCEL_UNICODE_TEXT = (codecs.BOM_UTF16_LE + u'firstname\tlastname\tphonenumber\tcontext\r\n'
-                      u'Hélène\t"Du\tpré"\t1000\tdefault\r\n'
-                      u'\r\n'
-                      u'Zoé\tMüller\t1001\tdefault\r\n'.encode('utf-16-le'))
+EXCEL_UNICODE_TEXT = (codecs.BOM_UTF16_LE + 'firstname\tlastname\tphonenumber\tcontext\r\n'
+                      'Hélène\t"Du\tpré"\t1000\tdefault\r\n'
+                      '\r\n'
+                      'Zoé\tMüller\t1001\tdefault\r\n'.encode('utf-16-le'))
 
 
 def test_excel_unicode_text_utf16le_tab_crlf(tmp_path):
     source, converter, rows = convert(write(tmp_path, EXCEL_UNICODE_TEXT))
     assert (source.encoding, source.delimiter, source.newline) == ('utf-16-le', '\t', '\n')
     assert [(r['firstname'], r['lastname'], r['exten']) for r in rows] == [
-        (u'Hélène', u'Du\tpré', '1000'), (u'Zoé', u'Müller', '1001')]
+        ('Hélène', 'Du\tpré', '1000'), ('Zoé', 'Müller', '1001')]
     assert converter.header_line == 1 and converter.blank_lines == 1
     assert ('tab-separated utf-16-le file (Excel "Unicode text"): read with the tab as the '
             'delimiter') in converter.summary_warnings()
 
 
 def test_utf16be_with_bom_and_pipes(tmp_path):
-    data = codecs.BOM_UTF16_BE + (HEADER + u'Hélène|A\tB|1000|default\n').encode('utf-16-be')
+    data = codecs.BOM_UTF16_BE + (HEADER + 'Hélène|A\tB|1000|default\n').encode('utf-16-be')
     source, converter, rows = convert(write(tmp_path, data))
     assert (source.encoding, source.delimiter) == ('utf-16-be', '|')
     assert rows[0]['lastname'] == 'A\tB'
 
 
 def test_utf32_with_bom(tmp_path):
-    data = codecs.BOM_UTF32_LE + (HEADER + u'Hélène|A|1000|default\n').encode('utf-32-le')
+    data = codecs.BOM_UTF32_LE + (HEADER + 'Hélène|A|1000|default\n').encode('utf-32-le')
     source, converter, rows = convert(write(tmp_path, data))
-    assert source.encoding == 'utf-32-le' and rows[0]['firstname'] == u'Hélène'
+    assert source.encoding == 'utf-32-le' and rows[0]['firstname'] == 'Hélène'
 
 
 def test_a_tab_separated_file_that_is_not_utf16_is_refused_with_the_hint(tmp_path):
@@ -194,7 +194,7 @@ def test_a_tab_separated_file_that_is_not_utf16_is_refused_with_the_hint(tmp_pat
 
 
 def test_broken_utf16_names_the_line(tmp_path):
-    data = codecs.BOM_UTF16_LE + (HEADER + u'A|B||\n').encode('utf-16-le') + b'\x00\xdc' + b'x\x00'
+    data = codecs.BOM_UTF16_LE + (HEADER + 'A|B||\n').encode('utf-16-le') + b'\x00\xdc' + b'x\x00'
     with pytest.raises(S.LegacyCsvError) as error:
         S.open_source(write(tmp_path, data))
     assert str(error.value).startswith('cannot be decoded as utf-16-le: byte 0x00 at line 3')
@@ -202,13 +202,13 @@ def test_broken_utf16_names_the_line(tmp_path):
 
 
 def test_cr_only_line_ends_are_line_ends(tmp_path):
-    data = (HEADER.replace('\n', '\r') + u'Hélène|"Du\rpré"|1000|default\r'
-            u'\r'
-            u'Zoé|Müller|1001|default').encode('cp1252')
+    data = (HEADER.replace('\n', '\r') + 'Hélène|"Du\rpré"|1000|default\r'
+            '\r'
+            'Zoé|Müller|1001|default').encode('cp1252')
     source, converter, rows = convert(write(tmp_path, data))
     assert (source.encoding, source.newline) == ('cp1252', '\r')
     assert [(r['firstname'], r['lastname']) for r in rows] == [
-        (u'Hélène', u'Du pré'), (u'Zoé', u'Müller')]
+        ('Hélène', 'Du pré'), ('Zoé', 'Müller')]
     assert [(n['line'], n['column']) for n in converter.row_warnings
             if 'line break' in n['reason']] == [(2, 'lastname')]
     assert converter.blank_lines == 1
@@ -233,7 +233,7 @@ def test_a_fifo_is_read_once(tmp_path):
     fifo = str(tmp_path / 'legacy.csv')
     os.mkfifo(fifo)
     done = threading.Event()
-    data = HEADER.encode() + u'Hélène|Dupré|1000|default\n'.encode('cp1252')
+    data = HEADER.encode() + 'Hélène|Dupré|1000|default\n'.encode('cp1252')
     writer = threading.Thread(target=feed_fifo, args=(fifo, data, done), daemon=True)
     writer.start()
     # A second open of the FIFO would wait for a writer that never comes: run it in a thread.
@@ -245,12 +245,12 @@ def test_a_fifo_is_read_once(tmp_path):
     source, converter, rows = outcome[0]
     writer.join(20)  # the writer marks itself done after its close, maybe after the reader
     assert done.is_set() and not source.regular and source.encoding == 'cp1252'
-    assert rows[0]['lastname'] == u'Dupré'
+    assert rows[0]['lastname'] == 'Dupré'
 
 
 def test_a_pipe_through_dev_fd_is_read_once(tmp_path):
     read_end, write_end = os.pipe()
-    os.write(write_end, (HEADER + u'Jean|Dupont|1000|default\n').encode())
+    os.write(write_end, (HEADER + 'Jean|Dupont|1000|default\n').encode())
     os.close(write_end)
     try:
         source, converter, rows = convert('/dev/fd/%d' % read_end)
@@ -314,11 +314,11 @@ def test_a_php_backslash_escape_is_read_as_a_quote(tmp_path):
 
 
 def test_mixed_encodings_with_cr_only_line_ends(tmp_path):
-    data = (HEADER.replace('\n', '\r').encode() + u'Hélène|Dupré|1000|default\r'.encode('utf-8')
-            + u'Zoé|Müller|1001|default'.encode('cp1252'))
+    data = (HEADER.replace('\n', '\r').encode() + 'Hélène|Dupré|1000|default\r'.encode('utf-8')
+            + 'Zoé|Müller|1001|default'.encode('cp1252'))
     source, converter, rows = convert(write(tmp_path, data))
     assert (source.encoding, source.newline) == ('mixed: utf-8 + cp1252', '\r')
-    assert [r['lastname'] for r in rows] == [u'Dupré', u'Müller']
+    assert [r['lastname'] for r in rows] == ['Dupré', 'Müller']
     assert source.encoding_lines['cp1252']['lines'] == [3]
 
 
