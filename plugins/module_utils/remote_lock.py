@@ -247,6 +247,9 @@ class RemoteLock:
         vanished = 0
         while True:
             if self._create():
+                # No lock object was there: none this controller remembers as left is.
+                if self._pending():
+                    self._write_pending([])
                 return self
             holders = [item for item in self._lock_objects() if item.get('name') == LOCK_NAME]
             if holders and holders[0].get('description') in self._pending():

@@ -148,6 +148,16 @@ def test_plan_update_lists_only_differing_columns_and_skips_secrets_by_default()
     assert outcome.changes == ['password', 'mobile_phone_number']
 
 
+def test_the_context_of_a_user_without_a_line_is_no_change():
+    # The export shows context '' for a user without a line: a row that makes no line is
+    # unchanged, not "updated" at every run (found by the Wazo reliability campaign).
+    users = [{'uuid': 'u1', 'firstname': 'Ann', 'lastname': 'Lee', 'context': '',
+              'line_protocol': '', 'exten': ''}]
+    header, rows = rows_of('firstname,lastname,context,line_protocol\nAnn,Lee,default,\n')
+    outcome, = import_plan.plan(header, rows, users, update=True)
+    assert outcome.status == 'unchanged', (outcome.status, outcome.changes)
+
+
 def test_exten_is_no_key_when_the_row_creates_no_line():
     header, rows = rows_of('firstname,exten,context,line_protocol,username\n'
                            'A,1000,default,,\nB,1001,default,,bee\nC,1002,default,sccp,\n')
