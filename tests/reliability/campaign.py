@@ -5,9 +5,12 @@ Each run: random users (good rows, rows already on the server, rows to update, a
 planner or the server refuses), a random batch size, a random fault schedule (one or two faults
 from FAULTS), one import; then the faults are lifted and a clean re-run must finish the job.
 Every run checks the invariants of ``harness`` and counts duplicates, lost users and leaks.
+The Wazo Platform servers of the campaign (``--wazo-servers``) take ``--wazo-runs`` seeds of
+the same rows and faults into a tenant (``tests/reliability/wazo.py``); their lines of the
+table are named ``wazo: <fault>``.
 
     source scripts/env.sh
-    python -m tests.reliability.campaign --runs 200 --out tests/reliability/results/campaign-results.json
+    python -m tests.reliability.campaign --runs 200 --wazo-runs 100 --out tests/reliability/results/campaign-results.json
     python -m tests.reliability.render tests/reliability/results/campaign-results.json > docs/reliability.md
 """
 
@@ -25,7 +28,7 @@ import threading
 import time
 
 from tests.emulator import Fleet
-from tests.reliability import harness, trust
+from tests.reliability import harness, trust, wazo
 
 # name -> (description, function(rng) -> (faults to set, client options))
 FAULTS = collections.OrderedDict()
@@ -206,11 +209,16 @@ def one_run(seed, server, ca_path):
     return record
 
 
+def wazo_run(seed, server, ca_path):
+    return wazo.one_run(seed, server, ca_path, pick_faults)
+
+
 def run_campaign(runs=200, first_seed=1, servers=4, first_address='127.0.5.30', budget=None,
-                 trials=25):
+                 trials=25, wazo_runs=0, wazo_servers=2):
     """Run seeds first_seed .. first_seed+runs-1 over a small fleet (one thread per server),
-    then ``trials`` seeds of each class of trust.py. Stops starting new runs once ``budget``
-    seconds have passed. Returns the records."""
+    then ``trials`` seeds of each class of trust.py; ``wazo_runs`` seeds on ``wazo_servers``
+    Wazo servers besides (their addresses after the XiVO ones). Stops starting new runs once
+    ``budget`` seconds have passed. Returns the records."""
     started = time.time()
     seeds = queue.Queue()
     # The trials first: they are short, and a budget must not leave a class untried.
@@ -219,19 +227,27 @@ def run_campaign(runs=200, first_seed=1, servers=4, first_address='127.0.5.30', 
             seeds.put((trial, seed))
     for seed in range(first_seed, first_seed + runs):
         seeds.put((one_run, seed))
+    wazo_seeds = queue.Queue()
+    for seed in range(first_seed, first_seed + wazo_runs):
+        wazo_seeds.put((wazo_run, seed))
+    wazo_servers = wazo_servers if wazo_runs else 0
     records = []
     lock = threading.Lock()
-    with Fleet(servers, first_address=first_address, port=0, auth_port=0, seed=harness.SEED) as fleet:
+    with Fleet(servers + wazo_servers, first_address=first_address, port=0, auth_port=0,
+               seed=harness.SEED, wazo_seed=wazo.SEED,
+               profiles=['16.15'] * servers + ['wazo-26.08'] * wazo_servers) as fleet:
         def worker(server):
+            work = wazo_seeds if server in fleet.servers[servers:] else seeds
             while budget is None or time.time() - started < budget:
                 try:
-                    function, seed = seeds.get_nowait()
+                    function, seed = work.get_nowait()
                 except queue.Empty:
                     return
                 try:
                     record = function(seed, server, fleet.ca_path)
                 except Exception as exc:  # a traceback is a finding too: keep going, report it
                     record = dict(seed=seed, faults=['?'], rows=0, problems=['traceback: %r' % exc],
+                                  platform='wazo' if work is wazo_seeds else 'xivo',
                                   duplicates=0, lost=0, leaks=0, tokens_left=0, requests=0,
                                   wrong_person_updates=0)
                 with lock:
@@ -245,12 +261,25 @@ def run_campaign(runs=200, first_seed=1, servers=4, first_address='127.0.5.30', 
     return records, time.time() - started
 
 
+WAZO_LINE = 'wazo: %s'
+
+
+def descriptions():
+    """What each line of the table tried."""
+    found = collections.OrderedDict((k, v[0]) for k, v in FAULTS.items())
+    found.update(trust.CLASSES)
+    found.update((WAZO_LINE % k, 'on Wazo 26.08, into a tenant: ' + v[0]) for k, v in FAULTS.items())
+    return found
+
+
 def aggregate(records):
     """Per fault: runs, rows, duplicates, lost users, leaks, unrevoked tokens, other problems."""
     table = collections.OrderedDict((name, collections.Counter())
                                     for name in list(FAULTS) + list(trust.CLASSES))
     for record in records:
         for name in record['faults']:
+            if record.get('platform') == 'wazo':
+                name = WAZO_LINE % name
             line = table.setdefault(name, collections.Counter())
             line['runs'] += 1
             line['rows'] += record['rows']
@@ -271,14 +300,17 @@ def main(argv=None):
     parser.add_argument('--address', default='127.0.5.30')
     parser.add_argument('--budget', type=float, default=None, help='seconds; stop starting runs after')
     parser.add_argument('--trials', type=int, default=25, help='seeds of each class of trust.py')
+    parser.add_argument('--wazo-runs', type=int, default=100,
+                        help='seeds run on the Wazo Platform 26.08 servers')
+    parser.add_argument('--wazo-servers', type=int, default=2)
     parser.add_argument('--out', default=None, help='JSON file for the records')
     args = parser.parse_args(argv)
     records, elapsed = run_campaign(args.runs, args.first_seed, args.servers, args.address, args.budget,
-                                    args.trials)
+                                    args.trials, args.wazo_runs, args.wazo_servers)
     data = dict(command='python -m tests.reliability.campaign ' + ' '.join(argv if argv is not None else sys.argv[1:]),
                 date=datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%d %H:%M UTC'),
                 elapsed=round(elapsed, 1), runs=len(records), python=platform.python_version(),
-                faults=dict(list((k, v[0]) for k, v in FAULTS.items()) + list(trust.CLASSES.items())),
+                faults=dict(descriptions()),
                 table=dict((k, dict(v)) for k, v in aggregate(records).items()), records=records)
     text = json.dumps(data, indent=1, sort_keys=True, default=str)
     if args.out:

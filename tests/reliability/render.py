@@ -167,7 +167,13 @@ def render(data):
              'users to update, rows the planner or the server refuses), random batch sizes, a random '
              'fault schedule (one or two faults per run), one import in-process through the real '
              '`ConfdClient` and `import_executor.Importer` against emulated confd 16.15 servers, then a clean '
-             're-run.', '',
+             're-run. The lines `wazo: <fault>` are the same rows and faults on emulated Wazo Platform 26.08 '
+             'servers (`tests/reliability/wazo.py`), imported into a tenant through the collection\'s import '
+             'run (`ImportRun`: the legacy contexts found by label, the wazo-auth logins checked across tenants, '
+             'updates through `PUT /1.1/users/<uuid>`, the server lock a call permission of the tenant); '
+             'besides the checks below, a Wazo run counts as a duplicate any wazo-auth user left without its '
+             'confd user, and as a leak any lock left after the clean re-run (the call permission, the '
+             'controller\'s lock file or its memory of a lock it could not release).', '',
              '* Command: `source scripts/env.sh && %s`' % data['command'],
              '* Date: %s; %d runs in %.0f s (Python %s)' % (data['date'], data['runs'], data['elapsed'], data['python']),
              '* Every run checks: every row in exactly one of created / updated / unchanged / failed-with-reason '
