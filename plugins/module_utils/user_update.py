@@ -24,6 +24,7 @@ from ansible_collections.xivo.confd.plugins.module_utils.confd_client import (
     ConfdAuthRefused, ConfdError, ConfdInterrupted, ConfdUncertain, ConfdUnreachable,
     describe_error_body)
 from ansible_collections.xivo.confd.plugins.module_utils.import_plan import Status
+from ansible_collections.xivo.confd.plugins.module_utils.text import sanitize_message
 
 # Sends of one request, read back in between, before its row is given up.
 MAX_ATTEMPTS = 3
@@ -108,7 +109,7 @@ class Updater:
                 if response.status in (200, 201, 204):
                     record['answer'] = response.status
                     return None
-                body = describe_error_body(response.body, response.text) or 'an empty body'
+                body = describe_answer(response) or 'an empty body'
                 if response.status not in UNCERTAIN_STATUSES and \
                         'json' in (response.content_type or 'application/json'):
                     return '%s refused the %s (columns %s): %s %s' % (
@@ -137,10 +138,12 @@ class Updater:
         body = dict(request.body) if request.body is not None else None
         if request.keep:
             # A route that replaces every field: the current ones are sent with the change.
-            current = self._read(request)
+            current, answer = self._read(request)
             if current is None:
-                raise ConfdError('the %s could not read the current %s first'
-                                 % (request.what, self._service(request)))
+                raise ConfdError('%s answered %s to the read of %s that the %s needs first '
+                                 '(its current fields are sent with the change): not sent'
+                                 % (self._service(request), answer, request.check,
+                                    request.what))
             body = dict((field, current[field]) for field in request.keep if field in current)
             body.update(request.body or {})
         self.requests += 1
@@ -153,7 +156,8 @@ class Updater:
                                 headers={'Accept': 'application/json'}, **kwargs)
 
     def _read(self, request):
-        """The JSON body of GET ``request.check``, or None when it is not there."""
+        """(the JSON body of GET ``request.check`` or None when it is not there, a description
+        of the answer)."""
         self.reads += 1
         response = self.client.call(
             'GET', request.check, idempotent=True, what='read of %s' % request.check,
@@ -161,8 +165,9 @@ class Updater:
                                                    service=request.api),
             headers={'Accept': 'application/json'})
         if response.status != 200 or not isinstance(response.body, dict):
-            return None
-        return response.body
+            return None, '%s %s' % (response.status,
+                                    describe_answer(response) or 'with an empty body')
+        return response.body, response.status
 
     def _applied(self, request):
         """Whether the server shows the change of ``request`` (None: it cannot tell)."""
@@ -174,12 +179,26 @@ class Updater:
             raise
         except ConfdError as exc:
             raise _Unsettled('the server could not be read to check (%s)' % exc)
+        current, answer = current
         if current is None:
-            raise _Unsettled('%s could not be read back' % request.check)
+            raise _Unsettled('%s could not be read back (answer %s)' % (request.check, answer))
         return self.platform.update_applied(request, current)
 
     def _service(self, request):
         return self.platform.auth_name if request.api == 'auth' else 'confd'
+
+
+def describe_answer(response):
+    """One line of an error answer: confd's list of strings, or wazo-auth's object (its message,
+    and the message of each field in its details)."""
+    body = response.body
+    if isinstance(body, dict) and isinstance(body.get('message'), str):
+        details = body.get('details') if isinstance(body.get('details'), dict) else {}
+        fields = ['%s: %s' % (field, detail['message']) for field, detail in sorted(
+            details.items()) if isinstance(detail, dict) and isinstance(detail.get('message'), str)]
+        return sanitize_message(body['message'] + (' (%s)' % '; '.join(fields) if fields else ''),
+                                1000)
+    return describe_error_body(body, response.text)
 
 
 def _partly(done, error):

@@ -126,6 +126,8 @@ class FakeClient:
     def call(self, method, path, idempotent, what, headers=None, acl=None, api='confd',
              json=None, params=None):
         if method == 'GET':
+            if (api, path) not in self.state:
+                return ConfdResponse(404, {'message': 'No such user'}, '')
             return ConfdResponse(200, dict(self.state[(api, path)]), '')
         self.sent.append((method, api, path, json))
         answers = self.script.get((method, api, path)) or [ConfdResponse(204, None, '')]
@@ -189,14 +191,17 @@ def test_a_password_whose_answer_was_lost_is_not_sent_again():
 
 
 def test_a_refusal_after_a_change_names_what_was_changed():
-    conflict = ConfdResponse(409, {'message': 'Conflict detected', 'error_id': 'conflict'},
-                             '')
+    conflict = ConfdResponse(409, {'message': 'Conflict detected', 'error_id': 'conflict',
+                                   'details': {'username': {
+                                       'constraint_id': 'unique',
+                                       'message': 'The login "bobby" is already used'}}}, '')
     client = FakeClient({('PUT', 'auth', AUTH[1]): [conflict]}, _state())
     outcome = _outcome(['firstname', 'username'], dict(firstname='Robert', username='bobby'))
     _updater(client).update(outcome)
     assert outcome.status == Status.FAILED
     assert outcome.error.startswith('partly updated (firstname changed): wazo-auth refused')
-    assert '409' in outcome.error and 'username' in outcome.error
+    assert outcome.error.endswith('(columns username, firstname): 409 Conflict detected '
+                                  '(username: The login "bobby" is already used)')
     # wazo-auth's PUT got every current field, with the change.
     assert client.sent[1][3] == dict(username='bobby', firstname='Robert', lastname='Jones',
                                      purpose='user', enabled=True,
@@ -223,3 +228,17 @@ def test_a_subscription_type_0_that_the_wazo_export_shows_empty_is_no_change(wan
     outcome, = import_plan.plan(header, rows, server, update=True, platform=WAZO)
     assert outcome.status == (Status.UPDATE if changed else Status.UNCHANGED)
     assert (outcome.changes == ['subscription_type']) is changed
+
+
+def test_a_missing_wazo_auth_user_fails_the_row_with_what_was_changed():
+    state = _state()
+    del state[AUTH]
+    client = FakeClient({}, state)
+    outcome = _outcome(['firstname'], dict(firstname='Robert'))
+    _updater(client).update(outcome)
+    assert outcome.status == Status.FAILED
+    assert outcome.error == (
+        'partly updated (firstname changed): wazo-auth answered 404 No such user to the read of '
+        '/users/%s that the update of wazo-auth user %s needs first (its current fields are '
+        'sent with the change): not sent' % (UUID, UUID))
+    assert [sent[:3] for sent in client.sent] == [('PUT', 'confd', CONFD[1])]
