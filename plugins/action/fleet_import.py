@@ -782,7 +782,7 @@ def _report_users(path):
     try:
         with open(path) as handle:
             return json.load(handle).get('users') or []
-    except (IOError, OSError, ValueError, TypeError):
+    except (OSError, ValueError, TypeError):
         return []
 
 

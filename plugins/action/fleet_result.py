@@ -43,7 +43,7 @@ class ActionModule(ActionBase):
             text = read_private_file(fleet.outcome_path(args['run_dir'], host),
                                      base=args['run_dir'])
             if text is None:
-                raise IOError('no such file')
+                raise OSError('no such file')
             outcome = json.loads(text.decode('utf-8'))
         except (OSError, ValueError) as exc:
             result.update(failed=True, msg='%s: no outcome in %s (%s): was xivo.confd.fleet_import '

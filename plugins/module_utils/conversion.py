@@ -129,7 +129,7 @@ def cached(src, work_dir, options, convert=None, should_stop=None, base=None):
     try:
         source_digest = file_digest(src) if os.path.isfile(src) else None
         key = cache_key(src, options, source_digest)
-    except (IOError, OSError) as exc:
+    except OSError as exc:
         return dict(src=src, failed=True, msg='%s: %s' % (src, exc), cached=False)
     options_hash = options_digest(options)
     stem = os.path.splitext(os.path.basename(src))[0] or 'legacy'
@@ -282,7 +282,7 @@ def convert_to_path(src, dest, encoding='auto', unknown_columns='fail', column_m
         result.update(failed=True, interrupted=str(exc), msg=sanitize_message(
             'the conversion of %s was stopped: %s; nothing was written to %s' % (src, exc, dest)))
         return result
-    except (IOError, OSError) as exc:
+    except OSError as exc:
         # Reading src and writing dest both raise it; it names its file when it has one.
         result.update(failed=True, msg=sanitize_message('%s: %s' % (
             exc.filename or dest, str(exc.strerror or exc))))

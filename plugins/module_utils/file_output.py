@@ -80,7 +80,7 @@ def file_digest(path, algorithm='sha256'):
                 if not chunk:
                     break
                 digest.update(chunk)
-    except (IOError, OSError) as exc:
+    except OSError as exc:
         if not os.path.exists(path):
             return None
         raise exc
@@ -346,7 +346,7 @@ def check_output_file(info, path):
     if info is None or stat.S_ISREG(info.st_mode):
         return
     if stat.S_ISDIR(info.st_mode):
-        raise IOError('dest is a directory: %s' % path)
+        raise OSError('dest is a directory: %s' % path)
     if stat.S_ISLNK(info.st_mode):
         raise UnsafePath(errno.ELOOP, 'is a symbolic link: the collection does not write through '
                          'a link (remove it, or name the file it points to)', path)
@@ -376,7 +376,7 @@ def remove_file(path, base=None):
         if info is None:
             return False
         if stat.S_ISDIR(info.st_mode):
-            raise IOError('%s: is a directory' % path)
+            raise OSError('%s: is a directory' % path)
         os.unlink(name, dir_fd=directory.fd)
         return True
 
@@ -424,7 +424,7 @@ def _boot_time():
             for line in handle:
                 if line.startswith('btime '):
                     return int(line.split()[1])
-    except (IOError, OSError, ValueError):
+    except (OSError, ValueError):
         pass
     return None
 
@@ -437,7 +437,7 @@ def process_start_time(pid):
             fields = handle.read().rsplit(')', 1)[1].split()
         # Field 22 (starttime, clock ticks after boot); the split drops the first two fields.
         return boot + int(fields[19]) / float(os.sysconf('SC_CLK_TCK')) if boot else None
-    except (IOError, OSError, ValueError, IndexError):
+    except (OSError, ValueError, IndexError):
         return None
 
 
@@ -673,7 +673,7 @@ class AtomicOutput:
                                              check_mode=self.check_mode)
         except UnsafePath as exc:
             if exc.errno == errno.ENOENT and not self.create_directory:
-                raise IOError('the directory of dest does not exist: %s' % directory)
+                raise OSError('the directory of dest does not exist: %s' % directory)
             raise
         try:
             return self._enter()

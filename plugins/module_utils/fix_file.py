@@ -50,7 +50,7 @@ def read_record(path):
     try:
         with open(path) as handle:
             record = json.load(handle)
-    except (IOError, OSError, ValueError):
+    except (OSError, ValueError):
         return None
     return record if isinstance(record, dict) and isinstance(record.get('rows'), list) else None
 
@@ -142,7 +142,7 @@ def fixed_rows(report_dir, stem, source, legacy, digest_of=None):
         return {}
     try:
         current = digest_of(sorted(wanted))
-    except (IOError, OSError, ValueError):
+    except (OSError, ValueError):
         return {}
     found = {}
     for line, row in wanted.items():

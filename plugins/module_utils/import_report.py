@@ -169,7 +169,7 @@ def fix_content(header, to_fix, legacy_src=None, conversion=None, warnings=None,
             content, digests = source_rows.legacy_subset(legacy_src, lines, codec_of(conversion))
             return dict(content=content, digests=digests, lines=lines, legacy=True,
                         formula_cells=cells)
-        except (IOError, OSError, ValueError, LegacyCsvError) as exc:
+        except (OSError, ValueError, LegacyCsvError) as exc:
             if warnings is not None:
                 warnings.append('the rows to fix could not be cut from %s (%s): they are '
                                 'written in the confd format' % (legacy_src, exc))

@@ -83,7 +83,7 @@ def test_exception_leaves_dest(tmp_path):
 
 
 def test_missing_directory(tmp_path):
-    with pytest.raises(IOError):
+    with pytest.raises(OSError):
         with F.AtomicOutput(str(tmp_path / 'no' / 'x.csv')):
             pass
 
