@@ -11,23 +11,68 @@ class ModuleDocFragment:
 options:
   host:
     description:
-      - Address or name of the XiVO server, as its certificate names it when O(validate_certs=true).
+      - Address or name of the XiVO or Wazo server, as its certificate names it when
+        O(validate_certs=true).
       - If not set, the environment variable C(XIVO_CONFD_HOST) is used.
     type: str
     required: true
+  platform:
+    description:
+      - What the server is. C(xivo) is XiVO (confd 16.x, xivo-auth); C(wazo) is Wazo Platform
+        (wazo-confd, wazo-auth, tenants).
+      - C(auto) asks the server C(GET /1.1/infos) before anything else and takes C(wazo) when the
+        answer holds C(wazo_version) (every Wazo since 17.01), else C(xivo). It looks for confd
+        first on O(port) (or 9486 when O(port) is not set) without prefix, then under C(/api) on
+        the same port (or on 443); a place that refuses the connection, answers plain HTTP or a
+        C(404) is skipped. It asks once without credentials, then with them when confd asks for
+        them (the token request goes to the authentication service of the layout found; a
+        Digest challenge means XiVO). The credentials need C(confd.infos.read). The probe sends
+        no O(tenant). Setting O(platform) (and O(port)) skips the probe.
+      - If not set, the environment variable C(XIVO_CONFD_PLATFORM) is used.
+    type: str
+    choices: [auto, xivo, wazo]
+    default: auto
+    version_added: 3.1.0
   port:
     description:
       - HTTPS port of confd.
+      - When not set, the platform's default, C(9486) for XiVO and C(443) for Wazo (nginx in front
+        of confd and wazo-auth since Wazo 20.07). For a Wazo before 20.07, set C(9486).
       - If not set, the environment variable C(XIVO_CONFD_PORT) is used.
     type: int
-    default: 9486
   auth_port:
     description:
-      - HTTPS port of xivo-auth, used to get a token when O(username) and O(password) are given
-        with O(auth_method=token).
+      - HTTPS port of the authentication service (xivo-auth, wazo-auth), used to get a token when
+        O(username) and O(password) are given with O(auth_method=token), and to find O(tenant) by
+        name.
+      - When not set, C(9497), or the port of confd when the APIs are served under a prefix (Wazo
+        20.07 and later, see O(api_prefix)).
       - If not set, the environment variable C(XIVO_CONFD_AUTH_PORT) is used.
     type: int
-    default: 9497
+  api_prefix:
+    description:
+      - The path a reverse proxy serves the APIs under; confd is then under C(<api_prefix>/confd)
+        and the authentication service under C(<api_prefix>/auth) (Wazo 20.07 and later use C(/api),
+        giving C(/api/confd/1.1) and C(/api/auth/0.1)). An empty string means the services' own
+        ports (XiVO, Wazo before 20.07).
+      - When not set, C(/api) for Wazo on any port but 9486, else none. C(/) means none too (the
+        role takes an empty variable as not set).
+      - If not set, the environment variable C(XIVO_CONFD_API_PREFIX) is used.
+    type: str
+    version_added: 3.1.0
+  tenant:
+    description:
+      - Wazo only. The tenant the users are imported into, exported from and removed from,
+        sent as C(Wazo-Tenant) on every confd request (the probe of O(platform=auto) excepted).
+      - A tenant uuid is sent as it is. A name or a slug is looked up, once per task, in
+        wazo-auth's tenant list (C(GET /0.1/tenants), ACL C(auth.tenants.read)), ignoring case;
+        it must name exactly one tenant the credentials can see.
+      - When not set, the token's own tenant (the tenant of the wazo-auth user). A root token
+        then works in the master tenant, where the customers' contexts do not exist.
+      - Ignored, with a warning, on a XiVO server.
+      - If not set, the environment variable C(XIVO_CONFD_TENANT) is used.
+    type: str
+    version_added: 3.1.0
   auth_method:
     description:
       - How O(username) and O(password) authenticate. Ignored when O(token) is set.
@@ -36,7 +81,8 @@ options:
         that expires during the task is renewed once.
       - C(digest) uses HTTP Digest with a web-services user (XiVO Configuration > Web Services
         Access). confd refuses HTTP Basic; its nonce is bound to a session cookie, which the
-        plugin sends back. Wazo 18.14 and later accept tokens only.
+        plugin sends back. Wazo accepts tokens only, so C(digest) is refused there before any
+        request (with O(platform=auto), once the probe found Wazo).
       - If not set, the environment variable C(XIVO_CONFD_AUTH_METHOD) is used.
     type: str
     choices: [token, digest]
@@ -45,13 +91,14 @@ options:
     description:
       - xivo-auth backend for O(username) and O(password), C(xivo_service) for a web-services
         user or C(xivo_admin) for a web-interface administrator.
+      - When not set, C(xivo_service) on XiVO; on Wazo no backend is sent (wazo-auth 24.08 and
+        later ignore it; earlier ones then use C(wazo_user)).
       - If not set, the environment variable C(XIVO_CONFD_AUTH_BACKEND) is used.
     type: str
-    default: xivo_service
   token:
     description:
-      - An existing xivo-auth token with the ACLs C(confd.users.export.read),
-        C(confd.users.import.create) (and C(confd.users.import.update) for updates).
+      - An existing xivo-auth or wazo-auth token with the ACLs C(confd.users.export.read),
+        C(confd.users.import.create) (and C(confd.users.import.update) for updates on XiVO).
       - It is never revoked by the plugin. confd answers C(401), not C(403), when the token lacks
         an ACL.
       - Mutually exclusive with O(username) and O(password).
@@ -59,7 +106,9 @@ options:
     type: str
   username:
     description:
-      - Login of a web-services user (or of a web-interface admin with O(auth_backend=xivo_admin)).
+      - Login of a web-services user (or of a web-interface admin with O(auth_backend=xivo_admin));
+        on Wazo, of a wazo-auth user whose policy grants the ACLs the task needs (see the
+        collection's Wazo guide).
       - If not set, the environment variable C(XIVO_CONFD_USERNAME) is used.
     type: str
   password:
@@ -69,7 +118,7 @@ options:
     type: str
   token_expiration:
     description:
-      - Lifetime in seconds of the token requested from xivo-auth.
+      - Lifetime in seconds of the token requested from xivo-auth or wazo-auth.
       - If not set, the environment variable C(XIVO_CONFD_TOKEN_EXPIRATION) is used.
     type: int
     default: 3600

@@ -37,7 +37,9 @@ except ImportError as exc:  # pragma: no cover - depends on the controller's pac
 
 from ansible.module_utils.common.parameters import env_fallback
 
-from ansible_collections.xivo.confd.plugins.module_utils.platform import platform_named
+from ansible_collections.xivo.confd.plugins.module_utils.platform import (
+    CHOICES as PLATFORM_CHOICES, UUID, guess_from_refusal, platform_named, probe,
+    probe_layouts)
 from ansible_collections.xivo.confd.plugins.module_utils.text import sanitize_message
 
 AUTH_METHODS = ('token', 'digest')
@@ -58,9 +60,13 @@ def _env(option):
 
 CONNECTION_ARGSPEC = dict(
     host=dict(type='str', required=True, fallback=_env('host')),
-    port=dict(type='int', default=9486, fallback=_env('port')),
-    auth_port=dict(type='int', default=9497, fallback=_env('auth_port')),
-    auth_backend=dict(type='str', default='xivo_service', fallback=_env('auth_backend')),
+    platform=dict(type='str', default='auto', choices=list(PLATFORM_CHOICES),
+                  fallback=_env('platform')),
+    port=dict(type='int', fallback=_env('port')),
+    auth_port=dict(type='int', fallback=_env('auth_port')),
+    api_prefix=dict(type='str', fallback=_env('api_prefix')),
+    tenant=dict(type='str', fallback=_env('tenant')),
+    auth_backend=dict(type='str', fallback=_env('auth_backend')),
     auth_method=dict(type='str', default='token', choices=list(AUTH_METHODS),
                      fallback=_env('auth_method')),
     token=dict(type='str', no_log=True, fallback=_env('token')),
@@ -145,6 +151,10 @@ class ConfdNoAnswer(ConfdUnreachable):
     treated as unreachable (a request it may have received is settled by the next run)."""
 
 
+class ConfdPlainHttp(ConfdError):
+    """The port answers plain HTTP, not HTTPS: nothing was sent."""
+
+
 class ConfdRedirect(ConfdError):
     """The server answered a redirect: never followed (it would send the token elsewhere)."""
 
@@ -202,7 +212,7 @@ class ConfdClient:
     """
 
     def __init__(self, host, port=None, auth_port=None, token=None, username=None,
-                 password=None, auth_method='token', auth_backend='xivo_service',
+                 password=None, auth_method='token', auth_backend=None,
                  token_expiration=3600, validate_certs=True, ca_path=None, timeout=300,
                  retries=3, backoff=0.5, sleep=None, session=None, connect_timeout=10,
                  deadline=300, clock=time.monotonic, platform=None, tenant=None,
@@ -213,23 +223,23 @@ class ConfdClient:
         if not token and not (username and password):
             raise ConfdError('no credentials: set token, or username and password '
                              '(a web-services user or a web-interface admin)')
-        self.platform = platform_named(platform or 'xivo')
-        if auth_method not in self.platform.auth_methods:
-            raise ConfdError('auth_method %s cannot be used with %s: it authenticates with %s '
-                             'only' % (auth_method, self.platform.title,
-                                       ' or '.join(self.platform.auth_methods)))
-        endpoints = self.platform.endpoints(host, port, auth_port, api_prefix)
+        self.host = host
+        # platform 'auto': found by the first request (the /infos probe, find_platform()).
+        self._platform = None if platform == 'auto' else platform_named(platform or 'xivo')
+        self._where = (port, auth_port, api_prefix)     # as configured (None: the default)
+        if self._platform is not None:
+            self._check_auth_method(auth_method)
+        endpoints = (self._platform or platform_named('xivo')).endpoints(
+            host, port, auth_port, api_prefix)
         check_connection_numbers(port=endpoints.port, auth_port=endpoints.auth_port,
                                  timeout=timeout, retries=retries,
                                  token_expiration=token_expiration,
                                  connect_timeout=connect_timeout, deadline=deadline)
-        self.host = host
-        self.port = endpoints.port
-        self.auth_port = endpoints.auth_port
-        # The API roots: a path such as /users/import is appended to base_url.
-        self.base_url = endpoints.confd
-        self.auth_url = endpoints.auth
-        self.tenant = tenant
+        self._use(endpoints)
+        # A tenant uuid is sent as it is; a name or slug is looked up once authenticated.
+        self._tenant_wanted = (tenant or '').strip() or None
+        self._tenant_known = not self._tenant_wanted
+        self.tenant = None
         self.username = username
         self._password = password
         self.auth_method = auth_method
@@ -273,6 +283,129 @@ class ConfdClient:
         if not token and auth_method == 'digest':
             self._digest = HTTPDigestAuth(username, password)
 
+    # -- platform and tenant ----------------------------------------------------------------
+
+    @property
+    def platform(self):
+        """The server's Platform; with platform 'auto', asking finds it (find_platform)."""
+        if self._platform is None:
+            self.find_platform()
+        return self._platform
+
+    def _use(self, endpoints):
+        self.port, self.auth_port = endpoints.port, endpoints.auth_port
+        # The API roots: a path such as /users/import is appended to base_url.
+        self.base_url, self.auth_url = endpoints.confd, endpoints.auth
+
+    def _check_auth_method(self, auth_method):
+        if auth_method not in self._platform.auth_methods:
+            raise ConfdError('auth_method %s cannot be used with %s at %s: it accepts %s only%s'
+                             % (auth_method, self._platform.title, self.host,
+                                ' or '.join(self._platform.auth_methods),
+                                ' (HTTP Digest was removed in Wazo 18.14-19.07): use '
+                                'auth_method token with a wazo-auth user'
+                                if auth_method == 'digest' else ''))
+
+    def find_platform(self):
+        """Platform 'auto': find where confd answers and what it is. Each place of
+        probe_layouts() in turn (the configured port first) is asked GET <confd>/infos; a
+        place that refuses the connection, answers plain HTTP, a 404 or a page that is not
+        confd's goes to the next. confd answers: its /infos (with the credentials when it asks
+        for them) says the platform (``wazo_version`` -> Wazo). The probe sends no tenant."""
+        port, auth_port, prefix = self._where
+        tried = []
+        for layout, probe_port, probe_prefix in probe_layouts(port, prefix):
+            guess = platform_named(layout or 'xivo')
+            self._use(guess.endpoints(self.host, probe_port, auth_port, probe_prefix))
+            url = self.base_url + '/infos'
+            try:
+                # HTTP Digest answers its challenge itself: only a XiVO confd sends one.
+                response = self._send('GET', url, True, 'platform probe (GET /infos)',
+                                      headers=self._probe_headers(), auth=self._digest)
+            except (ConfdUnreachable, ConfdPlainHttp) as exc:
+                tried.append('%s: %s' % (url, _short(exc)))
+                continue
+            body = _decode_body(response)
+            if response.status_code == 401 and not self._given_token:
+                self._platform = platform_named(guess_from_refusal(layout, response.headers))
+                self._check_auth_method(self.auth_method)
+                if self._digest is None:
+                    self._use(self._platform.endpoints(self.host, probe_port, auth_port,
+                                                       probe_prefix))
+                    self.login()
+                    response = self._send('GET', url, True, 'platform probe (GET /infos)',
+                                          headers=self._probe_headers())
+                    body = _decode_body(response)
+            if response.status_code in (401, 403):
+                self._platform = None
+                raise ConfdAuthRefused(
+                    'confd at %s refused GET /infos (%s), which tells the platform: the '
+                    'credentials were refused or lack the ACL confd.infos.read; or set platform '
+                    '(xivo or wazo)' % (url, response.status_code))
+            if response.status_code != 200 or not isinstance(body, dict) or \
+                    'uuid' not in body:
+                tried.append('%s: answered %s%s' % (url, response.status_code, '' if isinstance(
+                    body, dict) else ' (not confd)'))
+                continue
+            self._platform = platform_named(probe(body))
+            self._check_auth_method(self.auth_method)
+            self._use(self._platform.endpoints(self.host, probe_port, auth_port, probe_prefix))
+            return self._platform
+        raise ConfdUnreachable(
+            'cannot find confd on %s (platform auto): %s. Set port (and api_prefix for a '
+            'proxy), or platform.' % (self.host, '; '.join(tried)))
+
+    def _probe_headers(self):
+        """Headers of the probe: the token only (each platform reads X-Auth-Token)."""
+        headers = {'Accept': 'application/json'}
+        if self._token:
+            headers['X-Auth-Token'] = self._token
+        return headers
+
+    def find_tenant(self):
+        """The tenant every request acts in, once: a uuid as given; a name or slug looked up
+        in the authentication service's tenant list (one that matches, or an error naming
+        the others). A platform without tenants ignores the option, with a warning."""
+        if self._tenant_known:
+            return self.tenant
+        self._tenant_known = True
+        wanted = self._tenant_wanted
+        if not self.platform.has_tenants:
+            self.events.append('tenant %r ignored: %s at %s has no tenants'
+                               % (wanted, self.platform.title, self.host))
+            return None
+        if UUID.match(wanted):
+            self.tenant = wanted.lower()
+            return self.tenant
+        self.login()
+        what = '%s tenant list' % self.platform.auth_name
+        response = self._send('GET', self.auth_url + '/tenants', True, what, port=self.auth_port,
+                              headers=self.platform.headers(self._token),
+                              params={'search': wanted})
+        _refuse_redirect(response, self.host, self.auth_port, what)
+        if response.status_code in (401, 403):
+            # The body of a refusal may quote the token: never shown.
+            raise ConfdAuthRefused(
+                '%s at %s:%s refused the tenant list (%s): finding tenant %r by name needs '
+                'the ACL %s; or give the tenant\'s uuid'
+                % (self.platform.auth_name, self.host, self.auth_port, response.status_code,
+                   wanted, self.platform.acl('tenants.read')))
+        body = _decode_body(response)
+        if response.status_code != 200 or not isinstance(body, dict) or \
+                not isinstance(body.get('items'), list):
+            raise ConfdError('%s at %s:%s answered %s to the tenant list: %s'
+                             % (self.platform.auth_name, self.host, self.auth_port,
+                                response.status_code, describe_error_body(body, response.text)))
+        found = self.platform.find_tenant(body['items'], wanted)
+        if len(found) != 1:
+            raise ConfdError(
+                'tenant %r %s on %s: give its uuid, or its exact name or slug'
+                % (wanted, 'names no tenant that the credentials can see (by name or slug)'
+                   if not found else 'is ambiguous: %s match' % ', '.join(
+                       '%s (%s)' % (t.get('name'), t['uuid']) for t in found), self.host))
+        self.tenant = found[0]['uuid']
+        return self.tenant
+
     # -- authentication -------------------------------------------------------------------
 
     @property
@@ -286,10 +419,10 @@ class ConfdClient:
             return
         auth_name = self.platform.auth_name
         what = '%s token request' % auth_name
+        request = self.platform.token_request(self.auth_backend, self.token_expiration)
         response = self._send(
             'POST', self.auth_url + '/token', idempotent=True, what=what, port=self.auth_port,
-            json=self.platform.token_request(self.auth_backend, self.token_expiration),
-            auth=HTTPBasicAuth(self.username, self._password))
+            json=request, auth=HTTPBasicAuth(self.username, self._password))
         _refuse_redirect(response, self.host, self.auth_port, what)
         if response.status_code == 200:
             body = _decode_body(response) or {}
@@ -300,8 +433,9 @@ class ConfdClient:
                 return
         if response.status_code in (401, 403):
             raise ConfdCredentialsRefused(
-                '%s at %s:%s refused the credentials of user %r for backend %r (%s). %s'
-                % (auth_name, self.host, self.auth_port, self.username, self.auth_backend,
+                '%s at %s:%s refused the credentials of user %r%s (%s). %s'
+                % (auth_name, self.host, self.auth_port, self.username,
+                   ' for backend %r' % request['backend'] if request.get('backend') else '',
                    response.status_code, self.platform.credentials_hint))
         raise ConfdError('%s at %s:%s answered %s to the token request: %s'
                          % (auth_name, self.host, self.auth_port, response.status_code,
@@ -485,7 +619,7 @@ class ConfdClient:
         retry = idempotent and attempt < self.retries
         if isinstance(exc, requests.exceptions.SSLError):
             if _plain_http(exc):
-                raise ConfdError(
+                raise ConfdPlainHttp(
                     'cannot talk TLS to %s:%s (%s): the server answers in plain HTTP, not '
                     'HTTPS. Check the port (%s). Nothing was sent.'
                     % (self.host, port, what, self.platform.ports_hint))
@@ -544,10 +678,11 @@ class ConfdClient:
         A 401 with a token we created means it expired: get a new one and try once more
         (confd authenticates before reading the body, so nothing was imported).
         """
-        url = (self.auth_url if api == 'auth' else self.base_url) + path
-        port = self.auth_port if api == 'auth' else self.port
         for attempt in range(2):
-            self.login()
+            self.login()        # finds the platform first when it is 'auto'
+            self.find_tenant()
+            url = (self.auth_url if api == 'auth' else self.base_url) + path
+            port = self.auth_port if api == 'auth' else self.port
             request_headers = dict(headers or {})
             request_headers.update(self._auth_headers())
             response = self._send(method, url, idempotent, what, port=port,
@@ -576,8 +711,8 @@ class ConfdClient:
             how = ('the given token was refused: it may have expired, or %s'
                    % self.platform.access_hint())
         else:
-            how = ('the token of user %r (backend %r) was refused: %s'
-                   % (self.username, self.auth_backend, self.platform.access_hint()))
+            how = ('the token of user %r was refused: %s'
+                   % (self.username, self.platform.access_hint()))
         return 'confd at %s:%s refused the %s (%s): %s.' % (
             self.host, self.port, what, status, how)
 

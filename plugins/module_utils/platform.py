@@ -15,6 +15,7 @@ the host's Platform; it never tests the platform's name.
 
 from __future__ import annotations
 
+import re
 from collections import namedtuple
 
 # Where a server's APIs are: the confd API root (the URL its routes such as /users/import are
@@ -53,6 +54,9 @@ RowProblem = namedtuple('RowProblem', ('line', 'column', 'reason', 'severity'))
 
 NAMES = ('xivo', 'wazo')
 CHOICES = ('auto',) + NAMES
+UUID = re.compile(r'^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$')
+# The path Wazo 20.07 and later serve the APIs under (nginx on 443): /api/confd, /api/auth.
+PROXY_PREFIX = '/api'
 
 
 class Platform:
@@ -61,6 +65,7 @@ class Platform:
     name = None                 # the value of the ``platform`` option: 'xivo' | 'wazo'
     title = None                # for messages: 'XiVO confd 16.15'
     auth_methods = ('token',)   # the values of ``auth_method`` the platform accepts
+    has_tenants = False         # requests act in a tenant (the ``tenant`` option applies)
     auth_name = 'auth'          # the authentication service, for messages
     credentials_hint = ''       # what to check when the token request is refused
     ports_hint = ''             # where the services listen, for a message on a wrong port
@@ -113,6 +118,11 @@ class Platform:
         'callpermission.delete' (id=), 'tenants.read', 'auth_user.delete' (uuid=), or a
         method ('GET', 'DELETE', ...) with path= (a route, relative to the API root) and
         service= ('confd' by default; 'auth' for the authentication service)."""
+        raise NotImplementedError
+
+    def find_tenant(self, tenants, wanted):
+        """The tenants of an authentication service's tenant list (``items``) that
+        ``wanted`` (a name or a slug) names; only for a platform that has tenants."""
         raise NotImplementedError
 
     def access_hint(self):
@@ -247,6 +257,38 @@ def platform_named(name):
         from ansible_collections.xivo.confd.plugins.module_utils.platform_wazo import WAZO
         return WAZO
     raise ValueError('unknown platform %r: expected one of %s' % (name, ', '.join(CHOICES)))
+
+
+def normal_prefix(prefix):
+    """An api_prefix as '/a/b', '' for none ('' and '/' both mean none), None when unset."""
+    if prefix is None:
+        return None
+    prefix = prefix.strip().strip('/')
+    return '/' + prefix if prefix else ''
+
+
+def probe_layouts(port=None, prefix=None):
+    """Where platform ``auto`` looks for confd, in order, as (platform, port, prefix): the
+    port and prefix given first, each with both layouts when only one of them is given;
+    without either, XiVO's and early Wazo's HTTPS 9486 (no prefix), then nginx on 443 under
+    /api (Wazo 20.07 and later). ``platform`` is what the layout says before the server
+    answers (None: it cannot tell)."""
+    prefix = normal_prefix(prefix)
+    if prefix is not None:
+        return [(None if not prefix else 'wazo', port, prefix)]
+    if port is not None:
+        return [(None, port, ''), ('wazo', port, PROXY_PREFIX)]
+    return [(None, 9486, ''), ('wazo', 443, PROXY_PREFIX)]
+
+
+def guess_from_refusal(layout_platform, headers):
+    """The platform that refused a request without credentials (before /infos can be read):
+    confd 16.x falls back to HTTP Digest, so its 401 carries a Digest challenge; Wazo's confd
+    takes tokens only (it dropped Digest in 18.14-19.07)."""
+    challenge = str((headers or {}).get('WWW-Authenticate') or '').lower()
+    if 'digest' in challenge:
+        return 'xivo'
+    return layout_platform or 'wazo'
 
 
 def probe(infos_body):

@@ -24,8 +24,8 @@ from ansible_collections.xivo.confd.plugins.module_utils import confd_rules
 from ansible_collections.xivo.confd.plugins.module_utils.confd_rules import (
     ERROR, NULL, WARNING, Problem)
 from ansible_collections.xivo.confd.plugins.module_utils.platform import (
-    Columns, Endpoints, Platform, RowProblem, UpdateRequest, line_of, row_values,
-    with_values)
+    PROXY_PREFIX, Columns, Endpoints, Platform, RowProblem, UpdateRequest, line_of,
+    normal_prefix, row_values, with_values)
 from ansible_collections.xivo.confd.plugins.module_utils.platform_xivo import (
     _incall_steps, _step, ident, route_acl, service_url)
 from ansible_collections.xivo.confd.plugins.module_utils.user_identity import (
@@ -34,7 +34,6 @@ from ansible_collections.xivo.confd.plugins.module_utils.user_identity import (
 API_PREFIX = '/1.1'
 AUTH_PREFIX = '/0.1'
 PROXY_PORT = 443            # nginx, since 20.07
-PROXY_PREFIX = '/api'       # confd under /api/confd, wazo-auth under /api/auth
 PORT = 9486                 # 17.01-20.06: the services' own HTTPS ports
 AUTH_PORT = 9497
 
@@ -663,6 +662,7 @@ class WazoPlatform(Platform):
     name = 'wazo'
     title = 'Wazo Platform'
     auth_methods = ('token',)
+    has_tenants = True
     auth_name = 'wazo-auth'
     credentials_hint = 'Check username/password (a wazo-auth user, see its policy).'
     ports_hint = ('Wazo 20.07 and later serve confd and wazo-auth through nginx on HTTPS 443 '
@@ -708,6 +708,7 @@ class WazoPlatform(Platform):
         """By default the layout of Wazo 20.07 and later (nginx on 443, under /api); on port
         9486, the services' own ports of Wazo 17.01-20.06 (no prefix). ``prefix`` ('' or a
         path) says which layout, whatever the port."""
+        prefix = normal_prefix(prefix)
         if prefix is None:
             prefix = '' if port == PORT else PROXY_PREFIX
         if port is None:
@@ -737,6 +738,14 @@ class WazoPlatform(Platform):
         if purpose in _ROUTES:
             return route_acl(ids.get('service') or 'confd', purpose, ids['path'])
         return ACLS[purpose] % ids
+
+    def find_tenant(self, tenants, wanted):
+        # wazo-auth's GET /0.1/tenants lists the token's tenant and those below it, each with
+        # uuid, name and (in recent releases) slug: a name or a slug matches, in any case.
+        wanted = wanted.strip().casefold()
+        return [tenant for tenant in tenants if isinstance(tenant, dict) and tenant.get('uuid')
+                and wanted in (str(tenant.get('slug') or '').casefold(),
+                               str(tenant.get('name') or '').casefold())]
 
     def access_hint(self):
         return ('the wazo-auth user\'s policy may lack the ACL for this request (%s, %s), or '

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from ansible_collections.xivo.confd.plugins.module_utils import confd_columns, confd_rules
 from ansible_collections.xivo.confd.plugins.module_utils.platform import (
-    Columns, Endpoints, Platform, RemovalStep, drop_columns)
+    Columns, Endpoints, Platform, RemovalStep, drop_columns, normal_prefix)
 
 API_PREFIX = '/1.1'
 AUTH_PREFIX = '/0.1'
@@ -52,7 +52,8 @@ def service_url(host, port, prefix, service, version):
     """https://host:port[<prefix>/<service>]/<version>; an IPv6 address is bracketed."""
     if ':' in host and not host.startswith('['):
         host = '[%s]' % host
-    path = '%s/%s' % (prefix.rstrip('/'), service) if prefix else ''
+    prefix = normal_prefix(prefix)
+    path = '%s/%s' % (prefix, service) if prefix else ''
     return 'https://%s:%s%s%s' % (host, port, path, version)
 
 
@@ -95,7 +96,9 @@ class XivoPlatform(Platform):
                          port, auth_port)
 
     def token_request(self, backend, expiration):
-        return {'backend': backend, 'expiration': expiration}
+        # xivo_service: a web-services user (the collection's advice); xivo_admin: the
+        # web-interface administrator.
+        return {'backend': backend or 'xivo_service', 'expiration': expiration}
 
     def headers(self, token, tenant=None):
         return {'X-Auth-Token': token} if token else {}

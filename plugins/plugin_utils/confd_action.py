@@ -119,7 +119,9 @@ def client_from_args(args):
         token_expiration=args['token_expiration'],
         validate_certs=args['validate_certs'], ca_path=args['ca_path'],
         timeout=args['timeout'], retries=args['retries'],
-        connect_timeout=args.get('connect_timeout') or 10, deadline=args.get('deadline') or 300)
+        connect_timeout=args.get('connect_timeout') or 10, deadline=args.get('deadline') or 300,
+        platform=args.get('platform') or 'auto', tenant=args.get('tenant'),
+        api_prefix=args.get('api_prefix'))
 
 
 class StopWatch:

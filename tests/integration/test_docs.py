@@ -12,7 +12,8 @@ import yaml
 
 from tests.integration.collection import REPO, galaxy_metadata, run
 
-GUIDES = ('guide_awx', 'guide_migrating_a_fleet', 'guide_troubleshooting', 'server-behaviour')
+GUIDES = ('guide_awx', 'guide_migrating_a_fleet', 'guide_troubleshooting', 'guide_wazo',
+          'server-behaviour')
 CITATION = re.compile(r'server-behaviour\.md#([A-Za-z0-9_-]*)')
 CITING_TREES = ('plugins', 'roles', 'tests', 'scripts', 'docs', 'README.md')
 

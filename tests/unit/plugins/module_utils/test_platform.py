@@ -9,12 +9,13 @@ from ansible_collections.xivo.confd.plugins.module_utils import confd_columns, c
 from ansible_collections.xivo.confd.plugins.module_utils.confd_client import (
     ConfdClient, ConfdError)
 from ansible_collections.xivo.confd.plugins.module_utils.platform import (
-    Endpoints, Platform, platform_named, probe)
+    Endpoints, Platform, guess_from_refusal, platform_named, probe, probe_layouts)
 from ansible_collections.xivo.confd.plugins.module_utils.platform_wazo import WAZO
 from ansible_collections.xivo.confd.plugins.module_utils.platform_xivo import XIVO
 
 # Observed: wazo-confd 26.08 (W1, 001-infos.txt); XiVO 16.15 answers its uuid only.
 WAZO_INFOS = {'uuid': '25a8940f-b563-4537-81d0-ccd40c841a2c', 'wazo_version': '26.08'}
+TENANT_A = 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa'
 XIVO_INFOS = {'uuid': '0b0f8d6a-4e9f-4a0e-9d1b-5c2d3f4e5a6b'}
 
 
@@ -64,6 +65,7 @@ def test_wazo_addresses_follow_the_layout_of_its_release():
     assert WAZO.endpoints('old.example', 9486) == Endpoints(
         'https://old.example:9486/1.1', 'https://old.example:9497/0.1', 9486, 9497)
     assert WAZO.endpoints('old.example', prefix='') == WAZO.endpoints('old.example', 9486)
+    assert WAZO.endpoints('old.example', prefix='/') == WAZO.endpoints('old.example', 9486)
     # A proxy that serves them elsewhere.
     assert WAZO.endpoints('w', 4443, 4444, prefix='/pbx/api/') == Endpoints(
         'https://w:4443/pbx/api/confd/1.1', 'https://w:4444/pbx/api/auth/0.1', 4443, 4444)
@@ -175,7 +177,7 @@ class Session:
 def test_the_client_asks_its_platform_where_and_how():
     session = Session()
     client = ConfdClient('w.example', username='u', password='p', platform='wazo',
-                         tenant='T-1', session=session, auth_backend=None)
+                         tenant=TENANT_A, session=session, auth_backend=None)
     client.read('/infos', 'read of infos', client.platform.acl('infos'))
     client.call('DELETE', '/users/U', True, 'removal', api='auth')
     (token_url, token), (infos_url, infos), (auth_url, auth) = [
@@ -183,10 +185,10 @@ def test_the_client_asks_its_platform_where_and_how():
     assert token_url == 'https://w.example:443/api/auth/0.1/token'
     assert token['json'] == {'expiration': 3600}
     assert infos_url == 'https://w.example:443/api/confd/1.1/infos'
-    assert infos['headers']['Wazo-Tenant'] == 'T-1'
+    assert infos['headers']['Wazo-Tenant'] == TENANT_A
     assert infos['headers']['X-Auth-Token'] == 'tok-1'
     assert auth_url == 'https://w.example:443/api/auth/0.1/users/U'
-    assert auth['headers']['Wazo-Tenant'] == 'T-1'
+    assert auth['headers']['Wazo-Tenant'] == TENANT_A
     xivo = ConfdClient('x.example', token='t', session=Session())
     assert (xivo.platform, xivo.base_url, xivo.port) == (XIVO, 'https://x.example:9486/1.1', 9486)
 
@@ -198,3 +200,24 @@ def test_digest_is_refused_where_the_platform_has_none():
     with pytest.raises(ConfdError, match='cannot update users by import'):
         ConfdClient('w.example', token='t', platform='wazo',
                     session=Session()).import_csv(b'firstname\n', update=True)
+
+
+def test_auto_looks_at_the_given_port_first_then_under_api():
+    assert probe_layouts() == [(None, 9486, ''), ('wazo', 443, '/api')]
+    assert probe_layouts(8443) == [(None, 8443, ''), ('wazo', 8443, '/api')]
+    assert probe_layouts(None, '/') == [(None, None, '')]
+    assert probe_layouts(4443, 'pbx/api/') == [('wazo', 4443, '/pbx/api')]
+    # Before credentials: confd 16.x challenges for Digest; Wazo's confd takes tokens only.
+    digest = {'WWW-Authenticate': 'Digest realm="Authentication Required",nonce="n"'}
+    assert guess_from_refusal(None, digest) == 'xivo'
+    assert guess_from_refusal(None, {}) == 'wazo'
+    assert guess_from_refusal('wazo', {'Content-Type': 'application/json'}) == 'wazo'
+
+
+def test_wazo_finds_a_tenant_by_name_or_slug_in_any_case():
+    tenants = [{'uuid': 'A', 'name': 'Customer A', 'slug': 'custa'},
+               {'uuid': 'B', 'name': 'custa', 'slug': 'other'}, {'name': 'no uuid'}]
+    assert [t['uuid'] for t in WAZO.find_tenant(tenants, 'CUSTOMER a')] == ['A']
+    assert [t['uuid'] for t in WAZO.find_tenant(tenants, 'custa')] == ['A', 'B']
+    assert WAZO.find_tenant(tenants, 'Customer') == []
+    assert WAZO.has_tenants and not XIVO.has_tenants
