@@ -239,7 +239,8 @@ class ConfdClient:
         # A tenant uuid is sent as it is; a name or slug is looked up once authenticated.
         self._tenant_wanted = (tenant or '').strip() or None
         self._tenant_known = not self._tenant_wanted
-        self.tenant = None
+        self._tenant = None
+        self._own_tenant = False    # in_own_tenant(): no Wazo-Tenant for a while
         self.username = username
         self._password = password
         self.auth_method = auth_method
@@ -362,12 +363,18 @@ class ConfdClient:
             headers['X-Auth-Token'] = self._token
         return headers
 
+    @property
+    def tenant(self):
+        """The tenant uuid the requests act in (None: the credentials' own); asking settles
+        it (find_tenant)."""
+        return None if self._own_tenant else self.find_tenant()
+
     def find_tenant(self):
         """The tenant every request acts in, once: a uuid as given; a name or slug looked up
         in the authentication service's tenant list (one that matches, or an error naming
         the others). A platform without tenants ignores the option, with a warning."""
         if self._tenant_known:
-            return self.tenant
+            return self._tenant
         self._tenant_known = True
         wanted = self._tenant_wanted
         if not self.platform.has_tenants:
@@ -375,8 +382,8 @@ class ConfdClient:
                                % (wanted, self.platform.title, self.host))
             return None
         if UUID.match(wanted):
-            self.tenant = wanted.lower()
-            return self.tenant
+            self._tenant = wanted.lower()
+            return self._tenant
         self.login()
         what = '%s tenant list' % self.platform.auth_name
         response = self._send('GET', self.auth_url + '/tenants', True, what, port=self.auth_port,
@@ -403,8 +410,8 @@ class ConfdClient:
                 % (wanted, 'names no tenant that the credentials can see (by name or slug)'
                    if not found else 'is ambiguous: %s match' % ', '.join(
                        '%s (%s)' % (t.get('name'), t['uuid']) for t in found), self.host))
-        self.tenant = found[0]['uuid']
-        return self.tenant
+        self._tenant = found[0]['uuid']
+        return self._tenant
 
     # -- authentication -------------------------------------------------------------------
 
@@ -539,11 +546,12 @@ class ConfdClient:
     def in_own_tenant(self):
         """The requests made inside act in the credentials' own tenant (no Wazo-Tenant): a
         list of wazo-auth then covers every tenant they can see, not the tenant of the task."""
-        tenant, self.tenant = self.tenant, None
+        self.find_tenant()      # settled first, with the task's tenant
+        own, self._own_tenant = self._own_tenant, True
         try:
             yield self
         finally:
-            self.tenant = tenant
+            self._own_tenant = own
 
     def _request(self, method, url, timeout=None, **kwargs):
         """One HTTP exchange: certificates checked per request (REQUESTS_CA_BUNDLE overrides

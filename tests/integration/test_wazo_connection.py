@@ -13,6 +13,7 @@ from ansible_collections.xivo.confd.plugins.module_utils.confd_client import (
     ConfdAuthRefused, ConfdClient, ConfdError)
 from tests.integration.fleets import emulated_fleet
 from tests.integration.playbook import run_playbook
+from tests.emulator.wazo import WazoServer
 from tests.integration.wazo_fake import TENANT_A, TENANT_B, FakeWazo
 
 LOGIN, PASSWORD = 'wazo-migration', 'Pw-1234'
@@ -201,3 +202,29 @@ def test_a_401_body_quoting_the_token_is_never_shown(tmp_path):
     for secret in tokens + [PASSWORD]:
         assert secret not in run.stdout and secret not in run.stderr
         assert secret not in run.results_text
+
+
+@pytest.mark.parametrize('layout', ['api', 'ports'])
+def test_auto_and_a_tenant_name_on_the_emulators_wazo_profile(layout):
+    """The emulator's Wazo 26.08 profile in either layout: found by the probe, the tenant found
+    by its name, the export read in that tenant."""
+    server = WazoServer(address='127.0.71.%d' % (40 if layout == 'api' else 41), port=0,
+                        auth_port=0 if layout == 'ports' else None, layout=layout, seed={
+                            'tenants': [{'uuid': TENANT_A, 'name': 'tenanta'},
+                                        {'uuid': TENANT_B, 'name': 'tenantb'}],
+                            'auth_users': [{'username': LOGIN, 'password': PASSWORD,
+                                            'tenant': 'master',
+                                            'acls': ['confd.#', 'auth.tenants.read']}]})
+    server.start()
+    try:
+        where = dict(port=server.port)
+        if layout == 'ports':
+            where['auth_port'] = server.auth_port
+        api = ConfdClient(server.address, username=LOGIN, password=PASSWORD, platform='auto',
+                          tenant='TenantB', ca_path=server.ca_path, **where)
+        assert api.export_users()[1] == []
+        api.close()
+    finally:
+        server.stop()
+    assert (api.platform.name, api.tenant) == ('wazo', TENANT_B)
+    assert api.base_url.endswith('/api/confd/1.1' if layout == 'api' else ':%d/1.1' % where['port'])
