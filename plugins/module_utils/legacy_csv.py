@@ -140,7 +140,6 @@ class ConversionReport:
         self.row_lines = []           # the legacy line of every row written, in order
         self.problem_count = 0        # problems in those rows
         self.row_warnings = []        # non-fatal notices per row, capped
-        self.row_warning_count = 0
         self.rows = 0                 # rows written
         self.data_rows = 0            # non-blank records after the header
         self.blank_lines = 0
@@ -157,7 +156,6 @@ class ConversionReport:
 
     def notice(self, line, column, reason, kind=None):
         """A row notice; ``kind`` also counts it in the summary (NOTICE_TEXTS)."""
-        self.row_warning_count += 1
         if len(self.row_warnings) < self.max_reported:
             self.row_warnings.append(self._entry(line, column, reason))
         if kind:
