@@ -9,6 +9,7 @@ which would have taken them (or answered an opaque 409)."""
 from __future__ import annotations
 
 import csv
+import json
 import io
 
 import pytest
@@ -16,6 +17,7 @@ import pytest
 from ansible_collections.xivo.confd.plugins.module_utils import import_run
 from ansible_collections.xivo.confd.plugins.module_utils.confd_client import ConfdClient
 from tests.emulator.wazo import WazoServer
+from tests.integration.playbook import run_playbook
 from tests.emulator.wazo.server import DEFAULT_CONTEXTS
 
 TENANT_A = 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa'
@@ -151,3 +153,70 @@ def test_the_same_rows_sent_as_they_are_meet_wazos_answers(wazo, tmp_path):
     finally:
         client.close()
     assert by_first(wazo, TENANT_A)['Alice']['incall_exten'] == ''
+
+
+def test_through_the_module_with_context_map(wazo, tmp_path):
+    """xivo.confd.user_import, platform wazo, a tenant by name: the same rows, a dry run then
+    the run; context_map sends the 'sales' row to the tenant's 'default' context."""
+    src = tmp_path / 'users.csv'
+    src.write_text(LEGACY, encoding='utf-8')
+    args = dict(host=wazo.address, port=wazo.port, username=ADMIN, password=ADMIN_PASSWORD,
+                ca_path=wazo.ca_path, platform='wazo', tenant='tenanta', src=str(src),
+                context_map={'sales': 'default'})
+    run = run_playbook(tmp_path, [
+        {'name': 'check', 'xivo.confd.user_import': args, 'check_mode': True,
+         'ignore_errors': True},
+        {'name': 'import', 'xivo.confd.user_import': args, 'ignore_errors': True}])
+    check, real = run.result('check'), run.result('import')
+    expected = ['created', 'conflict', 'conflict', 'created', 'conflict']
+    assert [u['status'] for u in real['users']] == expected, (real, run.stderr[-2000:])
+    assert [u['status'] for u in check['users']] == \
+        [s.replace('created', 'would_create') for s in expected]
+    assert 'entity_id: 5 rows had a value' in '\n'.join(real['warnings'])
+    assert "'Zoe Bee' (wazo-auth user zbee" in real['users'][4]['error']
+    after = by_first(wazo, TENANT_A)
+    assert sorted(after) == ['Alice', 'Nina', 'Sal']
+    assert after['Sal']['context'] == context_name(wazo, TENANT_A, 'default')
+    assert ADMIN_PASSWORD not in run.stdout + run.stderr + run.results_text
+
+
+# A legacy web-interface file (pipe-separated, XiVO 15.x headers), as operators have them.
+LEGACY_WEBI = (
+    'entityid|firstname|lastname|phonenumber|context|protocol|username|password|enableclient|'
+    'profileclient|incallexten|incallcontext\n'
+    '1|Nina|New|1050|default|sip|nnew|Secret-nnew|1|Client|2050|from-extern\n'
+    '1|Sam|Dup|1051|default|sip|ASMITH|Secret-sam|0||||\n'
+    '1|Yve|New|1052|default|sip|ynew|Secret-ynew|0||2001|from-extern\n'
+    '1|Sal|Es|1053|sales|sip|sales|Secret-sales|0|||\n'
+    '1|Zed|Cross|1054|default|sip|ZBee|Secret-zcross|0|||\n')
+
+
+def test_a_legacy_webi_file_through_the_role_into_a_wazo_tenant(wazo, tmp_path):
+    legacy = tmp_path / 'legacy.csv'
+    legacy.write_text(LEGACY_WEBI, encoding='utf-8')
+    hosts = {'wazo-a': {
+        'ansible_host': wazo.address, 'xivo_user_migration_api_port': wazo.port,
+        'xivo_user_migration_platform': 'wazo', 'xivo_user_migration_tenant': 'tenanta',
+        'xivo_user_migration_ca_path': wazo.ca_path, 'xivo_user_migration_username': ADMIN,
+        'xivo_user_migration_password': '{{ migration_password }}',
+        'migration_password': ADMIN_PASSWORD,
+        'xivo_user_migration_legacy_csv': str(legacy),
+        'xivo_user_migration_work_dir': str(tmp_path / 'work'),
+        'xivo_user_migration_report_dir': str(tmp_path / 'reports')}}
+    role = [{'name': 'migrate', 'ansible.builtin.import_role': {'name': 'xivo.confd.user_migration'}}]
+    run = run_playbook(tmp_path, role, hosts=hosts, extra_args=['-v'])
+    assert run.returncode != 0, run.stdout[-3000:]          # rows to fix: the host fails
+    reports = sorted((tmp_path / 'reports').rglob('*.json'))
+    host_report = next(json.loads(p.read_text()) for p in reports
+                       if json.loads(p.read_text()).get('users'))
+    statuses = [(u['name'], u['status']) for u in host_report['users']]
+    assert statuses == [('Nina New', 'created'), ('Sam Dup', 'conflict'), ('Yve New', 'conflict'),
+                        ('Sal Es', 'failed'), ('Zed Cross', 'conflict')], statuses
+    after = by_first(wazo, TENANT_A)
+    assert sorted(after) == ['Alice', 'Nina']
+    assert after['Nina']['context'] == context_name(wazo, TENANT_A, 'default')
+    assert after['Nina']['incall_context'] == context_name(wazo, TENANT_A, 'from-extern')
+    assert after['Alice']['incall_exten'] == '2001'
+    output = run.stdout + run.stderr
+    assert 'entity_id' in output and 'cti_profile_name' in output
+    assert ADMIN_PASSWORD not in output + run.results_text
