@@ -15,6 +15,7 @@ from ansible_collections.xivo.confd.plugins.module_utils import import_run
 from ansible_collections.xivo.confd.plugins.module_utils.confd_client import ConfdClient
 from tests.emulator.wazo import WazoServer
 from tests.emulator.wazo.server import DEFAULT_CONTEXTS
+from tests.integration.playbook import run_playbook
 
 TENANT_A = 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa'
 ADMIN, ADMIN_PASSWORD = 'migrator', 'Migrator-Pass-1'
@@ -162,3 +163,38 @@ def test_a_subscription_type_0_is_unchanged_and_can_be_set(wazo, tmp_path):
         statuses.append(result['users'][0]['status'])
         assert str(by_exten(wazo)['1001']['subscription_type']) == ('' if value == '0' else value)
     assert statuses == ['unchanged', 'updated', 'unchanged', 'updated', 'unchanged']
+
+
+def test_update_through_the_module_in_a_playbook(wazo, tmp_path):
+    """xivo.confd.user_import with update: true against the Wazo profile: check mode, the real
+    run (a login changed in wazo-auth, a refused column), then a re-run that changes nothing."""
+    src = tmp_path / 'users.csv'
+    src.write_text(HEADER
+                   + 'Alice,Smith,asmith@example.com,alice.s,,default,sip,1001,+33633333333,\n'
+                   + 'Carol,King,cking@example.com,cking,,default,sip,1003,,carolsip2\n',
+                   encoding='utf-8')
+
+    def task(name, **extra):
+        args = dict(host=wazo.address, port=wazo.port, platform='wazo', tenant='tenanta',
+                    username=ADMIN, password='{{ admin_password }}', ca_path=wazo.ca_path,
+                    src=str(src), update=True, update_identity=True,
+                    report_dest=str(tmp_path / 'report.json'))
+        args.update(extra)
+        return {'name': name, 'xivo.confd.user_import': args, 'ignore_errors': True}
+
+    run_ = run_playbook(tmp_path, [dict(task('check'), check_mode=True), task('update'),
+                                   task('again')],
+                        hosts={'localhost': {'admin_password': ADMIN_PASSWORD}})
+    check, update, again = (run_.result(name) for name in ('check', 'update', 'again'))
+    assert [u['status'] for u in check['users']] == ['would_update', 'would_fail']
+    assert [u['status'] for u in update['users']] == ['updated', 'failed'], update['msg']
+    assert [u['status'] for u in again['users']] == ['unchanged', 'failed']
+    assert check['changed'] and update['changed'] and not again['changed']
+    assert update['users'][0]['changed_columns'] == ['username', 'mobile_phone_number']
+    assert "line 3 (exten@context=1003@" in update['msg'] and 'sip_username: its line' in \
+        update['msg']
+    assert check['users'][1]['error'] == update['users'][1]['error']
+    alice = by_exten(wazo)['1001']
+    assert (alice['username'], alice['mobile_phone_number']) == ('alice.s', '+33633333333')
+    assert token_for(wazo, 'alice.s', 'Secret-asmith') == 200
+    assert ADMIN_PASSWORD not in run_.stdout + run_.results_text
