@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 """python -m tests.benchmarks [--size tiny|full] [--repeat N] [--out DIR] [--only NAME...]
 
-Runs the four benchmarks (conversion, one server, fleet, preflight), prints the table and writes it as
+Runs the five benchmarks (conversion, one server, fleet, preflight, Wazo), prints the table and writes it as
 benchmarks.md and benchmarks.json in DIR. Every ratio is measured / floor, both medians of the
 repetitions of the same run (absolute times on a shared machine are noise; ratios are not)."""
 
@@ -16,7 +16,7 @@ import shutil
 import sys
 import tempfile
 
-from tests.benchmarks import conversion, fleet, import_one, preflight_cost
+from tests.benchmarks import conversion, fleet, import_one, preflight_cost, wazo
 from tests.benchmarks.common import REPO, log
 
 # speed: how much faster than a real confd 16.15 the calibrated emulator answers (docs/server-behaviour.md#request-cost: 0.2 s of
@@ -27,15 +27,19 @@ SIZES = {
                  fleet_servers=20, fleet_users=200, fleet_speed=2, large_fleet_servers=200,
                  large_fleet_users=20, large_fleet_speed=0.8, overhead_hosts=200,
                  overhead_users=20, preflight_files=(1, 10, 100, 1000), preflight_server=1000,
-                 preflight_orphans=50, repeat=3, calibrated_repeat=1),
+                 preflight_orphans=50, repeat=3, calibrated_repeat=1,
+                 wazo_servers=20, wazo_users=200, wazo_speed=2, wazo_single_users=3000,
+                 wazo_single_speed=10),
     'tiny': dict(conversion_rows=1000, memory_rows=(1000, 10000), import_users=200,
                  large_batch=200, calibrated_users=100, calibrated_speed=100,
                  fleet_servers=3, fleet_users=20, fleet_speed=100, large_fleet_servers=6,
                  large_fleet_users=5, large_fleet_speed=100, overhead_hosts=3,
                  overhead_users=5, preflight_files=(1, 10), preflight_server=20,
-                 preflight_orphans=3, repeat=1, calibrated_repeat=1),
+                 preflight_orphans=3, repeat=1, calibrated_repeat=1,
+                 wazo_servers=2, wazo_users=10, wazo_speed=100, wazo_single_users=50,
+                 wazo_single_speed=100),
 }
-BENCHMARKS = ('conversion', 'import', 'fleet', 'preflight')
+BENCHMARKS = ('conversion', 'import', 'fleet', 'preflight', 'wazo')
 
 
 def machine():
@@ -146,6 +150,18 @@ def main(argv=None):
                                                size['preflight_orphans'])
             report['rows'] += rows
             report['details']['preflight'] = details
+        if 'wazo' in args.only:
+            path = os.path.join(workdir, 'wazo')
+            os.makedirs(path)
+            rows, details = wazo.run(path, size['wazo_servers'], size['wazo_users'],
+                                     size['wazo_speed'], size['calibrated_repeat'])
+            report['rows'] += rows
+            report['details']['wazo_fleet'] = details
+            rows, details = wazo.run(path, 1, size['wazo_single_users'],
+                                     size['wazo_single_speed'], size['calibrated_repeat'],
+                                     name='one', address=wazo.SINGLE_ADDRESS)
+            report['rows'] += rows
+            report['details']['wazo_one'] = details
     finally:
         if args.keep:
             log('work directory kept: %s' % workdir)

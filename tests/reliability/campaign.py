@@ -269,6 +269,8 @@ def descriptions():
     found = collections.OrderedDict((k, v[0]) for k, v in FAULTS.items())
     found.update(trust.CLASSES)
     found.update((WAZO_LINE % k, 'on Wazo 26.08, into a tenant: ' + v[0]) for k, v in FAULTS.items())
+    # Behind nginx (Wazo >= 20.07) wazo-auth being down is nginx's 502, not a reset.
+    found[WAZO_LINE % 'auth_down'] = 'on Wazo 26.08, into a tenant: wazo-auth down (nginx answers 502)'
     return found
 
 

@@ -253,7 +253,11 @@ def render(data):
                  '* A file holding the same exten@context twice, the first time on a row without a line protocol, '
                  'imported both users, sharing one extension (the exten was not a key for the row without a '
                  'line). The import now refuses the second row with "same exten@context as line N". Test: '
-                 '`test_file_validator_refuses_an_exten_used_twice_even_without_a_line`.\n')
+                 '`test_file_validator_refuses_an_exten_used_twice_even_without_a_line`.\n'
+                 '* A row that makes no line (a context, no line protocol) was "updated" at every run with '
+                 '`update: true`, on XiVO and on Wazo: the export shows no context for a user without a line, and '
+                 'the plan compared it (on Wazo the update was then refused, the row failed at every re-run). Found '
+                 'by the Wazo runs. Test: `test_the_context_of_a_user_without_a_line_is_no_change`.\n')
     return '\n'.join(lines)
 
 
