@@ -6,7 +6,10 @@ an optional backup, and ``changed`` only when the content (or the mode) differs.
 
 FOR INTERNAL COLLECTION USE ONLY: names here may change without notice.
 
-Typical use (streaming, nothing held in memory)::
+Every file the collection writes goes through one writer, :class:`AtomicOutput`, which holds
+the rules on links and permissions below: whole contents through :func:`write_private_file`
+(reports, rows to fix, backups, records, the fleet's reports), a stream through the class
+itself (a conversion's output). Typical streaming use (nothing held in memory)::
 
     out = AtomicOutput('/srv/users.csv', mode=0o600, backup=True, check_mode=False)
     with out as stream:          # a text stream (UTF-8, newline='') on a temp file in dest's dir
@@ -568,8 +571,9 @@ def replace_with_link(src, dest, base=None):
     return True
 
 
-class HashingWriter:
-    """A write-only text stream that keeps only the digest and size of the UTF-8 bytes."""
+class _HashingWriter:
+    """What a check-mode write gets instead of a file: it keeps only the digest and size of
+    the bytes (text is encoded with ``encoding``; None: bytes are written)."""
 
     def __init__(self, encoding='utf-8', algorithm='sha256'):
         self._encoding = encoding
@@ -577,7 +581,7 @@ class HashingWriter:
         self.size = 0
 
     def write(self, text):
-        data = text.encode(self._encoding)
+        data = text.encode(self._encoding) if self._encoding else text
         self._digest.update(data)
         self.size += len(data)
         return len(text)
@@ -621,8 +625,9 @@ def _digest_of(fd, algorithm='sha256'):
 
 
 class AtomicOutput:
-    """Context manager giving a text stream whose content replaces ``dest`` atomically on a
-    clean exit, only when it differs from the current content. See the module docstring.
+    """Context manager giving a text stream (``encoding`` None: a binary one) whose content
+    replaces ``dest`` atomically on a clean exit, only when it differs from the current
+    content. See the module docstring.
 
     After the ``with`` block: ``changed`` (content or mode differ), ``content_changed``,
     ``mode_changed``, ``existed``, ``backup_file`` (or None), ``digest``,
@@ -690,7 +695,7 @@ class AtomicOutput:
             if self.clean_stale:
                 self.stale_temp_files = remove_stale_temp_files(self.dest, self.check_mode, fd)
         if self.check_mode:
-            self._stream = HashingWriter(self.encoding)
+            self._stream = _HashingWriter(self.encoding)
             return self._stream
         self._tmp_name = _temp_name(self.dest)
         tmp = open_file_at(fd, self._tmp_name, os.path.join(os.path.dirname(self.dest),
@@ -698,7 +703,8 @@ class AtomicOutput:
                            os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
         try:
             os.fchmod(tmp, self.mode)
-            self._handle = os.fdopen(tmp, 'w+', encoding=self.encoding, newline=self.newline)
+            self._handle = os.fdopen(tmp, 'w+b') if self.encoding is None else \
+                os.fdopen(tmp, 'w+', encoding=self.encoding, newline=self.newline)
         except Exception:
             os.close(tmp)
             raise
@@ -802,36 +808,28 @@ class AtomicOutput:
         return path
 
 
-def write_atomically(dest, content, mode=0o600, backup=False, check_mode=False, encoding='utf-8',
-                     clean_stale=True, base=None, create_directory=False, warnings=None):
-    """Write a whole text (or bytes) to ``dest`` with :class:`AtomicOutput`; returns a dict
-    ``changed``, ``backup_file`` (when made), ``dest``. ``warnings``: a list the directory's
-    warnings are added to (once each)."""
-    if isinstance(content, bytes):
-        content = content.decode(encoding)
-    out = AtomicOutput(dest, mode=mode, backup=backup, check_mode=check_mode, encoding=encoding,
-                       clean_stale=clean_stale, base=base, create_directory=create_directory)
-    with out as stream:
-        stream.write(content)
-    if warnings is not None:
-        warnings.extend(w for w in out.warnings if w not in warnings)
-    result = {'changed': out.changed, 'dest': out.dest}
-    if out.backup_file:
-        result['backup_file'] = out.backup_file
-    return result
-
-
-def write_private_file(path, data, check_mode=False, clean_stale=True, base=None, warnings=None):
-    """The one writer of the collection's private files (reports, failed rows, backups,
-    records): bytes written atomically, mode 0600, only when they differ, the missing
-    directories made 0700; no link followed in a directory the collection makes or at the
-    file (see :func:`open_directory` for ``base``). ``clean_stale=False``: the caller removed
-    the stale temporary files of the directory.
+def write_private_file(path, data, mode=0o600, backup=False, check_mode=False, base=None,
+                       clean_stale=True, create_directory=True, warnings=None):
+    """The one writer of the collection's files (reports, rows to fix, backups, records, the
+    fleet's reports): ``data`` (bytes, written byte for byte; text, as UTF-8) replaces
+    ``path`` atomically, only when it differs, mode 0600 unless told; the missing directories
+    are made 0700 (``create_directory``); no link is followed in a directory the collection
+    makes or at the file (see :func:`open_directory` for ``base``). ``backup``: the previous
+    content is kept beside it first. ``clean_stale=False``: the caller removed the stale
+    temporary files of the directory. ``warnings``: a list the directory's warnings are added
+    to (once each). A stream written piece by piece (a conversion) uses :class:`AtomicOutput`,
+    which this is made of.
 
     Returns True when the file changed (or would have, in check mode)."""
-    return write_atomically(path, data, mode=0o600, check_mode=check_mode,
-                            clean_stale=clean_stale, base=base, create_directory=True,
-                            warnings=warnings)['changed']
+    if not isinstance(data, bytes):
+        data = data.encode('utf-8')
+    out = AtomicOutput(path, mode=mode, backup=backup, check_mode=check_mode, encoding=None,
+                       clean_stale=clean_stale, base=base, create_directory=create_directory)
+    with out as stream:
+        stream.write(data)
+    if warnings is not None:
+        warnings.extend(w for w in out.warnings if w not in warnings)
+    return out.changed
 
 
 def read_private_file(path, base=None):

@@ -31,7 +31,8 @@ import uuid
 from ansible_collections.xivo.confd.plugins.module_utils.confd_client import (
     ConfdAuthRefused, ConfdCredentialsRefused, ConfdError, ConfdInterrupted, ConfdUncertain,
     ConfdUnreachable, describe_error_body)
-from ansible_collections.xivo.confd.plugins.module_utils.file_output import write_atomically
+from ansible_collections.xivo.confd.plugins.module_utils.file_output import (
+    remove_file, write_private_file)
 
 LOCK_NAME = 'xivo-confd-import-lock'
 MODES = ('required', 'local')
@@ -342,10 +343,9 @@ class RemoteLock:
         path = self._pending_path()
         try:
             if descriptions:
-                os.makedirs(self.pending_dir, mode=0o700, exist_ok=True)
-                write_atomically(path, json.dumps(descriptions[-20:]), mode=0o600)
-            elif os.path.exists(path):
-                os.remove(path)
+                write_private_file(path, json.dumps(descriptions[-20:]))
+            else:
+                remove_file(path)
             return True
         except OSError:
             return False

@@ -34,19 +34,33 @@ def test_parse_mode():
 
 def test_write_then_unchanged_then_changed(tmp_path):
     dest = str(tmp_path / 'out.csv')
-    assert F.write_atomically(dest, 'a,é\n')['changed'] is True
+    assert F.write_private_file(dest, 'a,é\n') is True
     assert open(dest, 'rb').read() == 'a,é\n'.encode('utf-8')
     assert mode_of(dest) == 0o600
-    assert F.write_atomically(dest, 'a,é\n')['changed'] is False
-    result = F.write_atomically(dest, 'b\n', backup=True)
-    assert result['changed'] and open(result['backup_file']).read() == 'a,é\n'
+    assert F.write_private_file(dest, 'a,é\n') is False
+    out = F.AtomicOutput(dest, backup=True)
+    with out as stream:
+        stream.write('b\n')
+    assert out.changed and open(out.backup_file).read() == 'a,é\n'
     assert open(dest).read() == 'b\n'
-    assert sorted(os.listdir(str(tmp_path))) == sorted(['out.csv', os.path.basename(result['backup_file'])])
+    assert sorted(os.listdir(str(tmp_path))) == sorted(['out.csv', os.path.basename(out.backup_file)])
+
+
+def test_bytes_are_written_byte_for_byte_whatever_their_encoding(tmp_path):
+    # The rows to fix of a legacy file are its own bytes (here Latin-1), never decoded.
+    dest = str(tmp_path / 'to-fix.csv')
+    data = 'Nom|Prénom\r\nJérôme|Dupré\r\n'.encode('latin-1')
+    assert F.write_private_file(dest, data) is True
+    assert open(dest, 'rb').read() == data
+    assert F.write_private_file(dest, data) is False
+    assert F.write_private_file(dest, data, check_mode=True) is False
+    assert F.write_private_file(dest, data + b'x', check_mode=True) is True
+    assert open(dest, 'rb').read() == data
 
 
 def test_mode_change_only(tmp_path):
     dest = str(tmp_path / 'out.csv')
-    F.write_atomically(dest, 'x')
+    F.write_private_file(dest, 'x')
     out = F.AtomicOutput(dest, mode='0640')
     with out as stream:
         stream.write('x')
@@ -60,7 +74,7 @@ def test_check_mode_writes_nothing(tmp_path):
     with out as stream:
         stream.write('x\n')
     assert out.changed and not os.path.exists(dest) and os.listdir(str(tmp_path)) == []
-    F.write_atomically(dest, 'x\n')
+    F.write_private_file(dest, 'x\n')
     out = F.AtomicOutput(dest, check_mode=True)
     with out as stream:
         stream.write('x\n')
@@ -74,7 +88,7 @@ def test_check_mode_writes_nothing(tmp_path):
 
 def test_exception_leaves_dest(tmp_path):
     dest = str(tmp_path / 'out.csv')
-    F.write_atomically(dest, 'old')
+    F.write_private_file(dest, 'old')
     with pytest.raises(RuntimeError):
         with F.AtomicOutput(dest) as stream:
             stream.write('new')
@@ -90,7 +104,7 @@ def test_missing_directory(tmp_path):
 
 def test_digest_of_missing_and_of_written(tmp_path):
     assert F.file_digest(str(tmp_path / 'none')) is None
-    F.write_atomically(str(tmp_path / 'f'), b'abc')
+    F.write_private_file(str(tmp_path / 'f'), b'abc')
     assert F.file_digest(str(tmp_path / 'f')) == \
         'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad'
 
