@@ -331,11 +331,11 @@ class Importer:
             if kind in (SUCCESS, REJECTED):
                 self.pacer.learn(seconds, len(pending))
             if kind == SUCCESS:
-                self._record_success(pending, detail, update)
+                record_success(pending, detail, update, self.platform)
                 self._report(len(pending))
                 return
             if kind == REJECTED:
-                reported = self._record_errors(pending, detail)
+                reported = record_errors(pending, detail, self._scrub)
                 if reported:
                     self._report(reported)
                     pending = [o for o in pending if o.status != Status.FAILED]
@@ -368,29 +368,35 @@ class Importer:
         if self.progress is not None:
             self.progress(self._done, self._todo)
 
-    def _record_success(self, pending, entries, update):
-        for position, outcome in enumerate(pending, 1):
-            entry = entries[position]
-            if entry.get('user_id') is None and not update:
-                outcome.fail('confd created no user for this row (user_id null)')
-            else:
-                outcome.status = Status.UPDATED if update else Status.CREATED
-                outcome.uuid = entry.get('user_uuid') or outcome.uuid
-                outcome.ids = self.platform.created_ids(entry)
 
-    def _record_errors(self, pending, errors):
-        reported = 0
-        for error in errors:
-            if not isinstance(error, dict):
-                continue
-            number = (error.get('details') or {}).get('row_number')
-            if _is_int(number) and 1 <= number <= len(pending):
-                outcome = pending[number - 1]
-                if outcome.status != Status.FAILED:
-                    outcome.fail(self._scrub(describe_error_body(
-                        [str(error.get('message', 'rejected by confd'))]), outcome))
-                    reported += 1
-        return reported
+def record_success(pending, entries, update, platform):
+    """confd took every row of ``pending``: each gets its status, uuid and the ids its entry
+    holds (``entries`` by row number; ``platform`` says what an entry holds)."""
+    for position, outcome in enumerate(pending, 1):
+        entry = entries[position]
+        if entry.get('user_id') is None and not update:
+            outcome.fail('confd created no user for this row (user_id null)')
+        else:
+            outcome.status = Status.UPDATED if update else Status.CREATED
+            outcome.uuid = entry.get('user_uuid') or outcome.uuid
+            outcome.ids = platform.created_ids(entry)
+
+
+def record_errors(pending, errors, scrub):
+    """confd refused the rows of ``pending`` that ``errors`` name by row number: each fails
+    with its message (``scrub(text, outcome)`` hides secrets). Returns how many were named."""
+    reported = 0
+    for error in errors:
+        if not isinstance(error, dict):
+            continue
+        number = (error.get('details') or {}).get('row_number')
+        if _is_int(number) and 1 <= number <= len(pending):
+            outcome = pending[number - 1]
+            if outcome.status != Status.FAILED:
+                outcome.fail(scrub(describe_error_body(
+                    [str(error.get('message', 'rejected by confd'))]), outcome))
+                reported += 1
+    return reported
 
 
 def _left(outcomes, mark, reason):

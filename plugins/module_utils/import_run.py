@@ -103,21 +103,6 @@ class ImportRun:
         """The rows to fix, for the caller: content, digests, lines (None when none)."""
         return self.report.fix
 
-    def inputs(self):
-        return [path for path in (self.src, self.legacy_src) if path]
-
-    def output_is_input(self):
-        """Why an output of this run is one of its inputs (the same file, whatever its name),
-        or None: writing it would destroy the source (an operator's edited file)."""
-        for name in OUTPUTS:
-            path = self.options.get(name)
-            same = source_rows.same_file_as_any(path, self.inputs()) if path else None
-            if same:
-                return ('%s is the same file as the source %s: a run never writes, replaces or '
-                        'removes its own input; name another file (nothing was sent)'
-                        % (name, same))
-        return None
-
     def timed(self, phase, started):
         self.timings[phase] = round(self.timings.get(phase, 0) + self.clock() - started, 3)
 
@@ -126,7 +111,7 @@ class ImportRun:
         started_at = reports.utc_now()
         out = dict(src=self.src, run_id=self.run_id)
         started = self.clock()
-        refused = self.output_is_input()
+        refused = output_is_input(self.options, (self.src, self.legacy_src))
         header, rows, error = self._read_source()
         error = error or refused
         bad_file = error is not None
@@ -271,6 +256,20 @@ class ImportRun:
             if warning:
                 self.warnings.append(warning)
         return outcomes, users, importer
+
+
+def output_is_input(options, inputs):
+    """Why an output of a run is one of its inputs (the same file, whatever its name), or
+    None: writing it would destroy the source (an operator's edited file)."""
+    inputs = [path for path in inputs if path]
+    for name in OUTPUTS:
+        path = options.get(name)
+        same = source_rows.same_file_as_any(path, inputs) if path else None
+        if same:
+            return ('%s is the same file as the source %s: a run never writes, replaces or '
+                    'removes its own input; name another file (nothing was sent)'
+                    % (name, same))
+    return None
 
 
 def legacy_numbering(conversion, rows):
