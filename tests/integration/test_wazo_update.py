@@ -32,12 +32,23 @@ UPDATES = (HEADER
            + 'Carol,King,cking@example.com,cking,,default,sip,1003,,carolsip2\n')
 
 
+# The policy of the Wazo guide: what an import needs, and what an update adds.
+POLICY = ['confd.infos.read', 'confd.users.read', 'confd.users.export.read',
+          'confd.users.import.create', 'confd.contexts.read', 'confd.extensions.read',
+          'confd.endpoints.sip.read', 'confd.lines.read', 'confd.callpermissions.read',
+          'confd.callpermissions.create', 'confd.callpermissions.*.delete', 'auth.tenants.read',
+          'auth.users.read',
+          'confd.users.*.update', 'confd.users.*.read', 'auth.users.*.read',
+          'auth.users.*.update', 'auth.admin.users.*.emails.update',
+          'auth.users.password.reset.*.create']
+
+
 @pytest.fixture
 def wazo():
     server = WazoServer(address='127.0.93.31', port=0, seed={
         'tenants': [{'uuid': TENANT_A, 'name': 'tenanta', 'contexts': DEFAULT_CONTEXTS}],
         'auth_users': [{'username': ADMIN, 'password': ADMIN_PASSWORD, 'tenant': 'master',
-                        'acls': ['confd.#', 'auth.#']}]})
+                        'acls': POLICY}]})
     server.start()
     try:
         context = [c['name'] for c in server.store.data['contexts'].values()
