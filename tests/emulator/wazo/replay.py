@@ -60,7 +60,8 @@ class Exchange:
 def parse_file(path):
     """One recorded file: `>>> METHOD URL`, `>>> Header: value`, `>>>`, body; `<<< HTTP status`,
     `<<< Header: value`, `<<<`, body."""
-    name = os.path.basename(path)
+    # A recording whose body holds CRLF line ends is stored as <name>.bin (sanity's line-endings).
+    name = os.path.basename(path)[:-len('.bin')] if path.endswith('.bin') else os.path.basename(path)
     text = open(path, encoding='utf-8', newline='').read()
     head, _sep, resp = text.partition('\n<<< HTTP ')
     lines = head.split('\n')
@@ -136,7 +137,7 @@ def cost_imports(directory):
 
 def exchanges(directory=RECORDED):
     """Every recorded exchange in the order it happened."""
-    names = sorted(n for n in os.listdir(directory) if re.match(r'^\d{3}-.*\.txt$', n))
+    names = sorted(n for n in os.listdir(directory) if re.match(r'^\d{3}-.*\.txt(\.bin)?$', n))
     numbered = [parse_file(os.path.join(directory, n)) for n in names]
     ordered = []
     chunked = [ex for ex in numbered if ex.name.startswith('172-edge-chunked')]

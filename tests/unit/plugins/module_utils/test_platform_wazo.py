@@ -72,7 +72,7 @@ def problems_of(row):
 
 def test_the_export_columns_are_the_39_columns_wazo_26_08_answered():
     assert list(platform_wazo.EXPORT_COLUMNS) == body('export-tenant-a.json')['headers']
-    assert list(platform_wazo.EXPORT_COLUMNS) == list(body('export-tenant-b.csv')[0])
+    assert list(platform_wazo.EXPORT_COLUMNS) == list(body('export-tenant-b.csv.bin')[0])
     assert len(platform_wazo.EXPORT_COLUMNS) == 39
 
 
@@ -377,7 +377,7 @@ def test_a_login_that_differs_only_in_case_is_another_persons():
 def test_an_email_of_another_tenant_is_another_persons():
     # 044: tenant A's email imported in tenant B -> User already exists ('email': ...); B's
     # export does not show it, the wazo-auth accounts do.
-    tenant_b = body('export-tenant-b.csv')
+    tenant_b = body('export-tenant-b.csv.bin')
     accounts = [dict(uuid=u['uuid'], username=u['username'], emails=[u['email']],
                      tenant_uuid=TENANT_A, firstname=u['firstname'], lastname=u['lastname'])
                 for u in export_a()]
@@ -522,7 +522,7 @@ class WazoTenant:
         tenant_b = [{'uuid': u['uuid'], 'username': u['username'], 'tenant_uuid': TENANT_B,
                      'firstname': u['firstname'], 'lastname': u['lastname'],
                      'emails': [{'address': u['email'], 'main': True}]}
-                    for u in body('export-tenant-b.csv')]
+                    for u in body('export-tenant-b.csv.bin')]
         return ConfdResponse(200, {'items': tenant_b, 'total': len(tenant_b)}, '')
 
     def export_users(self):
@@ -672,7 +672,7 @@ def test_the_rows_to_send_are_checked_with_the_wazo_rules(tmp_path):
 
 def test_a_file_written_for_wazo_is_read_and_each_platform_drops_what_it_does_not_read():
     # A tenant's export as a file (063): Wazo's columns are confd columns too.
-    data = (HERE + '/export-tenant-b.csv')
+    data = (HERE + '/export-tenant-b.csv.bin')
     header, rows = confd_csv.read(data)
     assert header == list(platform_wazo.EXPORT_COLUMNS) and len(rows) == 2
     # 16.15 would ignore the Wazo-only columns without a word: dropped, and said.
