@@ -228,7 +228,7 @@ class ImportRun:
         self._stop_here()
         started = self.clock()
         preflight = row_checks.check_rows(outcomes, users, self.client, options['validate'],
-                                          options['preflight'])
+                                          options['preflight'], self.warnings)
         if preflight is not None:
             out['preflight'] = preflight
         self.timed('preflight' if options['preflight'] else 'validate', started)

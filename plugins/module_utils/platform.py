@@ -94,6 +94,24 @@ class Platform:
     extension_fields = frozenset()
     endpoint_fields = frozenset()
     incall_number_taken = ''    # what the server does with an incall number already in use
+    # Lists whose keys the server keeps unique across its tenants, with the query that lists
+    # every tenant the credentials see (read in their own tenant); {} without tenants.
+    tenant_wide_reads = {}
+
+    def quote(self, value):
+        """A CSV string as the server's messages quote it."""
+        raise NotImplementedError
+
+    def tenant_scope(self, tenants):
+        """(the credentials' own tenant, whether they see every tenant of the server), from
+        the authentication service's tenants list as they read it (a platform with
+        tenant_wide_reads)."""
+        raise NotImplementedError
+
+    def foreign_refusal(self, item, tenant):
+        """The server's refusal of a row in ``tenant`` naming ``item`` (a tenant-wide list item,
+        e.g. a SIP endpoint) of another tenant, or None."""
+        raise NotImplementedError
 
     # -- where and how ----------------------------------------------------------------------
 

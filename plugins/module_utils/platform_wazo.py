@@ -658,6 +658,31 @@ def update_applied(request, current):
     return True
 
 
+# -- what the preflight sees of other tenants ----------------------------------------------------
+
+def tenant_scope(tenants):
+    """(own tenant, sees every tenant) from wazo-auth's GET /0.1/tenants read in the
+    credentials' own tenant: it lists that tenant and those below it; the top tenant of the
+    server (master) is its own parent (read in wazo-auth's source: find_top_tenant)."""
+    items = [t for t in tenants or () if isinstance(t, dict) and t.get('uuid')]
+    uuids = set(t['uuid'] for t in items)
+    tops = [t for t in items if t.get('parent_uuid') == t['uuid']
+            or t.get('parent_uuid') not in uuids]
+    if len(tops) != 1:
+        return None, False
+    return tops[0]['uuid'], tops[0].get('parent_uuid') == tops[0]['uuid']
+
+
+def foreign_refusal(item, tenant):
+    """Observed on 26.08 (a tenant A SIP username imported in tenant B): Resource Error -
+    different tenants ('line_tenant_uuid': B, 'endpoint_tenant_uuid': A)."""
+    if not isinstance(item, dict) or not tenant or not item.get('tenant_uuid') \
+            or item['tenant_uuid'] == tenant:
+        return None
+    return ("Resource Error - different tenants ('line_tenant_uuid': %r, "
+            "'endpoint_tenant_uuid': %r)" % (tenant, item['tenant_uuid']))
+
+
 class WazoPlatform(Platform):
     name = 'wazo'
     title = 'Wazo Platform'
@@ -700,6 +725,9 @@ class WazoPlatform(Platform):
         'endpoint_section_options', 'identify_section_options', 'registration_section_options',
         'registration_outbound_auth_section_options', 'outbound_auth_section_options',
         'templates', 'transport', 'asterisk_id', 'links', 'line'))
+    # Observed on 26.08: SIP names are found across tenants (another tenant's is refused),
+    # and a master-tenant token lists every tenant's endpoints with recurse=true.
+    tenant_wide_reads = {'endpoints/sip': {'recurse': 'true'}}
     # Observed on 26.08: not refused; the incall is moved to the new user.
     incall_number_taken = ('(Wazo would not refuse the row: it would move that incall to this '
                            'user, silently; choose another number, or free this one first)')
@@ -765,6 +793,16 @@ class WazoPlatform(Platform):
 
     def validate_row(self, row):
         return validate_row(row)
+
+    def quote(self, value):
+        # wazo-confd runs on Python 3 (observed on 26.08: ('name': 'nosuchperm')).
+        return repr(value)
+
+    def tenant_scope(self, tenants):
+        return tenant_scope(tenants)
+
+    def foreign_refusal(self, item, tenant):
+        return foreign_refusal(item, tenant)
 
     def adapt_rows(self, header, rows, server_facts):
         return adapt_rows(header, rows, server_facts)

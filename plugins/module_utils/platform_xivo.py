@@ -115,6 +115,16 @@ class XivoPlatform(Platform):
     def validate_row(self, row):
         return confd_rules.validate_row(row)
 
+    def quote(self, value):
+        # confd 16.x runs on Python 2: a CSV string is unicode, shown u'...'.
+        return 'u' + ascii(value)
+
+    def tenant_scope(self, tenants):
+        return None, True       # no tenants: one server, one scope
+
+    def foreign_refusal(self, item, tenant):
+        return None
+
     def created_ids(self, entry):
         ids = dict((key, value) for key, value in entry.items() if key != 'row_number')
         kind = 'sip' if entry.get('sip_id') is not None else (

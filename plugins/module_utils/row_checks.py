@@ -16,9 +16,9 @@ from ansible_collections.xivo.confd.plugins.module_utils.preflight import Prefli
 from ansible_collections.xivo.confd.plugins.module_utils.text import sanitize_message
 
 
-def check_rows(outcomes, users, client, validate=True, preflight=True):
+def check_rows(outcomes, users, client, validate=True, preflight=True, warnings=None):
     """Fail the planned rows that would be refused; returns the preflight's cost (with its
-    first reads), or None without a preflight."""
+    first reads), or None without a preflight. A partial prediction is said in ``warnings``."""
     local = confd_rules.file_validator(client.platform.validate_row) if validate else None
     checker = Preflight(client, users, client.platform) if preflight else None
     to_send = [o for o in outcomes if o.status in PLANNED]
@@ -38,6 +38,9 @@ def check_rows(outcomes, users, client, validate=True, preflight=True):
             outcome.fail(sanitize_message('invalid: ' + '; '.join(problems)))
     if checker is None:
         return None
+    partial = checker.partial()
+    if partial and warnings is not None:
+        warnings.append(sanitize_message(partial))
     return dict(checker.cost(), reads=checker.reader.requests[:50])
 
 

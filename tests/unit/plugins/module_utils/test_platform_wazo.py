@@ -596,21 +596,53 @@ def test_unreadable_wazo_auth_users_are_said_and_the_tenant_is_still_checked(tmp
 
 # -- the preflight on a Wazo tenant ----------------------------------------------------------------
 
-class WazoLists:
-    """GET /1.1/<collection> of tenant A (068-070), exact filters; lines by id, with no user."""
+MASTER = '11111111-1111-4111-8111-111111111111'
 
-    def __init__(self):
-        self.data = {'contexts': contexts_a(), 'callpermissions': [],
+
+class WazoLists:
+    """GET /1.1/<collection> of tenant A (068-070), exact filters; lines by id, with no user.
+    ``own``: the credentials' tenant (the master tenant, or A for a tenant administrator);
+    ``other_sip``: SIP endpoints of another tenant, listed from the master tenant with
+    ``recurse=true`` (083)."""
+
+    def __init__(self, own=MASTER, other_sip=()):
+        self.tenant = TENANT_A
+        self.own = own
+        self.data = {'contexts': contexts_a(), 'callpermissions': [], 'voicemails': [],
                      'extensions': body('extensions-tenant-a.json')['items'],
                      'endpoints/sip': body('endpoints-sip-tenant-a.json')['items']}
+        self.other_sip = list(other_sip)
+        self.calls = []
+
+    @contextlib.contextmanager
+    def in_own_tenant(self):
+        tenant, self.tenant = self.tenant, None
+        try:
+            yield self
+        finally:
+            self.tenant = tenant
 
     def list(self, collection, acl, **params):
-        items = [item for item in self.data[collection]
-                 if all(str(item.get(k)) == str(v) for k, v in params.items() if k != 'limit')]
+        acting = self.tenant or self.own
+        self.calls.append((collection, acting, dict(params)))
+        data = list(self.data[collection])
+        if collection == 'endpoints/sip' and acting == MASTER and params.get('recurse') == 'true':
+            data += self.other_sip
+        items = [item for item in data
+                 if all(str(item.get(k)) == str(v) for k, v in params.items()
+                        if k not in ('limit', 'recurse'))]
         return len(items), items[:params.get('limit', len(items))]
 
     def read(self, path, what, acl, params=None):
         return ConfdResponse(200, {'id': int(path.rsplit('/', 1)[1]), 'users': []}, '')
+
+    def call(self, method, path, idempotent, what, api='confd', acl=None, headers=None,
+             params=None):
+        assert (method, path, api, self.tenant) == ('GET', '/tenants', 'auth', None)
+        tenants = [{'uuid': TENANT_A, 'parent_uuid': MASTER, 'name': 'tenanta'}]
+        if self.own == MASTER:
+            tenants.append({'uuid': MASTER, 'parent_uuid': MASTER, 'name': 'master'})
+        return ConfdResponse(200, {'items': tenants, 'total': len(tenants)}, '')
 
 
 def test_the_preflight_reads_wazo_lists_as_wazo_writes_them():
@@ -643,6 +675,54 @@ def test_the_preflight_reads_wazo_lists_as_wazo_writes_them():
     # An extension on a line with no user is reused, not held by a field that names no holder
     # (enabled, tenant_uuid).
     assert orphan == [['extension']]
+
+
+def test_another_tenants_sip_name_is_refused_as_wazo_refuses_it():
+    """043: a SIP username of tenant B imported in A is refused ('different tenants'); the
+    preflight reads the SIP names in the credentials' own tenant with recurse=true (083)."""
+    theirs = dict(body('endpoints-sip-tenant-a.json')['items'][0], name='bsip',
+                  uuid='0b0b0b0b-0000-4000-8000-000000000001',
+                  tenant_uuid=TENANT_B, line=None)
+    server = WazoLists(other_sip=[theirs])
+    checker = preflight.Preflight(server, export_a(), WAZO)
+    row = dict(firstname='Sip', line_protocol='sip', context=A_INTERNAL, exten='1030',
+               sip_username='bsip')
+    checker.prepare([row])
+    assert checker.check(row) == [
+        "sip_username: the SIP endpoint 'bsip' belongs to another tenant (confd: Resource Error - "
+        "different tenants ('line_tenant_uuid': '%s', 'endpoint_tenant_uuid': "
+        "'bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb'))" % TENANT_A]
+    assert checker.partial() is None
+    assert [c for c in server.calls if c[0] == 'endpoints/sip'] == [
+        ('endpoints/sip', MASTER, {'name': 'bsip', 'recurse': 'true'})]
+
+
+def test_a_tenant_administrator_gets_a_partial_prediction_said_per_row_and_once():
+    server = WazoLists(own=TENANT_A, other_sip=[dict(name='bsip', tenant_uuid=TENANT_B)])
+    checker = preflight.Preflight(server, export_a(), WAZO)
+    rows = [dict(firstname='S%d' % n, line_protocol='sip', context=A_INTERNAL,
+                 exten='103%d' % n, sip_username=name)
+            for n, name in enumerate(('bsip', 'newsip', 'dmartinsip'))]
+    checker.prepare(rows)
+    unseen, new, taken = [(checker.check(row), list(checker.notes)) for row in rows]
+    assert unseen[0] == [] and new[0] == [] and len(taken[0]) == 1
+    assert len(unseen[1]) == len(new[1]) == 1 and 'partial prediction' in new[1][0]
+    assert "'bsip' is not in the tenants the credentials can read" in unseen[1][0]
+    assert taken[1] == []
+    assert '2 rows were predicted without knowing' in checker.partial()
+    # The XiVO reading of the same lists has no tenants: nothing partial.
+    assert preflight.Preflight(WazoLists(own=TENANT_A), [], XIVO).partial() is None
+
+
+def test_the_tenant_scope_is_read_from_wazo_auths_tenants():
+    assert WAZO.tenant_scope([{'uuid': MASTER, 'parent_uuid': MASTER},
+                              {'uuid': TENANT_A, 'parent_uuid': MASTER}]) == (MASTER, True)
+    assert WAZO.tenant_scope([{'uuid': TENANT_A, 'parent_uuid': MASTER}]) == (TENANT_A, False)
+    assert WAZO.tenant_scope([]) == (None, False)
+    assert WAZO.foreign_refusal({'tenant_uuid': TENANT_A}, TENANT_A) is None
+    assert WAZO.foreign_refusal(None, TENANT_A) is None
+    assert XIVO.tenant_scope([]) == (None, True) and XIVO.foreign_refusal({'tenant_uuid': 1}, 2) is None
+    assert WAZO.quote('x') == "'x'" and XIVO.quote('x') == "u'x'"
 
 
 def test_the_preflight_of_xivo_keeps_its_16_15_reading():

@@ -33,12 +33,13 @@ def ext(ident, exten, context, **owner):
 class FakeConfig:
     """GET /1.1/<collection> with exact filters and limit, from lists; records the calls."""
 
-    def __init__(self, extensions=(), sip=(), lines=None, refuse=()):
+    def __init__(self, extensions=(), sip=(), lines=None, refuse=(), voicemails=()):
         self.data = {
             'contexts': CONTEXTS, 'entities': [{'id': 1, 'name': 'xivotest'}],
             'cti_profiles': [{'id': 3, 'name': 'Client'}, {'id': 1, 'name': 'Supervisor'}],
             'callpermissions': [{'id': 1, 'name': 'perm1'}],
-            'extensions': list(extensions), 'endpoints/sip': list(sip)}
+            'extensions': list(extensions), 'endpoints/sip': list(sip),
+            'voicemails': list(voicemails)}
         self.lines = lines or {}
         self.refuse = refuse
         self.calls = []
@@ -283,6 +284,16 @@ def test_a_voicemail_of_another_user_is_reused_not_refused_and_said_by_the_plan(
     assert checker.check(first) == [] and checker.notes == []
     assert checker.check(later) == [] and checker.reused == ['voicemail']
     assert checker.notes and 'of an earlier row of this file will be shared' in checker.notes[0]
+
+
+def test_a_voicemail_no_user_has_is_reused_and_kept_by_a_rollback():
+    """confd finds a voicemail by number@context before it creates one: one that exists with no
+    user (left by a user deleted alone) is reused, so a rollback of the row must keep it."""
+    server = FakeConfig(voicemails=[{'id': 7, 'number': '1002', 'context': 'default'}])
+    (problems,), checker, dummy = check_all([ROW], server=server)
+    assert problems == [] and checker.reused == ['voicemail']
+    (problems,), checker, dummy = check_all([ROW])
+    assert problems == [] and checker.reused == []
 
 
 def test_updates_check_what_they_send():
