@@ -30,7 +30,8 @@ Columns = namedtuple('Columns', ('import_', 'update', 'export', 'boolean', 'inte
 
 # One request that undoes part of a created user: ``api`` is 'confd' or 'auth' (the path is
 # relative to that API's root); ``kind`` says what the step removes or detaches ('voicemail',
-# 'incall', 'incall_extension', 'extension', 'line', 'user', 'auth_user', or
+# 'incall', 'incall_extension', 'extension', 'line', 'sip' (an endpoint on no line), 'user',
+# 'auth_user', or
 # '<kind>.dissociate' for a link; 'sip.before_dissociate' for a link the server wants gone
 # before a SIP endpoint is detached, done only when it is), ``ident`` the id of that object; ``removes``: True when the
 # step deletes an object (it is then reported as removed), False for a link; ``parent``: the
@@ -97,6 +98,8 @@ class Platform:
     # Lists whose keys the server keeps unique across its tenants, with the query that lists
     # every tenant the credentials see (read in their own tenant); {} without tenants.
     tenant_wide_reads = {}
+    # A row whose protocol makes a SIP endpoint gets one even when it has no line (no context).
+    endpoint_without_line = False
 
     def quote(self, value):
         """A CSV string as the server's messages quote it."""

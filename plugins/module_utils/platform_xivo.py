@@ -112,6 +112,10 @@ class XivoPlatform(Platform):
         return ('it may lack the ACL for this request (%s, %s, %s); confd answers 401, not '
                 '403, for a missing ACL' % (ACLS['export'], ACLS['import'], ACLS['update']))
 
+    # Observed on 16.15: a row with line_protocol=sip and no context gets a SIP endpoint
+    # (found by its username, else created) and no line.
+    endpoint_without_line = True
+
     def validate_row(self, row):
         return confd_rules.validate_row(row)
 
@@ -164,6 +168,14 @@ class XivoPlatform(Platform):
             steps += [_step('/users/%s/lines/%s' % (uuid, line_id),
                             'line %s of user %s' % (line_id, uuid), 'line.dissociate', line_id),
                       _step('/lines/%s' % line_id, 'line %s' % line_id, 'line', line_id, True)]
+        # Observed on 16.15: line_protocol=sip with an empty context makes a SIP endpoint and
+        # no line (the created entry holds its sip_id, line_id null): no line leads to it.
+        ids = ids or {}
+        if ids.get('endpoint_kind') == 'sip' and ids.get('endpoint_id') is not None \
+                and not ids.get('line_id'):
+            sip = ids['endpoint_id']
+            steps.append(_step('/endpoints/sip/%s' % sip, 'SIP endpoint %s' % sip, 'sip', sip,
+                               True))
         steps.append(_step('/users/%s' % uuid, 'user %s' % uuid, 'user', uuid, True))
         return steps
 

@@ -20,9 +20,6 @@ from __future__ import annotations
 
 from ansible_collections.xivo.confd.plugins.module_utils import preflight_messages as say
 from ansible_collections.xivo.confd.plugins.module_utils.platform import platform_named
-# Kept importable from here: the benchmarks and tests estimate costs with them.
-from ansible_collections.xivo.confd.plugins.module_utils.preflight_reads import (  # noqa: F401
-    DEFAULT_ITEM_COST, REQUEST_COST, ROW_COST, request_cost)
 from ansible_collections.xivo.confd.plugins.module_utils.preflight_view import ServerView
 
 
@@ -110,9 +107,12 @@ class Preflight:
         context, extension, incall_extension = self._extensions(row, problems)
         problems.extend(self._cti_profile(get('cti_profile_name') or ''))
         has_line = bool(get('context')) and get('line_protocol') in self.platform.line_protocols
-        if get('line_protocol') in self.platform.sip_protocols and get('sip_username') \
-                and has_line:
-            self._sip(get('sip_username'), problems)
+        if get('line_protocol') in self.platform.sip_protocols and get('sip_username'):
+            if has_line:
+                self._sip(get('sip_username'), problems)
+            elif self.platform.endpoint_without_line and \
+                    self.view.sip_endpoint(get('sip_username')) is not None:
+                self.reused.append('sip')      # found by its name, on no line of this row
         for kind, found in (('extension', extension), ('incall_extension', incall_extension)):
             if found is not None and found[0] == 'orphan':
                 self.reused.append(kind)

@@ -42,6 +42,7 @@ ACLS = {
     'voicemails': 'confd.voicemails.read',
 }
 
+
 def request_cost(collection, items):
     return REQUEST_COST + ITEM_COST.get(collection, DEFAULT_ITEM_COST) * items
 

@@ -11,7 +11,7 @@ decides, step by step, what is kept because it is shared or existed before the r
 existed before the import); delete the incall (it frees its number) and the number; detach
 and delete the line's extension (kept when another line still has it, or it existed before);
 detach and delete the line (which deletes its SIP endpoint; an endpoint that existed before the
-import is detached first and kept); delete the user (its call-permission memberships go with
+import is detached first and kept); delete a SIP endpoint made with no line; delete the user (its call-permission memberships go with
 it; call permissions and CTI profiles are shared configuration and stay).
 """
 
@@ -373,6 +373,21 @@ class Remover:
         if other_lines or 'extension' in target.reused:
             target.kept.append('extension %s (%s)' % (
                 step.ident, 'on another line' if other_lines else 'it existed before the run'))
+            return True
+        return False
+
+    def _keep_sip(self, target, step, numbers, skipped):
+        """A SIP endpoint the import made with no line: deleted unless it existed before the
+        run or a line has it now (deleting it would strip that line)."""
+        if 'sip' in target.reused:
+            target.kept.append('SIP endpoint %s (it existed before the run)' % step.ident)
+            return True
+        endpoint = self._get('/endpoints/sip/%s' % step.ident)
+        if endpoint is None:
+            return True         # already gone
+        if endpoint.get('line'):
+            target.kept.append('SIP endpoint %s (it is on line %s now)' % (
+                step.ident, _ident(endpoint['line'])))
             return True
         return False
 

@@ -73,7 +73,7 @@ def estimate(server, body, tmp_path):
     """The preflight's estimated server cost and the import's, for a check-mode run."""
     from ansible_collections.xivo.confd.plugins.module_utils import import_run
     from ansible_collections.xivo.confd.plugins.module_utils.confd_client import ConfdClient
-    from ansible_collections.xivo.confd.plugins.module_utils.preflight import ROW_COST
+    from ansible_collections.xivo.confd.plugins.module_utils.preflight_reads import ROW_COST
     path = str(tmp_path)
     with open(path, 'wb') as handle:
         handle.write(body)

@@ -368,3 +368,40 @@ def test_a_voicemail_two_rows_of_the_run_share_goes_with_the_last_of_them(server
                        for text in u.get('kept', ()))
     assert result['summary']['removed'] == 2
     assert counts(server) == before, 'the voicemail the run created was left behind'
+
+
+def test_a_sip_endpoint_made_with_no_line_goes_one_that_existed_stays(server, fleet, tmp_path):
+    """Observed on 16.15: line_protocol=sip with an empty context makes a SIP endpoint and no
+    line (the created entry holds its sip_id): no line of the user leads to it, so the rollback
+    deletes it by that id; an endpoint found by its name existed before the run and stays."""
+    status, payload, dummy = server.do_import(
+        b'firstname,lastname,line_protocol,sip_username\nOld,Endpoint,sip,oldsip\n', 'utf-8')
+    assert status == 201, payload
+    with server.store.lock:
+        old_user = server.store.users.get(payload['created'][0]['user_id'])
+    token = requests.post(server.auth_url + '/0.1/token', auth=(WS_USER, WS_PASSWORD),
+                          json={'backend': 'xivo_service', 'expiration': 600},
+                          verify=fleet.ca_path, timeout=30).json()['data']['token']
+    answer = requests.delete(server.url + '/1.1/users/%s' % old_user['uuid'],
+                             headers={'X-Auth-Token': token}, verify=fleet.ca_path, timeout=30)
+    assert answer.status_code == 204       # its endpoint, on no line, stays behind
+    before = counts(server)
+    text = ('firstname,lastname,username,line_protocol,sip_username,context,exten\n'
+            'Nola,Line,nline,sip,nolinesip,,\n'
+            'Reu,Sed,reused,sip,oldsip,,\n')
+    src, report = imported(server, fleet, tmp_path, text=text)
+    created = dict((u['name'], u) for u in json.loads(report.read_text())['users'])
+    assert created['Nola Line']['ids']['sip_id'] and not created['Nola Line']['ids']['line_id']
+    assert created['Reu Sed'].get('reused') == ['sip']
+    assert counts(server)['sip'] == before['sip'] + 1
+    result = remove(server, fleet, tmp_path, 'rollback', from_report=str(report))
+    assert result['summary']['removed'] == 2, result
+    by_name = dict((u['name'], u) for u in result['users'])
+    assert 'SIP endpoint %s' % created['Nola Line']['ids']['sip_id'] in by_name['Nola Line']['removed']
+    assert any(kept.startswith('SIP endpoint') for kept in by_name['Reu Sed']['kept'])
+    assert counts(server) == before
+    with server.store.lock:
+        names = sorted(row['username'] for row in server.store.tables['sip'].rows.values())
+    assert names == ['oldsip']
+    src2, report2 = imported(server, fleet, tmp_path, text=text, name='reimport')
+    assert json.loads(report2.read_text())['summary']['created'] == 2

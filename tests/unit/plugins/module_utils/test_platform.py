@@ -38,7 +38,8 @@ def test_every_member_of_the_interface_is_answered_by_each_platform():
     for platform in (XIVO, WAZO):
         assert platform.title and platform.auth_name and platform.export_accept
         for name in ('endpoints', 'token_request', 'headers', 'acl', 'access_hint',
-                     'created_ids', 'removal_steps'):
+                     'created_ids', 'removal_steps', 'quote', 'tenant_scope',
+                     'foreign_refusal'):
             assert getattr(type(platform), name) is not getattr(Platform, name), (platform, name)
 
 
@@ -149,6 +150,19 @@ def test_the_removal_order_is_each_servers():
         steps = platform.removal_steps({'uuid': 'V'})
         assert [(s.method, s.path, s.kind, s.removes) for s in steps][0] == \
             ('DELETE', '/users/V', 'user', True)
+
+
+def test_a_sip_endpoint_made_with_no_line_is_removed_by_its_id_on_xivo():
+    # Observed on 16.15: line_protocol=sip and no context: a sip_id, no line_id.
+    ids = XIVO.created_ids({'row_number': 1, 'user_id': 1, 'user_uuid': 'V', 'line_id': None,
+                            'sip_id': 4, 'sccp_id': None})
+    steps = XIVO.removal_steps({'uuid': 'V', 'lines': []}, ids)
+    assert [(s.path, s.kind, s.removes) for s in steps] == [
+        ('/endpoints/sip/4', 'sip', True), ('/users/V', 'user', True)]
+    # With a line, the line leads to it (deleting the line deletes it).
+    assert [s.kind for s in XIVO.removal_steps(USER, dict(ids, line_id=7, sip_id=3))
+            if s.kind == 'sip'] == []
+    assert XIVO.endpoint_without_line and not WAZO.endpoint_without_line
 
 
 class Session:

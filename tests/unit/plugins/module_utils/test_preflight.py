@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.xivo.confd.plugins.module_utils import preflight
+from ansible_collections.xivo.confd.plugins.module_utils import preflight, preflight_reads
 from ansible_collections.xivo.confd.plugins.module_utils.confd_client import (
     ConfdError, ConfdResponse)
 
@@ -99,7 +99,7 @@ def _plain_ways(collection, keys, listed):
     """The cheaper of the two plain ways to learn ``keys`` objects among ``listed``: the whole
     list, or one exact lookup per key, each costing at least a request (plus a rounding margin:
     costs are kept to 4 decimals)."""
-    return min(preflight.request_cost(collection, listed), keys * preflight.REQUEST_COST) + 0.001
+    return min(preflight_reads.request_cost(collection, listed), keys * preflight_reads.REQUEST_COST) + 0.001
 
 
 def test_a_valid_row_passes_without_reading_every_extension_or_sip_endpoint():
@@ -231,7 +231,7 @@ def test_a_count_equal_to_the_export_proves_there_is_nothing_else_to_read():
     assert results == [[]] * 20
     # The export already shows every extension of the context: one count says so, nothing
     # else is worth reading.
-    assert _keyed_cost(checker, 'extensions') <= preflight.request_cost('extensions', 1) + 0.001
+    assert _keyed_cost(checker, 'extensions') <= preflight_reads.request_cost('extensions', 1) + 0.001
 
 
 def test_reads_are_chosen_by_cost_a_small_list_or_one_lookup_per_key():
@@ -242,7 +242,7 @@ def test_reads_are_chosen_by_cost_a_small_list_or_one_lookup_per_key():
             for i in range(20)]
     results, checker, dummy = check_all(rows, server=few)
     assert results == [[]] * 20
-    count = preflight.request_cost('extensions', 1)
+    count = preflight_reads.request_cost('extensions', 1)
     assert _keyed_cost(checker, 'extensions') <= count + _plain_ways('extensions', 20, 1)
     many = FakeConfig(extensions=[ext(i, str(5000 + i), 'default') for i in range(2000)])
     spread = [dict(rows[0], exten=exten) for exten in ('1200', '1350', '1999')]
@@ -260,7 +260,7 @@ def test_the_estimated_server_cost_is_what_confd_spends_on_each_read():
     returned = [len(server.list(collection, None, **params)[1]) for collection, params in calls]
     assert cost['requests'] == len(calls)
     assert cost['estimated_server_seconds'] == pytest.approx(sum(
-        preflight.request_cost(collection, items)
+        preflight_reads.request_cost(collection, items)
         for (collection, dummy3), items in zip(calls, returned)), abs=1e-3)
 
 
