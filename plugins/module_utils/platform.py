@@ -100,6 +100,8 @@ class Platform:
     tenant_wide_reads = {}
     # A row whose protocol makes a SIP endpoint gets one even when it has no line (no context).
     endpoint_without_line = False
+    # A call permission named twice in a row is refused (else associated once).
+    repeated_call_permission_refused = False
 
     def quote(self, value):
         """A CSV string as the server's messages quote it."""

@@ -728,6 +728,9 @@ class WazoPlatform(Platform):
     # Observed on 26.08: SIP names are found across tenants (another tenant's is refused),
     # and a master-tenant token lists every tenant's endpoints with recurse=true.
     tenant_wide_reads = {'endpoints/sip': {'recurse': 'true'}}
+    # Read in wazo-confd's user call permission service (not recorded): associating a call
+    # permission the user already has returns early, so a name given twice passes.
+    repeated_call_permission_refused = False
     # Observed on 26.08: not refused; the incall is moved to the new user.
     incall_number_taken = ('(Wazo would not refuse the row: it would move that incall to this '
                            'user, silently; choose another number, or free this one first)')

@@ -115,6 +115,8 @@ class XivoPlatform(Platform):
     # Observed on 16.15: a row with line_protocol=sip and no context gets a SIP endpoint
     # (found by its username, else created) and no line.
     endpoint_without_line = True
+    # Observed on 16.15: User is associated with a CallPermission.
+    repeated_call_permission_refused = True
 
     def validate_row(self, row):
         return confd_rules.validate_row(row)

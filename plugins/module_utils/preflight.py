@@ -120,7 +120,7 @@ class Preflight:
             self._line_associations(row, context, extension, problems)
         self._incall_associations(row, incall_extension, problems)
         # The same call permission twice.
-        if len(names) != len(set(names)):
+        if len(names) != len(set(names)) and self.platform.repeated_call_permission_refused:
             problems.append('call_permissions: a call permission is listed twice (confd: '
                             'Resource Error - User is associated with a CallPermission)')
         return problems
