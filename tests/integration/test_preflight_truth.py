@@ -164,9 +164,11 @@ def test_a_refused_configuration_read_names_its_acl(fleet, tmp_path):
     fleet_ca[:] = [fleet.ca_path]
     server = fleet.servers[0]
     server.reset()
-    # The import lock's ACLs, so that the first refusal is the preflight's.
+    # The platform probe's and the import lock's ACLs, so that the first refusal is the
+    # preflight's.
     server.apply_seed({'ws_users': [{'login': WS_USER, 'password': WS_PASSWORD,
-                                     'acls': ['confd.users.#', 'confd.callpermissions.create',
+                                     'acls': ['confd.users.#', 'confd.infos.read',
+                                              'confd.callpermissions.create',
                                               'confd.callpermissions.read',
                                               'confd.callpermissions.*.delete']}]})
     src = tmp_path / 'users.csv'
