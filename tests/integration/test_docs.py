@@ -13,6 +13,7 @@ import yaml
 from tests.integration.collection import REPO, galaxy_metadata, run
 
 GUIDES = ('guide_awx', 'guide_migrating_a_fleet', 'guide_troubleshooting', 'guide_wazo',
+          'guide_xivo_to_wazo',
           'server-behaviour')
 CITATION = re.compile(r'server-behaviour\.md#([A-Za-z0-9_-]*)')
 CITING_TREES = ('plugins', 'roles', 'tests', 'scripts', 'docs', 'README.md')

@@ -20,20 +20,19 @@ TENANT_B = 'bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb'
 # Tenant B labels its contexts in French: the legacy names reach them through context_map.
 CONTEXTS_B = [dict(c, label={'default': 'interne', 'from-extern': 'entrant',
                              'to-extern': 'sortant'}[c['label']]) for c in DEFAULT_CONTEXTS]
-# The policy docs/docsite/rst/guide_wazo.rst gives the migration's wazo-auth user (import and
-# rollback), plus the wazo-auth users list the identity checks read.
+# The policy docs/docsite/rst/guide_wazo.rst gives the migration's wazo-auth user: the import's
+# ACLs and the rollback's (a SIP endpoint kept by it detached once its line's links are gone).
 POLICY = [
     'confd.infos.read', 'confd.users.read', 'confd.users.export.read',
     'confd.users.import.create', 'confd.contexts.read', 'confd.extensions.read',
     'confd.endpoints.sip.read', 'confd.lines.read', 'confd.callpermissions.read',
     'confd.callpermissions.create', 'confd.callpermissions.*.delete', 'auth.tenants.read',
-    'confd.users.*.voicemails.delete', 'confd.voicemails.*.read', 'confd.voicemails.*.delete',
-    'confd.incalls.*.delete', 'confd.extensions.*.read', 'confd.extensions.*.delete',
-    'confd.lines.*.delete', 'confd.users.*.delete', 'auth.users.*.delete',
-    # The rollback reads what it removes, and detaches the links a SIP endpoint kept by it has.
-    'confd.users.*.read', 'confd.voicemails.read', 'confd.users.*.lines.*.delete',
-    'confd.lines.*.extensions.*.delete', 'confd.lines.*.endpoints.sip.*.delete',
     'auth.users.read',
+    'confd.users.*.read', 'confd.users.*.voicemails.delete', 'confd.voicemails.*.read',
+    'confd.voicemails.*.delete', 'confd.incalls.*.delete', 'confd.extensions.*.read',
+    'confd.extensions.*.delete', 'confd.lines.*.delete', 'confd.users.*.delete',
+    'auth.users.*.delete', 'confd.users.*.lines.*.delete', 'confd.lines.*.extensions.*.delete',
+    'confd.lines.*.endpoints.sip.*.delete',
 ]
 # A XiVO 15.x web-interface export: cp1252, pipes; an incall, a SIP name that exists free on
 # the first Wazo server (reused, so the rollback must leave it), a voicemail, an SCCP line.
