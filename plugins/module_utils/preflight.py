@@ -74,7 +74,7 @@ class Preflight:
         self.notes = []
         self.reused = []
         if update:
-            return self._check_update(values, user)
+            return update_problems(self.view, self.quote, values, user)
         problems = self._check_create(values)
         if accept and not problems:
             self.view.accept(values)
@@ -99,13 +99,13 @@ class Preflight:
         problems = []
         get = row.get
         # Entity (0 is "no entity" on 16.15: the default one).
-        problems.extend(self._entity(get('entity_id') or ''))
+        problems.extend(unknown_entity(self.view, get('entity_id') or ''))
         self._voicemail(row, problems)
         # Call permissions: each name, exactly.
         names = [name for name in (get('call_permissions') or '').split(';') if name]
-        problems.extend(self._call_permissions(names))
+        problems.extend(unknown_call_permissions(self.view, names, self.quote))
         context, extension, incall_extension = self._extensions(row, problems)
-        problems.extend(self._cti_profile(get('cti_profile_name') or ''))
+        problems.extend(unknown_cti_profile(self.view, get('cti_profile_name') or '', self.quote))
         has_line = bool(get('context')) and get('line_protocol') in self.platform.line_protocols
         if get('line_protocol') in self.platform.sip_protocols and get('sip_username'):
             if has_line:
@@ -117,8 +117,9 @@ class Preflight:
             if found is not None and found[0] == 'orphan':
                 self.reused.append(kind)
         if has_line:
-            self._line_associations(row, context, extension, problems)
-        self._incall_associations(row, incall_extension, problems)
+            line_problems(row, context, extension, self.quote, problems)
+        incall_problems(row, incall_extension, self.view.context(get('incall_context') or ''),
+                        self.platform, self.quote, problems)
         # The same call permission twice.
         if len(names) != len(set(names)) and self.platform.repeated_call_permission_refused:
             problems.append('call_permissions: a call permission is listed twice (confd: '
@@ -200,113 +201,117 @@ class Preflight:
                               'credentials can read; another tenant may hold it (the server '
                               'then refuses the row)' % name)
 
-    def _line_associations(self, row, context, extension, problems):
-        """The line and its extension: whose the number is, and the context's type."""
-        exten, context_name = row.get('exten') or '', row.get('context') or ''
-        if extension is not None:
-            kind, owner = extension
-            if kind == 'user':
-                problems.append('exten: %s@%s is already the extension of another user%s '
-                                '(confd: Resource Error - User is associated with a Line)'
-                                % (exten, context_name, say.owner_text(owner)))
-            elif kind == 'unlisted':
-                problems.append(say.unlisted('exten', exten, context_name, owner))
-            elif kind not in ('orphan', 'free'):  # free: made by an earlier row
-                problems.append('exten: %s@%s is the extension of %s %s%s (confd: %s)' % (
-                    exten, context_name, say.article(kind), kind, say.owner_text(owner),
-                    say.extension_refusal(kind, owner, ('associated_id', 'id'), self.quote)))
-        # A wrong context type is a reason whatever holds the number (confd names the holder
-        # first): the operator fixes both at once.
-        if exten and context is not None and context.get('type') != 'internal':
-            problems.append("context: a user's line cannot be in the %s context %r (confd: "
-                            "Resource Error - ContextType '%s' cannot be associated)"
-                            % (context.get('type'), context_name, context.get('type')))
 
-    def _incall_associations(self, row, incall_extension, problems):
-        exten, context_name = row.get('incall_exten') or '', row.get('incall_context') or ''
-        if not (exten and context_name):
-            return
-        if incall_extension is not None:
-            kind, owner = incall_extension
-            if kind == 'incall':
-                problems.append('incall_exten: %s@%s is already the number of an incall%s %s'
-                                % (exten, context_name, say.owner_text(owner),
-                                   self.platform.incall_number_taken))
-            elif kind == 'user':
-                problems.append('incall_exten: %s@%s is the extension of a user%s (confd: '
-                                'Resource Error - Extension is associated with a user)'
-                                % (exten, context_name, say.owner_text(owner)))
-            elif kind == 'unlisted':
-                problems.append(say.unlisted('incall_exten', exten, context_name, owner))
-            elif kind not in ('orphan', 'free'):  # free: made by an earlier row
-                problems.append('incall_exten: %s@%s is the extension of %s %s (confd: %s)' % (
-                    exten, context_name, say.article(kind), kind, say.extension_refusal(
-                        kind, owner, ('associated_id', 'extension_id'), self.quote)))
-        context = self.view.context(context_name)
-        if context is not None and context.get('type') != 'incall':
-            problems.append("incall_context: an incall number cannot be in the %s context %r "
-                            "(confd: Resource Error - ContextType '%s' cannot be associated)"
-                            % (context.get('type'), context_name, context.get('type')))
+def line_problems(row, context, extension, quote, problems):
+    """The line and its extension: whose the number is, and the context's type."""
+    exten, context_name = row.get('exten') or '', row.get('context') or ''
+    if extension is not None:
+        kind, owner = extension
+        if kind == 'user':
+            problems.append('exten: %s@%s is already the extension of another user%s '
+                            '(confd: Resource Error - User is associated with a Line)'
+                            % (exten, context_name, say.owner_text(owner)))
+        elif kind == 'unlisted':
+            problems.append(say.unlisted('exten', exten, context_name, owner))
+        elif kind not in ('orphan', 'free'):  # free: made by an earlier row
+            problems.append('exten: %s@%s is the extension of %s %s%s (confd: %s)' % (
+                exten, context_name, say.article(kind), kind, say.owner_text(owner),
+                say.extension_refusal(kind, owner, ('associated_id', 'id'), quote)))
+    # A wrong context type is a reason whatever holds the number (confd names the holder
+    # first): the operator fixes both at once.
+    if exten and context is not None and context.get('type') != 'internal':
+        problems.append("context: a user's line cannot be in the %s context %r (confd: "
+                        "Resource Error - ContextType '%s' cannot be associated)"
+                        % (context.get('type'), context_name, context.get('type')))
 
-    # -- an existing user: the refusals of a PUT of the changed columns ----------------------
 
-    def _check_update(self, row, user):
-        """What the sent cells name (docs/server-behaviour.md#update-by-put)."""
-        problems = []
-        add = problems.append
-        get, view = row.get, self.view
-        entity = get('entity_id') or ''
-        missing = self._entity(entity)
-        problems.extend(missing)
-        if not missing and entity and user is not None and entity != user.get('entity_id') \
-                and user.get('line_protocol'):
-            add('entity_id: confd does not move a user that has a line to another entity '
-                '(confd: Resource Error - User is associated with a Line)')
-        for column in ('context', 'voicemail_context'):
-            name = get(column) or ''
-            if name and view.contexts is not None and view.context(name) is None:
-                add(say.missing_context(column, name, self.quote))
-        exten, context_name = get('exten') or '', get('context') or (user or {}).get('context')
-        if exten and context_name and view.context(context_name) is not None:
-            extension = view.extension(exten, context_name)
-            if extension is None and not _in_range(exten, view.context(context_name)):
-                add(say.out_of_range('exten', exten, context_name))
-            elif extension is not None and extension[0] not in ('free', 'unlisted') and \
-                    (extension[0] != 'user' or extension[1] is not user):
-                add('exten: %s@%s already exists (confd: Resource Error - Extension already '
-                    'exists)' % (exten, context_name))
-        problems.extend(self._cti_profile(get('cti_profile_name') or ''))
-        problems.extend(self._call_permissions(
-            [name for name in (get('call_permissions') or '').split(';') if name]))
-        sip_name = get('sip_username') or ''
-        if sip_name and user is not None and sip_name != user.get('sip_username') \
-                and view.sip_endpoint(sip_name) is not None:
-            add("sip_username: the SIP name %r is taken (confd: Resource Error - SIPEndpoint "
-                "already exists ('name': %s))" % (sip_name, self.quote(sip_name)))
-        return problems
+def incall_problems(row, incall_extension, context, platform, quote, problems):
+    """The incall and its number: whose the number is, and the incall context's type."""
+    exten, context_name = row.get('incall_exten') or '', row.get('incall_context') or ''
+    if not (exten and context_name):
+        return
+    if incall_extension is not None:
+        kind, owner = incall_extension
+        if kind == 'incall':
+            problems.append('incall_exten: %s@%s is already the number of an incall%s %s'
+                            % (exten, context_name, say.owner_text(owner),
+                               platform.incall_number_taken))
+        elif kind == 'user':
+            problems.append('incall_exten: %s@%s is the extension of a user%s (confd: '
+                            'Resource Error - Extension is associated with a user)'
+                            % (exten, context_name, say.owner_text(owner)))
+        elif kind == 'unlisted':
+            problems.append(say.unlisted('incall_exten', exten, context_name, owner))
+        elif kind not in ('orphan', 'free'):  # free: made by an earlier row
+            problems.append('incall_exten: %s@%s is the extension of %s %s (confd: %s)' % (
+                exten, context_name, say.article(kind), kind, say.extension_refusal(
+                    kind, owner, ('associated_id', 'extension_id'), quote)))
+    if context is not None and context.get('type') != 'incall':
+        problems.append("incall_context: an incall number cannot be in the %s context %r "
+                        "(confd: Resource Error - ContextType '%s' cannot be associated)"
+                        % (context.get('type'), context_name, context.get('type')))
 
-    # -- names of shared configuration -------------------------------------------------------
 
-    def _entity(self, entity):
-        entities = self.view.entities
-        if entity and entity != '0' and entity.isdigit() and entities is not None \
-                and int(entity) not in entities:
-            return ["entity_id: entity %s does not exist on the server (confd: Resource Not "
-                    "Found - Entity was not found ('id': %s))" % (entity, entity)]
+# -- an existing user: the refusals of a PUT of the changed columns ----------------------
+def update_problems(view, quote, row, user):
+    """What the sent cells name (docs/server-behaviour.md#update-by-put)."""
+    problems = []
+    add = problems.append
+    get = row.get
+    entity = get('entity_id') or ''
+    missing = unknown_entity(view, entity)
+    problems.extend(missing)
+    if not missing and entity and user is not None and entity != user.get('entity_id') \
+            and user.get('line_protocol'):
+        add('entity_id: confd does not move a user that has a line to another entity '
+            '(confd: Resource Error - User is associated with a Line)')
+    for column in ('context', 'voicemail_context'):
+        name = get(column) or ''
+        if name and view.contexts is not None and view.context(name) is None:
+            add(say.missing_context(column, name, quote))
+    exten, context_name = get('exten') or '', get('context') or (user or {}).get('context')
+    if exten and context_name and view.context(context_name) is not None:
+        extension = view.extension(exten, context_name)
+        if extension is None and not _in_range(exten, view.context(context_name)):
+            add(say.out_of_range('exten', exten, context_name))
+        elif extension is not None and extension[0] not in ('free', 'unlisted') and \
+                (extension[0] != 'user' or extension[1] is not user):
+            add('exten: %s@%s already exists (confd: Resource Error - Extension already '
+                'exists)' % (exten, context_name))
+    problems.extend(unknown_cti_profile(view, get('cti_profile_name') or '', quote))
+    problems.extend(unknown_call_permissions(
+        view, [name for name in (get('call_permissions') or '').split(';') if name], quote))
+    sip_name = get('sip_username') or ''
+    if sip_name and user is not None and sip_name != user.get('sip_username') \
+            and view.sip_endpoint(sip_name) is not None:
+        add("sip_username: the SIP name %r is taken (confd: Resource Error - SIPEndpoint "
+            "already exists ('name': %s))" % (sip_name, quote(sip_name)))
+    return problems
+
+
+# -- names of shared configuration -------------------------------------------------------
+def unknown_entity(view, entity):
+    entities = view.entities
+    if entity and entity != '0' and entity.isdigit() and entities is not None \
+            and int(entity) not in entities:
+        return ["entity_id: entity %s does not exist on the server (confd: Resource Not "
+                "Found - Entity was not found ('id': %s))" % (entity, entity)]
+    return []
+
+
+def unknown_call_permissions(view, names, quote):
+    known = view.call_permissions
+    if known is None:
         return []
+    return ["call_permissions: the call permission %r does not exist on the server (confd: "
+            "Resource Not Found - CallPermission was not found ('name': %s))"
+            % (name, quote(name)) for name in names if name not in known]
 
-    def _call_permissions(self, names):
-        known = self.view.call_permissions
-        if known is None:
-            return []
-        return ["call_permissions: the call permission %r does not exist on the server (confd: "
-                "Resource Not Found - CallPermission was not found ('name': %s))"
-                % (name, self.quote(name)) for name in names if name not in known]
 
-    def _cti_profile(self, profile):
-        known = self.view.cti_profiles
-        if profile and known is not None and profile not in known:
-            return ["cti_profile_name: the CTI profile %r does not exist on the server, names "
-                    "being case-sensitive (confd: Resource Not Found - CtiProfile was not found "
-                    "('name': %s))" % (profile, self.quote(profile))]
-        return []
+def unknown_cti_profile(view, profile, quote):
+    known = view.cti_profiles
+    if profile and known is not None and profile not in known:
+        return ["cti_profile_name: the CTI profile %r does not exist on the server, names "
+                "being case-sensitive (confd: Resource Not Found - CtiProfile was not found "
+                "('name': %s))" % (profile, quote(profile))]
+    return []
