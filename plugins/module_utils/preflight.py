@@ -23,6 +23,10 @@ from ansible_collections.xivo.confd.plugins.module_utils.platform import platfor
 from ansible_collections.xivo.confd.plugins.module_utils.preflight_view import ServerView
 
 
+# How a row's note starts when its prediction is partial.
+PARTIAL = 'partial prediction: '
+
+
 def _ranges(context, kinds=('user', 'group', 'queue', 'conference_room', 'incall')):
     found = []
     for kind in kinds:
@@ -197,7 +201,7 @@ class Preflight:
             self.reused.append('sip')
         elif not self.view.every_tenant:
             self.unseen += 1
-            self.notes.append('partial prediction: the SIP username %r is not in the tenants the '
+            self.notes.append(PARTIAL + 'the SIP username %r is not in the tenants the '
                               'credentials can read; another tenant may hold it (the server '
                               'then refuses the row)' % name)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from ansible_collections.xivo.confd.plugins.module_utils import confd_rules
 from ansible_collections.xivo.confd.plugins.module_utils.import_plan import PLANNED, Status
-from ansible_collections.xivo.confd.plugins.module_utils.preflight import Preflight
+from ansible_collections.xivo.confd.plugins.module_utils.preflight import PARTIAL, Preflight
 from ansible_collections.xivo.confd.plugins.module_utils.text import sanitize_message
 
 
@@ -55,8 +55,11 @@ def sent_values(outcome):
 def wrong_predictions(sent):
     """The rows the preflight let through and confd refused: each keeps confd's answer with
     a note; returns a warning that shows them so that they can be reported, or None."""
-    wrong = [o for o in sent if o.status == Status.FAILED and o.error
-             and not o.error.startswith('not imported:')]
+    refused = [o for o in sent if o.status == Status.FAILED and o.error
+               and not o.error.startswith('not imported:')]
+    # A row whose prediction was partial (what it names could not be read) was not predicted
+    # accepted: its own note already says the server may refuse it.
+    wrong = [o for o in refused if not any(w.startswith(PARTIAL) for w in o.warnings)]
     for outcome in wrong:
         outcome.warnings.append('the preflight predicted this row would be accepted; confd '
                                 'refused it')

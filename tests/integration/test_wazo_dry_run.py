@@ -25,6 +25,7 @@ from ansible_collections.xivo.confd.plugins.module_utils import import_run, user
 from ansible_collections.xivo.confd.plugins.module_utils.confd_client import ConfdClient
 from tests.emulator.wazo import WazoServer
 from tests.emulator.wazo.server import DEFAULT_CONTEXTS
+from tests.integration.playbook import run_playbook
 
 TENANT_A = 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa'
 TENANT_B = 'bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb'
@@ -240,6 +241,9 @@ def test_a_tenant_token_gets_a_prediction_said_partial(wazo, tmp_path):
     real = run(server, tmp_path, text, username=TENANT_ADMIN, password=TENANT_PASSWORD)
     assert [u['status'] for u in real['users']] == ['failed', 'created']
     assert 'different tenants' in real['users'][0]['error']
+    # Not a wrong prediction: the row said its prediction was partial.
+    assert not [w for w in real.get('warnings', ()) if 'wrong prediction' in w], real['warnings']
+    assert not [w for w in real['users'][0]['warnings'] if 'the preflight predicted' in w]
     complete = run(server, tmp_path, text, check_mode=True)
     assert complete['users'][0]['status'] == 'would_fail'
     assert not [w for w in complete.get('warnings', ()) if 'could not read every tenant' in w]
@@ -318,3 +322,41 @@ def test_a_rollback_in_wazos_order_leaves_nothing_and_the_file_imports_again(waz
         '/lines/%s' % line]
     again = run(server, tmp_path, text, name='again')
     assert [u['status'] for u in again['users']] == ['created'] * 5, again['users']
+
+
+def test_through_ansible_playbook_a_tenant_token_then_the_top_tenant_and_a_rollback(wazo, tmp_path):
+    """xivo.confd.user_import and user_remove in a playbook: a tenant administrator's dry run
+    says it is partial (the row of another tenant's SIP name is not said refused), the master
+    tenant's says the row would fail as the server then refuses it; the run's rollback leaves
+    every collection as it was."""
+    server = wazo('127.0.93.45')
+    src = tmp_path / 'users.csv'
+    src.write_text(file_of([('other tenant', {'sip_username': 'zoesip'}, []),
+                            ('good', {}, [])]), encoding='utf-8')
+    before = everything(server)
+
+    def task(name, module='user_import', admin=(ADMIN, '{{ admin_password }}'), **extra):
+        args = dict(host=server.address, port=server.port, platform='wazo', tenant='tenanta',
+                    username=admin[0], password=admin[1], ca_path=server.ca_path, **extra)
+        return {'name': name, 'xivo.confd.%s' % module: args, 'ignore_errors': True}
+
+    run_ = run_playbook(tmp_path, [
+        dict(task('tenant check', admin=(TENANT_ADMIN, '{{ tenant_password }}'), src=str(src)),
+             check_mode=True),
+        dict(task('check', src=str(src)), check_mode=True),
+        task('import', src=str(src), report_dest=str(tmp_path / 'report.json')),
+        task('rollback', module='user_remove', from_report=str(tmp_path / 'report.json'))],
+        hosts={'localhost': {'admin_password': ADMIN_PASSWORD,
+                             'tenant_password': TENANT_PASSWORD}})
+    partial, check, done, undone = (run_.result(name) for name in (
+        'tenant check', 'check', 'import', 'rollback'))
+    assert [u['status'] for u in partial['users']] == ['would_create', 'would_create']
+    assert any('could not read every tenant' in w for w in partial['warnings'])
+    assert [u['status'] for u in check['users']] == ['would_fail', 'would_create']
+    assert 'different tenants' in check['users'][0]['error']
+    assert [u['status'] for u in done['users']] == ['failed', 'created']
+    assert done['users'][0]['error'] == check['users'][0]['error']
+    assert undone['summary']['removed'] == 1 and not undone.get('failed'), undone
+    assert everything(server) == before
+    assert ADMIN_PASSWORD not in run_.stdout + run_.results_text
+    assert TENANT_PASSWORD not in run_.stdout + run_.results_text
