@@ -360,3 +360,14 @@ def test_through_ansible_playbook_a_tenant_token_then_the_top_tenant_and_a_rollb
     assert everything(server) == before
     assert ADMIN_PASSWORD not in run_.stdout + run_.results_text
     assert TENANT_PASSWORD not in run_.stdout + run_.results_text
+
+
+def test_a_call_permission_named_twice_is_one_on_wazo(wazo, tmp_path):
+    server = wazo('127.0.93.46')
+    text = file_of([('twice', {'call_permissions': 'perm1;perm1'}, [])])
+    assert run(server, tmp_path, text)['users'][0]['status'] == 'created'
+    user = next(u for u in server.users(TENANT_A) if u['firstname'] == 'P0')
+    assert user['call_permissions'] == 'perm1'
+    # The same file again: the user is there as the file says, nothing to do.
+    again = run(server, tmp_path, text, name='again')
+    assert [u['status'] for u in again['users']] == ['unchanged'], again['users']

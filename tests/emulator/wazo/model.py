@@ -401,7 +401,9 @@ class Importer:
             incall['destination'] = {'type': 'user', 'user_id': user['id'],
                                      'ring_time': float(ring) if ring else None, 'moh_uuid': None}
         if perms is not None:
-            user['callpermission_ids'] = [cp['id'] for cp in perms]
+            # wazo-confd's user call permission service returns early for a call permission
+            # the user already has (read in its source): one named twice is associated once.
+            user['callpermission_ids'] = list(dict.fromkeys(cp['id'] for cp in perms))
         return {'row_number': number, 'user_id': user['id'], 'user_uuid': user['uuid'],
                 'voicemail_id': vm['id'] if vm else None, 'line_id': line['id'] if line else None,
                 'sip_uuid': sip['uuid'] if sip else None, 'sccp_id': sccp['id'] if sccp else None,
