@@ -121,7 +121,7 @@ class Preflight:
             if found is not None and found[0] == 'orphan':
                 self.reused.append(kind)
         if has_line:
-            line_problems(row, context, extension, self.quote, problems)
+            line_problems(row, context, extension, self.platform, self.quote, problems)
         incall_problems(row, incall_extension, self.view.context(get('incall_context') or ''),
                         self.platform, self.quote, problems)
         # The same call permission twice.
@@ -206,7 +206,7 @@ class Preflight:
                               'then refuses the row)' % name)
 
 
-def line_problems(row, context, extension, quote, problems):
+def line_problems(row, context, extension, platform, quote, problems):
     """The line and its extension: whose the number is, and the context's type."""
     exten, context_name = row.get('exten') or '', row.get('context') or ''
     if extension is not None:
@@ -216,7 +216,7 @@ def line_problems(row, context, extension, quote, problems):
                             '(confd: Resource Error - User is associated with a Line)'
                             % (exten, context_name, say.owner_text(owner)))
         elif kind == 'unlisted':
-            problems.append(say.unlisted('exten', exten, context_name, owner))
+            problems.append(say.unlisted('exten', exten, context_name, owner, platform.title))
         elif kind not in ('orphan', 'free'):  # free: made by an earlier row
             problems.append('exten: %s@%s is the extension of %s %s%s (confd: %s)' % (
                 exten, context_name, say.article(kind), kind, say.owner_text(owner),
@@ -245,7 +245,8 @@ def incall_problems(row, incall_extension, context, platform, quote, problems):
                             'Resource Error - Extension is associated with a user)'
                             % (exten, context_name, say.owner_text(owner)))
         elif kind == 'unlisted':
-            problems.append(say.unlisted('incall_exten', exten, context_name, owner))
+            problems.append(say.unlisted('incall_exten', exten, context_name, owner,
+                                        platform.title))
         elif kind not in ('orphan', 'free'):  # free: made by an earlier row
             problems.append('incall_exten: %s@%s is the extension of %s %s (confd: %s)' % (
                 exten, context_name, say.article(kind), kind, say.extension_refusal(

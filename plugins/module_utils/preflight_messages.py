@@ -57,18 +57,19 @@ def endpoint_refusal(kind, endpoint):
     return text
 
 
-def unlisted(column, exten, context, item):
+def unlisted(column, exten, context, item, title):
     """An extension that exists with nothing attached that the server lists: free (confd would
     reuse it) or held by a queue, a conference room, a meetme... (confd would refuse it), which
-    confd 16.15 does not show. Not predicted as creatable: the operator decides."""
+    the lists of ``title`` (the platform) do not show. Not predicted as creatable: the operator
+    decides."""
     ident = item.get('id') if isinstance(item, dict) else None
     return ('%s: %s@%s already exists on the server (extension id %s) attached to nothing its '
             'lists show, so it may be free or held by a queue, a conference room or a meetme, '
-            'which confd 16.15 does not list (confd then refuses the row: Resource Error - '
+            'which %s does not list (confd then refuses the row: Resource Error - '
             'Extension is associated with a queue ...). Choose another number, remove that '
             'extension if it is free (DELETE /1.1/extensions/%s), or set preflight: false to '
             'let confd decide' % (column, exten, context, ident if ident is not None else '?',
-                                  ident if ident is not None else '<id>'))
+                                  title, ident if ident is not None else '<id>'))
 
 
 def article(word):
