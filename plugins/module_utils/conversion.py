@@ -31,10 +31,11 @@ from ansible_collections.xivo.confd.plugins.module_utils import confd_csv, sourc
 from ansible_collections.xivo.confd.plugins.module_utils.confd_rules import RowDiff
 from ansible_collections.xivo.confd.plugins.module_utils.file_output import (
     DIRECTORY_MODE, AtomicOutput, UnsafePath, file_digest, open_directory, open_file_at,
-    private_key, read_private_file, same_file, write_private_file)
+    read_private_file, same_file, write_private_file)
 from ansible_collections.xivo.confd.plugins.module_utils.legacy_csv import convert_source
 from ansible_collections.xivo.confd.plugins.module_utils.legacy_source import (
     DEFAULT_MAX_REPORTED, LegacyCsvError, byte_at, open_source)
+from ansible_collections.xivo.confd.plugins.module_utils.private_state import private_key
 from ansible_collections.xivo.confd.plugins.module_utils.text import (
     sanitize_message, summarize_items)
 

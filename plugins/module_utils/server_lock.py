@@ -30,7 +30,7 @@ import socket
 import stat
 import time
 
-from ansible_collections.xivo.confd.plugins.module_utils import file_output
+from ansible_collections.xivo.confd.plugins.module_utils import file_output, private_state
 
 
 class ServerBusy(Exception):
@@ -59,7 +59,7 @@ class UnsafeLockDirectory(OSError):
 
 
 def private_state_dir():
-    return file_output.private_state_dir()
+    return private_state.private_state_dir()
 
 
 def default_lock_dir():
@@ -67,9 +67,9 @@ def default_lock_dir():
 
 
 def open_private_directory(path, create=True):
-    """The lock directory's descriptor, checked (file_output.open_private_directory)."""
+    """The lock directory's descriptor, checked (private_state.open_private_directory)."""
     try:
-        return file_output.open_private_directory(path, create)
+        return private_state.open_private_directory(path, create)
     except file_output.UnsafePath as exc:
         raise UnsafeLockDirectory(exc.errno, exc.strerror, exc.filename)
 
