@@ -246,7 +246,7 @@ def incall_problems(row, incall_extension, context, platform, quote, problems):
                             % (exten, context_name, say.owner_text(owner)))
         elif kind == 'unlisted':
             problems.append(say.unlisted('incall_exten', exten, context_name, owner,
-                                        platform.title))
+                                         platform.title))
         elif kind not in ('orphan', 'free'):  # free: made by an earlier row
             problems.append('incall_exten: %s@%s is the extension of %s %s (confd: %s)' % (
                 exten, context_name, say.article(kind), kind, say.extension_refusal(
