@@ -308,6 +308,23 @@ def test_a_lock_left_by_a_lost_answer_is_removed_by_the_next_run_of_this_control
     assert server.items == {} and not list(tmp_path.glob('*.server-lock-left'))
 
 
+def test_the_memory_of_a_lost_lock_that_never_reached_the_server_is_cleared(tmp_path):
+    # The creation's answer was lost and the lock was not committed after all (found by the
+    # Wazo reliability runs: every request timing out): the next lock taken clears the memory.
+    server = CallPermissions()
+
+    def lost(body):
+        raise ConfdUncertain('the connection was lost during the call permission creation')
+    created, server.create_call_permission = server.create_call_permission, lost
+    with pytest.raises(ConfdError):
+        a_lock(server, pending_dir=str(tmp_path), run_id='lost').acquire()
+    assert server.items == {} and list(tmp_path.glob('*.server-lock-left'))
+    server.create_call_permission = created
+    with a_lock(server, pending_dir=str(tmp_path), run_id='next'):
+        assert not list(tmp_path.glob('*.server-lock-left'))
+    assert server.items == {}
+
+
 def test_wrong_credentials_are_not_blamed_on_the_lock_acls():
     server = CallPermissions()
     server.refuse.add('password')
