@@ -83,6 +83,9 @@ def markdown(report):
     lines.append('Size `%s`, %d repetition(s), %s; %s, %s core(s), Python %s, ansible-core %s.' % (
         report['size'], report['repeat'], report['date'], m['cpu'] or m['platform'], m['cores'],
         m['python'], m['ansible_core']))
+    if report.get('load_average'):
+        lines.append('Load average (1 min): %s at the start, %s at the end.' % tuple(
+            '%.1f' % value for value in report['load_average']))
     return '\n'.join(lines) + '\n'
 
 
@@ -98,7 +101,9 @@ def main(argv=None):
     repeat = args.repeat or size['repeat']
     os.makedirs(args.out, exist_ok=True)
     workdir = tempfile.mkdtemp(prefix='xivo-confd-bench-')
+    # The machine is shared: its load when the run starts and ends says what the times are worth.
     report = dict(size=args.size, repeat=repeat, machine=machine(), rows=[], details={},
+                  load_average=[os.getloadavg()[0]],
                   date=datetime.datetime.now().strftime('%Y-%m-%d %H:%M'),
                   command='scripts/benchmark --size %s --repeat %d' % (args.size, repeat))
     try:
@@ -167,6 +172,7 @@ def main(argv=None):
             log('work directory kept: %s' % workdir)
         else:
             shutil.rmtree(workdir, ignore_errors=True)
+    report['load_average'].append(os.getloadavg()[0])
     text = markdown(report)
     with open(os.path.join(args.out, 'benchmarks.md'), 'w') as handle:
         handle.write(text)

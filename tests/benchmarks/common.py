@@ -99,6 +99,13 @@ class Emulator:
                                     verify=self.ca_path, timeout=60)
         return len(response.json()['users'])
 
+    def cpu_seconds(self):
+        """The CPU time (user + system) the emulator's process has used so far: its servers
+        share the controller's cores, where real servers would each have their own."""
+        with open('/proc/%d/stat' % self.proc.pid) as handle:
+            fields = handle.read().rsplit(')', 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / float(os.sysconf('SC_CLK_TCK'))
+
     def stop(self):
         if self.proc.poll() is None:
             os.kill(self.proc.pid, signal.SIGTERM)

@@ -138,7 +138,8 @@ def run_calibrated(workdir, servers, users, speed, repeat, curl=True):
     log('fleet, calibrated speed: %d servers x %d users, %.4f s per row (%gx the real '
         'server\'s speed), %d repetition(s)' % (servers, users, row_cost, speed, repeat))
     times = dict((k, []) for k in ('curl', 'limit', 'role', 'batch', 'role_cpu', 'role_mb',
-                                   'debug', 'debug_cpu', 'debug_mb'))
+                                   'debug', 'debug_cpu', 'debug_mb', 'limit_servers_cpu',
+                                   'role_servers_cpu', 'load'))
     with Emulator(workdir, FLEET_ADDRESS, fleet=servers, seed=seed, row_cost=row_cost) as emulator:
         inventory = _inventory(workdir, 'calibrated', names, emulator, legacy_dir)
         role_play, debug_play = _plays(workdir)
@@ -147,13 +148,19 @@ def run_calibrated(workdir, servers, users, speed, repeat, curl=True):
         for number in range(repeat):
             log('fleet, calibrated: repetition %d/%d' % (number + 1, repeat))
             emulator.reset()
+            times['load'].append(os.getloadavg()[0])
+            cpu = emulator.cpu_seconds()
             seconds, dummy = timed(_physical_limit, emulator.ca_path, pairs)
             times['limit'].append(seconds)
+            times['limit_servers_cpu'].append(emulator.cpu_seconds() - cpu)
             _check_users(emulator, users)
             emulator.reset()
             meter = {}
+            cpu = emulator.cpu_seconds()
             seconds, results = run_playbook(workdir, role_play, inventory, 'calibrated-role',
                                             meter=meter)
+            times['role_servers_cpu'].append(emulator.cpu_seconds() - cpu)
+            times['load'].append(os.getloadavg()[0])
             times['role'].append(seconds)
             times['role_cpu'].append(meter['cpu'])
             times['role_mb'].append(meter['peak_mb'])
@@ -191,7 +198,10 @@ def run_calibrated(workdir, servers, users, speed, repeat, curl=True):
     table += [
         row('fleet', 'controller CPU time (ansible-playbook and its workers), %d servers'
             % servers, m['role_cpu'], m['role'], 'the run\'s wall time',
-            note='ratio: cores kept busy on average'),
+            note='ratio: cores kept busy on average; the emulated servers, one process on the '
+            'same cores, used %.1f s of CPU during the role, %.1f s during the physical limit; '
+            'load average %.1f-%.1f' % (m['role_servers_cpu'], m['limit_servers_cpu'],
+                                        min(times['load']), max(times['load']))),
         row('fleet', 'controller peak memory (PSS of ansible-playbook and its workers), %d '
             'servers' % servers, m['role_mb'], m['debug_mb'], 'debug play, same hosts',
             unit='MB'),
