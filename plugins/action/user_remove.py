@@ -60,7 +60,9 @@ class ActionModule(ConfdActionBase):
         host = args['report_host'] or task_vars.get('inventory_hostname', args['host'])
         with StopWatch() as stop:
             rollback = rollback_run.RollbackRun(
-                client, options, host, '%s:%s' % (args['host'], args['port']),
+                client, options, host,
+                # No port: the platform's default one (known once the server is reached).
+                ':'.join(str(part) for part in (args['host'], args['port']) if part),
                 check_mode=bool(self._task.check_mode), diff=bool(self._task.diff),
                 should_stop=stop.reason)
             try:

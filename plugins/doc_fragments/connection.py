@@ -23,11 +23,13 @@ options:
       - C(auto) asks the server C(GET /1.1/infos) before anything else and takes C(wazo) when the
         answer holds C(wazo_version) (every Wazo since 17.01), else C(xivo). It looks for confd
         first on O(port) (or 9486 when O(port) is not set) without prefix, then under C(/api) on
-        the same port (or on 443); a place that refuses the connection, answers plain HTTP or a
-        C(404) is skipped. It asks once without credentials, then with them when confd asks for
-        them (the token request goes to the authentication service of the layout found; a
-        Digest challenge means XiVO). The credentials need C(confd.infos.read). The probe sends
-        no O(tenant). Setting O(platform) (and O(port)) skips the probe.
+        the same port (or on 443); a place that answers a C(404) is skipped, and so is one that
+        cannot be reached when the next is on another port (a port that drops packets costs
+        O(connect_timeout) per try, O(retries) included). It asks once without credentials, then
+        with them when confd asks for them (the token request goes to the authentication service
+        of the layout found). Credentials that may not read C(/infos) (ACL C(confd.infos.read))
+        leave the refusal to decide (a Digest challenge means XiVO 16.x). The probe sends no
+        O(tenant). Setting O(platform) (and O(port)) skips the probe.
       - If not set, the environment variable C(XIVO_CONFD_PLATFORM) is used.
     type: str
     choices: [auto, xivo, wazo]

@@ -227,6 +227,7 @@ class ConfdClient:
         # platform 'auto': found by the first request (the /infos probe, find_platform()).
         self._platform = None if platform == 'auto' else platform_named(platform or 'xivo')
         self._where = (port, auth_port, api_prefix)     # as configured (None: the default)
+        self._probe_error = None
         if self._platform is not None:
             self._check_auth_method(auth_method)
         endpoints = (self._platform or platform_named('xivo')).endpoints(
@@ -290,7 +291,13 @@ class ConfdClient:
     def platform(self):
         """The server's Platform; with platform 'auto', asking finds it (find_platform)."""
         if self._platform is None:
-            self.find_platform()
+            if self._probe_error is not None:
+                raise self._probe_error     # once: a server that did not answer is not asked again
+            try:
+                self.find_platform()
+            except ConfdError as exc:
+                self._probe_error = exc
+                raise
         return self._platform
 
     def _use(self, endpoints):
@@ -310,12 +317,15 @@ class ConfdClient:
     def find_platform(self):
         """Platform 'auto': find where confd answers and what it is. Each place of
         probe_layouts() in turn (the configured port first) is asked GET <confd>/infos; a
-        place that refuses the connection, answers plain HTTP, a 404 or a page that is not
-        confd's goes to the next. confd answers: its /infos (with the credentials when it asks
-        for them) says the platform (``wazo_version`` -> Wazo). The probe sends no tenant."""
+        place that answers a 404 or a page that is not confd's goes to the next, and so does
+        one that cannot be reached when the next is on another port (else that error is
+        raised); a redirect is refused. confd answers: its /infos (with the credentials when
+        it asks for them) says the platform (``wazo_version`` -> Wazo); when the credentials
+        may not read it, its refusal does (a Digest challenge: XiVO). No tenant is sent."""
         port, auth_port, prefix = self._where
         tried = []
-        for layout, probe_port, probe_prefix in probe_layouts(port, prefix):
+        places = probe_layouts(port, prefix)
+        for index, (layout, probe_port, probe_prefix) in enumerate(places):
             guess = platform_named(layout or 'xivo')
             self._use(guess.endpoints(self.host, probe_port, auth_port, probe_prefix))
             url = self.base_url + '/infos'
@@ -324,25 +334,26 @@ class ConfdClient:
                 response = self._send('GET', url, True, 'platform probe (GET /infos)',
                                       headers=self._probe_headers(), auth=self._digest)
             except (ConfdUnreachable, ConfdPlainHttp) as exc:
+                if all(place[1] == probe_port for place in places[index + 1:]):
+                    raise   # the next places are on this port: they cannot answer either
                 tried.append('%s: %s' % (url, _short(exc)))
                 continue
+            _refuse_redirect(response, self.host, self.port, 'platform probe (GET /infos)')
             body = _decode_body(response)
-            if response.status_code == 401 and not self._given_token:
+            if response.status_code == 401:
+                # A refusal already tells them apart (a Digest challenge: confd 16.x); /infos
+                # read with the credentials confirms it when they may read it.
                 self._platform = platform_named(guess_from_refusal(layout, response.headers))
                 self._check_auth_method(self.auth_method)
-                if self._digest is None:
-                    self._use(self._platform.endpoints(self.host, probe_port, auth_port,
-                                                       probe_prefix))
+                self._use(self._platform.endpoints(self.host, probe_port, auth_port,
+                                                   probe_prefix))
+                if self._digest is None and not self._given_token:
                     self.login()
                     response = self._send('GET', url, True, 'platform probe (GET /infos)',
                                           headers=self._probe_headers())
                     body = _decode_body(response)
-            if response.status_code in (401, 403):
-                self._platform = None
-                raise ConfdAuthRefused(
-                    'confd at %s refused GET /infos (%s), which tells the platform: the '
-                    'credentials were refused or lack the ACL confd.infos.read; or set platform '
-                    '(xivo or wazo)' % (url, response.status_code))
+                if response.status_code in (401, 403):
+                    return self._platform   # the requests that follow say what is refused
             if response.status_code != 200 or not isinstance(body, dict) or \
                     'uuid' not in body:
                 tried.append('%s: answered %s%s' % (url, response.status_code, '' if isinstance(
@@ -630,7 +641,9 @@ class ConfdClient:
                 raise ConfdPlainHttp(
                     'cannot talk TLS to %s:%s (%s): the server answers in plain HTTP, not '
                     'HTTPS. Check the port (%s). Nothing was sent.'
-                    % (self.host, port, what, self.platform.ports_hint))
+                    % (self.host, port, what, self._platform.ports_hint if self._platform
+                       else 'XiVO serves confd on HTTPS 9486, Wazo 20.07 and later on 443 '
+                       'under /api'))
             if not _certificate_problem(exc):
                 # The TLS handshake broke (reset, EOF): the server is not answering; the
                 # request was not sent, so a read may be retried and nothing is uncertain.

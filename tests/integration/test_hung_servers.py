@@ -37,7 +37,10 @@ def host_vars(address, port, auth_port, ca_path, tmp_path, **extra):
               'xivo_user_migration_work_dir': str(tmp_path / 'work'),
               'xivo_user_migration_report_dir': str(tmp_path / 'reports'),
               'xivo_user_migration_username': WS_USER,
-              'xivo_user_migration_password': '{{ ws_password }}', 'ws_password': WS_PASSWORD}
+              'xivo_user_migration_password': '{{ ws_password }}', 'ws_password': WS_PASSWORD,
+              # XiVO servers that stop at a given request: with platform auto, the probe of
+              # /infos would be the first one.
+              'xivo_user_migration_platform': 'xivo'}
     values.update(FAST)
     values.update(extra)
     return values
@@ -152,7 +155,7 @@ def test_user_import_alone_names_the_server_it_waits_for_and_unreachable(fleet, 
     with HungServer('127.0.35.22') as hung:
         task = {'name': 'import', 'ignore_unreachable': True, 'xivo.confd.user_import': {
             'host': hung.address, 'port': hung.port, 'auth_port': hung.auth_port,
-            'username': WS_USER, 'password': WS_PASSWORD, 'ca_path': fleet.ca_path,
+            'platform': 'xivo', 'username': WS_USER, 'password': WS_PASSWORD, 'ca_path': fleet.ca_path,
             'src': str(src), 'timeout': 1, 'connect_timeout': 1, 'deadline': 3,
             'progress_seconds': 1}}
         run = run_playbook(tmp_path, [task])
