@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import signal
 import statistics
 import subprocess
@@ -16,9 +17,19 @@ import yaml
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CALLBACKS = os.path.join(REPO, 'tests', 'integration', 'callback_plugins')
-# Loopback block reserved for the benchmarks (other suites use 127.0.1-3.x).
-SINGLE_ADDRESS = '127.0.4.2'
-FLEET_ADDRESS = '127.0.4.10'
+# The benchmarks' emulators listen on the default ports (9486/9497) of addresses of their own:
+# a block of 127.64-126.x.x drawn per run (the other suites use 127.0.x.x), so that two runs on
+# one machine (two checkouts, a benchmark beside the test suite) do not meet on an address.
+_BLOCK = (random.SystemRandom().randint(64, 126), random.SystemRandom().randint(0, 250))
+
+
+def address(last, block=0):
+    """An address of this run's block: the ``last`` byte of its ``block``-th /24."""
+    return '127.%d.%d.%d' % (_BLOCK[0], _BLOCK[1] + block, last)
+
+
+SINGLE_ADDRESS = address(2)
+FLEET_ADDRESS = address(10)
 WS_USER, WS_PASSWORD = 'admin', 'passadmin'
 
 
@@ -43,7 +54,7 @@ def log(message):
 
 class Emulator:
     """``python -m tests.emulator`` in its own process (so it does not share our GIL), one server
-    or a fleet on consecutive 127.0.4.x addresses; stopped by its pid."""
+    or a fleet on consecutive addresses of this run's block; stopped by its pid."""
 
     def __init__(self, workdir, address, fleet=0, seed=None, row_cost=0.0):
         self.workdir = workdir

@@ -20,11 +20,11 @@ import requests
 
 from tests.benchmarks import data
 from tests.benchmarks.common import (
-    FLEET_ADDRESS, WS_PASSWORD, WS_USER, Emulator, local_host_vars, log, median, row,
+    FLEET_ADDRESS, WS_PASSWORD, WS_USER, address, Emulator, local_host_vars, log, median, row,
     run_playbook, timed, write_yaml)
 
 REAL_ROW_COST = 0.2
-OVERHEAD_ADDRESS = '127.0.6.10'
+OVERHEAD_ADDRESS = address(10, block=1)
 
 CURL_LOOP = r'''#!/bin/bash
 # The documented method: per server, a token from xivo-auth, then one POST of its confd file.

@@ -11,7 +11,7 @@ import requests
 
 from tests.benchmarks import data
 from tests.benchmarks.common import (
-    SINGLE_ADDRESS, Emulator, local_host_vars, log, median, row, run_playbook, timed,
+    SINGLE_ADDRESS, Emulator, address, local_host_vars, log, median, row, run_playbook, timed,
     write_yaml)
 
 
@@ -161,7 +161,7 @@ def run(workdir, users, repeat, large_batch):
     return table, dict(users=users, large_batch=large_batch, times=times)
 
 
-CALIBRATED_ADDRESS = '127.0.4.3'
+CALIBRATED_ADDRESS = address(3)
 
 
 def run_calibrated(workdir, users, speed, repeat):

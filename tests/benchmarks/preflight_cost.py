@@ -20,7 +20,7 @@ import csv
 
 import requests
 
-from tests.benchmarks.common import log, row
+from tests.benchmarks.common import address, log, row
 from tests.emulator import EmulatorServer
 
 HEADER = ['firstname', 'lastname', 'username', 'password', 'exten', 'context', 'line_protocol',
@@ -98,7 +98,7 @@ def run(workdir, file_sizes, server_users, orphans):
     states = [('fresh server', 0, 0), ('%d users' % server_users, server_users, 0),
               ('%d users and %d orphan lines' % (server_users, orphans), server_users, orphans)]
     for label, users, orphan_count in states:
-        with EmulatorServer(address='127.0.4.5', port=0, auth_port=0, seed=SEED) as server:
+        with EmulatorServer(address=address(5), port=0, auth_port=0, seed=SEED) as server:
             if users:
                 status, payload, dummy = server.do_import(users_csv(users, 1000, 'old'), 'utf-8')
                 assert status == 201, payload

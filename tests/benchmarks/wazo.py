@@ -27,11 +27,11 @@ import requests
 
 from tests.benchmarks import data
 from tests.benchmarks.common import (
-    REPO, local_host_vars, log, median, row, run_playbook, timed, write_yaml)
+    REPO, address, local_host_vars, log, median, row, run_playbook, timed, write_yaml)
 
 REAL_ROW_COST = 0.1         # wazo-confd 26.08, measured: CPU seconds per imported row
-FLEET_ADDRESS = '127.0.4.60'
-SINGLE_ADDRESS = '127.0.4.90'
+FLEET_ADDRESS = address(60, block=2)
+SINGLE_ADDRESS = address(90, block=2)
 PORT = 8443                 # nginx's 443 on a real Wazo; no privilege needed here
 TENANT = 'bench'
 USER, PASSWORD = 'xivo-migration', 'Bench-Migration-9'
