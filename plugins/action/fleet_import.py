@@ -24,7 +24,7 @@ from ansible.utils.display import Display
 
 from ansible_collections.xivo.confd.plugins.module_utils import (
     confd_csv, conversion, file_output, fix_file, fleet, import_plan, import_report, import_run,
-    legacy_source, reports, role_options, source_rows)
+    legacy_source, output_directory, reports, role_options, source_rows, temp_files)
 from ansible_collections.xivo.confd.plugins.module_utils.confd_client import (
     CONNECTION_ARGSPEC, ConfdError, check_connection_numbers)
 from ansible_collections.xivo.confd.plugins.module_utils.import_plan import RowOutcome, Status
@@ -286,11 +286,11 @@ class ActionModule(ActionBase):
 
     def _run_dir(self, work_dir, base):
         """(run id, run directory) in ``work_dir``, made without following a link below its
-        configured part ``base`` (file_output.open_directory)."""
+        configured part ``base`` (output_directory.open_directory)."""
         self._work_base = base
         run_id = self._run_id(work_dir)
         run_dir = os.path.join(work_dir, 'runs', run_id)
-        file_output.open_directory(run_dir, base=base, create=True).close()
+        output_directory.open_directory(run_dir, base=base, create=True).close()
         return run_id, run_dir
 
     def _run_id(self, work_dir):
@@ -621,8 +621,8 @@ class ActionModule(ActionBase):
             elif tried:
                 # A stale list of failures would mislead; but a run that tried no row (its
                 # server could not be read) leaves the previous list as true as it was.
-                file_output.remove_file(files['latest_failed'],
-                                        base=self._files.base_of(files['latest_failed'], bases))
+                output_directory.remove_file(files['latest_failed'],
+                                             base=self._files.base_of(files['latest_failed'], bases))
         return public
 
     def _fleet_reports(self, report_dir, run_id, outcomes, expected, started, base):
@@ -642,7 +642,7 @@ class RunFiles:
     every file written there (a report directory holds a file per server); the latest report
     of a server is a second name of this run's (a hard link) where the file system allows.
     Each file is written under the directory the operator configured for it (its ``base``):
-    no link is followed below it (file_output.open_directory)."""
+    no link is followed below it (output_directory.open_directory)."""
 
     def __init__(self, shared, inputs=(), bases=()):
         self._shared = shared
@@ -668,8 +668,8 @@ class RunFiles:
         directory = os.path.dirname(os.path.abspath(path))
 
         def sweep():
-            with file_output.open_directory(directory, base=base, create=True) as opened:
-                return file_output.remove_stale_temp_files_in(directory, dir_fd=opened.fd)
+            with output_directory.open_directory(directory, base=base, create=True) as opened:
+                return temp_files.remove_stale_temp_files_in(directory, dir_fd=opened.fd)
         self._shared.get(('swept', directory), sweep)
 
     def write(self, path, data, bases=()):
@@ -717,9 +717,9 @@ def _private(path, base):
     """A file of the run directory opened for reading and writing, mode 0600 (the work
     directory holds the users' secrets; nothing in it is readable by others), never through
     a link, its directory made when missing."""
-    with file_output.open_directory(os.path.dirname(path), base=base, create=True) as directory:
-        fd = file_output.open_file_at(directory.fd, os.path.basename(path), path,
-                                      os.O_RDWR | os.O_CREAT)
+    with output_directory.open_directory(os.path.dirname(path), base=base, create=True) as directory:
+        fd = output_directory.open_file_at(directory.fd, os.path.basename(path), path,
+                                           os.O_RDWR | os.O_CREAT)
     return os.fdopen(fd, 'r+')
 
 
@@ -732,7 +732,7 @@ def _is_file(path):
 
 
 def _os_error(exc, path):
-    if isinstance(exc, file_output.UnsafePath):
+    if isinstance(exc, output_directory.UnsafePath):
         return str(exc)
     return '%s: %s' % (exc.filename or path, exc.strerror or exc)
 

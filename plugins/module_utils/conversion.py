@@ -17,7 +17,7 @@ converted file, sealed with a key of the running user (HMAC-SHA256, the key in
 ``~/.ansible/xivo.confd``, mode 0600). On use the source and the converted file are hashed
 again and the seal checked; a record or file planted by someone who can write the work
 directory cannot carry a valid seal, so it is converted again, with a warning. Neither is
-read or written through a symbolic link (file_output).
+read or written through a symbolic link (output_directory).
 """
 
 from __future__ import annotations
@@ -30,8 +30,9 @@ import os
 from ansible_collections.xivo.confd.plugins.module_utils import confd_csv, source_rows
 from ansible_collections.xivo.confd.plugins.module_utils.confd_rules import RowDiff
 from ansible_collections.xivo.confd.plugins.module_utils.file_output import (
-    DIRECTORY_MODE, AtomicOutput, UnsafePath, file_digest, open_directory, open_file_at,
-    read_private_file, same_file, write_private_file)
+    AtomicOutput, file_digest, read_private_file, same_file, write_private_file)
+from ansible_collections.xivo.confd.plugins.module_utils.output_directory import (
+    DIRECTORY_MODE, UnsafePath, open_directory, open_file_at)
 from ansible_collections.xivo.confd.plugins.module_utils.legacy_csv import convert_source
 from ansible_collections.xivo.confd.plugins.module_utils.legacy_source import (
     DEFAULT_MAX_REPORTED, LegacyCsvError, byte_at, open_source)
@@ -121,7 +122,7 @@ def cached(src, work_dir, options, convert=None, should_stop=None, base=None):
     a dict with ``dest``, ``cached`` (True when an earlier conversion was reused) and the
     user_csv result keys; ``failed`` and ``msg`` when the file cannot be converted;
     ``interrupted`` (and nothing written) when ``should_stop()`` gave a reason to stop.
-    ``base``: the part of ``work_dir`` the operator configured (file_output.open_directory);
+    ``base``: the part of ``work_dir`` the operator configured (output_directory.open_directory);
     ``cache_warnings``: why a conversion found in the work directory was not used."""
     if convert is None:
         def convert(*args, **kwargs):
@@ -223,7 +224,7 @@ def convert_to_path(src, dest, encoding='auto', unknown_columns='fail', column_m
     """Convert the legacy file ``src`` into the confd file ``dest`` (atomically, only when it
     changes): what xivo.confd.user_csv does, for it and for the role's conversion cache.
     Returns the result keys of user_csv; ``failed`` and ``msg`` when it cannot be done.
-    ``base``: the part of dest's directory the operator configured (file_output)."""
+    ``base``: the part of dest's directory the operator configured (output_directory)."""
     result = {}
     skip = invalid_rows == 'skip'
     want_diff = diff

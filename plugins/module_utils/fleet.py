@@ -17,7 +17,8 @@ import json
 import os
 import stat
 
-from ansible_collections.xivo.confd.plugins.module_utils import file_output, reports, role_options
+from ansible_collections.xivo.confd.plugins.module_utils import (
+    file_output, output_directory, reports, role_options)
 from ansible_collections.xivo.confd.plugins.module_utils.import_plan import STATUSES, summarize
 from ansible_collections.xivo.confd.plugins.module_utils.secrets import scrub_text
 from ansible_collections.xivo.confd.plugins.module_utils.server_lock import server_identity
@@ -60,7 +61,7 @@ def host_options(validated, playbook_dir):
     values = dict(validated)
     # The part of each output directory the operator configured (a link they made there is
     # followed): the variable's value, or for a default the playbook directory; what lies
-    # below is the collection's (file_output.open_directory).
+    # below is the collection's (output_directory.open_directory).
     bases = {}
     for name in DEFAULT_DIRS:
         if not values.get(name):
@@ -103,8 +104,8 @@ def check_output_dirs(options, check_mode, checked=None, unusable=None):
         for directory in [path] + [os.path.join(path, sub) for sub in SUBDIRS.get(name, ())]:
             key = (directory, bases.get(name), check_mode)
             if key not in checked:
-                checked[key] = file_output.check_output_directory(directory, bases.get(name),
-                                                                  check_mode)
+                checked[key] = output_directory.check_output_directory(directory, bases.get(name),
+                                                                       check_mode)
             error, found = checked[key]
             if error:
                 errors.append('its %s %s (%s) cannot be used: %s' % (
@@ -407,9 +408,9 @@ class _Manifest:
         self.base = base
 
     def __enter__(self):
-        self._dir = file_output.open_directory(self.directory, base=self.base, create=True)
+        self._dir = output_directory.open_directory(self.directory, base=self.base, create=True)
         try:
-            self._lock = file_output.open_file_at(
+            self._lock = output_directory.open_file_at(
                 self._dir.fd, BACKUP_MANIFEST_LOCK,
                 os.path.join(self.directory, BACKUP_MANIFEST_LOCK), os.O_RDWR | os.O_CREAT)
             fcntl.flock(self._lock, fcntl.LOCK_EX)
@@ -469,7 +470,7 @@ def prune_backups(directory, host, keep, current=None, base=None):
             if id(entry) in kept or entry.get('file') == current:
                 continue
             name = str(entry.get('file', ''))
-            info = file_output.lstat_at(manifest._dir.fd, name) if name and \
+            info = output_directory.lstat_at(manifest._dir.fd, name) if name and \
                 os.sep not in name and name not in ('.', '..') else None
             if info is not None and stat.S_ISREG(info.st_mode) and \
                     _identity(info) == entry.get('identity'):

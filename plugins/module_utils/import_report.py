@@ -12,7 +12,7 @@ from __future__ import annotations
 from ansible_collections.xivo.confd.plugins.module_utils import (
     confd_csv, reports, run_evidence, source_rows)
 from ansible_collections.xivo.confd.plugins.module_utils.confd_columns import SECRET_COLUMNS
-from ansible_collections.xivo.confd.plugins.module_utils.file_output import remove_file
+from ansible_collections.xivo.confd.plugins.module_utils.output_directory import remove_file
 from ansible_collections.xivo.confd.plugins.module_utils.import_plan import (
     CHANGING, CREATING, TO_FIX, Status, summarize)
 from ansible_collections.xivo.confd.plugins.module_utils.legacy_source import LegacyCsvError

@@ -15,7 +15,7 @@ import errno
 import os
 import stat
 
-from ansible_collections.xivo.confd.plugins.module_utils.file_output import (
+from ansible_collections.xivo.confd.plugins.module_utils.output_directory import (
     DIRECTORY_MODE, O_CLOEXEC, O_DIRECTORY, O_NOFOLLOW, UnsafePath, open_file_at)
 
 

@@ -31,8 +31,8 @@ import uuid
 from ansible_collections.xivo.confd.plugins.module_utils.confd_client import (
     ConfdAuthRefused, ConfdCredentialsRefused, ConfdError, ConfdInterrupted, ConfdUncertain,
     ConfdUnreachable, describe_error_body)
-from ansible_collections.xivo.confd.plugins.module_utils.file_output import (
-    remove_file, write_private_file)
+from ansible_collections.xivo.confd.plugins.module_utils.file_output import write_private_file
+from ansible_collections.xivo.confd.plugins.module_utils.output_directory import remove_file
 
 LOCK_NAME = 'xivo-confd-import-lock'
 MODES = ('required', 'local')

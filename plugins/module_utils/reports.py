@@ -65,7 +65,7 @@ def inside(directory, file_name):
     """The path of ``file_name`` in ``directory``; raises ValueError if it would leave it or
     is a symbolic link. Worked out from the names alone: a link in ``directory`` is not resolved
     here (resolving it would turn a planted link into a plain path); the writer
-    (file_output.open_directory) decides which links it follows."""
+    (output_directory.open_directory) decides which links it follows."""
     base = os.path.abspath(directory)
     path = os.path.normpath(os.path.join(base, file_name))
     if os.path.dirname(path) != base or os.path.basename(path) in ('', '.', '..') or \

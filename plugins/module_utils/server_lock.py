@@ -30,7 +30,7 @@ import socket
 import stat
 import time
 
-from ansible_collections.xivo.confd.plugins.module_utils import file_output, private_state
+from ansible_collections.xivo.confd.plugins.module_utils import output_directory, private_state
 
 
 class ServerBusy(Exception):
@@ -70,7 +70,7 @@ def open_private_directory(path, create=True):
     """The lock directory's descriptor, checked (private_state.open_private_directory)."""
     try:
         return private_state.open_private_directory(path, create)
-    except file_output.UnsafePath as exc:
+    except output_directory.UnsafePath as exc:
         raise UnsafeLockDirectory(exc.errno, exc.strerror, exc.filename)
 
 

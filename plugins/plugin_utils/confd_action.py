@@ -18,7 +18,7 @@ from ansible.utils.display import Display
 
 from ansible_collections.xivo.confd.plugins.module_utils.confd_client import (
     CONNECTION_ARGSPEC, ConfdClient, ConfdError)
-from ansible_collections.xivo.confd.plugins.module_utils.file_output import UnsafePath
+from ansible_collections.xivo.confd.plugins.module_utils.output_directory import UnsafePath
 from ansible_collections.xivo.confd.plugins.module_utils.secrets import scrub_text
 
 

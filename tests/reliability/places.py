@@ -22,7 +22,7 @@ import stat
 import tempfile
 
 from ansible_collections.xivo.confd.plugins.module_utils import (
-    conversion, file_output, fleet, server_lock)
+    conversion, file_output, fleet, output_directory, server_lock)
 
 HAZARDS = ('link_at_file', 'link_at_directory', 'hard_link_at_file', 'lock_directory',
            'lock_file_link', 'planted_conversion', 'future_backups', 'report_dir_is_a_file',
@@ -165,7 +165,7 @@ def trial(hazard, rng, root, victim, elsewhere, reports):
         path = os.path.join(root, 'reports-file')
         with open(path, 'w') as handle:
             handle.write('x')
-        error, dummy = file_output.check_output_directory(path, check_mode=rng.random() < 0.5)
+        error, dummy = output_directory.check_output_directory(path, check_mode=rng.random() < 0.5)
         if not error or path not in error:
             raise Lost('a report directory that is a file was not refused by name')
     elif hazard == 'host_named_like_a_fleet_file':

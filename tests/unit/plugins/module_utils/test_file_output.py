@@ -14,6 +14,7 @@ import time
 import pytest
 
 from ansible_collections.xivo.confd.plugins.module_utils import file_output as F
+from ansible_collections.xivo.confd.plugins.module_utils import temp_files
 
 
 def mode_of(path):
@@ -154,10 +155,10 @@ def dead_pid():
 def temp_name(dest, pid, tag=None):
     """A temp file name of ``dest`` as AtomicOutput makes it (mkstemp's part fixed); ``tag``: as
     another controller sharing the directory would name it."""
-    prefix = F.temp_prefix(str(dest), pid)
+    prefix = temp_files.temp_prefix(str(dest), pid)
     if tag is not None:
-        prefix = prefix.replace(F.host_tag(), tag)
-    return prefix + 'abcd_123' + F.TEMP_SUFFIX
+        prefix = prefix.replace(temp_files.host_tag(), tag)
+    return prefix + 'abcd_123' + temp_files.TEMP_SUFFIX
 
 
 def test_temp_file_name_carries_host_and_pid(tmp_path):
@@ -171,7 +172,7 @@ def test_temp_file_name_carries_host_and_pid(tmp_path):
 
     with Spy(str(dest)) as stream:
         stream.write('x')
-    assert seen[0].startswith(F.temp_prefix(str(dest))) and seen[0].endswith('.tmp')
+    assert seen[0].startswith(temp_files.temp_prefix(str(dest))) and seen[0].endswith('.tmp')
     assert '-%d.' % os.getpid() in seen[0]
 
 
@@ -187,17 +188,17 @@ def test_only_temp_files_of_gone_writers_of_this_dest_are_stale(tmp_path):
         old_style = tmp_path / '.out.csv.k2j4h5g6.tmp'
         for path in (stale, running, mine, other_host, other_dest, old_style):
             path.write_text('secret')
-        assert F.stale_temp_files(str(dest)) == [str(stale)]
+        assert temp_files.stale_temp_files(str(dest)) == [str(stale)]
         # The sleeper started after this file was last written: its pid was reused.
         reused = tmp_path / temp_name(dest, sleeper.pid).replace('abcd_123', 'zzzz_999')
         reused.write_text('secret')
         os.utime(str(reused), (time.time() - 3600, time.time() - 3600))
-        if F.process_start_time(sleeper.pid) is not None:
-            assert F.stale_temp_files(str(dest)) == sorted([str(stale), str(reused)])
+        if temp_files.process_start_time(sleeper.pid) is not None:
+            assert temp_files.stale_temp_files(str(dest)) == sorted([str(stale), str(reused)])
             reused.unlink()
-        assert F.remove_stale_temp_files(str(dest), check_mode=True) == [str(stale)]
+        assert temp_files.remove_stale_temp_files(str(dest), check_mode=True) == [str(stale)]
         assert stale.exists()
-        assert F.remove_stale_temp_files(str(dest)) == [str(stale)]
+        assert temp_files.remove_stale_temp_files(str(dest)) == [str(stale)]
         assert not stale.exists()
         assert all(p.exists() for p in (running, mine, other_host, other_dest, old_style))
     finally:
@@ -224,7 +225,7 @@ def test_a_writer_killed_with_sigkill_leaves_a_temp_file_the_next_one_removes(tm
         assert writer.stdout.readline() == 'written\n'
         left = [n for n in os.listdir(str(tmp_path)) if n.endswith('.tmp')]
         assert len(left) == 1 and mode_of(str(tmp_path / left[0])) == 0o600
-        assert F.stale_temp_files(str(dest)) == []       # still being written
+        assert temp_files.stale_temp_files(str(dest)) == []       # still being written
     finally:
         writer.kill()
         writer.wait()
@@ -261,10 +262,10 @@ def test_one_listing_finds_the_stale_temp_files_of_every_destination(tmp_path):
     for name in (live, other_host, '.a.json.notatemp'):
         (tmp_path / name).write_text('left alone')
     (tmp_path / 'a.json').write_text('{}')
-    assert F.stale_temp_files_in(str(tmp_path)) == sorted(stale)
-    assert sorted(F.stale_temp_files(str(tmp_path / 'a.json')) + F.stale_temp_files(
+    assert temp_files.stale_temp_files_in(str(tmp_path)) == sorted(stale)
+    assert sorted(temp_files.stale_temp_files(str(tmp_path / 'a.json')) + temp_files.stale_temp_files(
         str(tmp_path / 'b-failed.csv'))) == sorted(stale)
-    assert F.remove_stale_temp_files_in(str(tmp_path)) == sorted(stale)
+    assert temp_files.remove_stale_temp_files_in(str(tmp_path)) == sorted(stale)
     assert sorted(os.listdir(str(tmp_path))) == sorted(['a.json', live, other_host,
                                                         '.a.json.notatemp'])
 

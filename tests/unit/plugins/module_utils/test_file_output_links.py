@@ -10,6 +10,7 @@ import stat
 import pytest
 
 from ansible_collections.xivo.confd.plugins.module_utils import file_output as F
+from ansible_collections.xivo.confd.plugins.module_utils import output_directory
 
 SECRET = b'firstname,password\nJean,s3cret\n'
 
@@ -31,13 +32,13 @@ def test_a_link_at_the_file_is_refused_nothing_written_truncated_or_chmoded(tmp_
     reports = tmp_path / 'reports'
     reports.mkdir()
     (reports / 'xivo.json').symlink_to(victim)
-    with pytest.raises(F.UnsafePath, match='xivo.json: is a symbolic link'):
+    with pytest.raises(output_directory.UnsafePath, match='xivo.json: is a symbolic link'):
         F.write_private_file(str(reports / 'xivo.json'), SECRET)
     assert _untouched(victim)
     # Same bytes already there (the old code then only chmod'ed dest, through the link).
     victim.write_bytes(SECRET)
     os.chmod(str(victim), 0o644)
-    with pytest.raises(F.UnsafePath):
+    with pytest.raises(output_directory.UnsafePath):
         F.write_private_file(str(reports / 'xivo.json'), SECRET)
     assert stat.S_IMODE(victim.stat().st_mode) == 0o644
     assert [n for n in os.listdir(str(reports)) if n != 'xivo.json'] == []   # no temp left
@@ -52,7 +53,7 @@ def test_a_link_in_a_directory_the_collection_makes_is_refused(tmp_path, planted
     where.parent.mkdir(parents=True, exist_ok=True)
     where.symlink_to(elsewhere)
     dest = report_dir / 'runs' / 'RUN' / 'hosts' / 'xivo.json'
-    with pytest.raises(F.UnsafePath) as failure:
+    with pytest.raises(output_directory.UnsafePath) as failure:
         F.write_private_file(str(dest), SECRET, base=str(report_dir))
     assert str(where) in str(failure.value) and 'symbolic link' in str(failure.value)
     assert os.listdir(str(elsewhere)) == []
@@ -76,7 +77,7 @@ def test_the_operators_own_link_in_the_configured_path_is_followed_another_users
     if os.geteuid() != 0:
         pytest.skip('giving a link to another user needs root')
     os.lchown(str(configured), 4242, -1)    # now another user's link: refused
-    with pytest.raises(F.UnsafePath, match='owned by uid 4242'):
+    with pytest.raises(output_directory.UnsafePath, match='owned by uid 4242'):
         F.write_private_file(str(configured / 'runs' / 'y.json'), SECRET, base=str(configured))
     assert not (real / 'runs' / 'y.json').exists()
 
@@ -112,7 +113,7 @@ def test_a_mode_change_replaces_the_file_never_chmods_a_second_name_of_another(t
 
 def test_a_regular_file_where_a_directory_is_wanted_is_named(tmp_path):
     (tmp_path / 'reports').write_text('a file')
-    error, warnings = F.check_output_directory(str(tmp_path / 'reports'))
+    error, warnings = output_directory.check_output_directory(str(tmp_path / 'reports'))
     assert error == '%s: is not a directory but a regular file' % (tmp_path / 'reports')
     assert (tmp_path / 'reports').read_text() == 'a file'
 
@@ -121,10 +122,10 @@ def test_removing_and_reading_never_follow_a_link(tmp_path, victim):
     reports = tmp_path / 'reports'
     reports.mkdir()
     (reports / 'x-failed.csv').symlink_to(victim)
-    assert F.remove_file(str(reports / 'x-failed.csv'))      # the link goes, not its target
+    assert output_directory.remove_file(str(reports / 'x-failed.csv'))      # the link goes, not its target
     assert _untouched(victim) and not os.path.lexists(str(reports / 'x-failed.csv'))
     (reports / 'record.json').symlink_to(victim)
-    with pytest.raises(F.UnsafePath):
+    with pytest.raises(output_directory.UnsafePath):
         F.read_private_file(str(reports / 'record.json'))
     assert F.read_private_file(str(reports / 'none.json')) is None
 
@@ -135,6 +136,6 @@ def test_a_hard_link_copy_refuses_a_planted_link_at_its_name(tmp_path, victim):
     src = reports / 'runs' / 'x.json'
     src.write_bytes(SECRET)
     (reports / 'x.json').symlink_to(victim)
-    with pytest.raises(F.UnsafePath):
+    with pytest.raises(output_directory.UnsafePath):
         F.replace_with_link(str(src), str(reports / 'x.json'), base=str(reports))
     assert _untouched(victim)
