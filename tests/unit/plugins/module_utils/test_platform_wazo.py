@@ -17,7 +17,7 @@ from ansible_collections.xivo.confd.plugins.module_utils import (
     confd_csv, import_plan, import_run, preflight)
 from ansible_collections.xivo.confd.plugins.module_utils.confd_client import (
     ConfdAuthRefused, ConfdResponse)
-from ansible_collections.xivo.confd.plugins.module_utils import platform_wazo
+from ansible_collections.xivo.confd.plugins.module_utils import wazo_identity, wazo_rows
 from ansible_collections.xivo.confd.plugins.module_utils.platform_wazo import WAZO
 from ansible_collections.xivo.confd.plugins.module_utils.platform_xivo import XIVO
 from ansible_collections.xivo.confd.plugins.module_utils.confd_columns import IMPORT_COLUMNS
@@ -65,28 +65,28 @@ def legacy_rows(text, header):
 
 
 def problems_of(row):
-    return [(p.column, p.reason, p.severity) for p in platform_wazo.validate_row(row)]
+    return [(p.column, p.reason, p.severity) for p in wazo_rows.validate_row(row)]
 
 
 # -- columns ---------------------------------------------------------------------------------
 
 def test_the_export_columns_are_the_39_columns_wazo_26_08_answered():
-    assert list(platform_wazo.EXPORT_COLUMNS) == body('export-tenant-a.json')['headers']
-    assert list(platform_wazo.EXPORT_COLUMNS) == list(body('export-tenant-b.csv.bin')[0])
-    assert len(platform_wazo.EXPORT_COLUMNS) == 39
+    assert list(wazo_rows.EXPORT_COLUMNS) == body('export-tenant-a.json')['headers']
+    assert list(wazo_rows.EXPORT_COLUMNS) == list(body('export-tenant-b.csv.bin')[0])
+    assert len(wazo_rows.EXPORT_COLUMNS) == 39
 
 
 def test_the_import_columns_are_the_recorded_requests_columns_without_the_16x_ones():
     recorded = set(RECORDED_HEADER.split(','))
-    assert recorded <= set(platform_wazo.IMPORT_COLUMNS)
-    assert not set(platform_wazo.IGNORED_COLUMNS) & set(platform_wazo.IMPORT_COLUMNS)
+    assert recorded <= set(wazo_rows.IMPORT_COLUMNS)
+    assert not set(wazo_rows.IGNORED_COLUMNS) & set(wazo_rows.IMPORT_COLUMNS)
     # Everything Wazo exports but the uuid, the provisioning code and the password-less login
     # can be imported, and the password too.
-    exported = set(platform_wazo.EXPORT_COLUMNS) - {'uuid', 'provisioning_code'}
-    assert exported <= set(platform_wazo.IMPORT_COLUMNS)
-    assert 'password' in platform_wazo.IMPORT_COLUMNS
-    assert set(platform_wazo.CALL_RECORD_COLUMNS) <= platform_wazo.BOOLEAN_COLUMNS
-    assert 'subscription_type' in platform_wazo.INTEGER_COLUMNS
+    exported = set(wazo_rows.EXPORT_COLUMNS) - {'uuid', 'provisioning_code'}
+    assert exported <= set(wazo_rows.IMPORT_COLUMNS)
+    assert 'password' in wazo_rows.IMPORT_COLUMNS
+    assert set(wazo_rows.CALL_RECORD_COLUMNS) <= wazo_rows.BOOLEAN_COLUMNS
+    assert 'subscription_type' in wazo_rows.INTEGER_COLUMNS
 
 
 # -- validate_row: the recorded refusals, in the server's order --------------------------------
@@ -145,9 +145,9 @@ def test_the_wazo_password_rule_and_the_email_rule():
     (column, reason, dummy), = problems_of(row)
     assert column == 'email' and 'Not a valid email address.' in reason
     for good in ('bjones@EXAMPLE.com', 'a.b+c@sub.example.org', 'x@localhost'):
-        assert platform_wazo.valid_email(good), good
+        assert wazo_rows.valid_email(good), good
     for bad in ('asmith', 'a@b', 'a@@b.com', 'a b@example.com', '@example.com'):
-        assert not platform_wazo.valid_email(bad), bad
+        assert not wazo_rows.valid_email(bad), bad
 
 
 @pytest.mark.parametrize('value,ok', [('0', True), ('10', True), ('11', False), ('x', False),
@@ -175,7 +175,7 @@ def test_16x_columns_left_in_a_row_are_warnings_not_errors():
                        RECORDED_HEADER + ',entity_id,cti_profile_name,cti_profile_enabled,'
                        'call_record_enabled')
     problems = problems_of(row)
-    assert sorted(p[0] for p in problems) == sorted(platform_wazo.IGNORED_COLUMNS)
+    assert sorted(p[0] for p in problems) == sorted(wazo_rows.IGNORED_COLUMNS)
     assert set(p[2] for p in problems) == {'warning'}
 
 
@@ -200,8 +200,8 @@ def test_created_ids_take_the_sip_uuid_and_the_sccp_id():
 
 
 def test_the_platform_answers_with_the_wazo_row_side():
-    assert WAZO.columns.import_ == platform_wazo.IMPORT_COLUMNS and WAZO.columns.update == ()
-    assert WAZO.columns.export == platform_wazo.EXPORT_COLUMNS
+    assert WAZO.columns.import_ == wazo_rows.IMPORT_COLUMNS and WAZO.columns.update == ()
+    assert WAZO.columns.export == wazo_rows.EXPORT_COLUMNS
     assert 'subscription_type' in WAZO.columns.integer and 'password' in WAZO.columns.secret
     row = {'firstname': 'A', 'line_protocol': 'custom'}
     assert [p.column for p in WAZO.validate_row(row)] == ['line_protocol']
@@ -231,7 +231,7 @@ def legacy_row(**cells):
 
 def adapt(lines, contexts=None, context_map=None):
     header, rows = legacy_rows('\n'.join(lines) + '\n', LEGACY_HEADER)
-    return platform_wazo.adapt_rows(header, rows, dict(
+    return wazo_rows.adapt_rows(header, rows, dict(
         contexts=contexts_a() if contexts is None else contexts, context_map=context_map,
         tenant=TENANT_A))
 
@@ -247,7 +247,7 @@ def test_legacy_contexts_become_the_tenants_contexts_by_label():
     assert values['context'] == A_INTERNAL and values['voicemail_context'] == A_INTERNAL
     assert values['incall_context'] == A_INCALL
     assert rows[0].problem is None
-    assert platform_wazo.validate_row(values) == []
+    assert wazo_rows.validate_row(values) == []
 
 
 def test_a_context_already_named_as_the_tenant_names_it_is_kept():
@@ -309,11 +309,11 @@ def test_columns_wazo_ignores_are_mapped_or_reported_never_lost_without_a_word()
                    cti_profile_enabled='1', call_record_enabled='1'),
         legacy_row(firstname='B', entity_id='1', call_record_enabled='0'),
         legacy_row(firstname='C')])
-    assert not set(platform_wazo.IGNORED_COLUMNS) & set(header)
-    assert set(platform_wazo.CALL_RECORD_COLUMNS) <= set(header)
-    assert [[r.values[c] for c in platform_wazo.CALL_RECORD_COLUMNS] for r in rows] == \
+    assert not set(wazo_rows.IGNORED_COLUMNS) & set(header)
+    assert set(wazo_rows.CALL_RECORD_COLUMNS) <= set(header)
+    assert [[r.values[c] for c in wazo_rows.CALL_RECORD_COLUMNS] for r in rows] == \
         [['1'] * 4, ['0'] * 4, [''] * 4]
-    assert all(not set(platform_wazo.IGNORED_COLUMNS) & set(r.values) for r in rows)
+    assert all(not set(wazo_rows.IGNORED_COLUMNS) & set(r.values) for r in rows)
     warnings = dict((p.column, p.reason) for p in problems)
     assert set(p.severity for p in problems) == {'warning'}
     assert set(p.line for p in problems) == {None}
@@ -323,14 +323,14 @@ def test_columns_wazo_ignores_are_mapped_or_reported_never_lost_without_a_word()
     assert 'call_record_*_enabled' in warnings['call_record_enabled']
     assert '2 rows' in warnings['call_record_enabled']
     for row in rows:
-        assert platform_wazo.validate_row(row.values) == []
+        assert wazo_rows.validate_row(row.values) == []
 
 
 def test_the_rows_given_are_not_changed():
     header, rows = legacy_rows(legacy_row(firstname='A', line_protocol='sip', context='default',
                                           exten='1001', entity_id='1') + '\n', LEGACY_HEADER)
     before = dict(rows[0].values)
-    platform_wazo.adapt_rows(header, rows, dict(contexts=contexts_a()))
+    wazo_rows.adapt_rows(header, rows, dict(contexts=contexts_a()))
     assert rows[0].values == before and rows[0].problem is None
 
 
@@ -355,23 +355,23 @@ def by_name(users, firstname):
 def test_a_login_that_differs_only_in_case_is_another_persons():
     # 030: username ASmith beside asmith -> 409 Conflict detected for url: http://.../0.1/users
     users = export_a()
-    view = platform_wazo.IdentityView(users)
+    view = wazo_identity.IdentityView(users)
     row = recorded_row('Sam,Dup,sam@example.com,ASmith,Secret-ASmith,fr_FR,,,1,30,5,1,1,sip,%s,'
                        '1018,samsip,sipS3cret1018,,,,,,,,,,,,' % A_INTERNAL)
-    (reason, owners), = platform_wazo.identity_conflicts(row, None, view)
+    (reason, owners), = wazo_identity.identity_conflicts(row, None, view)
     assert owners == [by_name(users, 'Alice')]
     assert reason.startswith('username=ASmith is already a wazo-auth login or e-mail of '
                              "'Alice Smith' (uuid eea74910-56be-429e-9823-2da1ed26ec5c")
     assert '409' in reason and 'http' not in reason
     # 029 (the exact username) is the 16.15 check's: not said twice here.
-    assert platform_wazo.identity_conflicts(dict(row, username='asmith'), None, view) == []
+    assert wazo_identity.identity_conflicts(dict(row, username='asmith'), None, view) == []
     # 038: a username that is another user's email.
-    (reason, owners), = platform_wazo.identity_conflicts(
+    (reason, owners), = wazo_identity.identity_conflicts(
         dict(row, username='asmith@example.com'), None, view)
     assert owners == [by_name(users, 'Alice')]
     # The row's own user is never a conflict with itself.
     alice = by_name(users, 'Alice')
-    assert platform_wazo.identity_conflicts(dict(row, username='ASMITH'), alice, view) == []
+    assert wazo_identity.identity_conflicts(dict(row, username='ASMITH'), alice, view) == []
 
 
 def test_an_email_of_another_tenant_is_another_persons():
@@ -384,12 +384,12 @@ def test_an_email_of_another_tenant_is_another_persons():
     row = recorded_row('Ema,Cross,bjones@example.com,ecross,Secret-ecross,fr_FR,,,1,30,5,1,1,sip,'
                        'ctx-tenantb-internal-5b8b42af-b990-40e8-87f8-fa77bbfdaa4b,1032,emasip,'
                        'sipS3cret1032,,,,,,,,,,,,')
-    blind = platform_wazo.IdentityView(tenant_b)
-    assert platform_wazo.identity_conflicts(row, None, blind) == []
-    assert platform_wazo.identity_notes(blind)
-    view = platform_wazo.IdentityView(tenant_b, accounts)
-    assert platform_wazo.identity_notes(view) == []
-    (reason, owners), = platform_wazo.identity_conflicts(
+    blind = wazo_identity.IdentityView(tenant_b)
+    assert wazo_identity.identity_conflicts(row, None, blind) == []
+    assert wazo_identity.identity_notes(blind)
+    view = wazo_identity.IdentityView(tenant_b, accounts)
+    assert wazo_identity.identity_notes(view) == []
+    (reason, owners), = wazo_identity.identity_conflicts(
         dict(row, email='BJones@Example.com'), None, view)
     assert owners[0]['uuid'] == by_name(export_a(), 'Bob')['uuid']
     assert "'Bob Jones' (wazo-auth user bjones" in reason and 'tenant %s' % TENANT_A in reason
@@ -397,14 +397,14 @@ def test_an_email_of_another_tenant_is_another_persons():
     # Tenant B's own users seen in both lists are named once, from the export.
     both = accounts + [dict(uuid=u['uuid'], username=u['username'], emails=[u['email']],
                             tenant_uuid=TENANT_B) for u in tenant_b]
-    view = platform_wazo.IdentityView(tenant_b, both)
-    (reason, owners), = platform_wazo.identity_conflicts(
+    view = wazo_identity.IdentityView(tenant_b, both)
+    (reason, owners), = wazo_identity.identity_conflicts(
         dict(row, username='ZBEE', email='ema@example.com'), None, view)
     assert owners == [tenant_b[0]] and "'Zoe Bee' (uuid" in reason
 
 
 def test_accounts_from_auth_reads_wazo_auth_users():
-    accounts = platform_wazo.accounts_from_auth([
+    accounts = wazo_identity.accounts_from_auth([
         {'uuid': 'u1', 'username': 'asmith', 'firstname': 'Alice', 'lastname': 'Smith',
          'tenant_uuid': TENANT_A, 'emails': [{'address': 'asmith@example.com', 'main': True}]},
         {'uuid': 'u2', 'username': None, 'emails': []}, 'junk'])
@@ -424,14 +424,14 @@ def test_another_users_incall_number_is_a_conflict_not_a_silent_takeover():
     by_name(before, 'Alice').update(incall_exten='2001', incall_context=A_INCALL)
     row = recorded_row('Wes,Dup,wdup@example.com,wdup,Secret-wdup,fr_FR,,,1,30,5,1,1,sip,%s,1021,'
                        'wessip,sipS3cret1021,,,,,,,,,2001,%s,20,' % (A_INTERNAL, A_INCALL))
-    (reason, owners), = platform_wazo.identity_conflicts(row, None, platform_wazo.IdentityView(before))
+    (reason, owners), = wazo_identity.identity_conflicts(row, None, wazo_identity.IdentityView(before))
     assert owners[0]['uuid'] == alice['uuid']
     assert reason.startswith('incall_exten=2001@%s is the incoming number of ' % A_INCALL)
     assert "'Alice Smith'" in reason and 'silently lose it' in reason
     # Once Wes has it, his own row is no conflict; anyone else's is, naming Wes.
-    view = platform_wazo.IdentityView(users)
-    assert platform_wazo.identity_conflicts(row, wes, view) == []
-    (reason, owners), = platform_wazo.identity_conflicts(dict(row, username='other'), None, view)
+    view = wazo_identity.IdentityView(users)
+    assert wazo_identity.identity_conflicts(row, wes, view) == []
+    (reason, owners), = wazo_identity.identity_conflicts(dict(row, username='other'), None, view)
     assert owners == [wes]
 
 
@@ -526,7 +526,7 @@ class WazoTenant:
         return ConfdResponse(200, {'items': tenant_b, 'total': len(tenant_b)}, '')
 
     def export_users(self):
-        return list(platform_wazo.EXPORT_COLUMNS), [dict(u) for u in self.users]
+        return list(wazo_rows.EXPORT_COLUMNS), [dict(u) for u in self.users]
 
     def import_csv(self, data, update=False):
         self.bodies.append(data.decode('utf-8'))
@@ -572,10 +572,10 @@ def test_a_legacy_file_into_a_wazo_tenant_is_adapted_and_another_persons_rows_ke
     # One request, Nina's row only, as tenant A reads it.
     sent, = server.bodies
     header = sent.splitlines()[0].split(',')
-    assert not set(platform_wazo.IGNORED_COLUMNS) & set(header)
+    assert not set(wazo_rows.IGNORED_COLUMNS) & set(header)
     nina, = list(csv.DictReader(io.StringIO(sent)))
     assert nina['context'] == A_INTERNAL
-    assert [nina[c] for c in platform_wazo.CALL_RECORD_COLUMNS] == ['1'] * 4
+    assert [nina[c] for c in wazo_rows.CALL_RECORD_COLUMNS] == ['1'] * 4
     assert result['users'][0]['ids']['endpoint_id'] == 'sip-1'
     assert server.lists == [('contexts', 'confd.contexts.read')]
     warnings = '\n'.join(result['warnings'])
@@ -754,10 +754,10 @@ def test_a_file_written_for_wazo_is_read_and_each_platform_drops_what_it_does_no
     # A tenant's export as a file (063): Wazo's columns are confd columns too.
     data = (HERE + '/export-tenant-b.csv.bin')
     header, rows = confd_csv.read(data)
-    assert header == list(platform_wazo.EXPORT_COLUMNS) and len(rows) == 2
+    assert header == list(wazo_rows.EXPORT_COLUMNS) and len(rows) == 2
     # 16.15 would ignore the Wazo-only columns without a word: dropped, and said.
     new_header, new_rows, problems = XIVO.adapt_rows(header, rows, {})
-    dropped = set(platform_wazo.CALL_RECORD_COLUMNS) | {'subscription_type'}
+    dropped = set(wazo_rows.CALL_RECORD_COLUMNS) | {'subscription_type'}
     assert set(header) - set(new_header) == dropped
     assert all(not dropped & set(row.values) for row in new_rows)
     assert rows[0].values['subscription_type'] == '1'      # the shared rows stay as they were
