@@ -482,6 +482,8 @@ class ActionModule(ActionBase):
                 write_file=lambda path, data: self._files.write(path, data, bases))
             progress['run'] = run
             result = run.run()
+            # With the platform's default port, the label names the port the server was found on.
+            plan.server = client.reached or plan.server
         finally:
             try:
                 client.close()

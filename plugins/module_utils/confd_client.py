@@ -300,6 +300,12 @@ class ConfdClient:
                 raise
         return self._platform
 
+    @property
+    def reached(self):
+        """'host:port' of the confd this client talks to, once its platform is known (None
+        before: with platform 'auto', the port is the probe's to find)."""
+        return None if self._platform is None else '%s:%s' % (self.host, self.port)
+
     def _use(self, endpoints):
         self.port, self.auth_port = endpoints.port, endpoints.auth_port
         # The API roots: a path such as /users/import is appended to base_url.
@@ -335,6 +341,9 @@ class ConfdClient:
                                       headers=self._probe_headers(), auth=self._digest)
             except (ConfdUnreachable, ConfdPlainHttp) as exc:
                 if all(place[1] == probe_port for place in places[index + 1:]):
+                    if tried:   # the places asked before: the last refusal is not the whole story
+                        exc.args = ('%s (asked before: %s)' % (exc.args[0], '; '.join(tried)),) \
+                            + exc.args[1:]
                     raise   # the next places are on this port: they cannot answer either
                 tried.append('%s: %s' % (url, _short(exc)))
                 continue

@@ -72,7 +72,6 @@ class ImportRun:
         self.src = src
         self.options = dict(DEFAULTS, **options)
         self.host = host or client.host
-        self.server = '%s:%s' % (client.host, client.port)
         self.check_mode = check_mode
         self.diff = diff
         self.progress = progress
@@ -97,6 +96,11 @@ class ImportRun:
         self.shown_src = self.legacy_src or src
         self.source_values = {}     # line -> the source's cells, before adapt_rows
         self.report = RunReport(self)
+
+    @property
+    def server(self):
+        """'host:port' of the server, the port the one found when the platform chose it."""
+        return self.client.reached or '%s:%s' % (self.client.host, self.client.port)
 
     @property
     def fix(self):

@@ -163,7 +163,7 @@ class ServerThatRefuses:
 
     host, port, timeout = '127.0.0.1', 9486, 30
     secrets = frozenset(['Ws-Password-1'])
-    platform, tenant = platform_named('xivo'), None
+    platform, tenant, reached = platform_named('xivo'), None, '127.0.0.1:9486'
     events = []
 
     def __init__(self, error):
