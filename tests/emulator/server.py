@@ -175,10 +175,10 @@ class _Base(BaseHTTPRequestHandler):
                 emu.apply_seed(data)
                 return self.send(200, emu.state())
             if path == '/_emulator/speed' and self.command == 'GET':
-                return self.send(200, emu.speed.as_dict())
+                return self.send(200, emu.speed_state())
             if path == '/_emulator/speed' and self.command == 'POST':
-                emu.speed.set(**data)
-                return self.send(200, emu.speed.as_dict())
+                emu.set_speed(data)
+                return self.send(200, emu.speed_state())
         except (ValueError, TypeError, KeyError) as exc:
             return self.send(400, {'error': str(exc)})
         return self.send(404, {'error': 'unknown control path'})
@@ -363,7 +363,56 @@ def _options(value):
     return parts[0].strip().lower(), params
 
 
-class EmulatorServer:
+class TLSEmulator:
+    """What the XiVO and the Wazo emulators share: their certificate, the token lifetime fault,
+    the speed control route, stopping. A subclass sets `address`, `speed`, `auth`, `_servers`."""
+
+    cert_prefix = 'confd-emulator-'
+
+    def _make_cert(self, ca):
+        import trustme
+        self._tmpdir = tempfile.mkdtemp(prefix=self.cert_prefix)
+        # The key goes when the emulator does (or the interpreter ends): a stopped emulator
+        # may be started again with the same certificate.
+        weakref.finalize(self, shutil.rmtree, self._tmpdir, True)
+        if ca is None:
+            ca = trustme.CA()
+            self.ca_path = os.path.join(self._tmpdir, 'ca.pem')
+            ca.cert_pem.write_to_path(self.ca_path)
+        cert = ca.issue_cert(self.address)
+        certfile = os.path.join(self._tmpdir, 'server.pem')
+        keyfile = os.path.join(self._tmpdir, 'server.key')
+        for blob in cert.cert_chain_pems:
+            blob.write_to_path(certfile, append=True)
+        cert.private_key_pem.write_to_path(keyfile)
+        return certfile, keyfile
+
+    def _faults_changed(self, faults):
+        if self.auth is not None:
+            self.auth.token_ttl = faults.token_ttl
+
+    def speed_state(self):
+        """What GET /_emulator/speed answers."""
+        return self.speed.as_dict()
+
+    def set_speed(self, data):
+        """POST /_emulator/speed."""
+        self.speed.set(**data)
+
+    def stop(self):
+        for srv in self._servers:
+            srv.shutdown()
+            srv.server_close()
+        self._servers = []
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+class EmulatorServer(TLSEmulator):
     """One emulated XiVO: confd on `port`, xivo-auth on `auth_port`, both HTTPS."""
 
     def __init__(self, address='127.0.0.2', port=9486, auth_port=9497, version='16.15', certfile=None,
@@ -403,24 +452,6 @@ class EmulatorServer:
         self.port, self.auth_port = port, auth_port
 
     # -- setup
-    def _make_cert(self, ca):
-        import trustme
-        self._tmpdir = tempfile.mkdtemp(prefix='confd-emulator-')
-        # The key goes when the emulator does (or the interpreter ends): a stopped emulator
-        # may be started again with the same certificate.
-        weakref.finalize(self, shutil.rmtree, self._tmpdir, True)
-        if ca is None:
-            ca = trustme.CA()
-            self.ca_path = os.path.join(self._tmpdir, 'ca.pem')
-            ca.cert_pem.write_to_path(self.ca_path)
-        cert = ca.issue_cert(self.address)
-        certfile = os.path.join(self._tmpdir, 'server.pem')
-        keyfile = os.path.join(self._tmpdir, 'server.key')
-        for blob in cert.cert_chain_pems:
-            blob.write_to_path(certfile, append=True)
-        cert.private_key_pem.write_to_path(keyfile)
-        return certfile, keyfile
-
     def _upgrade_loaded(self):
         """A state file of an older emulator: contexts with only "ranges", extensions without
         "commented", endpoints without "callerid"."""
@@ -437,10 +468,6 @@ class EmulatorServer:
     @property
     def uuid(self):
         return self.store.meta['uuid']
-
-    def _faults_changed(self, faults):
-        if self.auth is not None:
-            self.auth.token_ttl = faults.token_ttl
 
     def reset(self, save=True):
         with self.store.lock:
@@ -585,18 +612,6 @@ class EmulatorServer:
         for srv in self._servers:
             threading.Thread(target=srv.serve_forever, kwargs={'poll_interval': 0.2}, daemon=True).start()
         return self
-
-    def stop(self):
-        for srv in self._servers:
-            srv.shutdown()
-            srv.server_close()
-        self._servers = []
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc):
-        self.stop()
 
 
 def stop_all(servers):

@@ -5,19 +5,15 @@ import base64
 import csv
 import io
 import json
-import os
 import random
 import re
-import shutil
 import ssl
-import tempfile
 import threading
 import time
 import uuid as uuidlib
-import weakref
 
 from ..faults import Faults
-from ..server import REDIRECT_HTML, _Base, _mangled, _TLSServer  # the shared HTTPS plumbing and fault shapes
+from ..server import REDIRECT_HTML, TLSEmulator, _Base, _mangled, _TLSServer  # the shared HTTPS plumbing and fault shapes
 from ..speed import Speed
 from .api import HTML_404, NOT_ALLOWED, Api, Request
 from .authsvc import MASTER_TENANT, AuthService, Conflict, acl_matches
@@ -339,42 +335,6 @@ class WazoHandler(_Base):
         svc.edit_user(uuid, password=data['password'])
         return self.send(204, b'')
 
-    # -- /_emulator
-    def handle_control(self, path):
-        emu = self.emu
-        try:
-            body = self.read_body()
-            data = json.loads(body.decode('utf-8')) if body.strip() else {}
-            if path == '/_emulator/state' and self.command == 'GET':
-                return self.send(200, emu.state())
-            if path == '/_emulator/faults' and self.command == 'GET':
-                return self.send(200, emu.faults.as_dict())
-            if path == '/_emulator/faults' and self.command == 'POST':
-                if data.get('reset'):
-                    emu.faults.reset()
-                    data = {k: v for k, v in data.items() if k != 'reset'}
-                emu.faults.set(**data)
-                return self.send(200, emu.faults.as_dict())
-            if path == '/_emulator/faults' and self.command == 'DELETE':
-                emu.faults.reset()
-                return self.send(200, emu.faults.as_dict())
-            if path == '/_emulator/reset' and self.command == 'POST':
-                emu.reset()
-                return self.send(200, emu.state())
-            if path == '/_emulator/seed' and self.command == 'POST':
-                emu.apply_seed(data)
-                return self.send(200, emu.state())
-            if path == '/_emulator/speed' and self.command == 'GET':
-                return self.send(200, dict(emu.speed.as_dict(), read_scale=emu.read_scale))
-            if path == '/_emulator/speed' and self.command == 'POST':
-                if 'read_scale' in data:
-                    emu.read_scale = float(data.pop('read_scale') or 0)
-                emu.speed.set(**data)
-                return self.send(200, dict(emu.speed.as_dict(), read_scale=emu.read_scale))
-        except (ValueError, TypeError, KeyError) as exc:
-            return self.send(400, {'error': str(exc)})
-        return self.send(404, {'error': 'unknown control path'})
-
 
 def _basic(header):
     if not header or not header.lower().startswith('basic '):
@@ -395,7 +355,7 @@ def _auth_acl(method, path):
     return 'auth.' + '.'.join(p for p in path.strip('/').split('/')) + '.' + verb
 
 
-class WazoServer:
+class WazoServer(TLSEmulator):
     """One emulated Wazo Platform 26.08 (wazo-confd + wazo-auth).
 
     layout 'api' (the default, Wazo >= 20.07): one HTTPS port (`port`, default 443) serving
@@ -403,6 +363,7 @@ class WazoServer:
     (default 9486, `/1.1`) and wazo-auth HTTPS on `auth_port` (default 9497, `/0.1`)."""
 
     profile = 'wazo-26.08'
+    cert_prefix = 'wazo-emulator-'
 
     def __init__(self, address='127.0.0.2', port=None, auth_port=None, layout='api', version='26.08',
                  certfile=None, keyfile=None, ca=None, seed=None, row_cost=0.0, request_cost=0.0,
@@ -439,26 +400,15 @@ class WazoServer:
         self._servers = []
         self.port, self.auth_port = self._requested
 
-    def _make_cert(self, ca):
-        import trustme
-        self._tmpdir = tempfile.mkdtemp(prefix='wazo-emulator-')
-        weakref.finalize(self, shutil.rmtree, self._tmpdir, True)
-        if ca is None:
-            ca = trustme.CA()
-            self.ca_path = os.path.join(self._tmpdir, 'ca.pem')
-            ca.cert_pem.write_to_path(self.ca_path)
-        cert = ca.issue_cert(self.address)
-        certfile = os.path.join(self._tmpdir, 'server.pem')
-        keyfile = os.path.join(self._tmpdir, 'server.key')
-        for blob in cert.cert_chain_pems:
-            blob.write_to_path(certfile, append=True)
-        cert.private_key_pem.write_to_path(keyfile)
-        return certfile, keyfile
-
     # -- state
-    def _faults_changed(self, faults):
-        if self.auth is not None:
-            self.auth.token_ttl = faults.token_ttl
+    def speed_state(self):
+        return dict(self.speed.as_dict(), read_scale=self.read_scale)
+
+    def set_speed(self, data):
+        data = dict(data)
+        if 'read_scale' in data:
+            self.read_scale = float(data.pop('read_scale') or 0)
+        self.speed.set(**data)
 
     def reset(self):
         self.auth = AuthService()
@@ -591,18 +541,6 @@ class WazoServer:
     def banner(self):
         """The line the command line prints once the server listens."""
         return 'listening %s (auth %s) %s' % (self.url, self.auth_url, self.profile.name)
-
-    def stop(self):
-        for srv in self._servers:
-            srv.shutdown()
-            srv.server_close()
-        self._servers = []
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc):
-        self.stop()
 
 
 def _host(address):
