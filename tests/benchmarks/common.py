@@ -52,7 +52,28 @@ def log(message):
     print('  ' + message, file=sys.stderr, flush=True)
 
 
-class Emulator:
+class EmulatorProcess:
+    """An emulator run as a child process (`proc`) logging to `_log`: stopped by SIGTERM, then
+    SIGKILL if it has not ended within 30 s."""
+
+    def stop(self):
+        if self.proc.poll() is None:
+            os.kill(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(30)
+            except subprocess.TimeoutExpired:
+                os.kill(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+        self._log.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+class Emulator(EmulatorProcess):
     """``python -m tests.emulator`` in its own process (so it does not share our GIL), one server
     or a fleet on consecutive addresses of this run's block; stopped by its pid."""
 
@@ -116,22 +137,6 @@ class Emulator:
         with open('/proc/%d/stat' % self.proc.pid) as handle:
             fields = handle.read().rsplit(')', 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / float(os.sysconf('SC_CLK_TCK'))
-
-    def stop(self):
-        if self.proc.poll() is None:
-            os.kill(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(30)
-            except subprocess.TimeoutExpired:
-                os.kill(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
-        self._log.close()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.stop()
 
 
 def write_yaml(path, data):

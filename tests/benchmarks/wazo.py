@@ -19,7 +19,6 @@ import csv
 import io
 import json
 import os
-import signal
 import subprocess
 import sys
 
@@ -27,7 +26,7 @@ import requests
 
 from tests.benchmarks import data
 from tests.benchmarks.common import (
-    REPO, address, local_host_vars, log, median, row, run_playbook, timed, write_yaml)
+    REPO, EmulatorProcess, address, local_host_vars, log, median, row, run_playbook, timed, write_yaml)
 
 REAL_ROW_COST = 0.1         # wazo-confd 26.08, measured: CPU seconds per imported row
 FLEET_ADDRESS = address(60, block=2)
@@ -52,7 +51,7 @@ SEED = {'tenants': [{'name': TENANT, 'contexts': CONTEXTS}],
                         'acls': ['confd.#', 'auth.#']}]}
 
 
-class WazoEmulator:
+class WazoEmulator(EmulatorProcess):
     """``python -m tests.emulator --profile wazo-26.08`` in its own process: ``count`` servers
     on consecutive addresses, one HTTPS port each (the layout of Wazo 20.07 and later)."""
 
@@ -114,22 +113,6 @@ class WazoEmulator:
                                   timeout=60)
         answer.raise_for_status()
         return answer.json()['counts']['users']
-
-    def stop(self):
-        if self.proc.poll() is None:
-            os.kill(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(30)
-            except subprocess.TimeoutExpired:
-                os.kill(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
-        self._log.close()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.stop()
 
 
 def adapted_file(confd_path, contexts, path):
