@@ -198,13 +198,7 @@ def one_run(seed, server, ca_path):
     now = time.time()
     left = [t for t in first['tokens'] + second['tokens']
             if t in server.auth.tokens and server.auth.tokens[t][0] > now]
-    record['tokens_left'] = len(left)
-    if left:
-        record['problems'].append('%d token(s) not revoked' % len(left))
-    if dups:
-        record['problems'].append('duplicates: %s' % sorted(set(dups)))
-    if lost:
-        record['problems'].append('lost rows: %s' % sorted(set(lost)))
+    harness.note_leftovers(record, left, dups, lost)
     record['requests'] = first.get('requests', 0) + second.get('requests', 0)
     return record
 

@@ -131,6 +131,32 @@ def row_secrets(rows):
     return secret_values([values for _kind, values in rows])
 
 
+def recording_tokens(client):
+    """A result dict whose ``tokens`` lists every token `client` gets from now on (to check
+    that they were revoked): its login is wrapped."""
+    result = {'tokens': []}
+    original_login = client.login
+
+    def login():
+        original_login()
+        if client._token and client._token not in result['tokens']:  # pylint: disable=protected-access
+            result['tokens'].append(client._token)  # pylint: disable=protected-access
+    client.login = login
+    return result
+
+
+def note_leftovers(record, tokens_left, dups, lost):
+    """The end of a campaign's record: tokens not revoked, duplicated and lost rows, each also
+    as a problem."""
+    record['tokens_left'] = len(tokens_left)
+    if tokens_left:
+        record['problems'].append('%d token(s) not revoked' % len(tokens_left))
+    if dups:
+        record['problems'].append('duplicates: %s' % sorted(set(dups)))
+    if lost:
+        record['problems'].append('lost rows: %s' % sorted(set(lost)))
+
+
 def run_import(server, ca_path, data, batch_size=100, update=False, timeout=10, retries=3,
                auth='token', backoff=0.01):
     """What the user_import action does, in-process. Returns a dict like the module's result:
@@ -141,14 +167,7 @@ def run_import(server, ca_path, data, batch_size=100, update=False, timeout=10, 
                          auth_method='digest' if auth == 'digest' else 'token',
                          ca_path=ca_path, timeout=timeout, retries=retries, backoff=backoff,
                          sleep=lambda s: None, **kwargs)
-    result = {'tokens': []}
-    original_login = client.login
-
-    def login():
-        original_login()
-        if client._token and client._token not in result['tokens']:  # pylint: disable=protected-access
-            result['tokens'].append(client._token)  # pylint: disable=protected-access
-    client.login = login
+    result = recording_tokens(client)
     try:
         header, rows = confd_csv.read('users.csv', data=data)
         secrets = row_secrets([(None, r.values) for r in rows])

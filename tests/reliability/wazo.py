@@ -97,14 +97,7 @@ def run_import(server, ca_path, data, work, batch_size=100, update=False, timeou
                          password=harness.WS_PASSWORD, ca_path=ca_path, platform='wazo',
                          tenant=TENANT, timeout=timeout, retries=retries, backoff=0.01,
                          sleep=lambda s: None, deadline=60)
-    result = {'tokens': []}
-    original_login = client.login
-
-    def login():
-        original_login()
-        if client._token and client._token not in result['tokens']:  # pylint: disable=protected-access
-            result['tokens'].append(client._token)  # pylint: disable=protected-access
-    client.login = login
+    result = harness.recording_tokens(client)
     src = os.path.join(work, 'users.csv')
     with open(src, 'wb') as handle:
         handle.write(data)
@@ -221,12 +214,6 @@ def one_run(seed, server, ca_path, pick_faults):
     now = time.time()
     left = [t for t in first['tokens'] + second['tokens']
             if t in server.auth.tokens and server.auth.tokens[t]['expires'] > now]
-    record['tokens_left'] = len(left)
-    if left:
-        record['problems'].append('%d token(s) not revoked' % len(left))
-    if dups:
-        record['problems'].append('duplicates: %s' % sorted(set(dups)))
-    if lost:
-        record['problems'].append('lost rows: %s' % sorted(set(str(x) for x in lost)))
+    harness.note_leftovers(record, left, dups, [str(x) for x in lost])
     record['requests'] = first.get('requests', 0) + second.get('requests', 0)
     return record
