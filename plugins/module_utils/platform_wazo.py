@@ -25,7 +25,7 @@ from __future__ import annotations
 from ansible_collections.xivo.confd.plugins.module_utils.platform import (
     PROXY_PREFIX, Columns, Endpoints, Platform, normal_prefix)
 from ansible_collections.xivo.confd.plugins.module_utils.platform_xivo import (
-    _incall_steps, _step, ident, route_acl, service_url)
+    _step, _voicemail_and_incall_steps, ident, route_acl, service_url)
 from ansible_collections.xivo.confd.plugins.module_utils.wazo_rows import (
     EXPORT_COLUMNS, IMPORT_COLUMNS, BOOLEAN_COLUMNS, INTEGER_COLUMNS, SECRET_COLUMNS, LINE_PROTOCOLS,
     adapt_rows, validate_row)
@@ -240,14 +240,7 @@ class WazoPlatform(Platform):
         # not recorded), so those links go before it (kind 'sip.before_dissociate': done
         # only when the detach is).
         uuid = user.get('uuid')
-        steps = []
-        voicemail = ident(user.get('voicemail'))
-        if voicemail:
-            steps += [_step('/users/%s/voicemails' % uuid, 'the voicemail of user %s' % uuid,
-                            'voicemail.dissociate', voicemail),
-                      _step('/voicemails/%s' % voicemail, 'voicemail %s' % voicemail,
-                            'voicemail', voicemail, True)]
-        steps += _incall_steps(user)
+        steps = _voicemail_and_incall_steps(user, '/users/%s/voicemails' % uuid)
         for line in user.get('lines') or []:
             line_id = line['id']
             sip = ident(line.get('endpoint_sip'), 'uuid')

@@ -145,14 +145,7 @@ class XivoPlatform(Platform):
         # is detached from its user before it is deleted (which deletes its SIP endpoint:
         # an endpoint that existed before is detached first); the user last.
         uuid = user.get('uuid')
-        steps = []
-        voicemail = ident(user.get('voicemail'))
-        if voicemail:
-            steps += [_step('/users/%s/voicemail' % uuid, 'the voicemail of user %s' % uuid,
-                            'voicemail.dissociate', voicemail),
-                      _step('/voicemails/%s' % voicemail, 'voicemail %s' % voicemail,
-                            'voicemail', voicemail, True)]
-        steps += _incall_steps(user)
+        steps = _voicemail_and_incall_steps(user, '/users/%s/voicemail' % uuid)
         for line in user.get('lines') or []:
             line_id = line['id']
             for extension in line.get('extensions') or []:
@@ -219,9 +212,17 @@ def _step(path, what, kind, ident_, removes=False, api='confd', parent=None):
     return RemovalStep('DELETE', path, what, kind, ident_, removes, api, parent)
 
 
-def _incall_steps(user):
-    """An incall, then each of its numbers (both platforms delete them in this order)."""
+def _voicemail_and_incall_steps(user, voicemail_link):
+    """The first steps of removing ``user`` on both platforms: its voicemail is dissociated
+    (DELETE ``voicemail_link``, the one route that differs) then deleted; then each incall,
+    before its numbers."""
     steps = []
+    voicemail = ident(user.get('voicemail'))
+    if voicemail:
+        steps += [_step(voicemail_link, 'the voicemail of user %s' % user.get('uuid'),
+                        'voicemail.dissociate', voicemail),
+                  _step('/voicemails/%s' % voicemail, 'voicemail %s' % voicemail,
+                        'voicemail', voicemail, True)]
     for incall in user.get('incalls') or []:
         steps.append(_step('/incalls/%s' % incall['id'], 'incall %s' % incall['id'], 'incall',
                            incall['id'], True))
