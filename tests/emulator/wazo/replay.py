@@ -57,6 +57,25 @@ class Exchange:
         self.compare_body = True
 
 
+def _headers_and_body(lines, marker):
+    """The headers (`<marker> Header: value` lines) and the body lines of one side of a recording,
+    after its first line: the body follows a bare `<marker>`, or starts at the first unprefixed
+    line (172-edge-chunked)."""
+    headers, body_lines, in_body = {}, [], False
+    for line in lines:
+        if in_body:
+            body_lines.append(line)
+        elif line == marker:
+            in_body = True
+        elif line.startswith(marker + ' '):
+            key, _s, value = line[len(marker) + 1:].partition(': ')
+            headers[key] = value
+        else:
+            in_body = True
+            body_lines.append(line)
+    return headers, body_lines
+
+
 def parse_file(path):
     """One recorded file: `>>> METHOD URL`, `>>> Header: value`, `>>>`, body; `<<< HTTP status`,
     `<<< Header: value`, `<<<`, body."""
@@ -70,36 +89,14 @@ def parse_file(path):
         caller = lines[0].split('user=')[-1].strip()
         lines = lines[1:]
     request_line = lines[0][4:]
-    headers, body_lines, in_body = {}, [], False
-    for line in lines[1:]:
-        if in_body:
-            body_lines.append(line)
-        elif line == '>>>':
-            in_body = True
-        elif line.startswith('>>> '):
-            key, _s, value = line[4:].partition(': ')
-            headers[key] = value
-        else:  # unprefixed lines right after the request line: a body (172-edge-chunked)
-            in_body = True
-            body_lines.append(line)
+    headers, body_lines = _headers_and_body(lines[1:], '>>>')
     body = '\n'.join(body_lines)
     parts = request_line.split(' ')
     method, url = parts[0], parts[1]
     if 'X-Auth-Token:' in request_line:  # 174: the token written on the request line
         headers['X-Auth-Token'] = request_line.split('X-Auth-Token:')[1].split()[0]
     status = int(resp.split()[0])
-    resp_headers, resp_lines, in_body = {}, [], False
-    for line in resp.split('\n')[1:]:
-        if in_body:
-            resp_lines.append(line)
-        elif line == '<<<':
-            in_body = True
-        elif line.startswith('<<< '):
-            key, _s, value = line[4:].partition(': ')
-            resp_headers[key] = value
-        else:
-            in_body = True
-            resp_lines.append(line)
+    resp_headers, resp_lines = _headers_and_body(resp.split('\n')[1:], '<<<')
     resp_body = '\n'.join(resp_lines)
     if resp_body.endswith('\n'):
         resp_body = resp_body[:-1]  # the recorder's own line end

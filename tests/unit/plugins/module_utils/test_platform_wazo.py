@@ -486,7 +486,19 @@ def test_a_shared_voicemail_keeps_its_name_on_wazo():
 
 # -- one import run into a Wazo tenant (a scripted wazo-confd, tenant A after 062) ------------------
 
-class WazoTenant:
+class OwnTenantSwitch:
+    """A fake client's in_own_tenant, as WazoClient's: no Wazo-Tenant header inside the block."""
+
+    @contextlib.contextmanager
+    def in_own_tenant(self):
+        tenant, self.tenant = self.tenant, None
+        try:
+            yield self
+        finally:
+            self.tenant = tenant
+
+
+class WazoTenant(OwnTenantSwitch):
     """Tenant A as wazo-confd 26.08 answered (contexts 068, export 062), tenant B's users in
     wazo-auth; the import creates one user per row and records what it was sent."""
 
@@ -504,14 +516,6 @@ class WazoTenant:
         self.lists.append((collection, acl))
         assert collection == 'contexts'
         return 3, contexts_a()
-
-    @contextlib.contextmanager
-    def in_own_tenant(self):
-        tenant, self.tenant = self.tenant, None
-        try:
-            yield self
-        finally:
-            self.tenant = tenant
 
     def call(self, method, path, idempotent, what, headers=None, acl=None, api='confd', **kwargs):
         assert (method, path, api, acl) == ('GET', '/users', 'auth', 'auth.users.read')
@@ -599,7 +603,7 @@ def test_unreadable_wazo_auth_users_are_said_and_the_tenant_is_still_checked(tmp
 MASTER = '11111111-1111-4111-8111-111111111111'
 
 
-class WazoLists:
+class WazoLists(OwnTenantSwitch):
     """GET /1.1/<collection> of tenant A (068-070), exact filters; lines by id, with no user.
     ``own``: the credentials' tenant (the master tenant, or A for a tenant administrator);
     ``other_sip``: SIP endpoints of another tenant, listed from the master tenant with
@@ -613,14 +617,6 @@ class WazoLists:
                      'endpoints/sip': body('endpoints-sip-tenant-a.json')['items']}
         self.other_sip = list(other_sip)
         self.calls = []
-
-    @contextlib.contextmanager
-    def in_own_tenant(self):
-        tenant, self.tenant = self.tenant, None
-        try:
-            yield self
-        finally:
-            self.tenant = tenant
 
     def list(self, collection, acl, **params):
         acting = self.tenant or self.own
