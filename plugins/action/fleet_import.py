@@ -198,15 +198,16 @@ class ActionModule(ActionBase):
         return plan
 
     def _server_of(self, values):
-        """(address, port) of the host's server, from its address and port alone; None when
-        they are wrong (its plan then says why)."""
+        """(address, port, tenant) of where the host imports, from its address, port and
+        tenant alone; None when they are wrong (its plan then says why)."""
         where = dict((k, v) for k, v in self._connection_args(values).items()
-                     if k in ('host', 'port'))
+                     if k in ('host', 'port', 'tenant'))
         checked = ArgumentSpecValidator(dict(
-            (k, CONNECTION_ARGSPEC[k]) for k in ('host', 'port'))).validate(where)
+            (k, CONNECTION_ARGSPEC[k]) for k in ('host', 'port', 'tenant'))).validate(where)
         if checked.error_messages:
             return None
-        return checked.validated_parameters['host'], checked.validated_parameters['port']
+        found = checked.validated_parameters
+        return found['host'], found['port'], found.get('tenant')
 
     def _connection_args(self, values):
         """A role variable that is set wins; else module_defaults (this task's arguments, from

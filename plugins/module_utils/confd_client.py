@@ -301,6 +301,12 @@ class ConfdClient:
         return self._platform
 
     @property
+    def tenant_option(self):
+        """The tenant as the options give it (uuid, name or slug; None: the credentials'
+        own), without asking the server."""
+        return self._tenant_wanted
+
+    @property
     def reached(self):
         """'host:port' of the confd this client talks to, once its platform is known (None
         before: with platform 'auto', the port is the probe's to find)."""

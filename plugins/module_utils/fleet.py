@@ -121,8 +121,8 @@ SUBDIRS = dict(work_dir=('runs',), report_dir=(HOSTS_DIR, 'runs'))
 
 
 def duplicate_servers(servers):
-    """{host: [other hosts]} for inventory hosts that reach the same server (address, port):
-    two imports into one server at once would import users twice."""
+    """{host: [other hosts]} for inventory hosts that reach the same server (address, port,
+    and tenant on a Wazo server): two imports into one place at once would import users twice."""
     hosts = sorted(servers)
     # Names are resolved at once (a fleet named in DNS would otherwise wait for each in turn).
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, min(16, len(hosts)))) as pool:
@@ -140,8 +140,8 @@ def duplicate_servers(servers):
 
 def duplicate_message(host, identity, others):
     return ('%s is the same server (%s) as %s: nothing was imported into any of them. Give each '
-            'XiVO server one inventory host (two imports into one server at once would import '
-            'users twice).' % (host, identity, ', '.join(others)))
+            'server (each tenant of a Wazo server) one inventory host (two imports into one '
+            'server at once would import users twice).' % (host, identity, ', '.join(others)))
 
 
 def unreadable_file(path, what, directory_allowed=False):

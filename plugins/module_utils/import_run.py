@@ -151,7 +151,8 @@ class ImportRun:
         fix), and the report says so rather than leaving the previous run's report in
         place."""
         options = self.options
-        lock = ServerLock(self.client.host, self.client.port, lock_dir=options['lock_dir'],
+        lock = ServerLock(self.client.host, self.client.port, tenant=self.client.tenant_option,
+                          lock_dir=options['lock_dir'],
                           timeout=options['lock_timeout'],
                           owner='%s, %s' % (self.host, os.path.basename(self.src)))
         try:

@@ -37,16 +37,20 @@ class ServerBusy(Exception):
     """Another import into the same server holds the lock."""
 
 
-def server_identity(host, port):
+def server_identity(host, port, tenant=None):
     """'address:port' of the server behind a host name: two inventory names, or a name and
-    an address, that reach the same server give the same identity."""
+    an address, that reach the same server give the same identity. With a ``tenant`` (Wazo
+    Platform: the users of each tenant are apart), 'address:port tenant <tenant>': two tenants
+    of one server are two places to import into."""
     try:
         infos = socket.getaddrinfo(host, port, 0, socket.SOCK_STREAM)
         addresses = sorted(set(info[4][0] for info in infos))
     except (OSError, UnicodeError):
         addresses = []
     address = addresses[0] if addresses else str(host).strip().lower()
-    return '%s:%s' % (('[%s]' % address) if ':' in address else address, port)
+    where = '%s:%s' % (('[%s]' % address) if ':' in address else address, port)
+    tenant = str(tenant or '').strip().lower()
+    return '%s tenant %s' % (where, tenant) if tenant else where
 
 
 class UnsafeLockDirectory(OSError):
@@ -84,8 +88,8 @@ class ServerLock:
     seconds (0: refuse at once) for another import to finish."""
 
     def __init__(self, host, port, lock_dir=None, timeout=0.0, owner='', poll=0.5,
-                 sleep=time.sleep, clock=time.monotonic):
-        self.identity = server_identity(host, port)
+                 sleep=time.sleep, clock=time.monotonic, tenant=None):
+        self.identity = server_identity(host, port, tenant)
         self.host, self.port = host, port
         self.lock_dir = lock_dir or default_lock_dir()
         self.path = os.path.join(self.lock_dir, _lock_name(self.identity))

@@ -220,3 +220,54 @@ def test_a_mixed_fleet_in_one_run_dry_run_run_rerun_rollback(tmp_path):
         undone = dict((k, v) for k, v in run.results.items() if 'Remove what the chosen' in k)
         for host, result in next(iter(undone.values())).items():
             assert result['summary']['removed'] == 5, (host, result)
+
+
+def test_two_tenants_of_one_wazo_server_are_two_hosts_of_one_run(tmp_path):
+    """Operators keep one Wazo server for several customers, a tenant each: each tenant is an
+    inventory host of the same server, imported in the same run (the same tenant twice is still
+    refused as the same place)."""
+    legacy_b = LEGACY.replace('Pw-11', 'Pw-12').replace('|110', '|120').replace(
+        'durand|', 'durand2|').replace('martin|', 'martin2|').replace('perez|', 'perez2|').replace(
+        'creche|', 'creche2|').replace('zola|', 'zola2|').replace('wzreuse', '').replace(
+        '|2101|', '|2201|')
+    with Fleet(1, first_address='127.0.94.40', port=0, auth_port=0, profiles=['wazo-26.08'],
+               wazo_seed={'tenants': [
+                   {'uuid': TENANT_A, 'name': 'tenanta', 'contexts': DEFAULT_CONTEXTS},
+                   {'uuid': TENANT_B, 'name': 'tenantb', 'contexts': CONTEXTS_B}],
+                   'auth_users': [
+                       {'username': 'root', 'password': 'secret', 'tenant': 'master',
+                        'acls': ['#']},
+                       {'username': USER, 'password': PASSWORD, 'tenant': 'master',
+                        'acls': POLICY}]}) as fleet:
+        server, = fleet.servers
+        (tmp_path / 'a.csv').write_bytes(LEGACY.encode('cp1252'))
+        (tmp_path / 'b.csv').write_bytes(legacy_b.encode('cp1252'))
+        common = {'ansible_host': server.address, 'xivo_user_migration_api_port': server.port,
+                  'xivo_user_migration_platform': 'wazo',
+                  'xivo_user_migration_username': USER, 'xivo_user_migration_password': PASSWORD,
+                  'xivo_user_migration_ca_path': fleet.ca_path,
+                  'xivo_user_migration_work_dir': str(tmp_path / 'work'),
+                  'xivo_user_migration_report_dir': str(tmp_path / 'reports')}
+        hosts = {
+            'customer-a': dict(common, xivo_user_migration_tenant=TENANT_A,
+                               xivo_user_migration_legacy_csv=str(tmp_path / 'a.csv')),
+            'customer-b': dict(common, xivo_user_migration_tenant='tenantb',
+                               xivo_user_migration_legacy_csv=str(tmp_path / 'b.csv'),
+                               xivo_user_migration_context_map={'default': 'interne',
+                                                                'from-extern': 'entrant'}),
+        }
+        run = run_playbook(tmp_path, ROLE, hosts=hosts, name='tenants')
+        assert run.returncode == 0, run.stdout[-4000:]
+        for host, result in per_host(run).items():
+            assert result['summary']['created'] == 5, (host, result)
+        for tenant in (TENANT_A, TENANT_B):
+            assert sorted(u['firstname'] for u in server.users(tenant)) == sorted(FIRST_NAMES)
+
+        # The same tenant as two hosts (by uuid and by name) is one place: both refused, named.
+        hosts['customer-b-again'] = dict(hosts['customer-b'], xivo_user_migration_tenant='TenantB')
+        run = run_playbook(tmp_path, ROLE, hosts=hosts, name='twice')
+        assert run.returncode != 0
+        results = per_host(run)
+        assert results['customer-a']['summary']['unchanged'] == 5, results['customer-a']
+        for host in ('customer-b', 'customer-b-again'):
+            assert 'is the same server' in results[host]['msg'], results[host]

@@ -25,6 +25,17 @@ def test_two_inventory_hosts_of_one_server_are_named_to_each_other():
     assert 'same server (127.0.0.1:9486) as b' in fleet.duplicate_message('a', identity, others)
 
 
+def test_two_tenants_of_one_wazo_server_are_two_places_but_one_tenant_twice_is_not():
+    duplicates = fleet.duplicate_servers({
+        'tenant-a': ('127.0.0.1', 443, 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa'),
+        'tenant-b': ('127.0.0.1', 443, 'tenantb'),
+        'tenant-b-again': ('localhost', 443, 'TenantB'),
+        'own-tenant': ('127.0.0.1', 443, None)})
+    assert sorted(duplicates) == ['tenant-b', 'tenant-b-again']
+    identity, others = duplicates['tenant-b']
+    assert identity == '127.0.0.1:443 tenant tenantb' and others == ['tenant-b-again']
+
+
 def test_server_lines_and_a_fleet_line_over_every_batch():
     first = [outcome('a', created=3, unchanged=1), outcome('b', failed=1, conflict=1, created=2)]
     later = first + [outcome('c', status=fleet.UNREACHABLE, msg='cannot connect')]

@@ -164,6 +164,7 @@ class ServerThatRefuses:
     host, port, timeout = '127.0.0.1', 9486, 30
     secrets = frozenset(['Ws-Password-1'])
     platform, tenant, reached = platform_named('xivo'), None, '127.0.0.1:9486'
+    tenant_option = None
     events = []
 
     def __init__(self, error):

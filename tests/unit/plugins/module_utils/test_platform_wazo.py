@@ -504,7 +504,7 @@ class WazoTenant(OwnTenantSwitch):
 
     host, port, timeout = '127.0.0.1', 443, 30
     secrets = frozenset()
-    platform, tenant = WAZO, TENANT_A
+    platform, tenant, tenant_option, reached = WAZO, TENANT_A, TENANT_A, '127.0.0.1:443'
 
     def __init__(self, auth_readable=True):
         self.users = export_a()

@@ -150,6 +150,7 @@ class ImportingServer:
     host, port, timeout = '127.0.0.1', 9486, 30
     secrets = frozenset(['Ws-Password-1'])
     platform, tenant, reached = platform_named('xivo'), None, '127.0.0.1:9486'
+    tenant_option = None
     events = []
 
     def __init__(self, export_after=True):

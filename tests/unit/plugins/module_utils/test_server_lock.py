@@ -16,6 +16,10 @@ def test_the_same_server_by_two_names_has_one_identity():
     assert server_identity('localhost', 9486) == server_identity('127.0.0.1', 9486)
     assert server_identity('127.0.0.1', 9486) != server_identity('127.0.0.1', 9487)
     assert server_identity('127.0.0.2', 9486) != server_identity('127.0.0.3', 9486)
+    # The tenants of a Wazo server are apart: a lock each (the same tenant in another case is one).
+    assert server_identity('127.0.0.2', 443, 'tenant-a') != server_identity('127.0.0.2', 443, 'tenant-b')
+    assert server_identity('127.0.0.1', 443, 'Tenant-A') == server_identity('localhost', 443, 'tenant-a')
+    assert server_identity('127.0.0.2', 443, None) == server_identity('127.0.0.2', 443)
 
 
 def test_a_second_import_into_the_same_server_is_refused_naming_the_first(tmp_path):
