@@ -6,13 +6,12 @@ itself refuses when nothing is predicted."""
 
 from __future__ import annotations
 
-import csv
-import io
 
 import pytest
 import requests
 
 from tests.integration.fleets import emulated_fleet
+from tests.integration.imports import numbered_people_file
 from tests.integration.playbook import run_playbook
 
 WS_USER, WS_PASSWORD = 'preflight', 'Ws-Pre-5c2e'
@@ -88,21 +87,12 @@ def prepare(server, ca_path):
 
 
 def file_of(rows):
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator='\n')
-    writer.writerow(COLUMNS)
-    for number, (dummy, values, dummy2) in enumerate(rows):
-        row = dict.fromkeys(COLUMNS, '')
-        row.update(firstname='P%d' % number, lastname='Test', username='p%d' % number,
-                   password='Pw-%04d' % number, exten=str(1100 + number), context='default',
-                   line_protocol='sip', sip_username='p%dsip' % number)
+    def adjust(number, row):
         if number == len(rows) - 4:          # the row the next ones depend on
             row.update(incall_exten='2100', incall_context='from-extern')
         if number == len(rows) - 2:
             row['exten'] = '1300'
-        row.update(values)
-        writer.writerow([row[c] for c in COLUMNS])
-    return out.getvalue()
+    return numbered_people_file(COLUMNS, rows, adjust)
 
 
 def task(name, server, src, **extra):

@@ -14,17 +14,16 @@ client, import run and rollback over HTTPS (issue 23, item 5).
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 
 import pytest
 import requests
 
-from ansible_collections.xivo.confd.plugins.module_utils import import_run, user_rollback
+from ansible_collections.xivo.confd.plugins.module_utils import user_rollback
 from ansible_collections.xivo.confd.plugins.module_utils.confd_client import ConfdClient
 from tests.emulator.wazo import WazoServer
 from tests.emulator.wazo.server import DEFAULT_CONTEXTS
+from tests.integration.imports import numbered_people_file, run_import
 from tests.integration.playbook import run_playbook
 
 TENANT_A = 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa'
@@ -150,20 +149,10 @@ def wazo():
 
 
 def file_of(rows):
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator='\n')
-    writer.writerow(COLUMNS)
-    for number, (dummy, values, dummy2) in enumerate(rows):
-        row = dict.fromkeys(COLUMNS, '')
-        row.update(firstname='P%d' % number, lastname='Test', email='p%d@example.com' % number,
-                   username='p%d' % number, password='Pw-%04d' % number,
-                   exten=str(1100 + number), context='default', line_protocol='sip',
-                   sip_username='p%dsip' % number)
-        if values.get('incall_exten') == '2100':      # the row the next one depends on
+    def adjust(number, row):
+        if rows[number][1].get('incall_exten') == '2100':      # the row the next one depends on
             row['exten'] = '1300'
-        row.update(values)
-        writer.writerow([row[c] for c in COLUMNS])
-    return out.getvalue()
+    return numbered_people_file(COLUMNS, rows, adjust)
 
 
 def client_of(server, username=ADMIN, password=ADMIN_PASSWORD):
@@ -176,13 +165,7 @@ def run(server, tmp_path, text, check_mode=False, username=ADMIN, password=ADMIN
         name='users', **options):
     src = tmp_path / ('%s.csv' % name)
     src.write_text(text, encoding='utf-8')
-    client = client_of(server, username, password)
-    try:
-        return import_run.ImportRun(client, str(src), dict(
-            dict(lock_dir=str(tmp_path / 'locks'), fail_on_error=False), **options),
-            host='wazo', check_mode=check_mode).run()
-    finally:
-        client.close()
+    return run_import(client_of(server, username, password), src, tmp_path, 'wazo', check_mode, **options)
 
 
 def test_check_mode_predicts_every_refusal_of_the_real_run_on_wazo(wazo, tmp_path):

@@ -14,9 +14,9 @@ import io
 
 import pytest
 
-from ansible_collections.xivo.confd.plugins.module_utils import import_run
 from ansible_collections.xivo.confd.plugins.module_utils.confd_client import ConfdClient
 from tests.emulator.wazo import WazoServer
+from tests.integration.imports import run_import
 from tests.integration.playbook import run_playbook
 from tests.emulator.wazo.server import DEFAULT_CONTEXTS
 
@@ -73,12 +73,7 @@ def import_into(server, tmp_path, tenant=TENANT_A, check_mode=False, **options):
     client = ConfdClient(server.address, port=server.port, username=ADMIN,
                          password=ADMIN_PASSWORD, ca_path=server.ca_path, platform='wazo',
                          tenant=tenant, timeout=30, deadline=60)
-    try:
-        return import_run.ImportRun(client, str(src), dict(
-            dict(lock_dir=str(tmp_path / 'locks'), fail_on_error=False), **options),
-            host='wazo', check_mode=check_mode).run()
-    finally:
-        client.close()
+    return run_import(client, src, tmp_path, 'wazo', check_mode, **options)
 
 
 def by_first(server, tenant):
