@@ -126,21 +126,25 @@ class _Base(BaseHTTPRequestHandler):
         length = self.headers.get('Content-Length')
         if length is None:
             if 'chunked' in (self.headers.get('Transfer-Encoding') or '').lower():
-                self._discard_chunks()  # read, then thrown away: the app sees an empty body
+                self.read_chunks()  # read, then thrown away: the app sees an empty body
             return b''
         return self.rfile.read(int(length))
 
-    def _discard_chunks(self):
+    def read_chunks(self):
+        """A chunked request body, trailers read and dropped."""
+        chunks = []
         while True:
             line = self.rfile.readline(65537)
             if not line:
-                return
+                break
             size = int(line.split(b';')[0].strip() or b'0', 16)
             if size == 0:
                 while self.rfile.readline(65537) not in (b'\r\n', b'\n', b''):
                     pass  # trailers
-                return
-            self.rfile.read(size + 2)
+                break
+            chunks.append(self.rfile.read(size))
+            self.rfile.read(2)
+        return b''.join(chunks)
 
     def split_path(self):
         """Path and query; a repeated parameter keeps its first value (werkzeug's args[key])."""

@@ -65,19 +65,7 @@ class WazoHandler(_Base):
     def read_body(self):
         """Sized or chunked: wazo-confd 26.08 imports a chunked upload (16.15 ignored it)."""
         if 'chunked' in (self.headers.get('Transfer-Encoding') or '').lower():
-            chunks = []
-            while True:
-                line = self.rfile.readline(65537)
-                if not line:
-                    break
-                size = int(line.split(b';')[0].strip() or b'0', 16)
-                if size == 0:
-                    while self.rfile.readline(65537) not in (b'\r\n', b'\n', b''):
-                        pass
-                    break
-                chunks.append(self.rfile.read(size))
-                self.rfile.read(2)
-            return b''.join(chunks)
+            return self.read_chunks()
         length = self.headers.get('Content-Length')
         return self.rfile.read(int(length)) if length else b''
 
