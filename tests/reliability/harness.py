@@ -14,6 +14,7 @@ The invariants (issue #8):
 from __future__ import annotations
 
 import collections
+import contextlib
 import csv
 import io
 import json
@@ -145,6 +146,19 @@ def recording_tokens(client):
     return result
 
 
+@contextlib.contextmanager
+def failure_noted(client, result):
+    """A ConfdError in the block becomes ``failed`` and ``msg`` of `result`, as the module's
+    result has them; `client` is closed after."""
+    try:
+        yield
+    except ConfdError as exc:
+        result['failed'] = True
+        result['msg'] = str(exc)
+    finally:
+        client.close()
+
+
 def note_leftovers(record, tokens_left, dups, lost):
     """The end of a campaign's record: tokens not revoked, duplicated and lost rows, each also
     as a problem."""
@@ -168,7 +182,7 @@ def run_import(server, ca_path, data, batch_size=100, update=False, timeout=10, 
                          ca_path=ca_path, timeout=timeout, retries=retries, backoff=backoff,
                          sleep=lambda s: None, **kwargs)
     result = recording_tokens(client)
-    try:
+    with failure_noted(client, result):
         header, rows = confd_csv.read('users.csv', data=data)
         secrets = row_secrets([(None, r.values) for r in rows])
         _headers, users = client.export_users()
@@ -181,11 +195,6 @@ def run_import(server, ca_path, data, batch_size=100, update=False, timeout=10, 
         result['summary'] = import_plan.summarize(outcomes)
         result['requests'] = importer.requests
         result['reconciles'] = importer.reconciles
-    except ConfdError as exc:
-        result['failed'] = True
-        result['msg'] = str(exc)
-    finally:
-        client.close()
     return result
 
 

@@ -17,7 +17,7 @@ import tempfile
 import time
 
 from ansible_collections.xivo.confd.plugins.module_utils import import_run, remote_lock
-from ansible_collections.xivo.confd.plugins.module_utils.confd_client import ConfdClient, ConfdError
+from ansible_collections.xivo.confd.plugins.module_utils.confd_client import ConfdClient
 from tests.emulator.wazo.server import DEFAULT_CONTEXTS
 from tests.reliability import harness
 
@@ -101,15 +101,10 @@ def run_import(server, ca_path, data, work, batch_size=100, update=False, timeou
     src = os.path.join(work, 'users.csv')
     with open(src, 'wb') as handle:
         handle.write(data)
-    try:
+    with harness.failure_noted(client, result):
         result.update(import_run.ImportRun(client, src, dict(
             lock_dir=os.path.join(work, 'locks'), fail_on_error=False, batch_size=batch_size,
             update=update), host='wazo').run())
-    except ConfdError as exc:
-        result['failed'] = True
-        result['msg'] = str(exc)
-    finally:
-        client.close()
     return result
 
 
