@@ -15,6 +15,8 @@ import time
 import requests
 import yaml
 
+from tests.processes import descendants
+
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CALLBACKS = os.path.join(REPO, 'tests', 'integration', 'callback_plugins')
 # The benchmarks' emulators listen on the default ports (9486/9497) of addresses of their own:
@@ -205,24 +207,9 @@ class ControllerMeter:
         self.every = every
         self.peak_mb = 0.0
 
-    def _tree(self):
-        children, found = {}, [self.pid]
-        for entry in os.listdir('/proc'):
-            if not entry.isdigit():
-                continue
-            try:
-                with open('/proc/%s/stat' % entry) as handle:
-                    parent = int(handle.read().rsplit(')', 1)[1].split()[1])
-            except (OSError, ValueError, IndexError):
-                continue
-            children.setdefault(parent, []).append(int(entry))
-        for pid in found:
-            found.extend(children.get(pid, ()))
-        return found
-
     def _sample(self):
         total = 0
-        for pid in self._tree():
+        for pid in [self.pid] + descendants(self.pid):
             try:
                 with open('/proc/%d/smaps_rollup' % pid) as handle:
                     for line in handle:

@@ -19,6 +19,7 @@ import yaml
 
 from tests.integration.fleets import fleet_fixtures
 from tests.integration.hung_servers import HungServer
+from tests.processes import descendants
 from ansible_collections.xivo.confd.plugins.module_utils.remote_lock import LOCK_NAME
 from ansible_collections.xivo.confd.plugins.module_utils.server_lock import ServerLock
 
@@ -59,26 +60,6 @@ def start(tmp_path, hosts, extra, server=None):
                             cwd=str(tmp_path), stdout=open(tmp_path / 'out.txt', 'wb'),
                             stderr=subprocess.STDOUT, start_new_session=True,
                             env=dict(os.environ, ANSIBLE_LOCAL_TEMP=str(tmp_path / 'tmp')))
-
-
-def descendants(pid):
-    """Every process below ``pid`` (workers detach into sessions of their own, but stay its
-    children)."""
-    parents = {}
-    for entry in os.listdir('/proc'):
-        if entry.isdigit():
-            try:
-                with open('/proc/%s/stat' % entry) as handle:
-                    parents[int(entry)] = int(handle.read().rsplit(')', 1)[1].split()[1])
-            except (OSError, ValueError):
-                continue
-    found, todo = [], [pid]
-    while todo:
-        parent = todo.pop()
-        children = [p for p, pp in parents.items() if pp == parent]
-        found += children
-        todo += children
-    return found
 
 
 def alive(pid):

@@ -22,6 +22,7 @@ import yaml
 from tests.emulator.writes import Writer
 from tests.integration.fleets import fleet_fixtures
 from tests.integration.playbook import CALLBACKS, PlaybookRun
+from tests.processes import descendants
 
 from ansible_collections.xivo.confd.plugins.module_utils.remote_lock import (
     LOCK_NAME, describe_holder, parse_holder)
@@ -89,24 +90,6 @@ class Controller:
         stdout, stderr = self.proc.communicate(timeout=600)
         results = json.loads(self.results_path.read_text()) if self.results_path.exists() else {}
         return PlaybookRun(self.proc.returncode, stdout, stderr, results)
-
-
-def descendants(pid):
-    children = {}
-    for entry in os.listdir('/proc'):
-        if entry.isdigit():
-            try:
-                with open('/proc/%s/stat' % entry) as handle:
-                    parent = int(handle.read().rsplit(')', 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-            children.setdefault(parent, []).append(int(entry))
-    found, todo = [], [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            found.append(child)
-            todo.append(child)
-    return found
 
 
 def wait_for(condition, what, timeout=300):
