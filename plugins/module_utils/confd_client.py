@@ -12,42 +12,37 @@ platform shares: time limits, retries, interruption, errors and their messages.
 from __future__ import annotations
 
 import contextlib
-import os
 import re
-import socket
-import sys
-import threading
 import time
-import warnings
-import weakref
 
 try:
-    import requests
-    import urllib3.connection
-    import urllib3.connectionpool
-    import urllib3.exceptions
-    from requests.adapters import HTTPAdapter
     from requests.auth import HTTPBasicAuth, HTTPDigestAuth
-    REQUESTS_IMPORT_ERROR = None
-except ImportError as exc:  # pragma: no cover - depends on the controller's packages
-    requests = urllib3 = None
-    HTTPAdapter = object
+except ImportError:  # pragma: no cover - depends on the controller's packages (Transport says)
     HTTPBasicAuth = HTTPDigestAuth = None
-    REQUESTS_IMPORT_ERROR = exc
 
 from ansible.module_utils.common.parameters import env_fallback
 
+from ansible_collections.xivo.confd.plugins.module_utils.confd_errors import (
+    ConfdAuthRefused, ConfdCredentialsRefused, ConfdError, ConfdInterrupted, ConfdNoAnswer,
+    ConfdPlainHttp, ConfdRedirect, ConfdUncertain, ConfdUnreachable)
+from ansible_collections.xivo.confd.plugins.module_utils.confd_transport import (
+    ABORT_GRACE, REQUESTS_IMPORT_ERROR, RETRY_STATUSES, Transport, proxies_possible, quiet_unverified_warning,
+    short_error)
 from ansible_collections.xivo.confd.plugins.module_utils.platform import (
     CHOICES as PLATFORM_CHOICES, UUID, guess_from_refusal, platform_named, probe,
     probe_layouts)
 from ansible_collections.xivo.confd.plugins.module_utils.text import sanitize_message
 
+# The errors and the transport's names, as the plugins import them from here.
+__all__ = (
+    'ABORT_GRACE', 'AUTH_METHODS', 'CONNECTION_ARGSPEC', 'ConfdAuthRefused', 'ConfdClient',
+    'ConfdCredentialsRefused', 'ConfdError', 'ConfdInterrupted', 'ConfdNoAnswer',
+    'ConfdPlainHttp', 'ConfdRedirect', 'ConfdResponse', 'ConfdUncertain', 'ConfdUnreachable',
+    'RETRY_STATUSES', 'check_connection_numbers', 'describe_error_body', 'proxies_possible',
+    'quiet_unverified_warning')
+
 AUTH_METHODS = ('token', 'digest')
-# Status codes worth a retry for idempotent requests (GET, token); never for an import.
-RETRY_STATUSES = frozenset((502, 503, 504))
-# After an interruption, the requests still made (settling the request in flight, releasing a
-# lock, revoking the token) share this many seconds at most.
-ABORT_GRACE = 5.0
+
 
 # Each connection option falls back to an environment variable, so that a credential type
 # of AWX / Automation Platform can inject it (like community.hashi_vault's VAULT_*).
@@ -82,47 +77,6 @@ CONNECTION_ARGSPEC = dict(
 )
 
 
-def proxies_possible(environ=None, platform=None):
-    """False when no proxy can apply: on Linux and the BSDs, urllib (which requests asks) reads
-    proxies only from ``*_proxy`` variables, so without any the answer is none, for every
-    server; requests would walk the whole environment twice per server to find that out.
-    macOS and Windows also read the system's settings: always ask there."""
-    platform = sys.platform if platform is None else platform
-    if platform.startswith(('darwin', 'win')):
-        return True
-    environ = os.environ if environ is None else environ
-    return any(name[-6:].lower() == '_proxy' for name in environ)
-
-
-class ConfdError(Exception):
-    """A failure a person can act on; the message never holds a secret."""
-
-
-class ConfdAuthRefused(ConfdError):
-    """xivo-auth or confd refused our credentials (401/403): nothing of the request was read,
-    so no row of it was tried."""
-
-
-class ConfdCredentialsRefused(ConfdAuthRefused):
-    """xivo-auth refused the username and password themselves: no ACL of any route is the
-    cause, so nothing that reports it should point at one."""
-
-
-class ConfdInterrupted(ConfdError):
-    """The run was interrupted: no more requests are sent to this server."""
-
-
-class ConfdUncertain(ConfdError):
-    """The server may or may not have committed the request (timeout, connection lost)."""
-
-    def __init__(self, message, timed_out=False):
-        super().__init__(message)
-        # confd carries on with a request after the client gave up
-        # (docs/server-behaviour.md#client-timeout-commit): after a timeout
-        # the rows may still be on their way in.
-        self.timed_out = timed_out
-
-
 def check_connection_numbers(port=9486, auth_port=9497, timeout=300, retries=3,
                              token_expiration=3600, connect_timeout=10, deadline=300):
     """Refuse connection numbers that cannot work, before any request (a timeout of 0 would
@@ -139,24 +93,6 @@ def check_connection_numbers(port=9486, auth_port=9497, timeout=300, retries=3,
     if int(token_expiration) < 1:
         raise ConfdError('token_expiration must be a positive number of seconds, not %s'
                          % token_expiration)
-
-
-class ConfdUnreachable(ConfdError):
-    """The server could not be reached at all (refused, no route, TLS handshake cut, connect
-    timeout): nothing was sent."""
-
-
-class ConfdNoAnswer(ConfdUnreachable):
-    """The server left the client waiting longer than the deadline, retries included: it is
-    treated as unreachable (a request it may have received is settled by the next run)."""
-
-
-class ConfdPlainHttp(ConfdError):
-    """The port answers plain HTTP, not HTTPS: nothing was sent."""
-
-
-class ConfdRedirect(ConfdError):
-    """The server answered a redirect: never followed (it would send the token elsewhere)."""
 
 
 class ConfdResponse:
@@ -217,7 +153,7 @@ class ConfdClient:
                  retries=3, backoff=0.5, sleep=None, session=None, connect_timeout=10,
                  deadline=300, clock=time.monotonic, platform=None, tenant=None,
                  api_prefix=None):
-        if requests is None:
+        if REQUESTS_IMPORT_ERROR is not None:
             raise ConfdError('the python "requests" library is required on the Ansible '
                              'controller: pip install requests (%s)' % REQUESTS_IMPORT_ERROR)
         if not token and not (username and password):
@@ -250,37 +186,11 @@ class ConfdClient:
         self._given_token = token
         self._token = token
         self._token_is_ours = False
-        # requests ignores Session.verify when REQUESTS_CA_BUNDLE is set: pass it per request.
-        self.verify = ca_path if (ca_path and validate_certs) else bool(validate_certs)
-        if self.verify is True:
-            # The CA bundle variables requests would apply to each request (trust_env), once.
-            self.verify = os.environ.get('REQUESTS_CA_BUNDLE') or os.environ.get(
-                'CURL_CA_BUNDLE') or True
-        if self.verify is False:
-            quiet_unverified_warning()
-        self.timeout = float(timeout)
-        self.connect_timeout = float(connect_timeout)
-        self.deadline = float(deadline)
-        self.retries = max(0, retries)
-        self.backoff = backoff
-        self._clock = clock
-        self._wake = threading.Event()
-        self._sleep = sleep or self._wake.wait     # a pause that abort() ends
-        self._silent = 0.0          # seconds waited on this server since it last answered
-        self._waiting = None        # (what, port, since) while a request waits for an answer
-        self._aborted = None        # why the run stopped (abort())
-        self.abort_grace = ABORT_GRACE
-        self._abort_until = None
-        self._connections = weakref.WeakSet()   # what abort() cuts
-        self.session = session or requests.Session()
-        if session is None:
-            self.session.mount('https://', _tracking_adapter(self._connections))
-        # The environment's proxies (HTTPS_PROXY, NO_PROXY...) are looked up once per server
-        # and port rather than by requests on every request (it walks the whole environment
-        # each time); .netrc is not consulted: only the credentials given here are sent.
-        self.session.trust_env = False
-        self._proxies = {}
-        self.events = []  # what went wrong and was retried: shown as warnings
+        self.transport = Transport(
+            host, validate_certs=validate_certs, ca_path=ca_path, timeout=timeout,
+            retries=retries, backoff=backoff, sleep=sleep, session=session,
+            connect_timeout=connect_timeout, deadline=deadline, clock=clock,
+            ports_hint=lambda: self._platform.ports_hint if self._platform else None)
         self._digest = None
         if not token and auth_method == 'digest':
             self._digest = HTTPDigestAuth(username, password)
@@ -343,15 +253,15 @@ class ConfdClient:
             url = self.base_url + '/infos'
             try:
                 # HTTP Digest answers its challenge itself: only a XiVO confd sends one.
-                response = self._send('GET', url, True, 'platform probe (GET /infos)',
-                                      headers=self._probe_headers(), auth=self._digest)
+                response = self.transport.send('GET', url, True, 'platform probe (GET /infos)',
+                                               headers=self._probe_headers(), auth=self._digest)
             except (ConfdUnreachable, ConfdPlainHttp) as exc:
                 if all(place[1] == probe_port for place in places[index + 1:]):
                     if tried:   # the places asked before: the last refusal is not the whole story
                         exc.args = ('%s (asked before: %s)' % (exc.args[0], '; '.join(tried)),) \
                             + exc.args[1:]
                     raise   # the next places are on this port: they cannot answer either
-                tried.append('%s: %s' % (url, _short(exc)))
+                tried.append('%s: %s' % (url, short_error(exc)))
                 continue
             _refuse_redirect(response, self.host, self.port, 'platform probe (GET /infos)')
             body = _decode_body(response)
@@ -364,8 +274,8 @@ class ConfdClient:
                                                    probe_prefix))
                 if self._digest is None and not self._given_token:
                     self.login()
-                    response = self._send('GET', url, True, 'platform probe (GET /infos)',
-                                          headers=self._probe_headers())
+                    response = self.transport.send('GET', url, True, 'platform probe (GET /infos)',
+                                                   headers=self._probe_headers())
                     body = _decode_body(response)
                 if response.status_code in (401, 403):
                     return self._platform   # the requests that follow say what is refused
@@ -412,9 +322,9 @@ class ConfdClient:
             return self._tenant
         self.login()
         what = '%s tenant list' % self.platform.auth_name
-        response = self._send('GET', self.auth_url + '/tenants', True, what, port=self.auth_port,
-                              headers=self.platform.headers(self._token),
-                              params={'search': wanted})
+        response = self.transport.send('GET', self.auth_url + '/tenants', True, what, port=self.auth_port,
+                                       headers=self.platform.headers(self._token),
+                                       params={'search': wanted})
         _refuse_redirect(response, self.host, self.auth_port, what)
         if response.status_code in (401, 403):
             # The body of a refusal may quote the token: never shown.
@@ -453,7 +363,7 @@ class ConfdClient:
         auth_name = self.platform.auth_name
         what = '%s token request' % auth_name
         request = self.platform.token_request(self.auth_backend, self.token_expiration)
-        response = self._send(
+        response = self.transport.send(
             'POST', self.auth_url + '/token', idempotent=True, what=what, port=self.auth_port,
             json=request, auth=HTTPBasicAuth(self.username, self._password))
         _refuse_redirect(response, self.host, self.auth_port, what)
@@ -478,90 +388,68 @@ class ConfdClient:
         """Revoke the token we created (never a token the user gave) and close the session."""
         try:
             if self._token_is_ours and self._token:
-                url = '%s/token/%s' % (self.auth_url, self._token)
-                # A server that did not answer, or a run that was interrupted, gets a short try.
-                short = self._aborted is not None or self._silent > 0
-                limit = min(self.timeout, ABORT_GRACE if short else 30)
-                try:
-                    self.session.delete(url, verify=self.verify, allow_redirects=False,
-                                        timeout=(min(self.connect_timeout, limit), limit),
-                                        proxies=self._proxies_for(self.auth_url))
-                except requests.RequestException:
-                    pass  # the token expires by itself; nothing else to do
+                self.transport.delete_quietly('%s/token/%s' % (self.auth_url, self._token))
                 self._token = None
                 self._token_is_ours = False
         finally:
-            self.session.close()
+            self.transport.close()
 
-    # -- time and interruption ------------------------------------------------------------
+    # -- the transport's state, as plugins and tests read it ----------------------------------
+
+    @property
+    def session(self):
+        return self.transport.session
+
+    @property
+    def events(self):
+        """What went wrong and was retried: shown as warnings."""
+        return self.transport.events
+
+    @property
+    def verify(self):
+        return self.transport.verify
+
+    @property
+    def timeout(self):
+        return self.transport.timeout
+
+    @property
+    def connect_timeout(self):
+        return self.transport.connect_timeout
+
+    @property
+    def deadline(self):
+        return self.transport.deadline
+
+    @property
+    def retries(self):
+        return self.transport.retries
+
+    @property
+    def abort_grace(self):
+        return self.transport.abort_grace
+
+    @abort_grace.setter
+    def abort_grace(self, seconds):
+        self.transport.abort_grace = seconds
 
     def abort(self, reason):
-        """Stop talking to this server, from any thread (or a signal handler): a pause between
-        retries ends at once; the request in flight and the requests after it (to settle what
-        was in flight, release a lock, revoke the token) share ``abort_grace`` seconds, then the
-        connections are cut (their sockets shut down) and any other request is refused with
-        ConfdInterrupted. An answer that comes within the grace keeps the report exact."""
-        if self._aborted is not None:
-            return
-        self._abort_until = self._clock() + self.abort_grace
-        self._aborted = reason
-        self._wake.set()
-        timer = threading.Timer(self.abort_grace, self.cut)
-        timer.daemon = True
-        timer.start()
+        """Stop talking to this server, from any thread (Transport.abort)."""
+        self.transport.abort(reason)
 
     def cut(self):
-        """Cut every connection of this client now, even one in its TLS handshake."""
-        for connection in list(self._connections):
-            handle = connection.cut_handle
-            try:
-                if handle is not None:
-                    handle.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass    # closed already
+        """Cut every connection of this client now (Transport.cut)."""
+        self.transport.cut()
 
     @contextlib.contextmanager
     def cleanup(self):
-        """Requests that undo what the run set up on the server (releasing its lock there):
-        after an interruption, or once the deadline passed, they still get ``abort_grace``
-        seconds of their own (retries included), then the usual limits come back."""
-        saved = self._abort_until, self._silent
-        if self._aborted is not None:
-            self._abort_until = self._clock() + self.abort_grace
-        self._silent = min(self._silent, max(0.0, self.deadline - self.abort_grace))
-        try:
+        """Requests that undo what the run set up on the server (Transport.cleanup)."""
+        with self.transport.cleanup():
             yield self
-        finally:
-            self._abort_until = saved[0] if self._aborted is not None else self._abort_until
-            self._silent = max(self._silent, saved[1])
 
     def waiting_for(self):
-        """(what, 'host:port', seconds) of the request waiting for an answer now, or None;
-        the seconds since the server last answered (earlier tries of the request included)."""
-        waiting = self._waiting
-        if waiting is None:
-            return None
-        what, port, since = waiting
-        return what, '%s:%s' % (self.host, port), self._silent + self._clock() - since
-
-    def _timeouts(self, what, port):
-        """(connect, read) timeouts of the next try: what the deadline leaves at most; after
-        abort(), what the grace leaves."""
-        if self._aborted is not None:
-            left = self._abort_until - self._clock()
-            if left <= 0:
-                raise ConfdInterrupted('%s to %s:%s not sent: %s'
-                                       % (what, self.host, port, self._aborted))
-        else:
-            left = self.deadline - self._silent
-            if left <= 0:
-                raise self._no_answer(what, port)
-        return min(self.connect_timeout, left), min(self.timeout, left)
-
-    def _no_answer(self, what, port):
-        return ConfdNoAnswer('no answer from %s:%s within %ss (%s; deadline: the longest wait '
-                             'for a server, retries included)'
-                             % (self.host, port, _seconds(self.deadline), what))
+        """(what, 'host:port', seconds) of the request waiting for an answer now, or None."""
+        return self.transport.waiting_for()
 
     # -- requests ---------------------------------------------------------------------------
 
@@ -579,133 +467,6 @@ class ConfdClient:
         finally:
             self._own_tenant = own
 
-    def _request(self, method, url, timeout=None, **kwargs):
-        """One HTTP exchange: certificates checked per request (REQUESTS_CA_BUNDLE overrides
-        Session.verify), redirects never followed (they would carry the token elsewhere)."""
-        return self.session.request(method, url, verify=self.verify,
-                                    timeout=timeout or (self.connect_timeout, self.timeout),
-                                    allow_redirects=False,
-                                    proxies=self._proxies_for(url), **kwargs)
-
-    def _proxies_for(self, url):
-        """The environment's proxies for the server and port of ``url``, as requests finds
-        them (NO_PROXY included)."""
-        where = url.split('/', 3)[2]
-        if where not in self._proxies:
-            self._proxies[where] = (requests.utils.get_environ_proxies('https://%s/' % where)
-                                    if proxies_possible() else {})
-        return self._proxies[where]
-
-    def _retry(self, attempt, what, why):
-        """Wait before another try of an idempotent request, and say so (a retry is a warning).
-        The pause counts in the deadline, and never goes beyond it."""
-        self.events.append('%s to %s: %s; tried again (%d of %d)'
-                           % (what, self.host, why, attempt, self.retries))
-        pause = max(0.0, min(self.backoff * 2 ** (attempt - 1), self.deadline - self._silent))
-        self._silent += pause
-        self._sleep(pause)
-
-    def _send(self, method, url, idempotent, what, port=None, **kwargs):
-        """Send one request; retry only idempotent ones, within the deadline; map transport
-        errors to messages."""
-        port = port or self.port
-        attempt = 0
-        while True:
-            timeouts = self._timeouts(what, port)
-            started = self._clock()
-            self._waiting = (what, port, started)
-            try:
-                response = self._request(method, url, timeout=timeouts, **kwargs)
-            except requests.exceptions.RequestException as exc:
-                self._silent += self._clock() - started
-                if self._aborted is not None:
-                    raise self._cut_short(idempotent, what, port) from exc
-                if not isinstance(exc, requests.exceptions.ConnectionError) and not \
-                        isinstance(exc, requests.exceptions.Timeout):
-                    raise
-                why = self._failure(exc, idempotent, what, port, attempt,
-                                    self._clock() - started)
-                attempt += 1
-                self._retry(attempt, what, why)
-                continue
-            finally:
-                self._waiting = None
-            self._silent = 0.0
-            if idempotent and response.status_code in RETRY_STATUSES and attempt < self.retries:
-                attempt += 1
-                self._retry(attempt, what, 'answered %s' % response.status_code)
-                continue
-            return response
-
-    def _cut_short(self, idempotent, what, port):
-        """The request in flight when the run was interrupted: a read is simply stopped; an
-        import may have reached confd, which goes on with it."""
-        if idempotent:
-            return ConfdInterrupted('%s to %s:%s stopped: %s'
-                                    % (what, self.host, port, self._aborted))
-        return ConfdUncertain('the %s to %s:%s was cut short (%s): confd may have received it '
-                              'and may still import it' % (what, self.host, port, self._aborted),
-                              timed_out=True)
-
-    def _failure(self, exc, idempotent, what, port, attempt, waited):
-        """Why a failed try is worth another (a retry), or raise the error that says what
-        happened."""
-        retry = idempotent and attempt < self.retries
-        if isinstance(exc, requests.exceptions.SSLError):
-            if _plain_http(exc):
-                raise ConfdPlainHttp(
-                    'cannot talk TLS to %s:%s (%s): the server answers in plain HTTP, not '
-                    'HTTPS. Check the port (%s). Nothing was sent.'
-                    % (self.host, port, what, self._platform.ports_hint if self._platform
-                       else 'XiVO serves confd on HTTPS 9486, Wazo 20.07 and later on 443 '
-                       'under /api'))
-            if not _certificate_problem(exc):
-                # The TLS handshake broke (reset, EOF): the server is not answering; the
-                # request was not sent, so a read may be retried and nothing is uncertain.
-                if retry:
-                    return 'the TLS handshake was cut'
-                raise ConfdUnreachable(
-                    'cannot connect to %s:%s (%s): the TLS handshake was cut: %s. Check that '
-                    'the service is running on that port.' % (self.host, port, what, _short(exc)))
-            raise ConfdError(
-                'TLS verification failed for https://%s:%s (%s): %s. Set ca_path to the '
-                'CA certificate that signed the server certificate (XiVO: '
-                '/usr/share/xivo-certs/server.crt for the self-signed default), or '
-                'validate_certs: false (not recommended). Nothing was sent.'
-                % (self.host, port, what, _short(exc)))
-        if isinstance(exc, requests.exceptions.Timeout) or _timed_out(exc):
-            connecting = isinstance(exc, requests.exceptions.ConnectTimeout) or (
-                not isinstance(exc, requests.exceptions.Timeout))
-            limit = _seconds(round(waited, 1))
-            if self._silent >= self.deadline - 0.05:
-                if idempotent:
-                    raise self._no_answer(what, port)
-                raise ConfdUncertain(
-                    'no answer to the %s from %s:%s within %ss (the deadline): confd may '
-                    'still be importing it' % (what, self.host, port, _seconds(self.deadline)),
-                    timed_out=True)
-            if retry:
-                return 'no answer within %ss' % limit
-            if connecting:
-                raise ConfdUnreachable('cannot connect to %s:%s (%s): connection timed out '
-                                       'after %ss' % (self.host, port, what,
-                                                      _seconds(self.connect_timeout)))
-            raise ConfdUncertain('%s to %s:%s timed out after %ss'
-                                 % (what, self.host, port, _seconds(self.timeout)),
-                                 timed_out=True)
-        # A refused connection is immediate and clear: waiting would only delay the
-        # report of a server that is down.
-        if retry and not _refused(exc):
-            return 'the connection was lost'
-        # A non-idempotent request may have reached the server before the connection
-        # broke: the caller must look at the server before doing anything else.
-        if not idempotent and not _refused(exc):
-            raise ConfdUncertain('the connection to %s:%s was lost during the %s: %s'
-                                 % (self.host, port, what, _short(exc)))
-        raise ConfdUnreachable('cannot connect to %s:%s (%s): %s. Check the host, the '
-                               'port and that the service is running.'
-                               % (self.host, port, what, _short(exc)))
-
     def call(self, method, path, idempotent, what, headers=None, acl=None, api='confd',
              **kwargs):
         """Call confd (or, with api='auth', its authentication service) with the configured
@@ -721,8 +482,8 @@ class ConfdClient:
             port = self.auth_port if api == 'auth' else self.port
             request_headers = dict(headers or {})
             request_headers.update(self._auth_headers())
-            response = self._send(method, url, idempotent, what, port=port,
-                                  headers=request_headers, auth=self._digest, **kwargs)
+            response = self.transport.send(method, url, idempotent, what, port=port,
+                                           headers=request_headers, auth=self._digest, **kwargs)
             if response.status_code == 401 and self._token_is_ours and attempt == 0:
                 self._token = None
                 self._token_is_ours = False
@@ -818,75 +579,6 @@ class ConfdClient:
                                   'Accept': 'application/json'})
 
 
-def _seconds(value):
-    """A number of seconds as written in the options: 300, 0.5."""
-    return '%g' % value
-
-
-def _timed_out(exc):
-    """True for a connection error that is in fact a timeout (urllib3 reports a TLS handshake
-    that outlived the connect timeout as a connection error)."""
-    text = str(exc).lower()
-    return 'timed out' in text or 'timeout' in text
-
-
-_QUIET_LOCK = threading.Lock()
-
-
-def quiet_unverified_warning():
-    """Keep urllib3's InsecureRequestWarning (one per request made without checking the
-    certificate) off stderr: the action says it once, cleanly. One filter for the process,
-    added once: warnings.catch_warnings() around each request would swap the process-wide
-    filter list from the fleet's threads at once, and one server's filters would leak into
-    another's requests (catch_warnings is not thread-safe)."""
-    if urllib3 is None:
-        return
-    category = urllib3.exceptions.InsecureRequestWarning
-    with _QUIET_LOCK:
-        if not any(f[0] == 'ignore' and f[2] is category for f in warnings.filters):
-            warnings.filterwarnings('ignore', category=category)
-
-
-def _tracking_adapter(connections):
-    """An HTTPS adapter whose connections record themselves in ``connections`` (a WeakSet),
-    each with a second descriptor of its socket, so that abort() can cut a request in flight,
-    even in its TLS handshake (TLS takes over the socket's descriptor when it starts)."""
-
-    # Named as urllib3's: their names appear in the messages of connection errors.
-    class HTTPSConnection(urllib3.connection.HTTPSConnection):
-        cut_handle = None
-
-        def _new_conn(self):
-            sock = super()._new_conn()
-            self.cut_handle = sock.dup()
-            connections.add(self)
-            return sock
-
-        def close(self):
-            try:
-                super().close()
-            finally:
-                handle, self.cut_handle = self.cut_handle, None
-                if handle is not None:
-                    handle.close()
-
-    class HTTPSConnectionPool(urllib3.connectionpool.HTTPSConnectionPool):
-        ConnectionCls = HTTPSConnection
-
-    class Adapter(HTTPAdapter):
-        def init_poolmanager(self, *args, **kwargs):
-            super().init_poolmanager(*args, **kwargs)
-            self.poolmanager.pool_classes_by_scheme = dict(
-                self.poolmanager.pool_classes_by_scheme, https=HTTPSConnectionPool)
-
-    return Adapter()
-
-
-def _short(exc):
-    text = str(exc)
-    return text if len(text) < 300 else text[:300] + '...'
-
-
 def _refuse_redirect(response, host, port, what):
     """A 3xx is never followed: the token would go to another host, maybe in clear text."""
     if 300 <= response.status_code < 400:
@@ -895,23 +587,3 @@ def _refuse_redirect(response, host, port, what):
             '%s:%s answered the %s with a redirect (%s) to %s: redirects are never followed '
             '(the credentials would be sent there). Point host/port at the confd server itself.'
             % (host, port, what, response.status_code, location), 600))
-
-
-def _plain_http(exc):
-    """True when the server spoke plain HTTP to our TLS hello."""
-    text = str(exc).lower()
-    return 'wrong version number' in text or 'http_request' in text or \
-        'record layer failure' in text or 'packet length too long' in text
-
-
-def _certificate_problem(exc):
-    """True when TLS failed on the server's certificate, not on the connection."""
-    text = str(exc).lower()
-    return 'certificate' in text or 'hostname' in text or "doesn't match" in text
-
-
-def _refused(exc):
-    """True when the connection was never established, so nothing reached the server."""
-    text = str(exc).lower()
-    return 'connection refused' in text or 'name or service not known' in text \
-        or 'no route to host' in text or 'failed to resolve' in text
