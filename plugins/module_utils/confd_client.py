@@ -253,8 +253,8 @@ class ConfdClient:
             url = self.base_url + '/infos'
             try:
                 # HTTP Digest answers its challenge itself: only a XiVO confd sends one.
-                response = self.transport.send('GET', url, True, 'platform probe (GET /infos)',
-                                               headers=self._probe_headers(), auth=self._digest)
+                response = self._send('GET', url, True, 'platform probe (GET /infos)',
+                                      headers=self._probe_headers(), auth=self._digest)
             except (ConfdUnreachable, ConfdPlainHttp) as exc:
                 if all(place[1] == probe_port for place in places[index + 1:]):
                     if tried:   # the places asked before: the last refusal is not the whole story
@@ -274,8 +274,8 @@ class ConfdClient:
                                                    probe_prefix))
                 if self._digest is None and not self._given_token:
                     self.login()
-                    response = self.transport.send('GET', url, True, 'platform probe (GET /infos)',
-                                                   headers=self._probe_headers())
+                    response = self._send('GET', url, True, 'platform probe (GET /infos)',
+                                          headers=self._probe_headers())
                     body = _decode_body(response)
                 if response.status_code in (401, 403):
                     return self._platform   # the requests that follow say what is refused
@@ -322,9 +322,9 @@ class ConfdClient:
             return self._tenant
         self.login()
         what = '%s tenant list' % self.platform.auth_name
-        response = self.transport.send('GET', self.auth_url + '/tenants', True, what, port=self.auth_port,
-                                       headers=self.platform.headers(self._token),
-                                       params={'search': wanted})
+        response = self._send('GET', self.auth_url + '/tenants', True, what, port=self.auth_port,
+                              headers=self.platform.headers(self._token),
+                              params={'search': wanted})
         _refuse_redirect(response, self.host, self.auth_port, what)
         if response.status_code in (401, 403):
             # The body of a refusal may quote the token: never shown.
@@ -363,7 +363,7 @@ class ConfdClient:
         auth_name = self.platform.auth_name
         what = '%s token request' % auth_name
         request = self.platform.token_request(self.auth_backend, self.token_expiration)
-        response = self.transport.send(
+        response = self._send(
             'POST', self.auth_url + '/token', idempotent=True, what=what, port=self.auth_port,
             json=request, auth=HTTPBasicAuth(self.username, self._password))
         _refuse_redirect(response, self.host, self.auth_port, what)
@@ -453,6 +453,10 @@ class ConfdClient:
 
     # -- requests ---------------------------------------------------------------------------
 
+    def _send(self, method, url, idempotent, what, port=None, **kwargs):
+        """Transport.send; the port named in messages is confd's unless told."""
+        return self.transport.send(method, url, idempotent, what, port or self.port, **kwargs)
+
     def _auth_headers(self):
         return self.platform.headers(self._token, self.tenant)
 
@@ -482,8 +486,8 @@ class ConfdClient:
             port = self.auth_port if api == 'auth' else self.port
             request_headers = dict(headers or {})
             request_headers.update(self._auth_headers())
-            response = self.transport.send(method, url, idempotent, what, port=port,
-                                           headers=request_headers, auth=self._digest, **kwargs)
+            response = self._send(method, url, idempotent, what, port=port,
+                                  headers=request_headers, auth=self._digest, **kwargs)
             if response.status_code == 401 and self._token_is_ours and attempt == 0:
                 self._token = None
                 self._token_is_ours = False

@@ -193,10 +193,9 @@ class Transport:
         self._silent += pause
         self._sleep(pause)
 
-    def send(self, method, url, idempotent, what, port=None, **kwargs):
+    def send(self, method, url, idempotent, what, port, **kwargs):
         """Send one request; retry only idempotent ones, within the deadline; map transport
-        errors to messages."""
-        port = port or self.port
+        errors to messages (``port``: the port of ``url``, as they name it)."""
         attempt = 0
         while True:
             timeouts = self._timeouts(what, port)
