@@ -174,9 +174,10 @@ def check_keys(keys):
 
 
 def differing_columns(values, user, header, update_password, update_identity=False,
-                      zero_exported_empty=()):
+                      zero_exported_empty=(), exported_as=None):
     """The CSV columns whose value differs from the server's user (export row).
-    ``zero_exported_empty``: the columns whose 0 the server's export shows as an empty cell."""
+    ``zero_exported_empty``: the columns whose 0 the server's export shows as an empty cell;
+    ``exported_as``: {column: {value sent: value the export shows}}."""
     has_line = bool(user.get('line_protocol'))
     changed = []
     for column in header:
@@ -196,6 +197,7 @@ def differing_columns(values, user, header, update_password, update_identity=Fal
         current = user.get(column, '')
         if column in zero_exported_empty and current == '':
             current = '0'
+        wanted = (exported_as or {}).get(column, {}).get(wanted, wanted)
         # PUT refuses an empty boolean, integer, SIP credential or firstname
         # (docs/server-behaviour.md#update-by-put), and an empty SIP username means "let the
         # server choose": only nullable strings are unset.
@@ -298,7 +300,8 @@ def plan(header, rows, users, keys=DEFAULT_KEYS, update=False, update_password=F
             if update:
                 outcome.changes = differing_columns(
                     row.values, match.user, header, update_password, update_identity,
-                    platform.zero_exported_empty if platform is not None else ())
+                    platform.zero_exported_empty if platform is not None else (),
+                    platform.exported_as if platform is not None else None)
                 if update_password and platform is not None:
                     # A secret the server never shows cannot be compared: it is set again.
                     outcome.changes += [c for c in platform.unreadable_secrets

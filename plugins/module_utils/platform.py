@@ -77,6 +77,9 @@ class Platform:
     unreadable_secrets = ()
     # The export's columns whose 0 it writes as an empty cell (compared as 0).
     zero_exported_empty = frozenset()
+    # {column: {value sent: value the export shows}}: a value the export writes otherwise is
+    # compared as the export writes it (else every update run would change it again).
+    exported_as = {}
     # What an update that changes a name leaves as it was, for a warning ('' when nothing).
     name_not_refreshed = ''
     columns = None              # a Columns

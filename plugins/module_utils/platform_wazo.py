@@ -97,6 +97,8 @@ class WazoPlatform(Platform):
     # Read in wazo-confd's export (26.08): every cell is ``value or ""``, and subscription_type
     # is the one integer it does not cast to text, so a 0 comes out empty.
     zero_exported_empty = frozenset(('subscription_type',))
+    # A webrtc line is a SIP endpoint with the webrtc template: 26.08's export says sip.
+    exported_as = {'line_protocol': {'webrtc': 'sip'}}
     # wazo-auth keeps the password and shows it to no one.
     unreadable_secrets = ('password',)
     name_not_refreshed = NAME_NOT_REFRESHED

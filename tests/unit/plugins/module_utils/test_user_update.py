@@ -92,7 +92,7 @@ SERVER = [dict(uuid=UUID, firstname='Bob', lastname='Jones', email='bjones@examp
 def test_the_plan_refuses_a_row_with_a_column_no_route_changes():
     header = ['firstname', 'lastname', 'email', 'username', 'exten', 'context',
               'line_protocol', 'mobile_phone_number']
-    rows = _rows(header, 'Bob,Jones,bjones@example.com,bjones,1002,ctx-a,webrtc,+331')
+    rows = _rows(header, 'Bob,Jones,bjones@example.com,bjones,1002,ctx-a,sccp,+331')
     outcome, = import_plan.plan(header, rows, SERVER, update=True, platform=WAZO)
     assert outcome.status == Status.FAILED
     assert outcome.error.startswith('cannot be updated on Wazo Platform: line_protocol: ')
@@ -228,6 +228,17 @@ def test_a_subscription_type_0_that_the_wazo_export_shows_empty_is_no_change(wan
     outcome, = import_plan.plan(header, rows, server, update=True, platform=WAZO)
     assert outcome.status == (Status.UPDATE if changed else Status.UNCHANGED)
     assert (outcome.changes == ['subscription_type']) is changed
+
+
+@pytest.mark.parametrize('platform, wanted, changed', [
+    (WAZO, 'webrtc', False), (WAZO, 'sip', False), (WAZO, 'sccp', True), (XIVO, 'webrtc', True)])
+def test_a_webrtc_line_that_the_wazo_export_shows_as_sip_is_no_change(platform, wanted, changed):
+    # 26.08 exports a webrtc line as sip: an update run must not change it at every run.
+    header = ['firstname', 'lastname', 'exten', 'context', 'line_protocol']
+    server = [dict(SERVER[0], line_protocol='sip')]
+    rows = _rows(header, 'Bob,Jones,1002,ctx-a,%s' % wanted)
+    outcome, = import_plan.plan(header, rows, server, update=True, platform=platform)
+    assert (outcome.changes == ['line_protocol']) is changed
 
 
 def test_a_missing_wazo_auth_user_fails_the_row_with_what_was_changed():
