@@ -34,7 +34,7 @@ options:
     type: str
     choices: [auto, xivo, wazo]
     default: auto
-    version_added: 3.1.0
+    version_added: 4.0.0
   port:
     description:
       - HTTPS port of confd.
@@ -61,7 +61,7 @@ options:
         role takes an empty variable as not set).
       - If not set, the environment variable C(XIVO_CONFD_API_PREFIX) is used.
     type: str
-    version_added: 3.1.0
+    version_added: 4.0.0
   tenant:
     description:
       - Wazo only. The tenant the users are imported into, exported from and removed from,
@@ -74,7 +74,7 @@ options:
       - Ignored, with a warning, on a XiVO server.
       - If not set, the environment variable C(XIVO_CONFD_TENANT) is used.
     type: str
-    version_added: 3.1.0
+    version_added: 4.0.0
   auth_method:
     description:
       - How O(username) and O(password) authenticate. Ignored when O(token) is set.

@@ -130,7 +130,7 @@ options:
         (and type), fails the rows that name it, with the labels the tenant has.
       - Not used on XiVO, whose rows keep their context names.
     type: dict
-    version_added: 3.1.0
+    version_added: 4.0.0
   update_identity:
     description:
       - With O(update=true), a matched user whose identity columns (C(firstname), C(lastname),

@@ -155,6 +155,9 @@ def test_changelog_has_the_releases_and_lints():
     # 3.0.0 (the operator's loop, the lock kept on the server) breaks again: a major release.
     release = releases['3.0.0']
     assert release['changes']['breaking_changes'] and release['changes']['release_summary']
+    # 4.0.0 (Wazo Platform, the role without a defaults file) breaks again: a major release.
+    release = releases['4.0.0']
+    assert release['changes']['breaking_changes'] and release['changes']['release_summary']
     # What galaxy.yml builds is the newest release of the changelog, not an unreleased version.
     assert Version(galaxy_metadata()['version']) == max(Version(v) for v in releases)
     for version in releases:
