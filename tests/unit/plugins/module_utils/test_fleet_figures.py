@@ -12,7 +12,8 @@ import pytest
 
 from ansible_collections.xivo.confd.plugins.module_utils import (
     confd_csv, fleet, import_plan, import_report, import_run)
-from ansible_collections.xivo.confd.plugins.module_utils.platform import platform_named
+from ansible_collections.xivo.confd.tests.unit.plugins.module_utils.scripted_confd import (
+    ScriptedXivoServer)
 from ansible_collections.xivo.confd.plugins.module_utils.confd_client import (
     ConfdAuthRefused, ConfdError, ConfdResponse, ConfdUnreachable)
 
@@ -158,31 +159,13 @@ def test_the_diff_of_a_dry_run_says_would():
 
 # -- rows never tried -----------------------------------------------------------------------
 
-class ServerThatRefuses:
-    """A client whose server refuses the credentials, or cannot be reached, when read."""
-
-    host, port, timeout = '127.0.0.1', 9486, 30
-    secrets = frozenset(['Ws-Password-1'])
-    platform, tenant, reached = platform_named('xivo'), None, '127.0.0.1:9486'
-    tenant_option = None
-    events = []
+class ServerThatRefuses(ScriptedXivoServer):
+    """A client whose server refuses the credentials, or cannot be reached, when read (the
+    lock kept on the server is taken first)."""
 
     def __init__(self, error):
         self.error = error
         self.imports = 0
-        self.lock = None
-
-    # The lock kept on the server (a call permission with a reserved name) is taken first.
-    def create_call_permission(self, body):
-        self.lock = dict(body, id=1)
-        return ConfdResponse(201, dict(self.lock), '')
-
-    def list(self, collection, acl, **params):
-        return (1, [dict(self.lock)]) if self.lock else (0, [])
-
-    def delete_call_permission(self, perm_id):
-        self.lock = None
-        return ConfdResponse(204, None, '')
 
     def export_users(self):
         raise self.error

@@ -10,7 +10,8 @@ import pytest
 
 from ansible_collections.xivo.confd.plugins.module_utils import (
     import_run, run_evidence, user_rollback)
-from ansible_collections.xivo.confd.plugins.module_utils.platform import platform_named
+from ansible_collections.xivo.confd.tests.unit.plugins.module_utils.scripted_confd import (
+    ScriptedXivoServer)
 from ansible_collections.xivo.confd.plugins.module_utils.confd_client import (
     ConfdError, ConfdResponse)
 
@@ -143,35 +144,15 @@ def test_values_known_only_from_the_file_compare_only_the_files_columns():
         'changed since the run: language, ring_seconds']
 
 
-class ImportingServer:
+class ImportingServer(ScriptedXivoServer):
     """A scripted confd: one user before the run, the import creates one per row; the export
-    after the import can be made to fail."""
-
-    host, port, timeout = '127.0.0.1', 9486, 30
-    secrets = frozenset(['Ws-Password-1'])
-    platform, tenant, reached = platform_named('xivo'), None, '127.0.0.1:9486'
-    tenant_option = None
-    events = []
+    after the import can be made to fail (the lock kept on the server is taken first)."""
 
     def __init__(self, export_after=True):
         self.users = [{'uuid': 'old-1', 'firstname': 'Old', 'lastname': 'Timer', 'exten': '1500',
                        'context': 'default', 'username': 'otimer', 'line_protocol': 'sip'}]
         self.export_after = export_after
         self.exports = 0
-
-    # The lock kept on the server (a call permission with a reserved name) is taken first.
-    lock = None
-
-    def create_call_permission(self, body):
-        self.lock = dict(body, id=1)
-        return ConfdResponse(201, dict(self.lock), '')
-
-    def list(self, collection, acl, **params):
-        return (1, [dict(self.lock)]) if self.lock else (0, [])
-
-    def delete_call_permission(self, perm_id):
-        self.lock = None
-        return ConfdResponse(204, None, '')
 
     def export_users(self):
         self.exports += 1
