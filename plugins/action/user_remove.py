@@ -9,7 +9,7 @@ from ansible.errors import AnsibleActionFail
 from ansible.module_utils.parsing.convert_bool import boolean
 
 from ansible_collections.xivo.confd.plugins.module_utils import (
-    import_plan, remote_lock, role_options, rollback_run)
+    fleet, import_plan, remote_lock, role_options, rollback_run)
 from ansible_collections.xivo.confd.plugins.plugin_utils.confd_action import (
     ConfdActionBase, StopWatch)
 from ansible_collections.xivo.confd.plugins.plugin_utils.role_variables import own_variables
@@ -61,8 +61,7 @@ class ActionModule(ConfdActionBase):
         with StopWatch() as stop:
             rollback = rollback_run.RollbackRun(
                 client, options, host,
-                # No port: the platform's default one (known once the server is reached).
-                ':'.join(str(part) for part in (args['host'], args['port']) if part),
+                fleet.server_label(args['host'], args['port']),
                 check_mode=bool(self._task.check_mode), diff=bool(self._task.diff),
                 should_stop=stop.reason)
             try:

@@ -138,6 +138,13 @@ def duplicate_servers(servers):
     return duplicates
 
 
+def server_label(host, port=None):
+    """How messages and reports name a host's server before it is reached: 'host:port', or
+    the host alone when the port is the platform's default (known once the server is
+    reached: ConfdClient.reached)."""
+    return ':'.join(str(part) for part in (host or '?', port) if part)
+
+
 def duplicate_message(host, identity, others):
     return ('%s is the same server (%s) as %s: nothing was imported into any of them. Give each '
             'server (each tenant of a Wazo server) one inventory host (two imports into one '

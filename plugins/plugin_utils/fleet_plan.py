@@ -135,9 +135,7 @@ class FleetPlanner:
             required_together=[('username', 'password')],
             required_one_of=[('token', 'username')]).validate(args)
         plan.connection = checked.validated_parameters
-        # No port: the platform's default one (known once the server is reached).
-        plan.server = ':'.join(str(part) for part in (plan.connection.get('host') or '?',
-                                                      plan.connection.get('port')) if part)
+        plan.server = fleet.server_label(plan.connection.get('host'), plan.connection.get('port'))
         if checked.error_messages:
             plan.fail('; '.join(_no_secrets(m, args) for m in checked.error_messages))
         legacy, confd = values.get('legacy_csv'), values.get('csv')
