@@ -6,9 +6,10 @@
 FOR INTERNAL COLLECTION USE ONLY: names here may change without notice.
 
 A ``Platform`` answers where and how to talk to a server (addresses, authentication, headers,
-ACLs) and what its users import reads and answers (columns, row rules, created entries, the
-order that undoes a created user). It is stateless and does no network I/O: the one API client
-(``confd_client.ConfdClient``) takes a Platform and asks it. One module per implementation:
+ACLs), what its users import reads and answers (columns, row rules, created entries, the order
+that undoes a created user), and what the preflight needs to predict its refusals (the part of
+the interface in ``PreflightFacts``). It is stateless and does no network I/O: the one API
+client (``confd_client.ConfdClient``) takes a Platform and asks it. One module per implementation:
 ``platform_xivo`` (XiVO confd 16.15) and ``platform_wazo`` (Wazo Platform). Code elsewhere asks
 the host's Platform; it never tests the platform's name.
 """
@@ -60,36 +61,13 @@ UUID = re.compile(r'^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}
 PROXY_PREFIX = '/api'
 
 
-class Platform:
-    """The interface every platform implements (see the module's docstring)."""
+class PreflightFacts:
+    """The part of the interface the preflight asks (preflight, preflight_view,
+    preflight_reads): the fields of the server's lists, which protocols make a line or a SIP
+    endpoint, how its messages quote a string, its tenants, and what it does in the cases the
+    preflight predicts. Each platform's answers are a subclass of its own, mixed into its
+    Platform."""
 
-    name = None                 # the value of the ``platform`` option: 'xivo' | 'wazo'
-    title = None                # for messages: 'XiVO confd 16.15'
-    auth_methods = ('token',)   # the values of ``auth_method`` the platform accepts
-    has_tenants = False         # requests act in a tenant (the ``tenant`` option applies)
-    auth_name = 'auth'          # the authentication service, for messages
-    credentials_hint = ''       # what to check when the token request is refused
-    ports_hint = ''             # where the services listen, for a message on a wrong port
-    export_accept = 'application/json'  # the exact Accept value of the JSON export
-    update_by_import = False    # PUT /users/import updates users (else update_requests)
-    # Secret columns the server never shows (so never compared): with update_password, a
-    # row that holds one sets it again on every run.
-    unreadable_secrets = ()
-    # The export's columns whose 0 it writes as an empty cell (compared as 0).
-    zero_exported_empty = frozenset()
-    # {column: {value sent: value the export shows}}: a value the export writes otherwise is
-    # compared as the export writes it (else every update run would change it again).
-    exported_as = {}
-    # What an update that changes a name leaves as it was, for a warning ('' when nothing).
-    name_not_refreshed = ''
-    columns = None              # a Columns
-    renames_shared_voicemail = True     # a voicemail an import shares is renamed after the user
-    # The identity columns GET /users/<uuid> shows as the import wrote them (a rollback
-    # compares them with what the run created).
-    item_identity = ('firstname', 'lastname', 'username', 'email')
-    adapt_reads = ()            # the lists (e.g. 'contexts') adapt_rows needs in server_facts
-    reads_accounts = False      # identity_view wants the authentication service's users
-    # -- what the preflight reads
     line_protocols = ()         # the line_protocol values that make a line
     sip_protocols = ()          # those of them that make a SIP endpoint
     sip_name_field = None       # the field of a /endpoints/sip item holding the SIP name
@@ -120,6 +98,38 @@ class Platform:
         """The server's refusal of a row in ``tenant`` naming ``item`` (a tenant-wide list item,
         e.g. a SIP endpoint) of another tenant, or None."""
         raise NotImplementedError
+
+
+class Platform(PreflightFacts):
+    """The interface every platform implements (see the module's docstring); what the
+    preflight asks is in :class:`PreflightFacts`."""
+
+    name = None                 # the value of the ``platform`` option: 'xivo' | 'wazo'
+    title = None                # for messages: 'XiVO confd 16.15'
+    auth_methods = ('token',)   # the values of ``auth_method`` the platform accepts
+    has_tenants = False         # requests act in a tenant (the ``tenant`` option applies)
+    auth_name = 'auth'          # the authentication service, for messages
+    credentials_hint = ''       # what to check when the token request is refused
+    ports_hint = ''             # where the services listen, for a message on a wrong port
+    export_accept = 'application/json'  # the exact Accept value of the JSON export
+    update_by_import = False    # PUT /users/import updates users (else update_requests)
+    # Secret columns the server never shows (so never compared): with update_password, a
+    # row that holds one sets it again on every run.
+    unreadable_secrets = ()
+    # The export's columns whose 0 it writes as an empty cell (compared as 0).
+    zero_exported_empty = frozenset()
+    # {column: {value sent: value the export shows}}: a value the export writes otherwise is
+    # compared as the export writes it (else every update run would change it again).
+    exported_as = {}
+    # What an update that changes a name leaves as it was, for a warning ('' when nothing).
+    name_not_refreshed = ''
+    columns = None              # a Columns
+    renames_shared_voicemail = True     # a voicemail an import shares is renamed after the user
+    # The identity columns GET /users/<uuid> shows as the import wrote them (a rollback
+    # compares them with what the run created).
+    item_identity = ('firstname', 'lastname', 'username', 'email')
+    adapt_reads = ()            # the lists (e.g. 'contexts') adapt_rows needs in server_facts
+    reads_accounts = False      # identity_view wants the authentication service's users
 
     # -- where and how ----------------------------------------------------------------------
 

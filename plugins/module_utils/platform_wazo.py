@@ -15,15 +15,16 @@ acts in one tenant: the Wazo-Tenant header (a tenant uuid), else the token's own
 confd answers 401 for a token that lacks an ACL, for a tenant it may not act in, and for an
 unknown tenant; every 401 body of 26.08 quotes the token it was sent.
 
-This module holds the connection side (endpoints, authentication, headers, ACLs, tenants) and
-``WazoPlatform``, the one Wazo ``Platform``; the rows' columns and rules are in ``wazo_rows``,
-identity and updates in ``wazo_identity``, and the class delegates to their functions.
+This module holds the connection side (endpoints, authentication, headers, ACLs, tenants), what
+the preflight asks (``WazoPreflightFacts``) and ``WazoPlatform``, the one Wazo ``Platform``; the
+rows' columns and rules are in ``wazo_rows``, identity and updates in ``wazo_identity``, and the
+class delegates to their functions.
 """
 
 from __future__ import annotations
 
 from ansible_collections.xivo.confd.plugins.module_utils.platform import (
-    PROXY_PREFIX, Columns, Endpoints, Platform, normal_prefix)
+    PROXY_PREFIX, Columns, Endpoints, Platform, PreflightFacts, normal_prefix)
 from ansible_collections.xivo.confd.plugins.module_utils.platform_xivo import (
     _step, _voicemail_and_incall_steps, ident, route_acl, service_url)
 from ansible_collections.xivo.confd.plugins.module_utils.wazo_rows import (
@@ -56,32 +57,59 @@ ACLS = {
 _ROUTES = ('GET', 'DELETE', 'POST', 'PUT')
 
 
-# -- what the preflight sees of other tenants ----------------------------------------------------
+class WazoPreflightFacts(PreflightFacts):
+    """What the preflight asks of Wazo Platform (see platform.PreflightFacts): its lists, and
+    what it sees of other tenants."""
 
-def tenant_scope(tenants):
-    """(own tenant, sees every tenant) from wazo-auth's GET /0.1/tenants read in the
-    credentials' own tenant: it lists that tenant and those below it; the top tenant of the
-    server (master) is its own parent (read in wazo-auth's source: find_top_tenant)."""
-    items = [t for t in tenants or () if isinstance(t, dict) and t.get('uuid')]
-    uuids = set(t['uuid'] for t in items)
-    tops = [t for t in items if t.get('parent_uuid') == t['uuid']
-            or t.get('parent_uuid') not in uuids]
-    if len(tops) != 1:
-        return None, False
-    return tops[0]['uuid'], tops[0].get('parent_uuid') == tops[0]['uuid']
+    # Observed on 26.08 (list items of /extensions and /endpoints/sip, keyed by name; webrtc
+    # lines are SIP endpoints with the webrtc template).
+    line_protocols = LINE_PROTOCOLS
+    sip_protocols = ('sip', 'webrtc')
+    sip_name_field = 'name'
+    extension_fields = frozenset(('id', 'tenant_uuid', 'exten', 'context', 'commented',
+                                  'enabled', 'links', 'lines'))
+    endpoint_fields = frozenset((
+        'uuid', 'tenant_uuid', 'name', 'label', 'aor_section_options', 'auth_section_options',
+        'endpoint_section_options', 'identify_section_options', 'registration_section_options',
+        'registration_outbound_auth_section_options', 'outbound_auth_section_options',
+        'templates', 'transport', 'asterisk_id', 'links', 'line'))
+    # Observed on 26.08: SIP names are found across tenants (another tenant's is refused),
+    # and a master-tenant token lists every tenant's endpoints with recurse=true.
+    tenant_wide_reads = {'endpoints/sip': {'recurse': 'true'}}
+    # Read in wazo-confd's user call permission service (not recorded): associating a call
+    # permission the user already has returns early, so a name given twice passes.
+    repeated_call_permission_refused = False
+    # Observed on 26.08: not refused; the incall is moved to the new user.
+    incall_number_taken = ('(Wazo would not refuse the row: it would move that incall to this '
+                           'user, silently; choose another number, or free this one first)')
+
+    def quote(self, value):
+        # wazo-confd runs on Python 3 (observed on 26.08: ('name': 'nosuchperm')).
+        return repr(value)
+
+    def tenant_scope(self, tenants):
+        """From wazo-auth's GET /0.1/tenants read in the credentials' own tenant: it lists that
+        tenant and those below it; the top tenant of the server (master) is its own parent
+        (read in wazo-auth's source: find_top_tenant)."""
+        items = [t for t in tenants or () if isinstance(t, dict) and t.get('uuid')]
+        uuids = set(t['uuid'] for t in items)
+        tops = [t for t in items if t.get('parent_uuid') == t['uuid']
+                or t.get('parent_uuid') not in uuids]
+        if len(tops) != 1:
+            return None, False
+        return tops[0]['uuid'], tops[0].get('parent_uuid') == tops[0]['uuid']
+
+    def foreign_refusal(self, item, tenant):
+        """Observed on 26.08 (a tenant A SIP username imported in tenant B): Resource Error -
+        different tenants ('line_tenant_uuid': B, 'endpoint_tenant_uuid': A)."""
+        if not isinstance(item, dict) or not tenant or not item.get('tenant_uuid') \
+                or item['tenant_uuid'] == tenant:
+            return None
+        return ("Resource Error - different tenants ('line_tenant_uuid': %r, "
+                "'endpoint_tenant_uuid': %r)" % (tenant, item['tenant_uuid']))
 
 
-def foreign_refusal(item, tenant):
-    """Observed on 26.08 (a tenant A SIP username imported in tenant B): Resource Error -
-    different tenants ('line_tenant_uuid': B, 'endpoint_tenant_uuid': A)."""
-    if not isinstance(item, dict) or not tenant or not item.get('tenant_uuid') \
-            or item['tenant_uuid'] == tenant:
-        return None
-    return ("Resource Error - different tenants ('line_tenant_uuid': %r, "
-            "'endpoint_tenant_uuid': %r)" % (tenant, item['tenant_uuid']))
-
-
-class WazoPlatform(Platform):
+class WazoPlatform(WazoPreflightFacts, Platform):
     name = 'wazo'
     title = 'Wazo Platform'
     auth_methods = ('token',)
@@ -113,27 +141,6 @@ class WazoPlatform(Platform):
     # wazo-auth keeps logins and e-mails unique across tenants: the tenant's export cannot
     # show them all.
     reads_accounts = True
-    # Observed on 26.08 (list items of /extensions and /endpoints/sip, keyed by name; webrtc
-    # lines are SIP endpoints with the webrtc template).
-    line_protocols = LINE_PROTOCOLS
-    sip_protocols = ('sip', 'webrtc')
-    sip_name_field = 'name'
-    extension_fields = frozenset(('id', 'tenant_uuid', 'exten', 'context', 'commented',
-                                  'enabled', 'links', 'lines'))
-    endpoint_fields = frozenset((
-        'uuid', 'tenant_uuid', 'name', 'label', 'aor_section_options', 'auth_section_options',
-        'endpoint_section_options', 'identify_section_options', 'registration_section_options',
-        'registration_outbound_auth_section_options', 'outbound_auth_section_options',
-        'templates', 'transport', 'asterisk_id', 'links', 'line'))
-    # Observed on 26.08: SIP names are found across tenants (another tenant's is refused),
-    # and a master-tenant token lists every tenant's endpoints with recurse=true.
-    tenant_wide_reads = {'endpoints/sip': {'recurse': 'true'}}
-    # Read in wazo-confd's user call permission service (not recorded): associating a call
-    # permission the user already has returns early, so a name given twice passes.
-    repeated_call_permission_refused = False
-    # Observed on 26.08: not refused; the incall is moved to the new user.
-    incall_number_taken = ('(Wazo would not refuse the row: it would move that incall to this '
-                           'user, silently; choose another number, or free this one first)')
 
     def endpoints(self, host, port=None, auth_port=None, prefix=None):
         """By default the layout of Wazo 20.07 and later (nginx on 443, under /api); on port
@@ -194,42 +201,16 @@ class WazoPlatform(Platform):
             ids['endpoint_kind'] = ids['endpoint_id'] = None
         return ids
 
-    def validate_row(self, row):
-        return validate_row(row)
-
-    def quote(self, value):
-        # wazo-confd runs on Python 3 (observed on 26.08: ('name': 'nosuchperm')).
-        return repr(value)
-
-    def tenant_scope(self, tenants):
-        return tenant_scope(tenants)
-
-    def foreign_refusal(self, item, tenant):
-        return foreign_refusal(item, tenant)
-
-    def adapt_rows(self, header, rows, server_facts):
-        return adapt_rows(header, rows, server_facts)
-
-    def update_refusals(self, changes):
-        return update_refusals(changes)
-
-    def update_requests(self, uuid, values, changes):
-        return update_requests(uuid, values, changes)
-
-    def update_applied(self, request, current):
-        return update_applied(request, current)
-
-    def identity_view(self, users, accounts=None):
-        return IdentityView(users, accounts)
-
-    def accounts(self, items):
-        return accounts_from_auth(items)
-
-    def identity_conflicts(self, values, user, view):
-        return identity_conflicts(values, user, view)
-
-    def identity_warnings(self, view):
-        return identity_notes(view)
+    # The rows (wazo_rows), identity and updates (wazo_identity): their functions answer.
+    validate_row = staticmethod(validate_row)
+    adapt_rows = staticmethod(adapt_rows)
+    update_refusals = staticmethod(update_refusals)
+    update_requests = staticmethod(update_requests)
+    update_applied = staticmethod(update_applied)
+    identity_view = staticmethod(IdentityView)
+    accounts = staticmethod(accounts_from_auth)
+    identity_conflicts = staticmethod(identity_conflicts)
+    identity_warnings = staticmethod(identity_notes)
 
     def removal_steps(self, user, ids=None):
         # Observed on 26.08, every step 204: the voicemail is dissociated (plural route:

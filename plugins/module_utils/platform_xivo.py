@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from ansible_collections.xivo.confd.plugins.module_utils import confd_columns, confd_rules
 from ansible_collections.xivo.confd.plugins.module_utils.platform import (
-    Columns, Endpoints, Platform, RemovalStep, drop_columns, normal_prefix)
+    Columns, Endpoints, Platform, PreflightFacts, RemovalStep, drop_columns, normal_prefix)
 
 API_PREFIX = '/1.1'
 AUTH_PREFIX = '/0.1'
@@ -57,7 +57,36 @@ def service_url(host, port, prefix, service, version):
     return 'https://%s:%s%s%s' % (host, port, path, version)
 
 
-class XivoPlatform(Platform):
+class XivoPreflightFacts(PreflightFacts):
+    """What the preflight asks of XiVO confd 16.15 (see platform.PreflightFacts)."""
+
+    # Observed on 16.15: confd creates a line for sip and sccp only; extensions list group,
+    # incall and outcall, SIP endpoints a trunk (keyed by username).
+    line_protocols = ('sip', 'sccp')
+    sip_protocols = ('sip',)
+    sip_name_field = 'username'
+    extension_fields = frozenset(('id', 'exten', 'context', 'commented', 'links', 'lines'))
+    endpoint_fields = frozenset(('id', 'username', 'secret', 'type', 'host', 'options', 'links',
+                                 'line'))
+    incall_number_taken = '(confd: Resource Error - Incall is associated with a Extension)'
+    # Observed on 16.15: a row with line_protocol=sip and no context gets a SIP endpoint
+    # (found by its username, else created) and no line.
+    endpoint_without_line = True
+    # Observed on 16.15: User is associated with a CallPermission.
+    repeated_call_permission_refused = True
+
+    def quote(self, value):
+        # confd 16.x runs on Python 2: a CSV string is unicode, shown u'...'.
+        return 'u' + ascii(value)
+
+    def tenant_scope(self, tenants):
+        return None, True       # no tenants: one server, one scope
+
+    def foreign_refusal(self, item, tenant):
+        return None
+
+
+class XivoPlatform(XivoPreflightFacts, Platform):
     name = 'xivo'
     title = 'XiVO confd 16.15'
     auth_methods = ('token', 'digest')
@@ -71,15 +100,6 @@ class XivoPlatform(Platform):
     renames_shared_voicemail = True
     adapt_reads = ()
     reads_accounts = False
-    # Observed on 16.15: confd creates a line for sip and sccp only; extensions list group,
-    # incall and outcall, SIP endpoints a trunk (keyed by username).
-    line_protocols = ('sip', 'sccp')
-    sip_protocols = ('sip',)
-    sip_name_field = 'username'
-    extension_fields = frozenset(('id', 'exten', 'context', 'commented', 'links', 'lines'))
-    endpoint_fields = frozenset(('id', 'username', 'secret', 'type', 'host', 'options', 'links',
-                                 'line'))
-    incall_number_taken = '(confd: Resource Error - Incall is associated with a Extension)'
     columns = Columns(import_=confd_columns.IMPORT_COLUMNS,
                       update=confd_columns.UPDATE_COLUMNS,
                       export=confd_columns.EXPORT_COLUMNS,
@@ -112,24 +132,8 @@ class XivoPlatform(Platform):
         return ('it may lack the ACL for this request (%s, %s, %s); confd answers 401, not '
                 '403, for a missing ACL' % (ACLS['export'], ACLS['import'], ACLS['update']))
 
-    # Observed on 16.15: a row with line_protocol=sip and no context gets a SIP endpoint
-    # (found by its username, else created) and no line.
-    endpoint_without_line = True
-    # Observed on 16.15: User is associated with a CallPermission.
-    repeated_call_permission_refused = True
-
     def validate_row(self, row):
         return confd_rules.validate_row(row)
-
-    def quote(self, value):
-        # confd 16.x runs on Python 2: a CSV string is unicode, shown u'...'.
-        return 'u' + ascii(value)
-
-    def tenant_scope(self, tenants):
-        return None, True       # no tenants: one server, one scope
-
-    def foreign_refusal(self, item, tenant):
-        return None
 
     def created_ids(self, entry):
         ids = dict((key, value) for key, value in entry.items() if key != 'row_number')
