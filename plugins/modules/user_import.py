@@ -246,10 +246,11 @@ options:
         C(started), C(finished), C(complete)), and it is written even when nothing could be
         imported (a bad file, a server that cannot be read, another import running), so that it
         never describes an earlier run as if it were this one.
-      - "It also records what M(xivo.confd.user_remove) needs to undo the run safely: the
-        server's identity (C(server_identity): the uuid of C(GET /1.1/infos), which needs the ACL
-        C(confd.infos.read), the platform, the API address), the highest user id before the run
-        (C(user_id_before)), and for each created user the ids confd returned (C(ids)), its
+      - "When the run sends rows, it also records what M(xivo.confd.user_remove) needs to undo
+        the run safely (a run that sends nothing creates nothing to undo, and spares the server
+        these two reads): the server's identity (C(server_identity): the uuid of
+        C(GET /1.1/infos), which needs the ACL C(confd.infos.read), the platform, the API
+        address), the highest user id before the run (C(user_id_before)), and for each created user the ids confd returned (C(ids)), its
         values as the server showed them once the run was over (C(created_with), no secret; one
         more user export when the run created users) and a C(digest) of them."
     type: path

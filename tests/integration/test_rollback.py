@@ -105,6 +105,21 @@ def test_import_rollback_rollback_again_reimport(server, fleet, tmp_path):
     assert sorted(u['exten'] for u in server.users()) == ['1001', '1002', '1003']
 
 
+def test_the_report_of_a_rerun_that_sent_nothing_is_rolled_back_with_nothing_removed(
+        server, fleet, tmp_path):
+    imported(server, fleet, tmp_path)
+    after_import = counts(server)
+    src, report = imported(server, fleet, tmp_path, name='rerun')
+    data = json.loads(report.read_text())
+    assert data['summary']['unchanged'] == 3 and data['summary']['created'] == 0, data['summary']
+    # Nothing was sent: the run spared the server the reads only a rollback of its users needs.
+    assert 'server_identity' not in data and 'user_id_before' not in data, data
+    result = remove(server, fleet, tmp_path, 'undo rerun', from_report=str(report))
+    assert not result.get('failed') and not result['changed'], result
+    assert 'created nothing here: nothing removed' in result['msg'], result
+    assert counts(server) == after_import
+
+
 def test_users_changed_since_are_conflicts_and_left_alone_unless_forced(server, fleet, tmp_path):
     src, report = imported(server, fleet, tmp_path)
     data = json.loads(report.read_text())

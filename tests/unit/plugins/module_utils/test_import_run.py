@@ -1,0 +1,91 @@
+# -*- coding: utf-8 -*-
+"""The requests one import run makes (issue 22): a re-run with nothing to do reads the
+server and its users, and never the evidence a rollback needs of the rows it sends."""
+
+from __future__ import annotations
+
+import json
+
+from ansible_collections.xivo.confd.plugins.module_utils import import_run
+from ansible_collections.xivo.confd.tests.unit.plugins.module_utils.scripted_confd import (
+    ImportingServer)
+
+CSV = ('firstname,lastname,exten,context,line_protocol,username,password\n'
+       'Jean,Dupont,1001,default,sip,jdupont,Secret-1001\n')
+
+
+class CountingServer(ImportingServer):
+    """A server holding Jean (or no one), which records every request made through it."""
+
+    def __init__(self, with_jean):
+        super().__init__()
+        self.requests = []
+        self.users = [dict(uuid='old-1', firstname='Jean', lastname='Dupont', exten='1001',
+                           context='default', username='jdupont', line_protocol='sip')] \
+            if with_jean else []
+
+    def create_call_permission(self, body):
+        self.requests.append(('POST', '/callpermissions'))
+        return super().create_call_permission(body)
+
+    def list(self, collection, acl, **params):
+        self.requests.append(('GET', '/' + collection))
+        return super().list(collection, acl, **params)
+
+    def delete_call_permission(self, perm_id):
+        self.requests.append(('DELETE', '/callpermissions/%s' % perm_id))
+        return super().delete_call_permission(perm_id)
+
+    def export_users(self):
+        self.requests.append(('GET', '/users/export'))
+        return super().export_users()
+
+    def read(self, path, what, acl, params=None):
+        self.requests.append(('GET', path))
+        return super().read(path, what, acl, params)
+
+    def import_csv(self, body, update=False):
+        self.requests.append(('POST', '/users/import'))
+        return super().import_csv(body, update)
+
+
+def run(tmp_path, server, **options):
+    src = tmp_path / 'users.csv'
+    src.write_text(CSV)
+    report = tmp_path / 'report.json'
+    result = import_run.ImportRun(server, str(src), dict(
+        dict(report_dest=str(report), lock_dir=str(tmp_path / 'locks'), preflight=False),
+        **options), host='h').run()
+    return result, json.loads(report.read_text())
+
+
+def test_a_rerun_with_nothing_to_do_reads_no_rollback_evidence(tmp_path):
+    server = CountingServer(with_jean=True)
+    result, report = run(tmp_path, server)
+    assert result['summary']['unchanged'] == 1 and not result['changed'], result
+    # The lock (taken, then checked and released) and one export: neither the server's
+    # identity nor its highest user id, which only a rollback of users the run sent needs.
+    assert server.requests == [('POST', '/callpermissions'), ('GET', '/users/export'),
+                               ('GET', '/callpermissions'), ('DELETE', '/callpermissions/1')]
+    assert 'server_identity' not in report and 'user_id_before' not in report
+
+
+def test_a_run_that_sends_rows_reads_the_evidence_before_it_sends(tmp_path):
+    server = CountingServer(with_jean=False)
+    result, report = run(tmp_path, server)
+    assert result['summary']['created'] == 1, result
+    sent = server.requests.index(('POST', '/users/import'))
+    assert ('GET', '/infos') in server.requests[:sent]
+    assert ('GET', '/users') in server.requests[:sent]
+    assert report['server_identity']['uuid'] == 'server-1' and report['user_id_before'] == 7
+
+
+def test_check_mode_reads_no_evidence(tmp_path):
+    server = CountingServer(with_jean=False)
+    src = tmp_path / 'users.csv'
+    src.write_text(CSV)
+    result = import_run.ImportRun(server, str(src), dict(
+        report_dest=str(tmp_path / 'report.json'), lock_dir=str(tmp_path / 'locks'),
+        preflight=False), host='h', check_mode=True).run()
+    assert result['summary']['would_create'] == 1, result
+    assert not [r for r in server.requests if r[1] in ('/infos', '/users')]
