@@ -31,6 +31,7 @@ import stat
 import time
 
 from ansible_collections.xivo.confd.plugins.module_utils import output_directory, private_state
+from ansible_collections.xivo.confd.plugins.module_utils.lock_wait import Patience
 
 
 class ServerBusy(Exception):
@@ -93,11 +94,8 @@ class ServerLock:
         self.host, self.port = host, port
         self.lock_dir = lock_dir or default_lock_dir()
         self.path = os.path.join(self.lock_dir, _lock_name(self.identity))
-        self.timeout = max(0.0, float(timeout or 0))
+        self.patience = Patience(timeout, poll, sleep, clock)
         self.owner = owner
-        self.poll = poll
-        self._sleep = sleep
-        self._clock = clock
         self._handle = None
         self._directory = None
 
@@ -146,7 +144,7 @@ class ServerLock:
             return {}
 
     def acquire(self):
-        deadline = self._clock() + self.timeout
+        self.patience.start()
         while True:
             handle, directory = self._open()
             try:
@@ -156,14 +154,14 @@ class ServerLock:
                     handle.close()
                     os.close(directory)
                     raise
-                if self._clock() >= deadline:
+                if self.patience.over():
                     holder = self.holder()
                     handle.close()
                     os.close(directory)
                     raise ServerBusy(self._busy_message(holder))
                 handle.close()
                 os.close(directory)
-                self._sleep(self.poll)
+                self.patience.pause()
                 continue
             if self._still_named(handle, directory):
                 break
@@ -184,7 +182,8 @@ class ServerLock:
             who = ' (process %s%s, since %s)' % (
                 holder.get('pid', '?'),
                 ', %s' % holder['owner'] if holder.get('owner') else '', holder.get('since', '?'))
-        waited = 'after waiting %ss ' % int(self.timeout) if self.timeout else ''
+        timeout = self.patience.timeout
+        waited = 'after waiting %ss ' % int(timeout) if timeout else ''
         return ('another import into %s (%s:%s) is running from this controller%s; %snothing '
                 'was sent. Two imports at once into one server would import users twice: wait '
                 'for it to finish, or set lock_timeout to wait for it.'

@@ -24,8 +24,9 @@ from tests.integration.fleets import fleet_fixtures
 from tests.integration.playbook import CALLBACKS, PlaybookRun
 from tests.processes import descendants
 
-from ansible_collections.xivo.confd.plugins.module_utils.remote_lock import (
-    LOCK_NAME, describe_holder, parse_holder)
+from ansible_collections.xivo.confd.plugins.module_utils.lock_holder import (
+    describe_holder, parse_holder)
+from ansible_collections.xivo.confd.plugins.module_utils.remote_lock import LOCK_NAME
 
 WS_USER, WS_PASSWORD = 'locker', 'Ws-Lock-5c21'
 ROWS = 40

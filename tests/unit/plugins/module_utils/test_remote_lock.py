@@ -11,9 +11,10 @@ import pytest
 
 from ansible_collections.xivo.confd.plugins.module_utils.confd_client import (
     ConfdAuthRefused, ConfdCredentialsRefused, ConfdError, ConfdResponse, ConfdUncertain)
+from ansible_collections.xivo.confd.plugins.module_utils.lock_holder import (
+    describe_holder, format_age, holder_text, lock_age, parse_holder)
 from ansible_collections.xivo.confd.plugins.module_utils.remote_lock import (
-    LOCK_NAME, RemoteLock, ServerLockBusy, ServerLockError, check_mode_value, describe_holder,
-    format_age, holder_text, lock_age, parse_holder)
+    LOCK_NAME, RemoteLock, ServerLockBusy, ServerLockError, check_mode_value)
 
 NOW = calendar.timegm((2026, 12, 7, 21, 0, 0))
 
