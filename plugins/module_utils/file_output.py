@@ -134,11 +134,69 @@ class _HashingWriter:
     def hexdigest(self):
         return self._digest.hexdigest()
 
+    def same_as(self, old):
+        """Whether the bytes written are those of ``old`` (an open file; None: none)."""
+        return old is not None and _digest_of(old) == self.hexdigest()
+
     def flush(self):
         pass
 
     def close(self):
         pass
+
+    def discard(self):
+        pass
+
+
+class _TempFile:
+    """Where the new content is written: a temporary file in ``dest``'s directory (open as
+    ``directory_fd``), with its final mode from the start; compared with the current file,
+    then put in place or removed. ``stream``: the text (``encoding`` None: binary) stream."""
+
+    def __init__(self, directory_fd, dest, mode, encoding, newline):
+        self._directory_fd = directory_fd
+        self.name = temp_name(dest)
+        fd = open_file_at(directory_fd, self.name, os.path.join(os.path.dirname(dest), self.name),
+                          os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
+        self.stream = None
+        try:
+            os.fchmod(fd, mode)
+            self.stream = os.fdopen(fd, 'w+b') if encoding is None else \
+                os.fdopen(fd, 'w+', encoding=encoding, newline=newline)
+        except BaseException:
+            os.close(fd)
+            self.discard()
+            raise
+
+    def same_as(self, old):
+        """Whether the bytes written (flushed and synced first) are those of ``old`` (an open
+        file; None: none)."""
+        self.stream.flush()
+        os.fsync(self.stream.fileno())
+        return old is not None and _same_bytes(self.stream.fileno(), old)
+
+    def close(self):
+        self.stream.close()
+
+    def put_in_place(self, name):
+        """The temporary file replaces ``name`` in its directory."""
+        self.stream.close()
+        os.replace(self.name, name, src_dir_fd=self._directory_fd, dst_dir_fd=self._directory_fd)
+        self.name = None
+
+    def discard(self):
+        """Close and remove the temporary file, quietly (it may be gone)."""
+        if self.stream is not None:
+            try:
+                self.stream.close()
+            except Exception:  # pylint: disable=broad-except
+                pass
+        if self.name:
+            try:
+                os.unlink(self.name, dir_fd=self._directory_fd)
+            except OSError:
+                pass
+            self.name = None
 
 
 def _same_bytes(fd, other):
@@ -207,9 +265,7 @@ class AtomicOutput:
         self.warnings = []
         self._directory = None
         self._name = os.path.basename(self.dest)
-        self._tmp_name = None
-        self._handle = None
-        self._stream = None
+        self._staged = None     # a _TempFile, or in check mode a _HashingWriter
 
     def __enter__(self):
         directory = os.path.dirname(self.dest)
@@ -236,21 +292,10 @@ class AtomicOutput:
             if self.clean_stale:
                 self.stale_temp_files = remove_stale_temp_files(self.dest, self.check_mode, fd)
         if self.check_mode:
-            self._stream = _HashingWriter(self.encoding)
-            return self._stream
-        self._tmp_name = temp_name(self.dest)
-        tmp = open_file_at(fd, self._tmp_name, os.path.join(os.path.dirname(self.dest),
-                                                            self._tmp_name),
-                           os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
-        try:
-            os.fchmod(tmp, self.mode)
-            self._handle = os.fdopen(tmp, 'w+b') if self.encoding is None else \
-                os.fdopen(tmp, 'w+', encoding=self.encoding, newline=self.newline)
-        except Exception:
-            os.close(tmp)
-            raise
-        self._stream = self._handle
-        return self._stream
+            self._staged = _HashingWriter(self.encoding)
+            return self._staged
+        self._staged = _TempFile(fd, self.dest, self.mode, self.encoding, self.newline)
+        return self._staged.stream
 
     @property
     def digest(self):
@@ -265,18 +310,9 @@ class AtomicOutput:
         return self._digest
 
     def _discard(self):
-        if self._handle is not None:
-            try:
-                self._handle.close()
-            except Exception:  # pylint: disable=broad-except
-                pass
-            self._handle = None
-        if self._tmp_name and self._directory is not None and self._directory.fd is not None:
-            try:
-                os.unlink(self._tmp_name, dir_fd=self._directory.fd)
-            except OSError:
-                pass
-        self._tmp_name = None
+        if self._staged is not None:
+            self._staged.discard()
+            self._staged = None
         if self._directory is not None:
             self._directory.close()
             self._directory = None
@@ -298,16 +334,10 @@ class AtomicOutput:
         self.existed = info is not None
         old = open_file_at(fd, self._name, self.dest) if self.existed else None
         try:
+            self.content_changed = not self._staged.same_as(old)
+            self._staged.close()
             if self.check_mode:
-                self._digest = self._stream.hexdigest()
-                self.content_changed = not self.existed or _digest_of(old) != self._digest
-            else:
-                self._handle.flush()
-                os.fsync(self._handle.fileno())
-                self.content_changed = not self.existed or not _same_bytes(
-                    self._handle.fileno(), old)
-                self._handle.close()
-                self._handle = None
+                self._digest = self._staged.hexdigest()
             old_mode = stat.S_IMODE(os.fstat(old).st_mode) if self.existed else None
             self.mode_changed = self.existed and not self.content_changed and \
                 old_mode != self.mode
@@ -322,8 +352,7 @@ class AtomicOutput:
                 os.close(old)
         # The new file (same bytes when only the mode differs) replaces dest: no chmod of a
         # file that may be a second name of another.
-        os.replace(self._tmp_name, self._name, src_dir_fd=fd, dst_dir_fd=fd)
-        self._tmp_name = None
+        self._staged.put_in_place(self._name)
         self._finished = True
 
 

@@ -108,7 +108,8 @@ class Preflight:
         # Call permissions: each name, exactly.
         names = [name for name in (get('call_permissions') or '').split(';') if name]
         problems.extend(unknown_call_permissions(self.view, names, self.quote))
-        context, extension, incall_extension = self._extensions(row, problems)
+        context, extension, incall_extension = row_extensions(row, self.view, self.platform,
+                                                              self.quote, problems)
         problems.extend(unknown_cti_profile(self.view, get('cti_profile_name') or '', self.quote))
         has_line = bool(get('context')) and get('line_protocol') in self.platform.line_protocols
         if get('line_protocol') in self.platform.sip_protocols and get('sip_username'):
@@ -152,34 +153,6 @@ class Preflight:
                               % (number, context, ', and renames it when this user gets a line'
                                  if self.platform.renames_shared_voicemail else ''))
 
-    def _extensions(self, row, problems):
-        """The line's context and extension, then the incall's; returns (context, extension,
-        incall extension) as the view describes them (None: none, or to be created)."""
-        get, view = row.get, self.view
-        context_name, exten = get('context') or '', get('exten') or ''
-        context = view.context(context_name) if context_name else None
-        has_line = bool(context_name) and get('line_protocol') in self.platform.line_protocols
-        missing = bool(context_name) and context is None and view.contexts is not None
-        if missing and (has_line or exten):
-            problems.append(say.missing_context('context', context_name, self.quote))
-        extension = None
-        if exten and context_name and not missing:
-            extension = view.extension(exten, context_name)
-            if extension is None and not _in_range(exten, context):
-                problems.append(say.out_of_range('exten', exten, context_name))
-        incall_exten, incall_context = get('incall_exten') or '', get('incall_context') or ''
-        incall_extension = None
-        if incall_exten and incall_context:
-            found = view.context(incall_context)
-            if found is None and view.contexts is not None:
-                problems.append(say.missing_context('incall_context', incall_context, self.quote))
-            else:
-                incall_extension = view.extension(incall_exten, incall_context)
-                if incall_extension is None and not _in_range(incall_exten, found):
-                    problems.append(say.out_of_range('incall_exten', incall_exten,
-                                                     incall_context))
-        return context, extension, incall_extension
-
     def _sip(self, name, problems):
         """An existing SIP name is reused, and refused when a line already has it, when
         something else holds it, or when it is another tenant's."""
@@ -204,6 +177,35 @@ class Preflight:
             self.notes.append(PARTIAL + 'the SIP username %r is not in the tenants the '
                               'credentials can read; another tenant may hold it (the server '
                               'then refuses the row)' % name)
+
+
+def row_extensions(row, view, platform, quote, problems):
+    """The line's context and extension, then the incall's: (context, extension, incall
+    extension) as the view describes them (None: none, or to be created); a missing context
+    or a number out of its context's ranges is added to ``problems``."""
+    get = row.get
+    context_name, exten = get('context') or '', get('exten') or ''
+    context = view.context(context_name) if context_name else None
+    has_line = bool(context_name) and get('line_protocol') in platform.line_protocols
+    missing = bool(context_name) and context is None and view.contexts is not None
+    if missing and (has_line or exten):
+        problems.append(say.missing_context('context', context_name, quote))
+    extension = None
+    if exten and context_name and not missing:
+        extension = view.extension(exten, context_name)
+        if extension is None and not _in_range(exten, context):
+            problems.append(say.out_of_range('exten', exten, context_name))
+    incall_exten, incall_context = get('incall_exten') or '', get('incall_context') or ''
+    incall_extension = None
+    if incall_exten and incall_context:
+        found = view.context(incall_context)
+        if found is None and view.contexts is not None:
+            problems.append(say.missing_context('incall_context', incall_context, quote))
+        else:
+            incall_extension = view.extension(incall_exten, incall_context)
+            if incall_extension is None and not _in_range(incall_exten, found):
+                problems.append(say.out_of_range('incall_exten', incall_exten, incall_context))
+    return context, extension, incall_extension
 
 
 def line_problems(row, context, extension, platform, quote, problems):

@@ -167,7 +167,7 @@ def test_temp_file_name_carries_host_and_pid(tmp_path):
 
     class Spy(F.AtomicOutput):
         def _finish(self):
-            seen.append(self._tmp_name)
+            seen.append(self._staged.name)
             super()._finish()
 
     with Spy(str(dest)) as stream:
