@@ -18,7 +18,7 @@ from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
 
 from ansible_collections.xivo.confd.plugins.module_utils import (
-    file_output, fleet, output_directory, reports, role_options)
+    file_output, fleet, fleet_summary, output_directory, reports, role_options)
 from ansible_collections.xivo.confd.plugins.module_utils.confd_client import CONNECTION_ARGSPEC
 from ansible_collections.xivo.confd.plugins.plugin_utils.confd_action import (
     StopWatch, exit_if_orphaned, waiting_line)
@@ -73,7 +73,7 @@ class ActionModule(ActionBase):
         recorded = fleet.read_outcomes(run_dir, set(expected))
         recorded.update((o['host'], o) for o in outcomes)
         everything = list(recorded.values())
-        lines = fleet.summary_lines(outcomes, everything, len(expected), check_mode)
+        lines = fleet_summary.summary_lines(outcomes, everything, len(expected), check_mode)
         report_dir = first.get('report_dir') or fleet.default_dir(playbook_dir, 'report_dir')
         if not check_mode:
             # The batch's report directory; if it cannot be written, the one where a server of
@@ -107,8 +107,8 @@ class ActionModule(ActionBase):
                 display.display(line)
         if first.get('stats', True):
             result['ansible_stats'] = dict(per_host=False, aggregate=False, data={
-                'xivo_user_migration': fleet.stats(run_id, report_dir, everything,
-                                                   len(expected), check_mode)})
+                'xivo_user_migration': fleet_summary.stats(run_id, report_dir, everything,
+                                                           len(expected), check_mode)})
         exit_if_orphaned(parent)
         return result
 
@@ -218,13 +218,13 @@ class ActionModule(ActionBase):
 
     def _fleet_reports(self, report_dir, run_id, outcomes, expected, started, base):
         run_reports = os.path.join(report_dir, 'runs', run_id)
-        data = fleet.fleet_report(run_id, outcomes, expected, False, started, reports.utc_now())
+        data = fleet_summary.fleet_report(run_id, outcomes, expected, False, started, reports.utc_now())
         text = reports.report_json(data).encode('utf-8')
         for directory in (run_reports, report_dir):
             file_output.write_private_file(os.path.join(directory, 'fleet.json'), text, base=base)
             file_output.write_private_file(
                 os.path.join(directory, 'fleet.md'),
-                fleet.fleet_markdown(data, directory).encode('utf-8'), base=base)
+                fleet_summary.fleet_markdown(data, directory).encode('utf-8'), base=base)
 
 
 def _report_dir_of(outcome):

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.xivo.confd.plugins.module_utils import fleet
+from ansible_collections.xivo.confd.plugins.module_utils import fleet, fleet_summary
 from ansible_collections.xivo.confd.plugins.module_utils.file_output import read_private_file
 
 
@@ -49,5 +49,5 @@ class ActionModule(ActionBase):
             result.update(failed=True, msg='%s: no outcome in %s (%s): was xivo.confd.fleet_import '
                                            'run for this host?' % (host, args['run_dir'], exc))
             return result
-        result.update(fleet.host_result(outcome, diff=bool(self._task.diff)))
+        result.update(fleet_summary.host_result(outcome, diff=bool(self._task.diff)))
         return result

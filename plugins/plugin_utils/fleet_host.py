@@ -13,8 +13,8 @@ import threading
 from ansible.utils.display import Display
 
 from ansible_collections.xivo.confd.plugins.module_utils import (
-    confd_csv, conversion, fix_file, fleet, import_plan, import_report, import_run,
-    legacy_source, output_directory, reports, role_options, source_rows)
+    confd_csv, conversion, fix_file, fleet, fleet_backups, fleet_summary, import_plan,
+    import_report, import_run, legacy_source, output_directory, reports, role_options, source_rows)
 from ansible_collections.xivo.confd.plugins.module_utils.confd_client import ConfdError
 from ansible_collections.xivo.confd.plugins.module_utils.import_plan import RowOutcome, Status
 from ansible_collections.xivo.confd.plugins.module_utils.secrets import scrub_text
@@ -53,7 +53,7 @@ class ServerWork:
                                     outcomes=run.outcomes if run is not None else (),
                                     check_mode=check_mode,
                                     secrets=run.secrets if run is not None else _secrets_of(plan))
-            outcome['failure'] = fleet.failure(outcome, None, True)
+            outcome['failure'] = fleet_summary.failure(outcome, None, True)
             self._outputs.crash_report(plan, run_id, progress.get('files') or {}, outcome, run,
                                        check_mode)
             outcome['files'] = existing(progress.get('files') or {})
@@ -168,9 +168,9 @@ class ServerWork:
         if result.get('backup_file') and not check_mode:
             # Pruned by the manifest of the backups written, never by name; not this run's.
             backup_base = options['bases'].get('backup_dir')
-            fleet.record_backup(result['backup_file'], plan.host, run_id, backup_base)
-            fleet.prune_backups(options['backup_dir'], plan.host, options.get('backup_keep') or 0,
-                                current=result['backup_file'], base=backup_base)
+            fleet_backups.record_backup(result['backup_file'], plan.host, run_id, backup_base)
+            fleet_backups.prune_backups(options['backup_dir'], plan.host, options.get('backup_keep') or 0,
+                                        current=result['backup_file'], base=backup_base)
         if result.get('error'):
             status = fleet.UNREACHABLE if result.get('unreachable') else fleet.NOT_IMPORTED
             outcome = fleet.ServerOutcome.of(plan.host, plan.server, status, result['error'],
@@ -184,7 +184,7 @@ class ServerWork:
             outcome['warnings'] = warnings[:10]
         if result.get('diff'):
             outcome['diff'] = result['diff']   # the counts and the first diff_limit users
-        outcome['failure'] = fleet.failure(
+        outcome['failure'] = fleet_summary.failure(
             dict(outcome, files=dict(outcome['files'], **public_files(files))),
             options.get('invalid_rows'), options.get('fail_on_error', True),
             users=result.get('users', ()), errors_shown=options.get('errors_shown', 20))

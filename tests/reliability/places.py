@@ -22,7 +22,7 @@ import stat
 import tempfile
 
 from ansible_collections.xivo.confd.plugins.module_utils import (
-    conversion, file_output, fleet, output_directory, server_lock)
+    conversion, file_output, fleet, fleet_backups, output_directory, server_lock)
 
 HAZARDS = ('link_at_file', 'link_at_directory', 'hard_link_at_file', 'lock_directory',
            'lock_file_link', 'planted_conversion', 'future_backups', 'report_dir_is_a_file',
@@ -155,8 +155,8 @@ def trial(hazard, rng, root, victim, elsewhere, reports):
             current = os.path.join(backups, 'xivo-2026120%dT000000.000Z-abcdef.csv' % run)
             with open(current, 'w') as handle:
                 handle.write('state before run %d' % run)
-            fleet.record_backup(current, 'xivo', 'run%d' % run)
-            fleet.prune_backups(backups, 'xivo', rng.randint(1, 3), current=current)
+            fleet_backups.record_backup(current, 'xivo', 'run%d' % run)
+            fleet_backups.prune_backups(backups, 'xivo', rng.randint(1, 3), current=current)
         if not os.path.exists(current):
             raise Lost('the current run\'s backup was deleted')
         if not all(os.path.exists(p) for p in planted):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 
-from ansible_collections.xivo.confd.plugins.module_utils import fleet
+from ansible_collections.xivo.confd.plugins.module_utils import fleet, fleet_backups, fleet_summary
 
 
 def outcome(host, status=fleet.IMPORTED, check_mode=False, msg='', **summary):
@@ -39,19 +39,19 @@ def test_two_tenants_of_one_wazo_server_are_two_places_but_one_tenant_twice_is_n
 def test_server_lines_and_a_fleet_line_over_every_batch():
     first = [outcome('a', created=3, unchanged=1), outcome('b', failed=1, conflict=1, created=2)]
     later = first + [outcome('c', status=fleet.UNREACHABLE, msg='cannot connect')]
-    lines = fleet.summary_lines(first, first, 4, False)
+    lines = fleet_summary.summary_lines(first, first, 4, False)
     assert lines[0] == ('a (10.0.0.1:9486): 3 created, 0 updated, 1 unchanged, 0 conflict, 0 failed, '
                         '0 invalid (4 rows) (report: /r/runs/x/a.json)')
     assert lines[-1] == ('fleet: 2 of 4 servers imported (2 of 4 servers done so far): 5 created, '
                          '0 updated, 1 unchanged, 1 conflict, 1 failed, 0 invalid (8 rows)')
-    final = fleet.fleet_line(later + [outcome('d', status=fleet.NOT_IMPORTED, msg='x')], 4, False)
+    final = fleet_summary.fleet_line(later + [outcome('d', status=fleet.NOT_IMPORTED, msg='x')], 4, False)
     assert final == ('fleet: 2 of 4 servers imported: 5 created, 0 updated, 1 unchanged, 1 '
                      'conflict, 1 failed, 0 invalid (8 rows), 1 unreachable, 1 not imported')
-    assert 'UNREACHABLE: cannot connect' in fleet.server_line(later[2])
+    assert 'UNREACHABLE: cannot connect' in fleet_summary.server_line(later[2])
 
 
 def test_check_mode_lines_say_what_would_happen():
-    line = fleet.server_line(outcome('a', check_mode=True, would_create=2, would_fail=1))
+    line = fleet_summary.server_line(outcome('a', check_mode=True, would_create=2, would_fail=1))
     assert 'would create 2, would update 0, would fail 1' in line
 
 
@@ -63,34 +63,34 @@ def test_a_server_fails_for_its_rows_to_fix_naming_each_by_its_legacy_line():
               'error': 'out of range'},
              {'row': 3, 'line': 7, 'key': None, 'status': 'invalid',
               'error': 'invalid: firstname: may not be empty'}]
-    message = fleet.failure(bad, 'skip', True, users=users)
+    message = fleet_summary.failure(bad, 'skip', True, users=users)
     assert message.startswith('b: 2 of the 3 rows of /legacy/b.csv were not imported on '
                               '10.0.0.1:9486 (1 failed, 1 invalid) (fix them in /r/b-to-fix.csv')
     assert 'line 3 (exten@context=5000@default): out of range' in message
     assert 'line 7 (no key): invalid: firstname: may not be empty' in message
     assert 'row ' not in message      # one numbering: the legacy file's lines
-    assert fleet.failure(bad, 'skip', False, users=users) == ''
+    assert fleet_summary.failure(bad, 'skip', False, users=users) == ''
     only_invalid = outcome('a', created=1, invalid=1)
-    assert fleet.failure(only_invalid, 'skip', True).startswith('a: 1 of the 2 rows')
-    assert fleet.failure(only_invalid, 'ignore', True) == ''
+    assert fleet_summary.failure(only_invalid, 'skip', True).startswith('a: 1 of the 2 rows')
+    assert fleet_summary.failure(only_invalid, 'ignore', True) == ''
     down = outcome('c', status=fleet.UNREACHABLE, msg='cannot connect')
-    assert fleet.failure(down, 'skip', False) == 'c: cannot connect'
+    assert fleet_summary.failure(down, 'skip', False) == 'c: cannot connect'
 
 
 def test_every_row_is_counted_once_in_the_server_and_fleet_totals():
     outcomes = [outcome('a', created=2, invalid=1, failed=1), outcome('b', unchanged=3, conflict=1)]
-    totals = fleet.totals(outcomes)
+    totals = fleet_summary.totals(outcomes)
     assert totals['total'] == 8
     assert sum(totals[k] for k in fleet.STATUSES) == totals['total']
-    assert 'invalid' in fleet.fleet_markdown(fleet.fleet_report('r', outcomes, 2, False, 's', 'e'),
-                                             '/r')
+    assert 'invalid' in fleet_summary.fleet_markdown(fleet_summary.fleet_report('r', outcomes, 2, False, 's', 'e'),
+                                                     '/r')
 
 
 def test_the_fleet_report_links_each_server_file_from_the_table(tmp_path):
-    report = fleet.fleet_report('run1', [outcome('a', created=1), outcome('b|x', failed=1)], 3,
-                                False, 'start', 'end')
+    report = fleet_summary.fleet_report('run1', [outcome('a', created=1), outcome('b|x', failed=1)], 3,
+                                        False, 'start', 'end')
     assert report['complete'] is False and report['totals']['created'] == 1
-    table = fleet.fleet_markdown(report, '/r/runs/x')
+    table = fleet_summary.fleet_markdown(report, '/r/runs/x')
     assert '| a | 10.0.0.1:9486 | imported | 1 | 0 | 0 | 0 | 0 | 0 | 0 | 1 | [a.json](a.json) |  |' in table
     assert 'b\\|x' in table  # a pipe in a host name does not break the table
     assert '| **total** |' in table
@@ -99,7 +99,7 @@ def test_the_fleet_report_links_each_server_file_from_the_table(tmp_path):
 def _backup(directory, host, run_id):
     path = directory / ('%s-%s.csv' % (host, run_id))
     path.write_text('users of %s before %s' % (host, run_id))
-    fleet.record_backup(str(path), host, run_id)
+    fleet_backups.record_backup(str(path), host, run_id)
     return path
 
 
@@ -107,11 +107,11 @@ def test_backups_are_kept_to_the_newest_of_each_host_the_collection_recorded(tmp
     for stamp in ('20260101T000000Z-aaaaaa', '20260102T000000Z-bbbbbb', '20260103T000000Z-cccccc'):
         _backup(tmp_path, 'xivo-a', stamp)
         _backup(tmp_path, 'xivo-a-b', stamp)    # another host, kept
-    removed = fleet.prune_backups(str(tmp_path), 'xivo-a', 2,
-                                  current='xivo-a-20260103T000000Z-cccccc.csv')
+    removed = fleet_backups.prune_backups(str(tmp_path), 'xivo-a', 2,
+                                          current='xivo-a-20260103T000000Z-cccccc.csv')
     assert [os.path.basename(p) for p in removed] == ['xivo-a-20260101T000000Z-aaaaaa.csv']
     assert len([n for n in os.listdir(tmp_path) if n.endswith('.csv')]) == 5
-    assert fleet.prune_backups(str(tmp_path), 'xivo-a', 0) == []
+    assert fleet_backups.prune_backups(str(tmp_path), 'xivo-a', 0) == []
 
 
 def test_backups_named_as_if_from_the_future_never_make_a_run_delete_its_own(tmp_path):
@@ -120,12 +120,12 @@ def test_backups_named_as_if_from_the_future_never_make_a_run_delete_its_own(tmp
     for stamp in ('29990101T000000.000Z-ffffff', '29990102T000000.000Z-eeeeee'):
         (tmp_path / ('xivo-a-%s.csv' % stamp)).write_text('planted')
     current = _backup(tmp_path, 'xivo-a', '20261207T120000.000Z-abcdef')
-    removed = fleet.prune_backups(str(tmp_path), 'xivo-a', 1, current=str(current))
+    removed = fleet_backups.prune_backups(str(tmp_path), 'xivo-a', 1, current=str(current))
     assert removed == [] and current.read_text().startswith('users of xivo-a')
     assert (tmp_path / 'xivo-a-29990101T000000.000Z-ffffff.csv').read_text() == 'planted'
     # Keeping 1 while another backup was recorded after the current run's: both stay.
     later = _backup(tmp_path, 'xivo-a', '20261207T130000.000Z-bcdefa')
-    assert fleet.prune_backups(str(tmp_path), 'xivo-a', 1, current=str(current)) == []
+    assert fleet_backups.prune_backups(str(tmp_path), 'xivo-a', 1, current=str(current)) == []
     assert current.exists() and later.exists()
 
 
@@ -134,7 +134,7 @@ def test_a_recorded_backup_replaced_by_another_file_is_not_removed(tmp_path):
     second = _backup(tmp_path, 'xivo-a', '20261207T130000.000Z-bbbbbb')
     first.unlink()
     first.write_text('an operator\'s file now bears this name')   # not what was recorded
-    assert fleet.prune_backups(str(tmp_path), 'xivo-a', 1, current=str(second)) == []
+    assert fleet_backups.prune_backups(str(tmp_path), 'xivo-a', 1, current=str(second)) == []
     assert first.exists()
     outside = tmp_path / 'elsewhere.csv'
     outside.write_text('keep me')
@@ -142,7 +142,7 @@ def test_a_recorded_backup_replaced_by_another_file_is_not_removed(tmp_path):
     third.unlink()
     third.symlink_to(outside)       # a link at a recorded name: never followed nor removed
     fourth = _backup(tmp_path, 'xivo-a', '20261207T150000.000Z-dddddd')
-    assert fleet.prune_backups(str(tmp_path), 'xivo-a', 1, current=str(fourth)) == [
+    assert fleet_backups.prune_backups(str(tmp_path), 'xivo-a', 1, current=str(fourth)) == [
         str(second)]
     assert outside.read_text() == 'keep me' and third.is_symlink()
 
@@ -184,7 +184,7 @@ def test_output_directories_are_checked_before_anything_is_sent(tmp_path):
 
 
 def test_stats_for_awx_hold_totals_and_each_server():
-    data = fleet.stats('run1', '/r', [outcome('a', created=2)], 1, False)
+    data = fleet_summary.stats('run1', '/r', [outcome('a', created=2)], 1, False)
     assert data['totals']['created'] == 2 and data['servers']['a']['status'] == 'imported'
     assert data['servers']['a']['report'] == '/r/runs/x/a.json'
 
@@ -202,23 +202,23 @@ def test_outcomes_are_read_back_by_host(tmp_path):
 def test_each_host_result_says_changed_failed_or_unreachable_from_its_outcome():
     done = outcome('a', created=3, unchanged=1)
     done['failure'] = ''
-    result = fleet.host_result(done)
+    result = fleet_summary.host_result(done)
     assert result['changed'] and not result.get('failed') and not result.get('unreachable')
-    assert result['msg'] == fleet.server_line(done) and result['summary']['created'] == 3
+    assert result['msg'] == fleet_summary.server_line(done) and result['summary']['created'] == 3
     nothing = outcome('b', unchanged=4)
     nothing['failure'] = ''
-    assert not fleet.host_result(nothing)['changed']
+    assert not fleet_summary.host_result(nothing)['changed']
     refused = outcome('c', failed=1, created=1)
     refused['failure'] = 'c: 1 row failed (line 3: exten: outside of range)'
     refused['diff'] = {'before': '', 'after': 'x'}
-    result = fleet.host_result(refused, diff=True)
+    result = fleet_summary.host_result(refused, diff=True)
     assert result['failed'] and result['msg'] == refused['failure'] and result['changed']
     assert result['diff'] == refused['diff']
-    assert 'diff' not in fleet.host_result(refused)
+    assert 'diff' not in fleet_summary.host_result(refused)
     down = outcome('d', status=fleet.UNREACHABLE, msg='cannot connect to 10.0.0.1:9486')
     down['failure'] = ''
     down['warnings'] = ['a read was retried']
-    result = fleet.host_result(down)
+    result = fleet_summary.host_result(down)
     assert result['unreachable'] and result['msg'] == 'cannot connect to 10.0.0.1:9486'
     assert result['warnings'] == ['a read was retried'] and not result.get('failed')
 

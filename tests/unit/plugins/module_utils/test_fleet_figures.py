@@ -11,7 +11,7 @@ import os
 import pytest
 
 from ansible_collections.xivo.confd.plugins.module_utils import (
-    confd_csv, fleet, import_plan, import_report, import_run)
+    confd_csv, fleet, fleet_summary, import_plan, import_report, import_run)
 from ansible_collections.xivo.confd.tests.unit.plugins.module_utils.scripted_confd import (
     ScriptedXivoServer)
 from ansible_collections.xivo.confd.plugins.module_utils.confd_client import (
@@ -88,11 +88,11 @@ def test_an_exception_in_one_servers_work_is_its_outcome_and_keeps_what_was_done
     assert done['summary']['not_tried'] == 1 and done['summary']['total'] == 3
     assert 'Secret-pw' not in done['msg'] and 'NotADirectoryError' in done['msg']
     assert '1 users were created or updated before it' in done['msg']
-    assert fleet.failure(done, None, True).startswith('a: stopped by an unexpected error')
+    assert fleet_summary.failure(done, None, True).startswith('a: stopped by an unexpected error')
     nothing = fleet.crashed('b', 's:2', KeyError('x'))
     assert not nothing['changed'] and nothing['summary']['total'] == 0
     assert nothing['msg'].endswith('nothing was imported')
-    result = fleet.host_result(dict(done, failure=fleet.failure(done, None, True)))
+    result = fleet_summary.host_result(dict(done, failure=fleet_summary.failure(done, None, True)))
     assert result['failed'] and result['changed']
 
 
@@ -117,11 +117,11 @@ def test_fleet_totals_are_the_sums_of_the_servers_in_every_outcome(name, mixed):
     if mixed:
         outcomes.append(outcome('z', created=2, failed=1, check_mode=check_mode)
                         if not check_mode else outcome('z', would_create=1, check_mode=True))
-    report = fleet.fleet_report('r1', outcomes, len(outcomes), check_mode, 's', 'f')
+    report = fleet_summary.fleet_report('r1', outcomes, len(outcomes), check_mode, 's', 'f')
     for key in fleet.STATUSES + ('total',):
         assert report['totals'][key] == sum(o['summary'][key] for o in outcomes), key
     assert report['totals']['left_out'] == sum(o['conversion']['invalid_count'] for o in outcomes)
-    table = fleet.fleet_markdown(report, '/r').splitlines()
+    table = fleet_summary.fleet_markdown(report, '/r').splitlines()
     header = next(line for line in table if line.startswith('| server |'))
     columns = [c.strip() for c in header.strip('|').split('|')]
     rows = [[c.strip() for c in line.strip('|').split('|')] for line in table
@@ -131,9 +131,9 @@ def test_fleet_totals_are_the_sums_of_the_servers_in_every_outcome(name, mixed):
     assert len(total) == len(columns) and len(rows) == len(outcomes)
     for index, column in enumerate(columns[3:-2], 3):
         assert int(total[index]) == sum(int(row[index]) for row in rows), column
-    stats = fleet.stats('r1', '/r', outcomes, len(outcomes), check_mode)
+    stats = fleet_summary.stats('r1', '/r', outcomes, len(outcomes), check_mode)
     assert stats['totals'] == report['totals']
-    line = fleet.fleet_line(outcomes, len(outcomes), check_mode)
+    line = fleet_summary.fleet_line(outcomes, len(outcomes), check_mode)
     if report['totals']['not_tried']:
         assert '%d rows not tried' % report['totals']['not_tried'] in line
 
@@ -141,11 +141,11 @@ def test_fleet_totals_are_the_sums_of_the_servers_in_every_outcome(name, mixed):
 def test_a_dry_run_never_says_imported():
     checked = outcome('c', check_mode=True, would_create=2)
     assert checked['status'] == fleet.CHECKED == 'checked'
-    assert not fleet.host_result(dict(checked, failure='')).get('failed')
-    assert fleet.fleet_line([checked], 1, True).startswith('fleet: 1 of 1 servers checked')
-    report = fleet.fleet_report('r1', [checked], 1, True, 's', 'f')
+    assert not fleet_summary.host_result(dict(checked, failure='')).get('failed')
+    assert fleet_summary.fleet_line([checked], 1, True).startswith('fleet: 1 of 1 servers checked')
+    report = fleet_summary.fleet_report('r1', [checked], 1, True, 's', 'f')
     assert 'imported' not in report['servers'][0]['status']
-    assert 'Servers: 1 of 1 expected (1 checked,' in fleet.fleet_markdown(report, '/r')
+    assert 'Servers: 1 of 1 expected (1 checked,' in fleet_summary.fleet_markdown(report, '/r')
 
 
 def test_the_diff_of_a_dry_run_says_would():
@@ -270,10 +270,10 @@ def test_a_server_with_rows_not_tried_fails_whatever_fail_on_error_says():
     partly = outcome('p', created=1, unchanged=1, not_tried=2)
     users = [{'status': 'not_tried', 'error': 'not tried: authentication refused: confd said 401'}]
     for fail_on_error in (True, False):
-        message = fleet.failure(partly, 'skip', fail_on_error, users=users)
+        message = fleet_summary.failure(partly, 'skip', fail_on_error, users=users)
         assert message == ('p: 2 of 4 rows not tried on 10.0.0.1:9486: not tried: authentication '
                            'refused: confd said 401')
-    result = fleet.host_result(dict(partly, failure=fleet.failure(partly, 'skip', True, users)))
+    result = fleet_summary.host_result(dict(partly, failure=fleet_summary.failure(partly, 'skip', True, users)))
     assert result['failed'] and result['changed']
 
 
