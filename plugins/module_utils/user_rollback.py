@@ -5,8 +5,9 @@
 in the order confd requires, never a user the run did not create nor one changed since.
 
 FOR INTERNAL COLLECTION USE ONLY: names here may change without notice.
-The requests and their order are the platform's (``Platform.removal_steps``); this module
-decides, step by step, what is kept because it is shared or existed before the run. On XiVO
+Whether a user is still what the run created is rollback_checks'. The requests and their order
+are the platform's (``Platform.removal_steps``); KeptParts decides, step by step, what is kept
+because it is shared or existed before the run. On XiVO
 16.15, per user: dissociate and delete the voicemail (kept when another user shares it, or it
 existed before the import); delete the incall (it frees its number) and the number; detach
 and delete the line's extension (kept when another line still has it, or it existed before);
@@ -22,12 +23,13 @@ from collections import defaultdict
 
 from ansible_collections.xivo.confd.plugins.module_utils import (
     import_plan, run_evidence, user_identity)
+from ansible_collections.xivo.confd.plugins.module_utils.rollback_checks import (
+    COMPARED, differences, evidence_problems, item_id, value_changes)
 from ansible_collections.xivo.confd.plugins.module_utils.confd_client import (
     ConfdError, describe_error_body)
 from ansible_collections.xivo.confd.plugins.module_utils.text import sanitize_message
 
 STATUSES = ('removed', 'absent', 'conflict', 'failed', 'would_remove')
-COMPARED = ('firstname', 'lastname', 'username', 'email')
 # The name of a run directory of the role (reports.new_run_id; older ids had no milliseconds).
 RUN_ID = re.compile(r'^\d{8}T\d{6}(\.\d+)?Z(-[0-9a-f]+)?$')
 
@@ -119,104 +121,6 @@ def targets_from_rows(header, rows, users, keys):
     return targets
 
 
-def _ident(item):
-    return item.get('id') if isinstance(item, dict) else None
-
-
-def differences(target, user, columns=COMPARED):
-    """How the server user differs from what the run created ([] when it is the same);
-    ``columns``: the identity columns the server's user item holds (its platform's)."""
-    found = []
-    for column in columns:
-        if column in target.created_with:
-            mine = user_identity.normalize(column, target.created_with[column])
-            theirs = user_identity.normalize(column, user.get(column))
-            if mine != theirs:
-                now, then = user.get(column) or '', target.created_with[column]
-                apart = user_identity.where_they_differ(now, then, 'it', 'the import')
-                found.append('%s is now %r (created as %r%s)'
-                             % (column, now, then, '; ' + apart if apart else ''))
-    if target.ids is None:
-        return found    # matched by its row: only its identity columns can be compared
-    ids = target.ids
-    if ids.get('user_id') is not None and user.get('id') is not None \
-            and user.get('id') != ids['user_id']:
-        found.append('its id is %s (the run created user %s)' % (user.get('id'), ids['user_id']))
-    lines = [_ident(line) for line in user.get('lines') or []]
-    line_id = ids.get('line_id')
-    if lines != ([line_id] if line_id else []) and (line_id or lines):
-        found.append('its lines are now %s (created with %s)' % (
-            lines or 'none', 'line %s' % line_id if line_id else 'no line'))
-    elif line_id:
-        line = user['lines'][0]
-        extens = ['%s@%s' % (e.get('exten'), e.get('context'))
-                  for e in (line.get('extensions') or [])]
-        if target.created_with.get('exten'):
-            wanted = '%s@%s' % (target.created_with['exten'], target.created_with.get('context'))
-            if extens and extens != [wanted]:
-                found.append('its extension is now %s (created as %s)'
-                             % (', '.join(extens), wanted))
-        extension_ids = [_ident(e) for e in line.get('extensions') or []]
-        if ids.get('extension_id') and extension_ids and extension_ids != [ids['extension_id']]:
-            found.append('its extension id is now %s (created with %s)' % (
-                ', '.join(str(e) for e in extension_ids), ids['extension_id']))
-        for kind, key in (('endpoint_sip', 'sip_id'), ('endpoint_sccp', 'sccp_id')):
-            endpoint = _ident(line.get(kind))
-            if (endpoint or ids.get(key)) and endpoint != ids.get(key):
-                found.append('its %s endpoint is now %s (created with %s)' % (
-                    kind.split('_')[1].upper(), endpoint or 'none', ids.get(key) or 'none'))
-    voicemail = _ident(user.get('voicemail'))
-    if voicemail != ids.get('voicemail_id') and (voicemail or ids.get('voicemail_id')):
-        found.append('its voicemail is now %s (created with %s)' % (
-            voicemail or 'none', ids.get('voicemail_id') or 'none'))
-    incall_extension = ids.get('incall_extension_id')
-    if incall_extension:
-        numbers = [_ident(e) for incall in user.get('incalls') or []
-                   for e in incall.get('extensions') or []]
-        if incall_extension not in numbers:
-            found.append('its incall number is no longer extension %s' % incall_extension)
-    return found
-
-
-def evidence_problems(target, report):
-    """Why a report entry cannot be what the run recorded for a user it created ([] when
-    it can): edited by hand after the run, or naming a user older than the run."""
-    if target.ids is None or report is None:
-        return []
-    problems = []
-    if report.get('evidence_version') and target.digest is None:
-        problems.append('its report entry has no digest: it was not written by the run')
-    elif target.digest is not None and target.digest != run_evidence.digest(
-            target.uuid, target.ids, target.created_with):
-        problems.append('its report entry was edited after the run (it does not match the '
-                        'digest the run recorded)')
-    if not target.ids.get('user_id') and report.get('evidence_version'):
-        problems.append('its report entry holds no id returned by confd at its creation')
-    if target.ids.get('user_uuid') and target.ids['user_uuid'] != target.uuid:
-        problems.append('its report entry names uuid %s but confd created %s'
-                        % (target.uuid, target.ids['user_uuid']))
-    before = report.get('user_id_before')
-    user_id = target.ids.get('user_id')
-    if isinstance(before, int) and isinstance(user_id, int) and user_id <= before:
-        problems.append('user id %s existed before the run (the highest user id was %s when '
-                        'the run started)' % (user_id, before))
-    return problems
-
-
-def value_changes(target, export_row, told=()):
-    """The imported values changed on the server since the run, by column name (``told``:
-    differences already said, not named twice)."""
-    if not target.digest or export_row is None:
-        return []
-    changed = run_evidence.changed_columns(target.created_with, export_row)
-    if target.values_from == 'file':
-        # Only the file's cells are known: the columns the server filled in cannot be compared.
-        changed = [column for column in changed if column in target.created_with]
-    changed = [column for column in changed
-               if not any(text.startswith(column + ' is now') for text in told)]
-    return ['changed since the run: %s' % ', '.join(changed)] if changed else []
-
-
 class Remover:
     """Removes targets one by one; every request goes through the one client.
 
@@ -237,10 +141,10 @@ class Remover:
         self.gone = set()           # users removed (or that would be, in check mode)
         # The voicemails this run created: a later row of the same run that got the same
         # number@context shares it (it is "reused" for that row, but not older than the run).
-        self.run_voicemails = set(
+        self.kept = KeptParts(self._get, self.gone, set(
             t.ids.get('voicemail_id') for t in targets
             if t.ids and t.ids.get('voicemail_id') and 'voicemail' not in t.reused
-            and not evidence_problems(t, report))
+            and not evidence_problems(t, report)))
 
     # -- requests -------------------------------------------------------------------------
 
@@ -319,20 +223,37 @@ class Remover:
                 numbers[step.parent].append(step.ident)
         skipped = set()                 # incalls that are not the one this import created
         for step in steps:
-            decide = getattr(self, '_keep_' + step.kind.replace('.', '_'), None)
-            if decide is not None and decide(target, step, numbers, skipped):
+            if self.kept.keeps(target, step, numbers, skipped):
                 continue
             if not self.check_mode:
                 self._delete(step)
             if step.removes:
                 target.removed.append(step.what)
 
-    # Each _keep_<kind> says whether a step is left out (recording what is kept and why).
+
+class KeptParts:
+    """What the removal of a user leaves on the server, step by step, and why (recorded in
+    the target's ``kept``): what another user or line still has, what existed before the
+    run. ``read(path)``: the server's item at ``path`` (None when it is gone); ``gone``: the
+    users removed so far; ``run_voicemails``: the voicemails the run created."""
+
+    def __init__(self, read, gone, run_voicemails):
+        self._read = read
+        self.gone = gone
+        self.run_voicemails = run_voicemails
+
+    def keeps(self, target, step, numbers, skipped):
+        """Whether ``step`` is left out. ``numbers``: each incall's numbers among the user's
+        steps; ``skipped``: the incalls that are not the one the run created."""
+        decide = getattr(self, '_keep_' + step.kind.replace('.', '_'), None)
+        return decide is not None and decide(target, step, numbers, skipped)
+
+    # Each _keep_<kind> says whether a step of that kind is left out.
 
     def _keep_voicemail(self, target, step, numbers, skipped):
         voicemail = step.ident
         others = [u.get('uuid') for u in
-                  (self._get('/voicemails/%s' % voicemail) or {}).get('users') or []
+                  (self._read('/voicemails/%s' % voicemail) or {}).get('users') or []
                   if u.get('uuid') != target.uuid and u.get('uuid') not in self.gone]
         ours = voicemail in self.run_voicemails or (
             target.ids is not None and voicemail == target.ids.get('voicemail_id')
@@ -368,8 +289,8 @@ class Remover:
         return False
 
     def _keep_extension(self, target, step, numbers, skipped):
-        on_extension = (self._get('/extensions/%s' % step.ident) or {}).get('lines') or []
-        other_lines = [other for other in on_extension if _ident(other) != step.parent]
+        on_extension = (self._read('/extensions/%s' % step.ident) or {}).get('lines') or []
+        other_lines = [other for other in on_extension if item_id(other) != step.parent]
         if other_lines or 'extension' in target.reused:
             target.kept.append('extension %s (%s)' % (
                 step.ident, 'on another line' if other_lines else 'it existed before the run'))
@@ -382,12 +303,12 @@ class Remover:
         if 'sip' in target.reused:
             target.kept.append('SIP endpoint %s (it existed before the run)' % step.ident)
             return True
-        endpoint = self._get('/endpoints/sip/%s' % step.ident)
+        endpoint = self._read('/endpoints/sip/%s' % step.ident)
         if endpoint is None:
             return True         # already gone
         if endpoint.get('line'):
             target.kept.append('SIP endpoint %s (it is on line %s now)' % (
-                step.ident, _ident(endpoint['line'])))
+                step.ident, item_id(endpoint['line'])))
             return True
         return False
 

@@ -9,7 +9,7 @@ import json
 import pytest
 
 from ansible_collections.xivo.confd.plugins.module_utils import (
-    import_run, run_evidence, user_rollback)
+    import_run, rollback_checks, run_evidence, user_rollback)
 from ansible_collections.xivo.confd.tests.unit.plugins.module_utils.scripted_confd import (
     ImportingServer)
 from ansible_collections.xivo.confd.plugins.module_utils.confd_client import (
@@ -98,7 +98,7 @@ def entry(**changes):
 def problems(report_entry, **report):
     report = dict(dict(evidence_version=1, user_id_before=10), **report)
     target, = user_rollback.targets_from_report(dict(report, users=[report_entry]))
-    return user_rollback.evidence_problems(target, report)
+    return rollback_checks.evidence_problems(target, report)
 
 
 def test_an_entry_edited_or_added_by_hand_is_not_what_the_run_recorded():
@@ -119,15 +119,15 @@ def test_an_entry_edited_or_added_by_hand_is_not_what_the_run_recorded():
     old = entry()
     del old['digest']
     target, = user_rollback.targets_from_report({'users': [old]})
-    assert user_rollback.evidence_problems(target, {'users': [old]}) == []
+    assert rollback_checks.evidence_problems(target, {'users': [old]}) == []
 
 
 def test_value_changes_name_the_columns_not_their_values():
     target, = user_rollback.targets_from_report({'users': [entry()]})
     now = dict(VALUES, mobile_phone_number='0611', ring_seconds='20', password='secret')
-    assert user_rollback.value_changes(target, now) == [
+    assert rollback_checks.value_changes(target, now) == [
         'changed since the run: mobile_phone_number, ring_seconds']
-    assert user_rollback.value_changes(target, dict(VALUES)) == []
+    assert rollback_checks.value_changes(target, dict(VALUES)) == []
 
 
 def test_values_known_only_from_the_file_compare_only_the_files_columns():
@@ -136,11 +136,11 @@ def test_values_known_only_from_the_file_compare_only_the_files_columns():
     report_entry['digest'] = run_evidence.digest('U12', IDS, sent)
     target, = user_rollback.targets_from_report({'users': [report_entry]})
     now = dict(sent, ring_seconds='30', language='fr_FR')
-    assert user_rollback.value_changes(target, now) == []
-    assert user_rollback.value_changes(target, dict(now, lastname='Jones')) == [
+    assert rollback_checks.value_changes(target, now) == []
+    assert rollback_checks.value_changes(target, dict(now, lastname='Jones')) == [
         'changed since the run: lastname']
     snapshot, = user_rollback.targets_from_report({'users': [dict(report_entry, values_from=None)]})
-    assert user_rollback.value_changes(snapshot, now) == [
+    assert rollback_checks.value_changes(snapshot, now) == [
         'changed since the run: language, ring_seconds']
 
 
@@ -164,7 +164,7 @@ def test_an_import_report_records_the_server_and_what_the_run_created(tmp_path):
     assert jean['digest'] == run_evidence.digest('new-1', jean['ids'], jean['created_with'])
     assert 'Secret-1001' not in report_path.read_text()
     target, = user_rollback.targets_from_report(report)
-    assert user_rollback.evidence_problems(target, report) == []
+    assert rollback_checks.evidence_problems(target, report) == []
 
 
 def test_when_the_server_cannot_be_read_back_the_report_says_its_values_are_the_files(tmp_path):

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from ansible_collections.xivo.confd.plugins.module_utils import user_rollback
+from ansible_collections.xivo.confd.plugins.module_utils import rollback_checks, user_rollback
 from ansible_collections.xivo.confd.plugins.module_utils.confd_client import ConfdError
 
 CREATED = {'row': 1, 'line': 2, 'key': 'exten@context=1001@default', 'name': 'Alice Smith',
@@ -52,7 +52,7 @@ def test_only_the_users_the_run_created_are_targets():
 ])
 def test_a_user_changed_since_the_import_is_told_apart(changes, found):
     target, = user_rollback.targets_from_report({'users': [CREATED]})
-    assert user_rollback.differences(target, server_user(**changes)) == found
+    assert rollback_checks.differences(target, server_user(**changes)) == found
 
 
 def test_one_run_is_chosen_the_fleets_latest_by_default(tmp_path):
@@ -87,6 +87,6 @@ def test_a_wazo_user_item_is_compared_on_the_identity_it_holds():
     from ansible_collections.xivo.confd.plugins.module_utils.platform import platform_named
     target = user_rollback.Target('U', created_with={'firstname': 'Zoé', 'username': 'zmartin'})
     item = {'uuid': 'U', 'firstname': 'Zoé', 'username': None}
-    assert user_rollback.differences(target, item, platform_named('wazo').item_identity) == []
-    assert user_rollback.differences(target, item, platform_named('xivo').item_identity) == [
+    assert rollback_checks.differences(target, item, platform_named('wazo').item_identity) == []
+    assert rollback_checks.differences(target, item, platform_named('xivo').item_identity) == [
         "username is now '' (created as 'zmartin')"]
