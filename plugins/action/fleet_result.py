@@ -17,9 +17,8 @@ from ansible_collections.xivo.confd.plugins.module_utils.file_output import read
 
 class ActionModule(ActionBase):
 
-    TRANSFERS_FILES = False
+    # Runs in the controller; ActionBase's defaults say the rest (check mode, no async, no files).
     _requires_connection = False
-    _supports_check_mode = True
 
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)

@@ -33,10 +33,8 @@ ARGUMENT_SPEC = dict(
 
 class ActionModule(ActionBase):
 
-    TRANSFERS_FILES = False
+    # Runs in the controller; ActionBase's defaults say the rest (check mode, no async, no files).
     _requires_connection = False
-    _supports_check_mode = True
-    _supports_async = False
 
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from ansible_collections.xivo.confd.plugins.module_utils import confd_rules
+from ansible_collections.xivo.confd.plugins.module_utils import confd_columns, confd_rules
 from ansible_collections.xivo.confd.plugins.module_utils.confd_rules import (
     ERROR, NULL, WARNING, Problem)
 from ansible_collections.xivo.confd.plugins.module_utils.platform import (
@@ -58,23 +58,17 @@ EXPORT_COLUMNS = (
     'incall_context', 'call_permissions', 'username',
 )
 
-BOOLEAN_COLUMNS = frozenset((
-    'enabled', 'supervision_enabled', 'call_transfer_enabled', 'dtmf_hangup_enabled',
-    'online_call_record_enabled', 'voicemail_attach_audio', 'voicemail_delete_messages',
-    'voicemail_ask_password',
-) + CALL_RECORD_COLUMNS)
-
-INTEGER_COLUMNS = frozenset((
-    'ring_seconds', 'simultaneous_calls', 'incall_ring_seconds', 'subscription_type',
-))
-
-SECRET_COLUMNS = frozenset((
-    'password', 'sip_secret', 'voicemail_password', 'call_permission_password',
-))
-
 # 16.x columns Wazo 26.08 reads no more: it ignores them silently, even with invalid values.
 IGNORED_COLUMNS = ('entity_id', 'cti_profile_name', 'cti_profile_enabled', 'call_record_enabled')
-# Why each one is dropped, for the warning that says so.
+# The types of the columns: 16.x's but those Wazo ignores, with call_record_enabled split in
+# four and subscription_type new in Wazo; the same secrets.
+BOOLEAN_COLUMNS = confd_columns.BOOLEAN_COLUMNS.difference(IGNORED_COLUMNS).union(
+    CALL_RECORD_COLUMNS)
+INTEGER_COLUMNS = confd_columns.INTEGER_COLUMNS.difference(IGNORED_COLUMNS).union(
+    ('subscription_type',))
+SECRET_COLUMNS = confd_columns.SECRET_COLUMNS
+
+# Why each ignored column is dropped, for the warning that says so.
 _DROPPED_BECAUSE = {
     'entity_id': 'Wazo has no entities: the users go to the tenant of the import',
     'cti_profile_name': 'Wazo has no CTI profiles (its clients authenticate through wazo-auth)',
