@@ -12,6 +12,7 @@ Pure of Ansible: the client, the clock and the stop condition are injected.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 
@@ -116,7 +117,7 @@ class ImportRun:
         out = dict(src=self.src, run_id=self.run_id)
         started = self.clock()
         refused = output_is_input(self.options, (self.src, self.legacy_src))
-        header, rows, error = self._read_source()
+        header, rows, error = read_source(self.src, self.source, copy_rows=bool(self.conversion))
         error = error or refused
         bad_file = error is not None
         invalid = self._number_as_legacy(rows) if error is None else []
@@ -127,70 +128,30 @@ class ImportRun:
             outcomes, users, importer, error = self._locked_import(header, rows, out, invalid)
         if error is not None:
             out['error'] = error
-            outcomes = import_plan.plan(header, rows, [], keys=self.options['keys'])
-            for outcome in outcomes:
-                outcome.not_tried('not tried: ' + error)
+            outcomes = not_tried(header, rows, self.options['keys'], error)
         self.outcomes = every_row(outcomes, invalid)
         return self.report.result(out, header, self.outcomes, users, importer, error, bad_file,
                                   refused, started_at)
 
-    def _read_source(self):
-        """(header, rows, why the file cannot be read or None)."""
-        try:
-            header, rows = self.source if self.source is not None else confd_csv.read(self.src)
-        except confd_csv.CsvFileError as exc:
-            return [], [], str(exc)
-        if self.source is not None and self.conversion:
-            # Rows shared by several servers: each run numbers its own copies.
-            rows = [row.copy() for row in rows]
-        return header, rows, None
-
     def _locked_import(self, header, rows, out, invalid):
-        """The import under both locks: (outcomes, users, importer, error or None). A server
-        that cannot be read leaves every row not tried (not failed: there is nothing in it to
-        fix), and the report says so rather than leaving the previous run's report in
-        place."""
-        options = self.options
-        lock = ServerLock(self.client.host, self.client.port, tenant=self.client.tenant_option,
-                          lock_dir=options['lock_dir'],
-                          timeout=options['lock_timeout'],
-                          owner='%s, %s' % (self.host, os.path.basename(self.src)))
+        """The import under both locks: (outcomes, users, importer, error or None)."""
+        started = self.clock()
         try:
-            started = self.clock()
-            with lock:
-                with remote_lock.held(
-                        self.client, 'import', self.run_id, options['server_lock'],
-                        self.check_mode, self.warnings, break_lock=options['break_lock'],
-                        timeout=max(0.0, options['lock_timeout'] - (self.clock() - started)),
-                        should_stop=self.should_stop, pending_dir=lock.lock_dir):
-                    self.timed('lock_wait', started)
-                    return self._import(header, rows, out, invalid) + (None,)
-        except (ServerBusy, UnsafeLockDirectory) as exc:
-            error = str(exc)
-        except (import_executor.Interrupted, ConfdInterrupted) as exc:
-            out['interrupted'] = self.should_stop() or str(exc)
-            error = 'interrupted before any user was sent: %s' % out['interrupted']
-        except ConfdError as exc:
-            error = self._scrub(str(exc))
-            if isinstance(exc, ConfdUnreachable):
-                out['unreachable'] = True
-            if isinstance(exc, ConfdAuthRefused):
-                out['auth_refused'] = True
-                error = 'authentication refused: ' + error
-        return [], [], None, error
+            with both_locks(self.client, self.options, self.run_id, self.check_mode,
+                            self.warnings, self.should_stop, clock=self.clock,
+                            owner='%s, %s' % (self.host, os.path.basename(self.src))):
+                self.timed('lock_wait', started)
+                return self._import(header, rows, out, invalid) + (None,)
+        except NOTHING_SENT as exc:
+            return [], [], None, nothing_sent(exc, out, self.should_stop, self._scrub)
 
     def _number_as_legacy(self, rows):
         """The rows of a converted legacy file numbered as its lines; returns the rows the
-        conversion refused (``invalid``). A conversion record that does not fit the file is
-        not used (a warning says so)."""
-        if not self.conversion:
-            return []
-        invalid, problem = legacy_numbering(self.conversion, rows)
-        if problem:
-            self.warnings.append('the conversion record of %s %s: its rows are numbered as '
-                                 'lines of %s, and the rows the conversion refused are not '
-                                 'listed' % (self.legacy_src, problem, self.src))
-            self.conversion, self.shown_src = None, self.src
+        conversion refused (``invalid``). A record that does not fit the file is not used."""
+        invalid = legacy_numbering(self.conversion, rows, self.src, self.warnings) \
+            if self.conversion else []
+        if invalid is None:
+            self.conversion, self.shown_src, invalid = None, self.src, []
         return invalid
 
     def _scrub(self, text):
@@ -219,13 +180,8 @@ class ImportRun:
             out['backup_file'] = options['backup_dest']
             self.write_file(out['backup_file'], confd_csv.users_body(headers, users))
         started = self.clock()
-        outcomes = import_plan.plan(
-            header, rows, users, keys=options['keys'], update=options['update'],
-            update_password=options['update_password'],
-            update_identity=options['update_identity'], name_fallback=options['name_identity'],
-            share_voicemails=options['share_voicemails'], platform=self.client.platform,
-            accounts=import_reads.accounts(self.client, self.warnings, self._scrub))
-        self.outcomes = outcomes
+        outcomes = self.outcomes = plan_rows(self.client, header, rows, users, options,
+                                             self.warnings, self._scrub)
         self.timed('plan', started)
         apply_fixed(list(outcomes) + list(invalid), users, options['fixed_rows'])
         self._stop_here()
@@ -242,16 +198,13 @@ class ImportRun:
         sent = [o for o in outcomes if o.status in PLANNED]
         self._stop_here()
         if reporting and sent:
-            # Only a run that sends rows can create users for a rollback to recognise: a
-            # re-run with nothing to do spares the server these two requests.
+            # Only rows sent create users a rollback must recognise: a re-run with nothing to
+            # do spares the server these two requests.
             started = self.clock()
             self.evidence = import_reads.evidence(self.client)
             self.timed('read_server', started)
-        importer = import_executor.Importer(
-            self.client, header, keys=options['keys'], batch_size=options['batch_size'],
-            batch_seconds=options['batch_seconds'], secrets=self.secrets,
-            should_stop=self.should_stop, progress=progress_of(sent, self.progress),
-            platform=self.client.platform)
+        importer = importer_for(self.client, header, options, self.secrets, self.should_stop,
+                                progress_of(sent, self.progress))
         started = self.clock()
         importer.run(outcomes)
         self.timed('import', started)
@@ -265,6 +218,88 @@ class ImportRun:
             if warning:
                 self.warnings.append(warning)
         return outcomes, users, importer
+
+
+def read_source(src, source=None, copy_rows=False):
+    """(header, rows, why the file cannot be read or None): ``source`` when given, (header,
+    rows) shared by several servers (copied with ``copy_rows``: each run numbers its own),
+    else the confd file ``src``."""
+    try:
+        header, rows = source if source is not None else confd_csv.read(src)
+    except confd_csv.CsvFileError as exc:
+        return [], [], str(exc)
+    if source is not None and copy_rows:
+        rows = [row.copy() for row in rows]
+    return header, rows, None
+
+
+@contextlib.contextmanager
+def both_locks(client, options, run_id, check_mode, warnings, should_stop, owner='',
+               clock=time.monotonic):
+    """An import's two locks on its server: this controller's (ServerLock), then the one kept
+    on the server (remote_lock.held, none in check mode), which waits what the first left of
+    ``lock_timeout``. Raises one of NOTHING_SENT when they cannot be had."""
+    lock = ServerLock(client.host, client.port, tenant=client.tenant_option,
+                      lock_dir=options['lock_dir'], timeout=options['lock_timeout'], owner=owner)
+    started = clock()
+    with lock:
+        with remote_lock.held(
+                client, 'import', run_id, options['server_lock'], check_mode, warnings,
+                break_lock=options['break_lock'],
+                timeout=max(0.0, options['lock_timeout'] - (clock() - started)),
+                should_stop=should_stop, pending_dir=lock.lock_dir):
+            yield
+
+
+# What stops a run before any row is sent: a lock not had, an interruption, a server that
+# cannot be reached or read, refused credentials.
+NOTHING_SENT = (ServerBusy, UnsafeLockDirectory, import_executor.Interrupted, ConfdError)
+
+
+def nothing_sent(exc, out, should_stop, scrub):
+    """The error of a run that ``exc`` (one of NOTHING_SENT) stopped before any row was sent,
+    also marked in ``out`` (interrupted, unreachable, auth_refused). Its rows are then all not
+    tried (not failed: there is nothing in them to fix), and the report says so rather than
+    leaving the previous run's report in place."""
+    if isinstance(exc, (ServerBusy, UnsafeLockDirectory)):
+        return str(exc)
+    if isinstance(exc, (import_executor.Interrupted, ConfdInterrupted)):
+        out['interrupted'] = should_stop() or str(exc)
+        return 'interrupted before any user was sent: %s' % out['interrupted']
+    error = scrub(str(exc))
+    if isinstance(exc, ConfdUnreachable):
+        out['unreachable'] = True
+    if isinstance(exc, ConfdAuthRefused):
+        out['auth_refused'] = True
+        error = 'authentication refused: ' + error
+    return error
+
+
+def importer_for(client, header, options, secrets, should_stop, progress):
+    """The executor of a run's planned rows, paced as its options say."""
+    return import_executor.Importer(
+        client, header, keys=options['keys'], batch_size=options['batch_size'],
+        batch_seconds=options['batch_seconds'], secrets=secrets, should_stop=should_stop,
+        progress=progress, platform=client.platform)
+
+
+def not_tried(header, rows, keys, error):
+    """Every row's outcome when none was tried, for ``error``."""
+    outcomes = import_plan.plan(header, rows, [], keys=keys)
+    for outcome in outcomes:
+        outcome.not_tried('not tried: ' + error)
+    return outcomes
+
+
+def plan_rows(client, header, rows, users, options, warnings, scrub):
+    """The plan of the rows against the server's ``users`` (import_plan.plan), with the
+    options of the run and, on a platform whose logins are global, its accounts."""
+    return import_plan.plan(
+        header, rows, users, keys=options['keys'], update=options['update'],
+        update_password=options['update_password'],
+        update_identity=options['update_identity'], name_fallback=options['name_identity'],
+        share_voicemails=options['share_voicemails'], platform=client.platform,
+        accounts=import_reads.accounts(client, warnings, scrub))
 
 
 def output_is_input(options, inputs):
@@ -281,18 +316,22 @@ def output_is_input(options, inputs):
     return None
 
 
-def legacy_numbering(conversion, rows):
-    """Give the rows of a converted legacy file their legacy line (``conversion``: its
-    record), and return (the rows the conversion refused as ``invalid`` outcomes, with their
-    legacy line, column and reason; None), so that every row of the legacy file has one
-    outcome; or ([], what does not fit) when the record does not fit the rows."""
+def legacy_numbering(conversion, rows, src, warnings):
+    """Give the rows of ``src``, a converted legacy file, their legacy line (``conversion``:
+    its record), and return the rows the conversion refused as ``invalid`` outcomes, with
+    their legacy line, column and reason, so that every row of the legacy file has one
+    outcome; or None when the record does not fit the rows (added to ``warnings``)."""
     lines = source_rows.expand_ranges(conversion.get('row_lines'))
     if len(lines) != len(rows):
-        return [], 'names %d rows but the file holds %d' % (len(lines), len(rows))
+        warnings.append('the conversion record of %s names %d rows but the file holds %d: its '
+                        'rows are numbered as lines of %s, and the rows the conversion refused '
+                        'are not listed' % (conversion.get('src') or None, len(lines), len(rows),
+                                            src))
+        return None
     for row, line in zip(rows, lines):
         row.line = line
     return [RowOutcome.invalid(line, column, reason) for line, (column, reason)
-            in source_rows.invalid_reasons(conversion).items()], None
+            in source_rows.invalid_reasons(conversion).items()]
 
 
 def progress_of(sent, progress):
