@@ -256,20 +256,9 @@ class Importer:
             else:
                 # No update by import: the platform's requests, user by user.
                 self._update_each([o for o in outcomes if o.status == Status.UPDATE])
-        except (Interrupted, user_update.Interrupted, ConfdInterrupted) as exc:
-            self.interrupted = self.should_stop() or str(exc)
-            _left(outcomes, 'not_tried', 'not tried: %s; re-run to finish (a re-run never '
-                  'imports a user twice)' % self.interrupted)
-        except ConfdAuthRefused as exc:
-            # confd checks the credentials before it reads a request.
-            _left(outcomes, 'not_tried', 'not tried: authentication refused: %s'
-                  % self._scrub(str(exc)))
-        except ConfdUnreachable as exc:
-            # The server stopped answering (or its deadline passed).
-            self.unreachable = self._scrub(str(exc))
-            _left(outcomes, 'not_tried', 'not tried: %s' % self.unreachable)
-        except ConfdError as exc:
-            _left(outcomes, 'fail', 'not imported: %s' % self._scrub(str(exc)))
+        except SENDING_STOPPED as exc:
+            self.interrupted, self.unreachable = left_unsent(exc, outcomes, self.should_stop,
+                                                             self._scrub)
         if self.unreachable is None:
             self.unreachable = self.settler.unreachable
         return outcomes
@@ -397,6 +386,32 @@ def record_errors(pending, errors, scrub):
                     [str(error.get('message', 'rejected by confd'))]), outcome))
                 reported += 1
     return reported
+
+
+# What stops the sending before the last row: an interruption, or the server's problem.
+SENDING_STOPPED = (Interrupted, user_update.Interrupted, ConfdError)
+
+
+def left_unsent(exc, outcomes, should_stop, scrub):
+    """Mark the rows still planned when ``exc`` (one of SENDING_STOPPED) stopped the sending:
+    not tried (nothing in them to fix) when interrupted, the credentials refused or the
+    server gone, failed otherwise. Returns (why interrupted, why unreachable), each or None."""
+    if isinstance(exc, (Interrupted, user_update.Interrupted, ConfdInterrupted)):
+        interrupted = should_stop() or str(exc)
+        _left(outcomes, 'not_tried', 'not tried: %s; re-run to finish (a re-run never '
+              'imports a user twice)' % interrupted)
+        return interrupted, None
+    if isinstance(exc, ConfdAuthRefused):
+        # confd checks the credentials before it reads a request.
+        _left(outcomes, 'not_tried', 'not tried: authentication refused: %s' % scrub(str(exc)))
+    elif isinstance(exc, ConfdUnreachable):
+        # The server stopped answering (or its deadline passed).
+        unreachable = scrub(str(exc))
+        _left(outcomes, 'not_tried', 'not tried: %s' % unreachable)
+        return None, unreachable
+    else:
+        _left(outcomes, 'fail', 'not imported: %s' % scrub(str(exc)))
+    return None, None
 
 
 def _left(outcomes, mark, reason):
