@@ -145,6 +145,14 @@ def server_label(host, port=None):
     return ':'.join(str(part) for part in (host or '?', port) if part)
 
 
+def reached_label(client, label=None):
+    """How messages and reports name the server of ``client`` (a ConfdClient), the import's
+    and the rollback's alike: 'host:port' as it was reached (platform auto finds the port:
+    ConfdClient.reached); before that, ``label`` (server_label), else the client's host and
+    port."""
+    return client.reached or label or '%s:%s' % (client.host, client.port)
+
+
 def duplicate_message(host, identity, others):
     return ('%s is the same server (%s) as %s: nothing was imported into any of them. Give each '
             'server (each tenant of a Wazo server) one inventory host (two imports into one '

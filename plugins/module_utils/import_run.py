@@ -17,7 +17,7 @@ import os
 import time
 
 from ansible_collections.xivo.confd.plugins.module_utils import (
-    confd_csv, import_executor, import_plan, import_reads, remote_lock, reports, row_checks,
+    confd_csv, fleet, import_executor, import_plan, import_reads, remote_lock, reports, row_checks,
     source_rows)
 from ansible_collections.xivo.confd.plugins.module_utils.confd_client import (
     ConfdAuthRefused, ConfdError, ConfdInterrupted, ConfdUnreachable)
@@ -101,7 +101,7 @@ class ImportRun:
     @property
     def server(self):
         """'host:port' of the server, the port the one found when the platform chose it."""
-        return self.client.reached or '%s:%s' % (self.client.host, self.client.port)
+        return fleet.reached_label(self.client)
 
     @property
     def fix(self):

@@ -27,6 +27,7 @@ import uuid
 from ansible_collections.xivo.confd.plugins.module_utils.confd_client import (
     ConfdAuthRefused, ConfdCredentialsRefused, ConfdError, ConfdInterrupted, ConfdUncertain,
     ConfdUnreachable, describe_error_body)
+from ansible_collections.xivo.confd.plugins.module_utils.fleet import reached_label
 from ansible_collections.xivo.confd.plugins.module_utils.lock_holder import (
     busy_message, describe_holder, holder_text, user_name)
 from ansible_collections.xivo.confd.plugins.module_utils.lock_memory import LeftLocks
@@ -60,10 +61,14 @@ class LockObjects:
     read, made and deleted through the one client. A failed request is an error that names
     the ACLs and the way out; ``uncertain`` is set when a creation's answer was lost."""
 
-    def __init__(self, client, server):
+    def __init__(self, client):
         self.client = client
-        self.server = server        # 'host:port', for messages
         self.uncertain = False
+
+    @property
+    def server(self):
+        """The server, for messages: named as the run names it (its port as reached)."""
+        return reached_label(self.client)
 
     def wrap(self, exc, doing):
         """The error to raise for a failed lock request: a refusal names the ACLs and the way
@@ -154,12 +159,17 @@ class RemoteLock:
         self.controller = controller or socket.gethostname()
         self.pid = pid or os.getpid()
         self.user = user or user_name()
-        self.server = '%s:%s' % (client.host, client.port)
-        self.objects = LockObjects(client, self.server)
-        self.left = LeftLocks(pending_dir, self.server)
+        self.objects = LockObjects(client)
+        # Remembered under the server's address and port as given before any request (the
+        # name its memory file has had since it exists).
+        self.left = LeftLocks(pending_dir, '%s:%s' % (client.host, client.port))
         self.description = None
         self.lock_id = None
         self.warnings = []
+
+    @property
+    def server(self):
+        return self.objects.server
 
     # -- acquire / release ---------------------------------------------------------------------
 
@@ -277,8 +287,11 @@ def held(client, what, run_id, mode='required', check_mode=False, warnings=None,
         yield None
         return
     if mode == 'local':
-        warnings.append(lock_mode_warning('%s:%s' % (client.host, client.port)))
-        yield None
+        try:
+            yield None
+        finally:
+            # Named once the run has reached the server: platform auto finds its port.
+            warnings.append(lock_mode_warning(reached_label(client)))
         return
     lock = RemoteLock(client, what=what, run_id=run_id, **options)
     try:

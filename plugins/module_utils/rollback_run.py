@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 
 from ansible_collections.xivo.confd.plugins.module_utils import (
-    confd_csv, file_output, import_plan, remote_lock, reports, user_rollback)
+    confd_csv, file_output, fleet, import_plan, remote_lock, reports, user_rollback)
 from ansible_collections.xivo.confd.plugins.module_utils.confd_client import ConfdError
 from ansible_collections.xivo.confd.plugins.module_utils.server_lock import ServerLock
 from ansible_collections.xivo.confd.plugins.module_utils.text import sanitize_message
@@ -33,19 +33,25 @@ DEFAULTS = dict(
 class RollbackRun:
     """Undo, on the server of ``client``, what one import run created (``from_report`` or
     ``from_report_dir`` with ``run_id``), or the users the rows of ``src`` name. ``host``: the
-    inventory name reports carry; ``server``: how reports name the server; ``should_stop()``
-    returns a reason to stop before the next user, or None."""
+    inventory name reports carry; ``server``: how reports name the server until it is reached
+    (fleet.server_label); ``should_stop()`` returns a reason to stop before the next user, or
+    None."""
 
     def __init__(self, client, options, host, server, check_mode=False, diff=False,
                  should_stop=None):
         self.client = client
         self.options = dict(DEFAULTS, **options)
         self.host = host
-        self.server = server
+        self.label = server
         self.check_mode = check_mode
         self.diff = diff
         self.should_stop = should_stop
         self.warnings = []          # the lock's, then the report's
+
+    @property
+    def server(self):
+        """'host:port' of the server as reached, named as the import names it."""
+        return fleet.reached_label(self.client, self.label)
 
     def run(self):
         """The module's result (a dict), without its warnings: they are in ``warnings``, also

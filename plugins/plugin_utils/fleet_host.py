@@ -144,7 +144,7 @@ class ServerWork:
             progress['run'] = run
             result = run.run()
             # With the platform's default port, the label names the port the server was found on.
-            plan.server = client.reached or plan.server
+            plan.server = fleet.reached_label(client, plan.server)
         finally:
             try:
                 client.close()

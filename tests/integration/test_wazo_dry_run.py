@@ -354,3 +354,39 @@ def test_a_call_permission_named_twice_is_one_on_wazo(wazo, tmp_path):
     # The same file again: the user is there as the file says, nothing to do.
     again = run(server, tmp_path, text, name='again')
     assert [u['status'] for u in again['users']] == ['unchanged'], again['users']
+
+
+def test_the_rollback_names_the_server_it_reached_as_the_import_does(tmp_path):
+    """platform auto with no port: a Wazo with its services on their own ports (before 20.07)
+    is found on 9486. The import's report and the rollback's name the server as reached,
+    address:9486, and so does the lock's warning (the rollback's report named the address
+    alone, as configured)."""
+    server = WazoServer(address='127.0.93.48', layout='ports', seed={
+        'tenants': [{'uuid': TENANT_A, 'name': 'tenanta', 'contexts': DEFAULT_CONTEXTS}],
+        'auth_users': [{'username': ADMIN, 'password': ADMIN_PASSWORD, 'tenant': 'master',
+                        'acls': ['confd.#', 'auth.#']}]})
+    server.start()
+    try:
+        src = tmp_path / 'users.csv'
+        src.write_text('firstname,lastname\nRita,Reached\n', encoding='utf-8')
+
+        def task(name, module, **extra):
+            args = dict(host=server.address, platform='auto', tenant=TENANT_A, username=ADMIN,
+                        password='{{ admin_password }}', ca_path=server.ca_path, **extra)
+            return {'name': name, 'xivo.confd.%s' % module: args, 'ignore_errors': True}
+
+        run_ = run_playbook(tmp_path, [
+            task('import', 'user_import', src=str(src), report_dest=str(tmp_path / 'import.json')),
+            task('rollback', 'user_remove', from_report=str(tmp_path / 'import.json'),
+                 report_dest=str(tmp_path / 'rollback.json'), server_lock='local')],
+            hosts={'localhost': {'admin_password': ADMIN_PASSWORD}})
+        imported, undone = run_.result('import'), run_.result('rollback')
+        assert [u['status'] for u in imported['users']] == ['created'], imported
+        assert undone['summary']['removed'] == 1 and not undone.get('failed'), undone
+    finally:
+        server.stop()
+    reached = '%s:9486' % server.address
+    assert server.port == 9486
+    assert json.loads((tmp_path / 'import.json').read_text())['server'] == reached
+    assert json.loads((tmp_path / 'rollback.json').read_text())['server'] == reached
+    assert any(reached in warning for warning in undone['warnings']), undone['warnings']

@@ -27,6 +27,7 @@ class CallPermissions:
         self.items = {}
         self.next_id = 1
         self.host, self.port = '127.0.0.9', 9486
+        self.reached = None     # ConfdClient.reached: None until the platform is known
         self.refuse = set()
         self.lose_answer = False
         self.requests = []
@@ -333,3 +334,22 @@ def test_wrong_credentials_are_not_blamed_on_the_lock_acls():
         a_lock(server).acquire()
     assert 'ACL' not in str(refused.value) and 'lock' not in str(refused.value)
     assert not server.items
+
+
+def test_messages_name_the_server_as_reached_its_memory_the_address_given(tmp_path):
+    # platform auto found Wazo on 443 (its port given before the probe was XiVO's 9486): the
+    # lock's messages name 443, as the run's report does; the memory of a lock left keeps the
+    # name its file has always had.
+    server = CallPermissions()
+    server.reached = '127.0.0.9:443'
+    with a_lock(server, run_id='first'):
+        with pytest.raises(ServerLockBusy) as busy:
+            a_lock(server).acquire()
+    assert 'another import into 127.0.0.9:443 holds its lock' in str(busy.value)
+    server.lose_answer = True
+    server.list = lambda *args, **kw: (0, [])
+    with pytest.raises(ServerLockError) as lost:
+        a_lock(server, pending_dir=str(tmp_path)).acquire()
+    assert 'on 127.0.0.9:443' in str(lost.value)
+    assert [p.name for p in tmp_path.glob('*.server-lock-left')] == [
+        '127.0.0.9_9486.server-lock-left']

@@ -14,6 +14,7 @@ class NoServer:
     """A client that must not be asked anything: the run created nothing on this host."""
 
     host, port, secrets = '127.0.0.1', 9486, set()
+    reached = None      # what the client knows of where it is, without asking
 
     def __getattr__(self, name):
         raise AssertionError('the server was asked %s' % name)
