@@ -17,15 +17,14 @@ import time
 from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
 
-from ansible_collections.xivo.confd.plugins.module_utils import (
-    file_output, fleet, fleet_summary, output_directory, reports, role_options)
+from ansible_collections.xivo.confd.plugins.module_utils import fleet, fleet_summary, reports
 from ansible_collections.xivo.confd.plugins.module_utils.confd_client import CONNECTION_ARGSPEC
 from ansible_collections.xivo.confd.plugins.plugin_utils.confd_action import (
     StopWatch, exit_if_orphaned, waiting_line)
 from ansible_collections.xivo.confd.plugins.plugin_utils.fleet_files import (
-    OnceEach, RunFiles, os_error, private_file)
+    OnceEach, RunFiles, private_file, write_fleet_reports)
 from ansible_collections.xivo.confd.plugins.plugin_utils.fleet_host import ServerWork, progress_seconds
-from ansible_collections.xivo.confd.plugins.plugin_utils.fleet_plan import FleetPlanner
+from ansible_collections.xivo.confd.plugins.plugin_utils.fleet_plan import FleetPlanner, batch_settings
 from ansible_collections.xivo.confd.plugins.plugin_utils.role_variables import play_key
 
 display = Display()
@@ -52,11 +51,10 @@ class ActionModule(ActionBase):
         expected = list(task_vars.get('ansible_play_hosts_all') or batch)
         check_mode = bool(self._task.check_mode)
         playbook_dir = task_vars.get('playbook_dir', '.')
-        self._play_key = play_key(task_vars)
         planner = FleetPlanner(self._task.args, check_mode, self._templar)
         self._inputs = planner.inputs   # every host's source files: no output may be one of them
-        first_plan, plans, first, run_id, run_dir = self._batch_settings(
-            planner.plans(batch, task_vars), playbook_dir)
+        first_plan, plans, first, (run_id, run_dir), self._work_base = batch_settings(
+            planner.plans(batch, task_vars), playbook_dir, play_key(task_vars))
         result.update(run_id=run_id, run_dir=run_dir, changed=False)
         # Under strategy free every host runs this task: the first one does the batch's work,
         # the others wait for it and find the outcomes.
@@ -76,28 +74,12 @@ class ActionModule(ActionBase):
         lines = fleet_summary.summary_lines(outcomes, everything, len(expected), check_mode)
         report_dir = first.get('report_dir') or fleet.default_dir(playbook_dir, 'report_dir')
         if not check_mode:
-            # The batch's report directory; if it cannot be written, the one where a server of
-            # the run wrote its own report (a run that sent anything has its fleet report).
-            # Each server's result is given by its own fleet_result anyway.
-            candidates = [report_dir] + sorted(set(
-                _report_dir_of(o) for o in everything if o['files'].get('report')))
-            for number, directory in enumerate(candidates):
-                if number and directory == report_dir:
-                    continue
-                base = (first.get('bases') or {}).get('report_dir') \
-                    if directory == report_dir else None
-                try:
-                    self._fleet_reports(directory, run_id, everything, len(expected), started,
-                                        base or directory)
-                except (OSError, ValueError) as exc:
-                    lines.append('the fleet report could not be written in %s: %s'
-                                 % (directory, exc))
-                    result.setdefault('warnings', []).append(lines[-1])
-                    continue
-                if directory != report_dir:
-                    lines.append('the fleet report was written in %s' % directory)
-                    report_dir = directory
-                break
+            report_dir, said, warnings = write_fleet_reports(
+                report_dir, (first.get('bases') or {}).get('report_dir'), run_id, everything,
+                len(expected), started)
+            lines.extend(said)
+            if warnings:
+                result['warnings'] = warnings
         # Changes are reported by each host's fleet_result, not by the host that ran this.
         # At default verbosity the lines alone (a JSON dump of the result would bury them:
         # about 15 lines per server); with -v the callback shows the whole result.
@@ -111,60 +93,6 @@ class ActionModule(ActionBase):
                                                            len(expected), check_mode)})
         exit_if_orphaned(parent)
         return result
-
-    # -- the batch's run directory -----------------------------------------------------------
-
-    def _batch_settings(self, plans, playbook_dir):
-        """The batch's settings (its work and report directories, its concurrency) from the
-        first host whose variables could be read and whose work directory can be used: a
-        wrong directory, or wrong variables, in the first host of the batch fail that host
-        alone. Returns (first plan, all the plans, settings, run id, run directory)."""
-        taken = []
-        settings, found = {}, None
-        for plan in plans:
-            taken.append(plan)
-            if not plan.options or 'work_dir' in plan.unusable:
-                continue            # its variables or its directories cannot be used: it says why
-            work_dir = plan.options.get('work_dir') or fleet.default_dir(playbook_dir, 'work_dir')
-            base = (plan.options.get('bases') or {}).get('work_dir') or os.path.abspath(
-                playbook_dir)
-            try:
-                found = self._run_dir(work_dir, base)
-            except OSError as exc:
-                plan.fail('its work directory %s cannot be used (%s): nothing was sent to %s'
-                          % (work_dir, os_error(exc, work_dir), plan.server))
-                continue
-            settings = plan.options
-            break
-        if found is None:
-            # No host can say where: every one of them fails with its reason, recorded in the
-            # default work directory.
-            found = self._run_dir(fleet.default_dir(playbook_dir, 'work_dir'),
-                                  os.path.abspath(playbook_dir))
-            settings = role_options.check({}, role_options.MAIN)[0]
-        return (taken[0], itertools.chain(taken[1:], plans), settings) + found
-
-    def _run_dir(self, work_dir, base):
-        """(run id, run directory) in ``work_dir``, made without following a link below its
-        configured part ``base`` (output_directory.open_directory)."""
-        self._work_base = base
-        run_id = self._run_id(work_dir)
-        run_dir = os.path.join(work_dir, 'runs', run_id)
-        output_directory.open_directory(run_dir, base=base, create=True).close()
-        return run_id, run_dir
-
-    def _run_id(self, work_dir):
-        """One id for the whole ansible-playbook run of this play, whatever the batches."""
-        index = os.path.join(work_dir, 'runs', 'by-play')
-        path = os.path.join(index, self._play_key)
-        with private_file(path, self._work_base) as handle:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
-            handle.seek(0)
-            run_id = handle.read().strip()
-            if not run_id:
-                run_id = reports.new_run_id()
-                handle.write(run_id)
-        return run_id
 
     # -- the work ---------------------------------------------------------------------------
 
@@ -215,25 +143,6 @@ class ActionModule(ActionBase):
                 waiting = client.waiting_for()
                 if waiting and waiting[2] >= every:
                     display.display(waiting_line(host, client, *waiting))
-
-    def _fleet_reports(self, report_dir, run_id, outcomes, expected, started, base):
-        run_reports = os.path.join(report_dir, 'runs', run_id)
-        data = fleet_summary.fleet_report(run_id, outcomes, expected, False, started, reports.utc_now())
-        text = reports.report_json(data).encode('utf-8')
-        for directory in (run_reports, report_dir):
-            file_output.write_private_file(os.path.join(directory, 'fleet.json'), text, base=base)
-            file_output.write_private_file(
-                os.path.join(directory, 'fleet.md'),
-                fleet_summary.fleet_markdown(data, directory).encode('utf-8'), base=base)
-
-
-def _report_dir_of(outcome):
-    """The report directory of a server's run report:
-    <report_dir>/runs/<run id>/hosts/<host>.json."""
-    path = outcome['files']['report']
-    for dummy in range(4):
-        path = os.path.dirname(path)
-    return path
 
 
 # Descriptors a server's work holds at most at once: its connections to confd and xivo-auth,

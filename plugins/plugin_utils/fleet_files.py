@@ -1,11 +1,12 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, xivo.confd developers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The files a fleet_import run writes from its servers' threads, and the small file rules
-they share."""
+"""The files a fleet_import run writes: its run directory and id, the files of its servers
+(written from their threads), the fleet report; and the small file rules they share."""
 
 from __future__ import annotations
 
+import fcntl
 import os
 import stat
 import threading
@@ -13,7 +14,7 @@ import threading
 from ansible.utils.display import Display
 
 from ansible_collections.xivo.confd.plugins.module_utils import (
-    file_output, output_directory, source_rows, temp_files)
+    file_output, fleet_summary, output_directory, reports, source_rows, temp_files)
 
 display = Display()
 
@@ -117,3 +118,72 @@ def existing(files):
 
 def public_files(files):
     return dict((k, files[k]) for k in ('report', 'to_fix') if files.get(k))
+
+
+def run_directory(work_dir, base, play_key):
+    """(run id, run directory) in ``work_dir``, made without following a link below its
+    configured part ``base`` (output_directory.open_directory)."""
+    run_id = play_run_id(work_dir, base, play_key)
+    run_dir = os.path.join(work_dir, 'runs', run_id)
+    output_directory.open_directory(run_dir, base=base, create=True).close()
+    return run_id, run_dir
+
+
+def play_run_id(work_dir, base, play_key):
+    """One id for the whole ansible-playbook run of a play (``play_key``), whatever the
+    batches: the first batch's, kept in the work directory."""
+    path = os.path.join(work_dir, 'runs', 'by-play', play_key)
+    with private_file(path, base) as handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        handle.seek(0)
+        run_id = handle.read().strip()
+        if not run_id:
+            run_id = reports.new_run_id()
+            handle.write(run_id)
+    return run_id
+
+
+def write_fleet_reports(report_dir, base, run_id, outcomes, expected, started):
+    """Write the fleet report of the run so far (fleet.json, fleet.md) in the batch's
+    ``report_dir`` (configured part ``base``); if it cannot be written, in the one where a
+    server of the run wrote its own report (a run that sent anything has its fleet report;
+    each server's result is given by its own fleet_result anyway). Returns (the directory
+    written, or ``report_dir``; lines for the fleet's output; warnings)."""
+    lines, warnings = [], []
+    candidates = [report_dir] + sorted(set(
+        _report_dir_of(o) for o in outcomes if o['files'].get('report')))
+    for number, directory in enumerate(candidates):
+        if number and directory == report_dir:
+            continue
+        try:
+            _write_fleet_report(directory, run_id, outcomes, expected, started,
+                                (base if directory == report_dir else None) or directory)
+        except (OSError, ValueError) as exc:
+            lines.append('the fleet report could not be written in %s: %s' % (directory, exc))
+            warnings.append(lines[-1])
+            continue
+        if directory != report_dir:
+            lines.append('the fleet report was written in %s' % directory)
+        return directory, lines, warnings
+    return report_dir, lines, warnings
+
+
+def _write_fleet_report(report_dir, run_id, outcomes, expected, started, base):
+    run_reports = os.path.join(report_dir, 'runs', run_id)
+    data = fleet_summary.fleet_report(run_id, outcomes, expected, False, started,
+                                      reports.utc_now())
+    text = reports.report_json(data).encode('utf-8')
+    for directory in (run_reports, report_dir):
+        file_output.write_private_file(os.path.join(directory, 'fleet.json'), text, base=base)
+        file_output.write_private_file(
+            os.path.join(directory, 'fleet.md'),
+            fleet_summary.fleet_markdown(data, directory).encode('utf-8'), base=base)
+
+
+def _report_dir_of(outcome):
+    """The report directory of a server's run report:
+    <report_dir>/runs/<run id>/hosts/<host>.json."""
+    path = outcome['files']['report']
+    for dummy in range(4):
+        path = os.path.dirname(path)
+    return path

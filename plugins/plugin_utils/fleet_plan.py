@@ -2,10 +2,12 @@
 # Copyright: (c) 2026, xivo.confd developers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """What each host of a fleet_import batch is given, read and checked before any server is
-sent anything: its role variables, its server, its connection, its inputs and outputs."""
+sent anything: its role variables, its server, its connection, its inputs and outputs; and
+the batch's settings and run directory, from its first host that can give them."""
 
 from __future__ import annotations
 
+import itertools
 import os
 
 from ansible.errors import AnsibleError
@@ -15,6 +17,7 @@ from ansible_collections.xivo.confd.plugins.module_utils import fleet, import_ru
 from ansible_collections.xivo.confd.plugins.module_utils.confd_client import (
     CONNECTION_ARGSPEC, ConfdError, check_connection_numbers)
 from ansible_collections.xivo.confd.plugins.module_utils.secrets import scrub_text
+from ansible_collections.xivo.confd.plugins.plugin_utils.fleet_files import os_error, run_directory
 from ansible_collections.xivo.confd.plugins.plugin_utils.role_variables import BatchVariables
 
 
@@ -161,6 +164,38 @@ class FleetPlanner:
                 if plan.connection.get(k) is not None))
         except (ConfdError, TypeError, ValueError) as exc:
             plan.fail(str(exc))
+
+
+def batch_settings(plans, playbook_dir, play_key):
+    """The batch's settings (its work and report directories, its concurrency) from the
+    first host whose variables could be read and whose work directory can be used: a
+    wrong directory, or wrong variables, in the first host of the batch fail that host
+    alone. ``plans``: the hosts' plans, made as they are asked for. Returns (the first plan,
+    the others, the settings, (run id, run directory), the work directory's configured part)."""
+    taken = []
+    settings, found = {}, None
+    for plan in plans:
+        taken.append(plan)
+        if not plan.options or 'work_dir' in plan.unusable:
+            continue            # its variables or its directories cannot be used: it says why
+        work_dir = plan.options.get('work_dir') or fleet.default_dir(playbook_dir, 'work_dir')
+        base = (plan.options.get('bases') or {}).get('work_dir') or os.path.abspath(
+            playbook_dir)
+        try:
+            found = run_directory(work_dir, base, play_key)
+        except OSError as exc:
+            plan.fail('its work directory %s cannot be used (%s): nothing was sent to %s'
+                      % (work_dir, os_error(exc, work_dir), plan.server))
+            continue
+        settings = plan.options
+        break
+    if found is None:
+        # No host can say where: every one of them fails with its reason, recorded in the
+        # default work directory.
+        base = os.path.abspath(playbook_dir)
+        found = run_directory(fleet.default_dir(playbook_dir, 'work_dir'), base, play_key)
+        settings = role_options.check({}, role_options.MAIN)[0]
+    return taken[0], itertools.chain(taken[1:], plans), settings, found, base
 
 
 def _input_files(values, playbook_dir):
