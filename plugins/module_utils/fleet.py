@@ -234,6 +234,17 @@ class ServerOutcome(dict):
                 outcome[key] = result[key]
         return outcome
 
+    @classmethod
+    def of_run(cls, host, server, result, conversion=None, check_mode=False):
+        """The outcome of a server whose ImportRun ended with ``result``: imported (or
+        checked), or, when it sent nothing, not imported or unreachable, with the reason."""
+        if result.get('error'):
+            status = UNREACHABLE if result.get('unreachable') else NOT_IMPORTED
+            return cls.of(host, server, status, result['error'], result=result,
+                          conversion=conversion, check_mode=check_mode)
+        return cls.of(host, server, IMPORTED, result['msg'], result=result,
+                      conversion=conversion, check_mode=check_mode)
+
 
 def read_outcomes(run_dir, hosts=None):
     """The outcomes recorded so far in one run (all batches), by host."""

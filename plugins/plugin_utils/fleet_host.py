@@ -74,32 +74,10 @@ class ServerWork:
         options = plan.options
         report_dir = options.get('report_dir') or ''
         stem = reports.safe_stem(plan.host)
-        files = {}
         bases = list((options.get('bases') or {}).values())
-        if report_dir and not check_mode and 'report_dir' not in plan.unusable:
-            # Per-host files under hosts/, fleet files beside it: never one name for both.
-            run_reports = os.path.join(report_dir, 'runs', run_id)
-            files = dict(report=fleet.host_file(run_reports, plan.host, '.json'),
-                         latest_report=fleet.host_file(report_dir, plan.host, '.json'))
-        planned_backup = ''
-        if options.get('backup_dir') and not check_mode and 'backup_dir' not in plan.unusable:
-            planned_backup = reports.inside(options['backup_dir'], '%s-%s.csv' % (stem, run_id))
-        planted = [path for path in list(files.values()) + [planned_backup]
-                   if path and os.path.islink(path)]
-        if planted:
-            files = {}
-            plan.unusable.update(('report_dir', 'backup_dir'))
-            plan.fail('%s: a symbolic link where this run writes its file: not followed, '
-                      'nothing was sent to this server; remove it' % ', '.join(planted))
+        files, planned_backup = planned_files(plan, run_id, check_mode, self._inputs)
         progress['files'] = files
         conversion_summary = _conversion_summary(plan)
-        if plan.error is None:
-            clash = next((source_rows.same_file_as_any(path, self._inputs)
-                          for path in files.values()
-                          if source_rows.same_file_as_any(path, self._inputs)), None)
-            if clash:
-                plan.fail('the report directory holds %s, an input of this run: a run never '
-                          'writes, replaces or removes its own input; nothing was sent' % clash)
         if plan.error is not None:
             refused = _refused_conversion(plan)
             outcome = fleet.ServerOutcome.of(plan.host, plan.server, fleet.NOT_IMPORTED, plan.error,
@@ -113,13 +91,7 @@ class ServerWork:
             return self._outputs.finish(outcome, files, bases)
         src = plan.conversion.get('dest') if plan.legacy else plan.source
         source = shared.get(('read', src), lambda: _read_source(src))
-        run_options = role_options.options(options, role_options.IMPORT)
-        run_options.update(run_id=run_id, return_unchanged=False,
-                           backup_dest=planned_backup or None, report_dest=files.get('report'),
-                           failed_dest=None)
-        if plan.legacy:
-            # The host's own legacy file (a cached conversion may come from a twin file).
-            run_options['conversion'] = dict(plan.conversion, src=plan.source)
+        run_options = import_options(plan, run_id, files, planned_backup)
         if options.get('report_dir'):
             # Read only: the dry run predicts the rows fixed earlier as the real run finds them.
             run_options['fixed_rows'] = self._outputs.fixed_rows(options['report_dir'], stem,
@@ -171,15 +143,8 @@ class ServerWork:
             fleet_backups.record_backup(result['backup_file'], plan.host, run_id, backup_base)
             fleet_backups.prune_backups(options['backup_dir'], plan.host, options.get('backup_keep') or 0,
                                         current=result['backup_file'], base=backup_base)
-        if result.get('error'):
-            status = fleet.UNREACHABLE if result.get('unreachable') else fleet.NOT_IMPORTED
-            outcome = fleet.ServerOutcome.of(plan.host, plan.server, status, result['error'],
-                                             result=result, conversion=conversion_summary,
-                                             check_mode=check_mode)
-        else:
-            outcome = fleet.ServerOutcome.of(plan.host, plan.server, fleet.IMPORTED, result['msg'],
-                                             result=result, conversion=conversion_summary,
-                                             check_mode=check_mode)
+        outcome = fleet.ServerOutcome.of_run(plan.host, plan.server, result,
+                                             conversion=conversion_summary, check_mode=check_mode)
         if warnings:
             outcome['warnings'] = warnings[:10]
         if result.get('diff'):
@@ -295,6 +260,47 @@ class HostOutputs:
                 output_directory.remove_file(files['latest_failed'],
                                              base=self._files.base_of(files['latest_failed'], bases))
         return public
+
+
+def planned_files(plan, run_id, check_mode, inputs):
+    """The files a host's run writes, ({report, latest_report} or {}, its backup or ''),
+    none in check mode nor in a directory found unusable. A link planted at one of their
+    names, or a report that would be one of the run's ``inputs``, fails the host's plan."""
+    options = plan.options
+    report_dir = options.get('report_dir') or ''
+    files, backup = {}, ''
+    if report_dir and not check_mode and 'report_dir' not in plan.unusable:
+        # Per-host files under hosts/, fleet files beside it: never one name for both.
+        run_reports = os.path.join(report_dir, 'runs', run_id)
+        files = dict(report=fleet.host_file(run_reports, plan.host, '.json'),
+                     latest_report=fleet.host_file(report_dir, plan.host, '.json'))
+    if options.get('backup_dir') and not check_mode and 'backup_dir' not in plan.unusable:
+        backup = reports.inside(options['backup_dir'],
+                                '%s-%s.csv' % (reports.safe_stem(plan.host), run_id))
+    planted = [path for path in list(files.values()) + [backup] if path and os.path.islink(path)]
+    if planted:
+        files = {}
+        plan.unusable.update(('report_dir', 'backup_dir'))
+        plan.fail('%s: a symbolic link where this run writes its file: not followed, '
+                  'nothing was sent to this server; remove it' % ', '.join(planted))
+    if plan.error is None:
+        clash = next((source_rows.same_file_as_any(path, inputs) for path in files.values()
+                      if source_rows.same_file_as_any(path, inputs)), None)
+        if clash:
+            plan.fail('the report directory holds %s, an input of this run: a run never '
+                      'writes, replaces or removes its own input; nothing was sent' % clash)
+    return files, backup
+
+
+def import_options(plan, run_id, files, backup):
+    """The options of a host's ImportRun: its role variables', with the run's files."""
+    run_options = role_options.options(plan.options, role_options.IMPORT)
+    run_options.update(run_id=run_id, return_unchanged=False, backup_dest=backup or None,
+                       report_dest=files.get('report'), failed_dest=None)
+    if plan.legacy:
+        # The host's own legacy file (a cached conversion may come from a twin file).
+        run_options['conversion'] = dict(plan.conversion, src=plan.source)
+    return run_options
 
 
 def convert(plan, shared, stop):
