@@ -140,8 +140,8 @@ def recording_tokens(client):
 
     def login():
         original_login()
-        if client._token and client._token not in result['tokens']:  # pylint: disable=protected-access
-            result['tokens'].append(client._token)  # pylint: disable=protected-access
+        if client.credentials.token and client.credentials.token not in result['tokens']:
+            result['tokens'].append(client.credentials.token)
     client.login = login
     return result
 

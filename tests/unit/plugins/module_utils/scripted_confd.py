@@ -5,6 +5,8 @@ reserved name), taken and released through the client."""
 
 from __future__ import annotations
 
+import json
+
 from ansible_collections.xivo.confd.plugins.module_utils.confd_client import ConfdError, ConfdResponse
 from ansible_collections.xivo.confd.plugins.module_utils.platform import platform_named
 
@@ -18,6 +20,10 @@ class ScriptedXivoServer:
     tenant_option = None
     events = []
     lock = None
+
+    def server_infos(self):
+        """As ConfdClient's without a platform probe: GET /infos through read()."""
+        return self.read('/infos', 'read of the server identity (infos)', 'confd.infos.read')
 
     def create_call_permission(self, body):
         self.lock = dict(body, id=1)
@@ -65,3 +71,84 @@ class ImportingServer(ScriptedXivoServer):
             created.append(dict(row_number=number, user_id=7 + number, user_uuid='new-%d' % number,
                                 line_id=number, extension_id=40 + number))
         return ConfdResponse(201, {'created': created}, '')
+
+
+class Answer:
+    """A requests response as the client reads it."""
+
+    def __init__(self, status, body=None, headers=None):
+        self.status_code = status
+        self._body = body
+        self.text = '' if body is None else json.dumps(body)
+        self.headers = dict({'Content-Type': 'application/json'}, **(headers or {}))
+
+    def json(self):
+        if self._body is None:
+            raise ValueError('no json')
+        return self._body
+
+
+class ScriptedXivoSession:
+    """A requests session in front of one XiVO 16.15 (confd on 9486, xivo-auth on 9497), for a
+    real ConfdClient to run a whole import against: confd answers a request without a token
+    with a Digest challenge (as 16.15 does), /infos its uuid, the export and /users what it
+    holds, an import creates the rows' users; the lock's call permission is kept. Each
+    request is recorded in ``requests`` as (method, path)."""
+
+    trust_env = True
+    infos_refused = False      # the credentials lack the ACL confd.infos.read
+
+    def __init__(self, users=()):
+        self.users = [dict(user) for user in users]
+        self.permissions = []
+        self.requests = []
+
+    def request(self, method, url, headers=None, params=None, **kwargs):
+        path = '/' + url.split('/', 3)[3]
+        self.requests.append((method, path))
+        if path.startswith('/0.1/token'):
+            return Answer(200, {'data': {'token': 'tok-1'}}) if method == 'POST' else Answer(204)
+        if (headers or {}).get('X-Auth-Token') != 'tok-1':
+            return Answer(401, None, {'WWW-Authenticate': 'Digest realm="confd", nonce="n"'})
+        answer = getattr(self, '_%s_%s' % (method.lower(), path.split('/')[2].split('?')[0]))
+        return answer(path, params or {}, kwargs.get('json', kwargs.get('data')))
+
+    def delete(self, url, **kwargs):
+        return self.request('DELETE', url, **kwargs)
+
+    def close(self):
+        pass
+
+    def _get_infos(self, path, params, body):
+        return Answer(401 if self.infos_refused else 200, {'uuid': 'server-1'})
+
+    def _get_users(self, path, params, body):
+        if path == '/1.1/users/export':
+            header = sorted(set(k for user in self.users for k in user)) or ['uuid']
+            return Answer(200, {'headers': header, 'content': self.users})
+        ids = [{'id': 6 + number} for number in range(1, len(self.users) + 1)]
+        return Answer(200, {'items': ids[::-1][:params.get('limit')], 'total': len(ids)})
+
+    def _post_users(self, path, params, body):
+        lines = body.decode('utf-8').splitlines()
+        header, created = lines[0].split(','), []
+        for line in lines[1:]:
+            values = dict(zip(header, line.split(',')))
+            values.pop('password', None)
+            number = len(self.users) + 1
+            self.users.append(dict(values, uuid='new-%d' % number, ring_seconds='30'))
+            created.append(dict(row_number=len(created) + 1, user_id=6 + number,
+                                user_uuid='new-%d' % number, line_id=number,
+                                extension_id=40 + number))
+        return Answer(201, {'created': created})
+
+    def _get_callpermissions(self, path, params, body):
+        return Answer(200, {'items': self.permissions, 'total': len(self.permissions)})
+
+    def _post_callpermissions(self, path, params, body):
+        self.permissions.append(dict(body, id=1))
+        return Answer(201, dict(body, id=1))
+
+    def _delete_callpermissions(self, path, params, body):
+        self.permissions = []
+        return Answer(204)

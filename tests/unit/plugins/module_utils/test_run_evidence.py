@@ -11,7 +11,7 @@ import pytest
 from ansible_collections.xivo.confd.plugins.module_utils import (
     import_run, rollback_checks, run_evidence, user_rollback)
 from ansible_collections.xivo.confd.tests.unit.plugins.module_utils.scripted_confd import (
-    ImportingServer)
+    ImportingServer, ScriptedXivoServer)
 from ansible_collections.xivo.confd.plugins.module_utils.confd_client import (
     ConfdError, ConfdResponse)
 
@@ -21,8 +21,7 @@ VALUES = {'firstname': 'Alice', 'lastname': 'Smith', 'mobile_phone_number': '060
           'ring_seconds': '30'}
 
 
-class Client:
-    host, port = '127.0.0.1', 9486
+class Client(ScriptedXivoServer):
 
     def __init__(self, answers):
         self.answers = answers
