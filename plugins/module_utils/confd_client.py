@@ -195,29 +195,29 @@ class ConfdSession:
     events = property(lambda self: self.transport.events,
                       doc='What went wrong and was retried: shown as warnings.')
     timeout = property(lambda self: self.transport.timeout)
-    deadline = property(lambda self: self.transport.deadline)
+    deadline = property(lambda self: self.transport.deadline.seconds)
 
     @property
     def abort_grace(self):
-        return self.transport.abort_grace
+        return self.transport.deadline.abort_grace
 
     @abort_grace.setter
     def abort_grace(self, seconds):
-        self.transport.abort_grace = seconds
+        self.transport.deadline.abort_grace = seconds
 
     def abort(self, reason):
-        """Stop talking to this server, from any thread (Transport.abort)."""
-        self.transport.abort(reason)
+        """Stop talking to this server, from any thread (Deadline.abort)."""
+        self.transport.deadline.abort(reason)
 
     @contextlib.contextmanager
     def cleanup(self):
-        """Requests that undo what the run set up on the server (Transport.cleanup)."""
-        with self.transport.cleanup():
+        """Requests that undo what the run set up on the server (Deadline.cleanup)."""
+        with self.transport.deadline.cleanup():
             yield self
 
     def waiting_for(self):
         """(what, 'host:port', seconds) of the request waiting for an answer now, or None."""
-        return self.transport.waiting_for()
+        return self.transport.deadline.waiting_for()
 
     # -- requests ---------------------------------------------------------------------------
 
@@ -250,7 +250,6 @@ class ConfdSession:
                                                             what, acl))
         refuse_redirect(response, self.host, port, what)
         return confd_response(response)
-
 
 
 class ConfdClient(ConfdSession):

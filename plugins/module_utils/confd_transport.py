@@ -11,36 +11,27 @@ What the requests say (authentication, tenant, API paths) is module_utils/confd_
 
 from __future__ import annotations
 
-import contextlib
 import os
-import socket
 import sys
 import threading
 import time
 import warnings
-import weakref
 
 try:
     import requests
-    import urllib3.connection
-    import urllib3.connectionpool
     import urllib3.exceptions
-    from requests.adapters import HTTPAdapter
     REQUESTS_IMPORT_ERROR = None
 except ImportError as exc:  # pragma: no cover - depends on the controller's packages
     requests = urllib3 = None
-    HTTPAdapter = object
     REQUESTS_IMPORT_ERROR = exc
 
+from ansible_collections.xivo.confd.plugins.module_utils.confd_deadline import (
+    ABORT_GRACE, Deadline, TrackedConnections, seconds_text)
 from ansible_collections.xivo.confd.plugins.module_utils.confd_errors import (
-    ConfdError, ConfdInterrupted, ConfdNoAnswer, ConfdPlainHttp, ConfdUncertain,
-    ConfdUnreachable)
+    ConfdError, ConfdPlainHttp, ConfdUncertain, ConfdUnreachable)
 
 # Status codes worth a retry for idempotent requests (GET, token); never for an import.
 RETRY_STATUSES = frozenset((502, 503, 504))
-# After an interruption, the requests still made (settling the request in flight, releasing a
-# lock, revoking the token) share this many seconds at most.
-ABORT_GRACE = 5.0
 # The ports hint of a plain-HTTP answer while the platform is not known yet.
 DEFAULT_PORTS_HINT = ('XiVO serves confd on HTTPS 9486, Wazo 20.07 and later on 443 '
                       'under /api')
@@ -50,10 +41,11 @@ class Transport:
     """The HTTPS exchanges with one server (its confd and its authentication service).
 
     Time: each connection waits ``connect_timeout`` seconds at most, each answer ``timeout``;
-    and the server may leave the client waiting ``deadline`` seconds at most in all, every
-    request, retry and pause between retries counted, until it answers again: then it is
-    ConfdNoAnswer (unreachable). ``abort()`` stops it from another thread. What went wrong
-    and was retried is appended to ``events`` (shown as warnings).
+    and the server may leave the client waiting ``deadline`` seconds at most in all
+    (confd_deadline.Deadline), every request, retry and pause between retries counted, until
+    it answers again: then it is ConfdNoAnswer (unreachable); it stops from another thread
+    by ``deadline.abort()`` (``deadline.abort()``). What went wrong and was retried is appended to ``events`` (shown as
+    warnings).
     """
 
     def __init__(self, host, validate_certs=True, ca_path=None, timeout=300, retries=3,
@@ -65,107 +57,24 @@ class Transport:
         self.host = host
         # What a plain-HTTP answer suggests (the platform's ports, once it is known).
         self._ports_hint = ports_hint or (lambda: None)
-        # requests ignores Session.verify when REQUESTS_CA_BUNDLE is set: pass it per request.
-        self.verify = ca_path if (ca_path and validate_certs) else bool(validate_certs)
-        if self.verify is True:
-            # The CA bundle variables requests would apply to each request (trust_env), once.
-            self.verify = os.environ.get('REQUESTS_CA_BUNDLE') or os.environ.get(
-                'CURL_CA_BUNDLE') or True
-        if self.verify is False:
-            quiet_unverified_warning()
+        # requests ignores Session.verify when REQUESTS_CA_BUNDLE is set: passed per request.
+        self.verify = verify_option(validate_certs, ca_path)
         self.timeout = float(timeout)
         self.connect_timeout = float(connect_timeout)
-        self.deadline = float(deadline)
         self.retries = max(0, retries)
         self.backoff = backoff
-        self._clock = clock
-        self._wake = threading.Event()
-        self._sleep = sleep or self._wake.wait     # a pause that abort() ends
-        self._silent = 0.0          # seconds waited on this server since it last answered
-        self._waiting = None        # (what, port, since) while a request waits for an answer
-        self._aborted = None        # why the run stopped (abort())
-        self.abort_grace = ABORT_GRACE
-        self._abort_until = None
-        self._connections = weakref.WeakSet()   # what abort() cuts
+        connections = TrackedConnections()     # what abort() cuts
+        # The wait for this server (deadline, abort() from any thread and its grace).
+        self.deadline = Deadline(host, deadline, clock, sleep, connections.cut)
         self.session = session or requests.Session()
         if session is None:
-            self.session.mount('https://', _tracking_adapter(self._connections))
+            self.session.mount('https://', connections.adapter())
         # The environment's proxies (HTTPS_PROXY, NO_PROXY...) are looked up once per server
         # and port rather than by requests on every request (it walks the whole environment
         # each time); .netrc is not consulted: only the credentials given here are sent.
         self.session.trust_env = False
         self._proxies = {}
         self.events = []  # what went wrong and was retried: shown as warnings
-
-    def abort(self, reason):
-        """Stop talking to this server, from any thread (or a signal handler): a pause between
-        retries ends at once; the request in flight and the requests after it (to settle what
-        was in flight, release a lock, revoke the token) share ``abort_grace`` seconds, then the
-        connections are cut (their sockets shut down) and any other request is refused with
-        ConfdInterrupted. An answer that comes within the grace keeps the report exact."""
-        if self._aborted is not None:
-            return
-        self._abort_until = self._clock() + self.abort_grace
-        self._aborted = reason
-        self._wake.set()
-        timer = threading.Timer(self.abort_grace, self.cut)
-        timer.daemon = True
-        timer.start()
-
-    def cut(self):
-        """Cut every connection of this client now, even one in its TLS handshake."""
-        for connection in list(self._connections):
-            handle = connection.cut_handle
-            try:
-                if handle is not None:
-                    handle.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass    # closed already
-
-    @contextlib.contextmanager
-    def cleanup(self):
-        """Requests that undo what the run set up on the server (releasing its lock there):
-        after an interruption, or once the deadline passed, they still get ``abort_grace``
-        seconds of their own (retries included), then the usual limits come back."""
-        saved = self._abort_until, self._silent
-        if self._aborted is not None:
-            self._abort_until = self._clock() + self.abort_grace
-        self._silent = min(self._silent, max(0.0, self.deadline - self.abort_grace))
-        try:
-            yield self
-        finally:
-            self._abort_until = saved[0] if self._aborted is not None else self._abort_until
-            self._silent = max(self._silent, saved[1])
-
-    def waiting_for(self):
-        """(what, 'host:port', seconds) of the request waiting for an answer now, or None;
-        the seconds since the server last answered (earlier tries of the request included)."""
-        waiting = self._waiting
-        if waiting is None:
-            return None
-        what, port, since = waiting
-        return what, '%s:%s' % (self.host, port), self._silent + self._clock() - since
-
-    def _timeouts(self, what, port):
-        """(connect, read) timeouts of the next try: what the deadline leaves at most; after
-        abort(), what the grace leaves."""
-        if self._aborted is not None:
-            left = self._abort_until - self._clock()
-            if left <= 0:
-                raise ConfdInterrupted('%s to %s:%s not sent: %s'
-                                       % (what, self.host, port, self._aborted))
-        else:
-            left = self.deadline - self._silent
-            if left <= 0:
-                raise self._no_answer(what, port)
-        return min(self.connect_timeout, left), min(self.timeout, left)
-
-    def _no_answer(self, what, port):
-        return ConfdNoAnswer('no answer from %s:%s within %ss (%s; deadline: the longest wait '
-                             'for a server, retries included)'
-                             % (self.host, port, _seconds(self.deadline), what))
-
-    # -- requests ---------------------------------------------------------------------------
 
     def request(self, method, url, timeout=None, **kwargs):
         """One HTTP exchange: certificates checked per request (REQUESTS_CA_BUNDLE overrides
@@ -185,54 +94,40 @@ class Transport:
         return self._proxies[where]
 
     def _retry(self, attempt, what, why):
-        """Wait before another try of an idempotent request, and say so (a retry is a warning).
-        The pause counts in the deadline, and never goes beyond it."""
+        """Wait before another try of an idempotent request, and say so (a retry is a warning)."""
         self.events.append('%s to %s: %s; tried again (%d of %d)'
                            % (what, self.host, why, attempt, self.retries))
-        pause = max(0.0, min(self.backoff * 2 ** (attempt - 1), self.deadline - self._silent))
-        self._silent += pause
-        self._sleep(pause)
+        self.deadline.pause(self.backoff * 2 ** (attempt - 1))
 
     def send(self, method, url, idempotent, what, port, **kwargs):
         """Send one request; retry only idempotent ones, within the deadline; map transport
         errors to messages (``port``: the port of ``url``, as they name it)."""
         attempt = 0
         while True:
-            timeouts = self._timeouts(what, port)
-            started = self._clock()
-            self._waiting = (what, port, started)
+            left = self.deadline.left(what, port)
+            started = self.deadline.start(what, port)
             try:
-                response = self.request(method, url, timeout=timeouts, **kwargs)
+                response = self.request(method, url, timeout=(
+                    min(self.connect_timeout, left), min(self.timeout, left)), **kwargs)
             except requests.exceptions.RequestException as exc:
-                self._silent += self._clock() - started
-                if self._aborted is not None:
-                    raise self._cut_short(idempotent, what, port) from exc
+                waited = self.deadline.silence(started)
+                if self.deadline.aborted is not None:
+                    raise self.deadline.cut_short(idempotent, what, port) from exc
                 if not isinstance(exc, requests.exceptions.ConnectionError) and not \
                         isinstance(exc, requests.exceptions.Timeout):
                     raise
-                why = self._failure(exc, idempotent, what, port, attempt,
-                                    self._clock() - started)
+                why = self._failure(exc, idempotent, what, port, attempt, waited)
                 attempt += 1
                 self._retry(attempt, what, why)
                 continue
             finally:
-                self._waiting = None
-            self._silent = 0.0
+                self.deadline.stop()
+            self.deadline.answered()
             if idempotent and response.status_code in RETRY_STATUSES and attempt < self.retries:
                 attempt += 1
                 self._retry(attempt, what, 'answered %s' % response.status_code)
                 continue
             return response
-
-    def _cut_short(self, idempotent, what, port):
-        """The request in flight when the run was interrupted: a read is simply stopped; an
-        import may have reached confd, which goes on with it."""
-        if idempotent:
-            return ConfdInterrupted('%s to %s:%s stopped: %s'
-                                    % (what, self.host, port, self._aborted))
-        return ConfdUncertain('the %s to %s:%s was cut short (%s): confd may have received it '
-                              'and may still import it' % (what, self.host, port, self._aborted),
-                              timed_out=True)
 
     def _failure(self, exc, idempotent, what, port, attempt, waited):
         """Why a failed try is worth another (a retry), or raise the error that says what
@@ -261,22 +156,21 @@ class Transport:
         if isinstance(exc, requests.exceptions.Timeout) or _timed_out(exc):
             connecting = isinstance(exc, requests.exceptions.ConnectTimeout) or (
                 not isinstance(exc, requests.exceptions.Timeout))
-            limit = _seconds(round(waited, 1))
-            if self._silent >= self.deadline - 0.05:
+            if self.deadline.spent():
                 if idempotent:
-                    raise self._no_answer(what, port)
+                    raise self.deadline.no_answer(what, port)
                 raise ConfdUncertain(
                     'no answer to the %s from %s:%s within %ss (the deadline): confd may '
-                    'still be importing it' % (what, self.host, port, _seconds(self.deadline)),
+                    'still be importing it' % (what, self.host, port, seconds_text(self.deadline.seconds)),
                     timed_out=True)
             if retry:
-                return 'no answer within %ss' % limit
+                return 'no answer within %ss' % seconds_text(round(waited, 1))
             if connecting:
                 raise ConfdUnreachable('cannot connect to %s:%s (%s): connection timed out '
                                        'after %ss' % (self.host, port, what,
-                                                      _seconds(self.connect_timeout)))
+                                                      seconds_text(self.connect_timeout)))
             raise ConfdUncertain('%s to %s:%s timed out after %ss'
-                                 % (what, self.host, port, _seconds(self.timeout)),
+                                 % (what, self.host, port, seconds_text(self.timeout)),
                                  timed_out=True)
         # A refused connection is immediate and clear: waiting would only delay the
         # report of a server that is down.
@@ -294,7 +188,7 @@ class Transport:
     def delete_quietly(self, url):
         """A DELETE that may fail (revoking a token: it expires by itself anyway): a server
         that did not answer, or a run that was interrupted, gets a short try."""
-        short = self._aborted is not None or self._silent > 0
+        short = self.deadline.aborted is not None or self.deadline.silent > 0
         limit = min(self.timeout, ABORT_GRACE if short else 30)
         try:
             self.session.delete(url, verify=self.verify, allow_redirects=False,
@@ -307,6 +201,17 @@ class Transport:
         self.session.close()
 
 
+def verify_option(validate_certs, ca_path):
+    """The ``verify`` of every request: the CA file, the CA bundle the environment names
+    (read once, as requests would for each request with trust_env), True, or False."""
+    if not validate_certs:
+        quiet_unverified_warning()
+        return False
+    if ca_path:
+        return ca_path
+    return os.environ.get('REQUESTS_CA_BUNDLE') or os.environ.get('CURL_CA_BUNDLE') or True
+
+
 def proxies_possible(environ=None, platform=None):
     """False when no proxy can apply: on Linux and the BSDs, urllib (which requests asks) reads
     proxies only from ``*_proxy`` variables, so without any the answer is none, for every
@@ -317,11 +222,6 @@ def proxies_possible(environ=None, platform=None):
         return True
     environ = os.environ if environ is None else environ
     return any(name[-6:].lower() == '_proxy' for name in environ)
-
-
-def _seconds(value):
-    """A number of seconds as written in the options: 300, 0.5."""
-    return '%g' % value
 
 
 def _timed_out(exc):
@@ -346,41 +246,6 @@ def quiet_unverified_warning():
     with _QUIET_LOCK:
         if not any(f[0] == 'ignore' and f[2] is category for f in warnings.filters):
             warnings.filterwarnings('ignore', category=category)
-
-
-def _tracking_adapter(connections):
-    """An HTTPS adapter whose connections record themselves in ``connections`` (a WeakSet),
-    each with a second descriptor of its socket, so that abort() can cut a request in flight,
-    even in its TLS handshake (TLS takes over the socket's descriptor when it starts)."""
-
-    # Named as urllib3's: their names appear in the messages of connection errors.
-    class HTTPSConnection(urllib3.connection.HTTPSConnection):
-        cut_handle = None
-
-        def _new_conn(self):
-            sock = super()._new_conn()
-            self.cut_handle = sock.dup()
-            connections.add(self)
-            return sock
-
-        def close(self):
-            try:
-                super().close()
-            finally:
-                handle, self.cut_handle = self.cut_handle, None
-                if handle is not None:
-                    handle.close()
-
-    class HTTPSConnectionPool(urllib3.connectionpool.HTTPSConnectionPool):
-        ConnectionCls = HTTPSConnection
-
-    class Adapter(HTTPAdapter):
-        def init_poolmanager(self, *args, **kwargs):
-            super().init_poolmanager(*args, **kwargs)
-            self.poolmanager.pool_classes_by_scheme = dict(
-                self.poolmanager.pool_classes_by_scheme, https=HTTPSConnectionPool)
-
-    return Adapter()
 
 
 def short_error(exc):
