@@ -42,6 +42,14 @@ class Interrupted(Exception):
     """The import must stop at this batch boundary (the playbook was interrupted or is gone)."""
 
 
+def stop_if_asked(should_stop):
+    """At a boundary (a batch, a phase): raise Interrupted when ``should_stop()`` gives a
+    reason."""
+    reason = should_stop()
+    if reason:
+        raise Interrupted(reason)
+
+
 def classify_answer(response, sent, update):
     """What an answer to an import of ``sent`` rows says for sure.
 
@@ -286,9 +294,7 @@ class Importer:
 
     def _request(self, pending, update, columns):
         """One import request, timed and recorded; returns (the response, its seconds)."""
-        reason = self.should_stop()
-        if reason:
-            raise Interrupted(reason)
+        stop_if_asked(self.should_stop)
         self.requests += 1
         record = dict(method='PUT' if update else 'POST', rows=len(pending))
         self.batches.append(record)

@@ -157,18 +157,13 @@ class ImportRun:
     def _scrub(self, text):
         return scrub_text(text, self.secrets)
 
-    def _stop_here(self):
-        """Between phases: stop when the run was interrupted (nothing sent yet)."""
-        reason = self.should_stop()
-        if reason:
-            raise import_executor.Interrupted(reason)
-
     def _import(self, header, rows, out, invalid=()):
         """Read the server, plan, check, and (not in check mode) execute:
         (outcomes, users, importer or None)."""
         options = self.options
         reporting = options['report_dest'] and not self.check_mode
-        self._stop_here()
+        # Between phases, an interruption stops the run before anything is sent.
+        import_executor.stop_if_asked(self.should_stop)
         started = self.clock()
         # The source's own cells, for the file an operator fixes (never the server's form).
         self.source_values = dict((row.line, row.values) for row in rows)
@@ -184,7 +179,7 @@ class ImportRun:
                                              self.warnings, self._scrub)
         self.timed('plan', started)
         apply_fixed(list(outcomes) + list(invalid), users, options['fixed_rows'])
-        self._stop_here()
+        import_executor.stop_if_asked(self.should_stop)
         started = self.clock()
         preflight = row_checks.check_rows(outcomes, users, self.client, options['validate'],
                                           options['preflight'], self.warnings)
@@ -196,7 +191,7 @@ class ImportRun:
                 outcome.status = outcome.status.would()
             return outcomes, users, None
         sent = [o for o in outcomes if o.status in PLANNED]
-        self._stop_here()
+        import_executor.stop_if_asked(self.should_stop)
         if reporting and sent:
             # Only rows sent create users a rollback must recognise: a re-run with nothing to
             # do spares the server these two requests.
