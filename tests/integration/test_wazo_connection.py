@@ -8,10 +8,13 @@ from __future__ import annotations
 import json
 
 import pytest
+import requests
 
+from ansible_collections.xivo.confd.plugins.module_utils import run_evidence
 from ansible_collections.xivo.confd.plugins.module_utils.confd_client import (
     ConfdAuthRefused, ConfdClient, ConfdError)
 from tests.integration.fleets import emulated_fleet
+from tests.integration.imports import run_import
 from tests.integration.playbook import run_playbook
 from tests.emulator.wazo import WazoServer
 from tests.integration.wazo_fake import TENANT_A, TENANT_B, FakeWazo
@@ -204,17 +207,71 @@ def test_a_401_body_quoting_the_token_is_never_shown(tmp_path):
         assert secret not in run.results_text
 
 
+def test_a_run_with_platform_auto_reads_infos_twice_and_reports_the_servers_uuid(tmp_path):
+    """The probe's /infos read with the token is the report's server identity: no third read."""
+    src = tmp_path / 'users.csv'
+    src.write_text('firstname,lastname,exten,context,line_protocol,username,password\n'
+                   'Jean,Dupont,1001,default,sip,jdupont,Secret-1001\n')
+    with emulated_fleet(1, '127.0.71.21', 'ws', 'Ws-Pass-1') as servers:
+        server = next(iter(servers))
+        api = ConfdClient(server.address, port=server.port, auth_port=server.auth_port,
+                          username='ws', password='Ws-Pass-1', ca_path=servers.ca_path,
+                          platform='auto')
+        result = run_import(api, src, tmp_path, 'xivo-1', report_dest=str(tmp_path / 'r.json'))
+        infos = [r['status'] for r in server.request_log if r['path'] == '/1.1/infos']
+        uuid = server.store.meta['uuid']
+    assert result['summary']['created'] == 1, result
+    assert infos == [401, 200]
+    assert json.loads((tmp_path / 'r.json').read_text())['server_identity'] == dict(
+        uuid=uuid, platform='xivo', tenant=None, api='https://%s:%s' % (server.address, server.port))
+
+
+def wazo_with_two_tenants(address, layout='api'):
+    return WazoServer(address=address, port=0, auth_port=0 if layout == 'ports' else None,
+                      layout=layout, seed={
+                          'tenants': [{'uuid': TENANT_A, 'name': 'tenanta'},
+                                      {'uuid': TENANT_B, 'name': 'tenantb'}],
+                          'auth_users': [{'username': LOGIN, 'password': PASSWORD,
+                                          'tenant': 'master',
+                                          'acls': ['confd.#', 'auth.tenants.read']}]})
+
+
+def test_on_wazo_the_probes_infos_is_the_identity_read_in_the_tenant(monkeypatch):
+    """/infos is server-wide: the probe's answer (no tenant) is the identity the tenant's read
+    gives (platform given: no probe)."""
+    infos = []
+    send = requests.adapters.HTTPAdapter.send
+
+    def counting_send(adapter, request, *args, **kwargs):
+        if request.path_url.endswith('/infos'):
+            infos.append(request.headers.get('Wazo-Tenant'))
+        return send(adapter, request, *args, **kwargs)
+    monkeypatch.setattr(requests.adapters.HTTPAdapter, 'send', counting_send)
+    server = wazo_with_two_tenants('127.0.71.42', 'ports')
+    server.start()
+    try:
+        identities = []
+        for platform in ('auto', 'wazo'):
+            api = ConfdClient(server.address, username=LOGIN, password=PASSWORD, port=server.port,
+                              auth_port=server.auth_port, api_prefix='', platform=platform,
+                              tenant='TenantB', ca_path=server.ca_path)
+            api.export_users()
+            identities.append(run_evidence.read_identity(api, api.platform.name, api.tenant))
+            api.close()
+    finally:
+        server.stop()
+    # auto: the probe without the token (401), then with it; wazo: one read, in the tenant.
+    assert infos == [None, None, TENANT_B]
+    assert identities[0] == identities[1] == dict(
+        uuid=identities[0]['uuid'], platform='wazo', tenant=TENANT_B,
+        api='https://%s:%s' % (server.address, server.port)) and identities[0]['uuid']
+
+
 @pytest.mark.parametrize('layout', ['api', 'ports'])
 def test_auto_and_a_tenant_name_on_the_emulators_wazo_profile(layout):
     """The emulator's Wazo 26.08 profile in either layout: found by the probe, the tenant found
     by its name, the export read in that tenant."""
-    server = WazoServer(address='127.0.71.%d' % (40 if layout == 'api' else 41), port=0,
-                        auth_port=0 if layout == 'ports' else None, layout=layout, seed={
-                            'tenants': [{'uuid': TENANT_A, 'name': 'tenanta'},
-                                        {'uuid': TENANT_B, 'name': 'tenantb'}],
-                            'auth_users': [{'username': LOGIN, 'password': PASSWORD,
-                                            'tenant': 'master',
-                                            'acls': ['confd.#', 'auth.tenants.read']}]})
+    server = wazo_with_two_tenants('127.0.71.%d' % (40 if layout == 'api' else 41), layout)
     server.start()
     try:
         where = dict(port=server.port)
