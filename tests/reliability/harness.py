@@ -134,15 +134,16 @@ def row_secrets(rows):
 
 def recording_tokens(client):
     """A result dict whose ``tokens`` lists every token `client` gets from now on (to check
-    that they were revoked): its login is wrapped."""
+    that they were revoked): its credentials' login is wrapped."""
     result = {'tokens': []}
-    original_login = client.login
+    credentials = client.credentials
+    original_login = credentials.login
 
-    def login():
-        original_login()
-        if client.credentials.token and client.credentials.token not in result['tokens']:
-            result['tokens'].append(client.credentials.token)
-    client.login = login
+    def login(server):
+        original_login(server)
+        if credentials.token and credentials.token not in result['tokens']:
+            result['tokens'].append(credentials.token)
+    credentials.login = login
     return result
 
 
