@@ -66,7 +66,8 @@ def accounts(client, warnings, scrub):
 
 
 def evidence(client):
-    """What a rollback needs to recognise the server and the run (only for a report)."""
+    """What a rollback needs to recognise the server and the run: read only for a report,
+    and only when the run sends rows (a run that sends nothing creates nothing to undo)."""
     return dict(
         server_identity=run_evidence.read_identity(client, client.platform.name, client.tenant),
         user_id_before=run_evidence.highest_user_id(client),
