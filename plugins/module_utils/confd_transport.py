@@ -42,10 +42,10 @@ class Transport:
 
     Time: each connection waits ``connect_timeout`` seconds at most, each answer ``timeout``;
     and the server may leave the client waiting ``deadline`` seconds at most in all
-    (confd_deadline.Deadline), every request, retry and pause between retries counted, until
-    it answers again: then it is ConfdNoAnswer (unreachable); it stops from another thread
-    by ``deadline.abort()`` (``deadline.abort()``). What went wrong and was retried is appended to ``events`` (shown as
-    warnings).
+    (``self.deadline``, a confd_deadline.Deadline), every request, retry and pause between
+    retries counted, until it answers again: then it is ConfdNoAnswer (unreachable);
+    ``deadline.abort()`` stops it from another thread. What went wrong and was retried is
+    appended to ``events`` (shown as warnings).
     """
 
     def __init__(self, host, validate_certs=True, ca_path=None, timeout=300, retries=3,
