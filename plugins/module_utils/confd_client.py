@@ -146,10 +146,6 @@ class ConfdSession:
     def base_url(self, url):
         self.server.base_url = url
 
-    def find_platform(self):
-        """Platform 'auto': find where confd answers and what it is (ServerLocation)."""
-        return self.server.find_platform()
-
     @property
     def tenant_option(self):
         """The tenant as the options give it (uuid, name or slug; None: the credentials'
