@@ -12,14 +12,15 @@ class ModuleDocFragment:
 options:
   server_lock:
     description:
-      - "V(required): before its first write (and before reading the users it decides from),
-        the run takes a lock kept on the server itself, which every controller sees (two AWX
+      - "V(required): before its first write, the run takes a lock kept on the server itself, which every controller sees (two AWX
         jobs, two containers, two operators): a call permission named C(xivo-confd-import-lock),
         disabled, in mode deny, with no user and no extension (it has no effect on calls), whose
         description names the holder (what, run id, controller host name, process, user, since
         when). confd keeps call permission names unique, so exactly one run creates it; another
         run waits for it (O(lock_timeout)) or is refused with a message naming the holder and
-        its age. The run deletes it (by its id, after checking the description is its own) when
+        its age. Under the lock the run reads the users again and decides from that read (rows
+        another run imported meanwhile are not sent again). A run that finds nothing to send
+        (a re-run) writes nothing and takes no lock. The run deletes it (by its id, after checking the description is its own) when
         it ends: success, failure, or interruption (Ctrl-C, SIGTERM, a killed C(ansible-playbook)).
         The credentials need the ACLs C(confd.callpermissions.create),
         C(confd.callpermissions.read) and C(confd.callpermissions.*.delete) (or

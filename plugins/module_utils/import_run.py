@@ -12,7 +12,6 @@ Pure of Ansible: the client, the clock and the stop condition are injected.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import time
 
@@ -134,14 +133,31 @@ class ImportRun:
                                   refused, started_at)
 
     def _locked_import(self, header, rows, out, invalid):
-        """The import under both locks: (outcomes, users, importer, error or None)."""
+        """The import under this controller's lock, and under the lock kept on the server once
+        it is known to send rows: (outcomes, users, importer, error or None). A run that finds
+        nothing to send (a re-run) writes nothing, so it takes no lock on the server (three
+        requests spared) and is not held up by another run's; one that sends reads the users
+        again under that lock, where no other run writes."""
+        options = self.options
         started = self.clock()
         try:
-            with both_locks(self.client, self.options, self.run_id, self.check_mode,
-                            self.warnings, self.should_stop, clock=self.clock,
-                            owner='%s, %s' % (self.host, os.path.basename(self.src))):
+            with controller_lock(self.client, options,
+                                 owner='%s, %s' % (self.host, os.path.basename(self.src))) as lock:
                 self.timed('lock_wait', started)
-                return self._import(header, rows, out, invalid) + (None,)
+                header, rows = self._adapted(header, rows)
+                read = self._read_and_plan(header, rows, out, invalid)
+                if self.check_mode or not read.sends:
+                    return self._execute(header, read, out) + (None,)
+                waited = self.clock()
+                with remote_lock.held(
+                        self.client, 'import', self.run_id, options['server_lock'], False,
+                        self.warnings, break_lock=options['break_lock'],
+                        timeout=max(0.0, options['lock_timeout'] - (waited - started)),
+                        should_stop=self.should_stop, pending_dir=lock.lock_dir) as held:
+                    self.timed('lock_wait', waited)
+                    if held is not None:
+                        read = self._read_and_plan(header, rows, out, invalid, before=read)
+                    return self._execute(header, read, out) + (None,)
         except NOTHING_SENT as exc:
             return [], [], None, nothing_sent(exc, out, self.should_stop, self._scrub)
 
@@ -157,39 +173,56 @@ class ImportRun:
     def _scrub(self, text):
         return scrub_text(text, self.secrets)
 
-    def _import(self, header, rows, out, invalid=()):
-        """Read the server, plan, check, and (not in check mode) execute:
-        (outcomes, users, importer or None)."""
-        options = self.options
-        reporting = options['report_dest'] and not self.check_mode
-        # Between phases, an interruption stops the run before anything is sent.
-        import_executor.stop_if_asked(self.should_stop)
+    def _adapted(self, header, rows):
+        """The rows as this server reads them (its platform's adapt_rows, once per run)."""
         started = self.clock()
         # The source's own cells, for the file an operator fixes (never the server's form).
         self.source_values = dict((row.line, row.values) for row in rows)
-        header, rows = import_reads.adapted_rows(self.client, header, rows,
-                                                 options['context_map'], self.warnings)
+        adapted = import_reads.adapted_rows(self.client, header, rows,
+                                            self.options['context_map'], self.warnings)
+        self.timed('read_server', started)
+        return adapted
+
+    def _read_and_plan(self, header, rows, out, invalid, before=None):
+        """Read the server's users, plan the rows against them and check them: a ServerRead.
+        ``before``: the read made before the server's lock was taken, kept when the users
+        have not changed since (the checks' requests are not made twice)."""
+        options = self.options
+        import_executor.stop_if_asked(self.should_stop)
+        started = self.clock()
         headers, users = self.client.export_users()
         self.timed('read_server', started)
-        if options['backup_dest'] and not self.check_mode:
-            out['backup_file'] = options['backup_dest']
-            self.write_file(out['backup_file'], confd_csv.users_body(headers, users))
+        if before is not None and same_users(before.users, users):
+            return before
         started = self.clock()
+        warnings = []
         outcomes = self.outcomes = plan_rows(self.client, header, rows, users, options,
-                                             self.warnings, self._scrub)
+                                             warnings, self._scrub)
         self.timed('plan', started)
         apply_fixed(list(outcomes) + list(invalid), users, options['fixed_rows'])
         import_executor.stop_if_asked(self.should_stop)
         started = self.clock()
         preflight = row_checks.check_rows(outcomes, users, self.client, options['validate'],
-                                          options['preflight'], self.warnings)
+                                          options['preflight'], warnings)
+        out.pop('preflight', None)
         if preflight is not None:
             out['preflight'] = preflight
         self.timed('preflight' if options['preflight'] else 'validate', started)
+        return ServerRead(headers, users, outcomes, warnings)
+
+    def _execute(self, header, read, out):
+        """Back up the users read, and (not in check mode) send what the plan says:
+        (outcomes, users, importer or None)."""
+        options, outcomes = self.options, read.outcomes
+        self.warnings.extend(read.warnings)
         if self.check_mode:
             for outcome in outcomes:
                 outcome.status = outcome.status.would()
-            return outcomes, users, None
+            return outcomes, read.users, None
+        if options['backup_dest']:
+            out['backup_file'] = options['backup_dest']
+            self.write_file(out['backup_file'], confd_csv.users_body(read.headers, read.users))
+        reporting = bool(options['report_dest'])
         sent = [o for o in outcomes if o.status in PLANNED]
         import_executor.stop_if_asked(self.should_stop)
         if reporting and sent:
@@ -212,7 +245,29 @@ class ImportRun:
             warning = row_checks.wrong_predictions(sent)
             if warning:
                 self.warnings.append(warning)
-        return outcomes, users, importer
+        return outcomes, read.users, importer
+
+
+class ServerRead:
+    """One read of the server's users and the plan of the rows against it: the export's
+    ``headers`` and ``users``, the checked ``outcomes``, the ``warnings`` the plan and the
+    checks gave."""
+
+    def __init__(self, headers, users, outcomes, warnings):
+        self.headers, self.users, self.outcomes, self.warnings = headers, users, outcomes, warnings
+
+    @property
+    def sends(self):
+        """Whether the plan sends any row."""
+        return any(o.status in PLANNED for o in self.outcomes)
+
+
+def same_users(before, after):
+    """Whether two exports hold the same users with the same values, in any order (the
+    export's order is not stable)."""
+    def canonical(users):
+        return sorted(tuple(sorted(user.items())) for user in users)
+    return len(before) == len(after) and canonical(before) == canonical(after)
 
 
 def read_source(src, source=None, copy_rows=False):
@@ -228,22 +283,11 @@ def read_source(src, source=None, copy_rows=False):
     return header, rows, None
 
 
-@contextlib.contextmanager
-def both_locks(client, options, run_id, check_mode, warnings, should_stop, owner='',
-               clock=time.monotonic):
-    """An import's two locks on its server: this controller's (ServerLock), then the one kept
-    on the server (remote_lock.held, none in check mode), which waits what the first left of
-    ``lock_timeout``. Raises one of NOTHING_SENT when they cannot be had."""
-    lock = ServerLock(client.host, client.port, tenant=client.tenant_option,
+def controller_lock(client, options, owner=''):
+    """This controller's lock on an import's server (ServerLock): one run at a time per
+    server from this controller; the lock kept on the server is remote_lock.held."""
+    return ServerLock(client.host, client.port, tenant=client.tenant_option,
                       lock_dir=options['lock_dir'], timeout=options['lock_timeout'], owner=owner)
-    started = clock()
-    with lock:
-        with remote_lock.held(
-                client, 'import', run_id, options['server_lock'], check_mode, warnings,
-                break_lock=options['break_lock'],
-                timeout=max(0.0, options['lock_timeout'] - (clock() - started)),
-                should_stop=should_stop, pending_dir=lock.lock_dir):
-            yield
 
 
 # What stops a run before any row is sent: a lock not had, an interruption, a server that

@@ -42,8 +42,10 @@ description:
     C(3xx) is an error naming its C(Location)."
   - "One import at a time into one server: a lock per server address and port on this
     controller (two inventory names of one server, or two playbooks, share it), and a lock kept
-    on the server itself that every controller sees (O(server_lock)), are held for the whole
-    import; another import into the same server is refused, or waited for (O(lock_timeout))."
+    on the server itself that every controller sees (O(server_lock)), are held from the read
+    the rows are sent from to the end of the import; another import into the same server is
+    refused, or waited for (O(lock_timeout)). A run that finds nothing to send takes no lock on
+    the server."
   - "Stops at the next batch when the playbook is interrupted (Ctrl-C, SIGTERM) or gone (its
     C(ansible-playbook) process was killed): the rows not sent are C(failed) with the reason, and
     the report says the run was interrupted."

@@ -45,11 +45,10 @@ class ImportingServer(ScriptedXivoServer):
         self.users = [{'uuid': 'old-1', 'firstname': 'Old', 'lastname': 'Timer', 'exten': '1500',
                        'context': 'default', 'username': 'otimer', 'line_protocol': 'sip'}]
         self.export_after = export_after
-        self.exports = 0
+        self.imported = False
 
     def export_users(self):
-        self.exports += 1
-        if self.exports > 1 and not self.export_after:
+        if self.imported and not self.export_after:
             raise ConfdError('confd answered 503 to the user export')
         return [], [dict(u) for u in self.users]
 
@@ -64,6 +63,7 @@ class ImportingServer(ScriptedXivoServer):
         lines = body.decode('utf-8').splitlines()
         header = lines[0].split(',')
         created = []
+        self.imported = True
         for number, line in enumerate(lines[1:], 1):
             values = dict(zip(header, line.split(',')))
             values.pop('password', None)

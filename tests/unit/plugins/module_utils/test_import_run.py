@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 """The requests one import run makes (issue 22): a re-run with nothing to do reads the
-server and its users, and never the evidence a rollback needs of the rows it sends."""
+server's users once and nothing else (no lock on the server, no evidence); a run that sends
+takes the server's lock, then reads the users again under it."""
 
 from __future__ import annotations
 
@@ -63,11 +64,48 @@ def test_a_rerun_with_nothing_to_do_reads_no_rollback_evidence(tmp_path):
     server = CountingServer(with_jean=True)
     result, report = run(tmp_path, server)
     assert result['summary']['unchanged'] == 1 and not result['changed'], result
-    # The lock (taken, then checked and released) and one export: neither the server's
-    # identity nor its highest user id, which only a rollback of users the run sent needs.
-    assert server.requests == [('POST', '/callpermissions'), ('GET', '/users/export'),
-                               ('GET', '/callpermissions'), ('DELETE', '/callpermissions/1')]
+    # One export: no lock on the server (nothing is written), neither the server's identity
+    # nor its highest user id, which only a rollback of users the run sent needs.
+    assert server.requests == [('GET', '/users/export')]
     assert 'server_identity' not in report and 'user_id_before' not in report
+
+
+def test_a_rerun_with_nothing_to_do_is_not_held_up_by_another_runs_lock(tmp_path):
+    server = CountingServer(with_jean=True)
+    server.lock = dict(id=9, name='xivo-confd-import-lock', description='another run')
+    result, dummy = run(tmp_path, server)
+    assert result['summary']['unchanged'] == 1 and not result.get('failed'), result
+    assert server.lock['id'] == 9      # left alone
+
+
+def test_a_run_that_sends_reads_the_users_again_under_the_servers_lock(tmp_path):
+    server = CountingServer(with_jean=False)
+    result, dummy = run(tmp_path, server)
+    assert result['summary']['created'] == 1, result
+    locked = server.requests.index(('POST', '/callpermissions'))
+    sent = server.requests.index(('POST', '/users/import'))
+    assert server.requests[:locked] == [('GET', '/users/export')]
+    assert ('GET', '/users/export') in server.requests[locked:sent]
+    assert server.lock is None          # released
+
+
+class FinishedMeanwhile(CountingServer):
+    """Another run creates Jean between this run's first read and its lock."""
+
+    def create_call_permission(self, body):
+        if not self.users:
+            self.users.append(dict(uuid='other-1', firstname='Jean', lastname='Dupont',
+                                   exten='1001', context='default', username='jdupont',
+                                   line_protocol='sip'))
+        return super().create_call_permission(body)
+
+
+def test_rows_another_run_imported_before_the_lock_are_not_sent_again(tmp_path):
+    server = FinishedMeanwhile(with_jean=False)
+    result, dummy = run(tmp_path, server)
+    assert ('POST', '/users/import') not in server.requests
+    assert [u['uuid'] for u in server.users] == ['other-1']
+    assert result['summary']['unchanged'] == 1 and result['summary']['created'] == 0, result
 
 
 def test_a_run_that_sends_rows_reads_the_evidence_before_it_sends(tmp_path):
