@@ -246,22 +246,29 @@ class ServerOutcome(dict):
                       conversion=conversion, check_mode=check_mode)
 
 
+OUTCOME_SUFFIX = '.outcome.json'
+
+
 def read_outcomes(run_dir, hosts=None):
-    """The outcomes recorded so far in one run (all batches), by host."""
+    """The outcomes recorded so far in one run (all batches), by host: of ``hosts`` only when
+    given (only their files are read: a batch reads back the other batches', not the hundreds
+    it has just written)."""
     found = {}
     directory = os.path.join(run_dir, HOSTS_DIR)
     if not os.path.isdir(directory):
         return found
-    for name in os.listdir(directory):
-        if name.endswith('.outcome.json'):
-            text = file_output.read_private_file(os.path.join(directory, name), base=run_dir)
-            if text is None:
-                continue
-            outcome = ServerOutcome(json.loads(text.decode('utf-8')))
-            if hosts is None or outcome['host'] in hosts:
-                found[outcome['host']] = outcome
+    names = set(name for name in os.listdir(directory) if name.endswith(OUTCOME_SUFFIX))
+    if hosts is not None:
+        names &= set(reports.safe_stem(host) + OUTCOME_SUFFIX for host in hosts)
+    for name in sorted(names):
+        text = file_output.read_private_file(os.path.join(directory, name), base=run_dir)
+        if text is None:
+            continue
+        outcome = ServerOutcome(json.loads(text.decode('utf-8')))
+        if hosts is None or outcome['host'] in hosts:
+            found[outcome['host']] = outcome
     return found
 
 
 def outcome_path(run_dir, host):
-    return host_file(run_dir, host, '.outcome.json')
+    return host_file(run_dir, host, OUTCOME_SUFFIX)

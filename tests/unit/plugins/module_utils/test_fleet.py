@@ -199,6 +199,17 @@ def test_outcomes_are_read_back_by_host(tmp_path):
     assert list(found) == ['../b'] and found['../b']['summary']['created'] == 1
 
 
+def test_only_the_outcomes_of_the_hosts_asked_for_are_read(tmp_path):
+    import json
+    os.mkdir(str(tmp_path / 'hosts'))
+    with open(fleet.outcome_path(str(tmp_path), 'b'), 'w') as handle:
+        json.dump(outcome('b', created=1), handle)
+    with open(fleet.outcome_path(str(tmp_path), 'c'), 'w') as handle:
+        handle.write('{not json')     # this batch's own host, being written: never read
+    assert list(fleet.read_outcomes(str(tmp_path), {'b'})) == ['b']
+    assert fleet.read_outcomes(str(tmp_path), set()) == {}
+
+
 def test_each_host_result_says_changed_failed_or_unreachable_from_its_outcome():
     done = outcome('a', created=3, unchanged=1)
     done['failure'] = ''
