@@ -65,9 +65,8 @@ class RunReport:
         out['users'] = [o.as_dict() for o in outcomes
                         if options['return_unchanged'] or o.status != Status.UNCHANGED]
         if not run.check_mode and not refused:
-            started = run.clock()
-            out.update(self.write(header, outcomes, failed, summary, started_at, out))
-            run.timed('reports', started)
+            with run.phase('reports'):
+                out.update(self.write(header, outcomes, failed, summary, started_at, out))
         out['msg'] = self._message(out, summary, failed, outcomes, error, bad_file)
         if bad_file or ((failed or error or out.get('interrupted') or summary['not_tried'])
                         and options['fail_on_error']):

@@ -12,6 +12,7 @@ Pure of Ansible: the client, the clock and the stop condition are injected.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 
@@ -107,20 +108,28 @@ class ImportRun:
         """The rows to fix, for the caller: content, digests, lines (None when none)."""
         return self.report.fix
 
-    def timed(self, phase, started):
+    def add_time(self, phase, started):
+        """Add the seconds since ``started`` to ``timings[phase]``."""
         self.timings[phase] = round(self.timings.get(phase, 0) + self.clock() - started, 3)
+
+    @contextlib.contextmanager
+    def phase(self, name):
+        """Time the block into ``timings[name]`` (when it ends normally)."""
+        started = self.clock()
+        yield
+        self.add_time(name, started)
 
     def run(self):
         """The module's result (a dict); never raises ConfdError for a server problem."""
         started_at = reports.utc_now()
         out = dict(src=self.src, run_id=self.run_id)
-        started = self.clock()
-        refused = output_is_input(self.options, (self.src, self.legacy_src))
-        header, rows, error = read_source(self.src, self.source, copy_rows=bool(self.conversion))
-        error = error or refused
-        bad_file = error is not None
-        invalid = self._number_as_legacy(rows) if error is None else []
-        self.timed('read_file', started)
+        with self.phase('read_file'):
+            refused = output_is_input(self.options, (self.src, self.legacy_src))
+            header, rows, error = read_source(self.src, self.source,
+                                              copy_rows=bool(self.conversion))
+            error = error or refused
+            bad_file = error is not None
+            invalid = self._number_as_legacy(rows) if error is None else []
         self.secrets |= secret_values([row.values for row in rows])
         outcomes, users, importer = [], [], None
         if error is None:
@@ -143,9 +152,9 @@ class ImportRun:
         try:
             with controller_lock(self.client, options,
                                  owner='%s, %s' % (self.host, os.path.basename(self.src))) as lock:
-                self.timed('lock_wait', started)
+                self.add_time('lock_wait', started)
                 header, rows = self._adapted(header, rows)
-                read = self._read_and_plan(header, rows, out, invalid)
+                read = ServerRead.of(self, header, rows, out, invalid)
                 if self.check_mode or not read.sends:
                     return self._execute(header, read, out) + (None,)
                 waited = self.clock()
@@ -154,12 +163,12 @@ class ImportRun:
                         self.warnings, break_lock=options['break_lock'],
                         timeout=max(0.0, options['lock_timeout'] - (waited - started)),
                         should_stop=self.should_stop, pending_dir=lock.lock_dir) as held:
-                    self.timed('lock_wait', waited)
+                    self.add_time('lock_wait', waited)
                     if held is not None:
-                        read = self._read_and_plan(header, rows, out, invalid, before=read)
+                        read = ServerRead.of(self, header, rows, out, invalid, before=read)
                     return self._execute(header, read, out) + (None,)
         except NOTHING_SENT as exc:
-            return [], [], None, nothing_sent(exc, out, self.should_stop, self._scrub)
+            return [], [], None, nothing_sent(exc, out, self.should_stop, self.scrub)
 
     def _number_as_legacy(self, rows):
         """The rows of a converted legacy file numbered as its lines; returns the rows the
@@ -170,45 +179,16 @@ class ImportRun:
             self.conversion, self.shown_src, invalid = None, self.src, []
         return invalid
 
-    def _scrub(self, text):
+    def scrub(self, text):
         return scrub_text(text, self.secrets)
 
     def _adapted(self, header, rows):
         """The rows as this server reads them (its platform's adapt_rows, once per run)."""
-        started = self.clock()
         # The source's own cells, for the file an operator fixes (never the server's form).
         self.source_values = dict((row.line, row.values) for row in rows)
-        adapted = import_reads.adapted_rows(self.client, header, rows,
-                                            self.options['context_map'], self.warnings)
-        self.timed('read_server', started)
-        return adapted
-
-    def _read_and_plan(self, header, rows, out, invalid, before=None):
-        """Read the server's users, plan the rows against them and check them: a ServerRead.
-        ``before``: the read made before the server's lock was taken, kept when the users
-        have not changed since (the checks' requests are not made twice)."""
-        options = self.options
-        import_executor.stop_if_asked(self.should_stop)
-        started = self.clock()
-        headers, users = self.client.export_users()
-        self.timed('read_server', started)
-        if before is not None and same_users(before.users, users):
-            return before
-        started = self.clock()
-        warnings = []
-        outcomes = self.outcomes = plan_rows(self.client, header, rows, users, options,
-                                             warnings, self._scrub)
-        self.timed('plan', started)
-        apply_fixed(list(outcomes) + list(invalid), users, options['fixed_rows'])
-        import_executor.stop_if_asked(self.should_stop)
-        started = self.clock()
-        preflight = row_checks.check_rows(outcomes, users, self.client, options['validate'],
-                                          options['preflight'], warnings)
-        out.pop('preflight', None)
-        if preflight is not None:
-            out['preflight'] = preflight
-        self.timed('preflight' if options['preflight'] else 'validate', started)
-        return ServerRead(headers, users, outcomes, warnings)
+        with self.phase('read_server'):
+            return import_reads.adapted_rows(self.client, header, rows,
+                                             self.options['context_map'], self.warnings)
 
     def _execute(self, header, read, out):
         """Back up the users read, and (not in check mode) send what the plan says:
@@ -228,19 +208,16 @@ class ImportRun:
         if reporting and sent:
             # Only rows sent create users a rollback must recognise: a re-run with nothing to
             # do spares the server these two requests.
-            started = self.clock()
-            self.evidence = import_reads.evidence(self.client)
-            self.timed('read_server', started)
+            with self.phase('read_server'):
+                self.evidence = import_reads.evidence(self.client)
         importer = importer_for(self.client, header, options, self.secrets, self.should_stop,
                                 progress_of(sent, self.progress))
-        started = self.clock()
-        importer.run(outcomes)
-        self.timed('import', started)
+        with self.phase('import'):
+            importer.run(outcomes)
         if reporting and any(o.status == Status.CREATED and o.uuid for o in outcomes):
-            started = self.clock()
-            self.created_values = import_reads.created_values(self.client, outcomes,
-                                                              self.warnings, self._scrub)
-            self.timed('read_created', started)
+            with self.phase('read_created'):
+                self.created_values = import_reads.created_values(self.client, outcomes,
+                                                                  self.warnings, self.scrub)
         if options['preflight']:
             warning = row_checks.wrong_predictions(sent)
             if warning:
@@ -255,6 +232,31 @@ class ServerRead:
 
     def __init__(self, headers, users, outcomes, warnings):
         self.headers, self.users, self.outcomes, self.warnings = headers, users, outcomes, warnings
+
+    @classmethod
+    def of(cls, run, header, rows, out, invalid, before=None):
+        """Read the server's users for ``run`` (an ImportRun), plan ``rows`` against them and
+        check them. ``before``: the read made before the server's lock was taken, kept when
+        the users have not changed since (the checks' requests are not made twice)."""
+        options = run.options
+        import_executor.stop_if_asked(run.should_stop)
+        with run.phase('read_server'):
+            headers, users = run.client.export_users()
+        if before is not None and same_users(before.users, users):
+            return before
+        warnings = []
+        with run.phase('plan'):
+            outcomes = run.outcomes = plan_rows(run.client, header, rows, users, options,
+                                                warnings, run.scrub)
+        apply_fixed(list(outcomes) + list(invalid), users, options['fixed_rows'])
+        import_executor.stop_if_asked(run.should_stop)
+        with run.phase('preflight' if options['preflight'] else 'validate'):
+            preflight = row_checks.check_rows(outcomes, users, run.client, options['validate'],
+                                              options['preflight'], warnings)
+        out.pop('preflight', None)
+        if preflight is not None:
+            out['preflight'] = preflight
+        return cls(headers, users, outcomes, warnings)
 
     @property
     def sends(self):
