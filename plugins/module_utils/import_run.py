@@ -154,9 +154,9 @@ class ImportRun:
                                  owner='%s, %s' % (self.host, os.path.basename(self.src))) as lock:
                 self.add_time('lock_wait', started)
                 header, rows = self._adapted(header, rows)
-                read = ServerRead.of(self, header, rows, out, invalid)
+                read = ServerRead.of(self, header, rows, out)
                 if self.check_mode or not read.sends:
-                    return self._execute(header, read, out) + (None,)
+                    return self._execute(header, read, out, invalid) + (None,)
                 waited = self.clock()
                 with remote_lock.held(
                         self.client, 'import', self.run_id, options['server_lock'], False,
@@ -165,8 +165,8 @@ class ImportRun:
                         should_stop=self.should_stop, pending_dir=lock.lock_dir) as held:
                     self.add_time('lock_wait', waited)
                     if held is not None:
-                        read = ServerRead.of(self, header, rows, out, invalid, before=read)
-                    return self._execute(header, read, out) + (None,)
+                        read = ServerRead.of(self, header, rows, out, before=read)
+                    return self._execute(header, read, out, invalid) + (None,)
         except NOTHING_SENT as exc:
             return [], [], None, nothing_sent(exc, out, self.should_stop, self.scrub)
 
@@ -190,11 +190,13 @@ class ImportRun:
             return import_reads.adapted_rows(self.client, header, rows,
                                              self.options['context_map'], self.warnings)
 
-    def _execute(self, header, read, out):
+    def _execute(self, header, read, out, invalid):
         """Back up the users read, and (not in check mode) send what the plan says:
-        (outcomes, users, importer or None)."""
+        (outcomes, users, importer or None). The rows the conversion refused (``invalid``)
+        are matched with the operator's fixes against the same read, once."""
         options, outcomes = self.options, read.outcomes
         self.warnings.extend(read.warnings)
+        apply_fixed(invalid, read.users, options['fixed_rows'])
         if self.check_mode:
             for outcome in outcomes:
                 outcome.status = outcome.status.would()
@@ -234,7 +236,7 @@ class ServerRead:
         self.headers, self.users, self.outcomes, self.warnings = headers, users, outcomes, warnings
 
     @classmethod
-    def of(cls, run, header, rows, out, invalid, before=None):
+    def of(cls, run, header, rows, out, before=None):
         """Read the server's users for ``run`` (an ImportRun), plan ``rows`` against them and
         check them. ``before``: the read made before the server's lock was taken, kept when
         the users have not changed since (the checks' requests are not made twice)."""
@@ -248,7 +250,7 @@ class ServerRead:
         with run.phase('plan'):
             outcomes = run.outcomes = plan_rows(run.client, header, rows, users, options,
                                                 warnings, run.scrub)
-        apply_fixed(list(outcomes) + list(invalid), users, options['fixed_rows'])
+        apply_fixed(outcomes, users, options['fixed_rows'])
         import_executor.stop_if_asked(run.should_stop)
         with run.phase('preflight' if options['preflight'] else 'validate'):
             preflight = row_checks.check_rows(outcomes, users, run.client, options['validate'],

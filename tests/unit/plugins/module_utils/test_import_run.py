@@ -127,3 +127,29 @@ def test_check_mode_reads_no_evidence(tmp_path):
         preflight=False), host='h', check_mode=True).run()
     assert result['summary']['would_create'] == 1, result
     assert not [r for r in server.requests if r[1] in ('/infos', '/users')]
+
+
+class ChangedBeforeTheLock(CountingServer):
+    """Someone else's user appears between this run's first read and its lock: the run plans
+    again from the read under the lock."""
+
+    def create_call_permission(self, body):
+        if not any(u['uuid'] == 'other-9' for u in self.users):
+            self.users.append(dict(uuid='other-9', firstname='Zoe', lastname='Other',
+                                   exten='1900', context='default', username='zother',
+                                   line_protocol='sip'))
+        return super().create_call_permission(body)
+
+
+def test_a_row_the_operator_fixed_is_matched_once_when_the_run_plans_twice(tmp_path):
+    server = ChangedBeforeTheLock(with_jean=False)
+    server.users.append(dict(uuid='fixed-1', firstname='Anne', lastname='Fixed', exten='1002',
+                             context='default', username='afixed', line_protocol='sip'))
+    conversion = dict(src=str(tmp_path / 'legacy.csv'), row_lines=[[2, 1]], invalid_lines=[[3, 1]],
+                      invalid_rows=[dict(line=3, column='exten', reason='not a number')])
+    fixed = {3: dict(uuid='fixed-1', note='fixed in the file to fix and imported')}
+    result, dummy = run(tmp_path, server, conversion=conversion, fixed_rows=fixed)
+    assert server.requests.count(('GET', '/users/export')) >= 2      # planned twice
+    (line3,) = [u for u in result['users'] if u['line'] == 3]
+    assert line3['status'] == 'unchanged', line3
+    assert line3['warnings'].count('fixed in the file to fix and imported') == 1, line3
