@@ -259,7 +259,7 @@ def read_outcomes(run_dir, hosts=None):
         return found
     names = set(name for name in os.listdir(directory) if name.endswith(OUTCOME_SUFFIX))
     if hosts is not None:
-        names &= set(reports.safe_stem(host) + OUTCOME_SUFFIX for host in hosts)
+        names &= set(os.path.basename(outcome_path(run_dir, host)) for host in hosts)
     for name in sorted(names):
         text = file_output.read_private_file(os.path.join(directory, name), base=run_dir)
         if text is None:
