@@ -284,8 +284,8 @@ def planned_files(plan, run_id, check_mode, inputs):
         plan.fail('%s: a symbolic link where this run writes its file: not followed, '
                   'nothing was sent to this server; remove it' % ', '.join(planted))
     if plan.error is None:
-        clash = next((source_rows.same_file_as_any(path, inputs) for path in files.values()
-                      if source_rows.same_file_as_any(path, inputs)), None)
+        clash = next(filter(None, (source_rows.same_file_as_any(path, inputs)
+                                   for path in files.values())), None)
         if clash:
             plan.fail('the report directory holds %s, an input of this run: a run never '
                       'writes, replaces or removes its own input; nothing was sent' % clash)
